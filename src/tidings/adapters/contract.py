@@ -1,0 +1,95 @@
+"""The edge of the event contract: JSON text or objects in, domain `Event`s out.
+
+pydantic parses and validates straight into the domain's dataclasses (one pass, in Rust);
+every refusal becomes an `InvalidEvent` that names the event id and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import make_dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+
+from tidings.domain.errors import InvalidEvent
+from tidings.domain.events import DATA_TYPES, Event
+
+_CONFIG = ConfigDict(strict=True, alias_generator=lambda name: "from" if name == "sender" else name)
+
+
+def _envelope(type_name: str, data_cls: type[Any]) -> type[Any]:
+    fields = [
+        ("id", str),
+        ("type", Literal[type_name]),
+        ("store", str),
+        ("occurred_at", datetime),
+        ("data", data_cls),
+    ]
+    return make_dataclass(f"Envelope_{data_cls.__name__}", fields, frozen=True, slots=True)
+
+
+@lru_cache(maxsize=1)
+def _adapter() -> TypeAdapter[Any]:
+    envelopes = tuple(_envelope(name, cls) for name, cls in DATA_TYPES.items())
+    union = Annotated[Union[envelopes], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007
+    return TypeAdapter(union, config=_CONFIG)
+
+
+def parse_line(line: str | bytes, where: str = "") -> Event:
+    """Parse one JSON event; raise InvalidEvent naming `where`, the id and the field."""
+    try:
+        env = _adapter().validate_json(line)
+    except ValidationError as exc:
+        raise _invalid(exc, _peek_id(line), where) from None
+    return _to_event(env, line if isinstance(line, str) else line.decode(), where)
+
+
+def parse_object(obj: Any, where: str = "") -> Event:
+    """Validate one already-decoded JSON object (the HTTP API path)."""
+    try:
+        env = _adapter().validate_python(obj)
+    except ValidationError as exc:
+        ident = obj.get("id") if isinstance(obj, dict) else None
+        raise _invalid(exc, ident, where) from None
+    return _to_event(env, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), where)
+
+
+def _to_event(env: Any, raw: str, where: str) -> Event:
+    try:
+        return Event(env.id, env.type, env.store, env.occurred_at, env.data, raw)
+    except ValueError as exc:
+        field, _, reason = str(exc).partition(": ")
+        raise InvalidEvent(reason or str(exc), where=_where(where, env.id), field=field) from None
+
+
+def _invalid(exc: ValidationError, ident: Any, where: str) -> InvalidEvent:
+    err = exc.errors(include_url=False)[0]
+    loc = [str(p) for p in err["loc"]]
+    if loc and "." in loc[0] and len(loc) > 1:
+        loc = loc[1:]  # drop the discriminator tag, e.g. "order.paid"
+    field = ".".join(loc)
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "value_error" and ": " in msg:
+        inner, _, msg = msg.partition(": ")
+        field = f"{field}.{inner}" if field else inner
+    if err["type"] == "union_tag_invalid":
+        field, msg = "type", f"unknown event type {err['input'].get('type')!r}"
+    elif err["type"] == "union_tag_not_found":
+        field, msg = "type", "missing"
+    return InvalidEvent(msg, where=_where(where, ident), field=field)
+
+
+def _where(where: str, ident: Any) -> str:
+    named = f"event {ident!r}" if isinstance(ident, str) else ""
+    return ", ".join(p for p in (where, named) if p)
+
+
+def _peek_id(line: str | bytes) -> Any:
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    return obj.get("id") if isinstance(obj, dict) else None

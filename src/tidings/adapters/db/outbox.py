@@ -1,0 +1,132 @@
+"""The outbox: messages as rows with `run_at`; the database is the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from tidings.adapters.db import tables as t
+from tidings.adapters.db.repositories import _MESSAGE_FIELDS, MICROS, Pair, by_store, insert
+from tidings.domain.messages import PENDING, Message
+from tidings.services.world import Sent
+
+M = t.messages.c
+
+
+def _message(row: Any) -> Message:
+    return Message(**{name: row._mapping[name] for name in _MESSAGE_FIELDS})
+
+
+class SqlOutbox:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.claims = conn.dialect.name == "postgresql"
+
+    def due(self, until: datetime, limit: int) -> list[Message]:
+        """Claim pending rows due by `until` (PostgreSQL: rows other workers hold are skipped)."""
+        query = (
+            select(t.messages)
+            .where(M.status == PENDING, M.run_at <= until)
+            .order_by(M.run_at, M.message_id)
+        )
+        if limit:
+            query = query.limit(limit)
+        if self.claims:
+            query = query.with_for_update(skip_locked=True)
+        return [_message(r) for r in self.conn.execute(query)]
+
+    def next_due(self) -> datetime | None:
+        value = self.conn.execute(select(func.min(M.run_at)).where(M.status == PENDING)).scalar()
+        return t.UtcDateTime().process_result_value(value, self.conn.dialect)
+
+    def for_subjects(self, pairs: Iterable[Pair]) -> list[Message]:
+        out: list[Message] = []
+        for store, subjects in by_store(pairs):
+            query = select(t.messages).where(M.store_id == store, M.subject.in_(subjects))
+            out.extend(_message(r) for r in self.conn.execute(query))
+        return out
+
+    def pending_for_customers(self, pairs: Iterable[Pair]) -> list[Message]:
+        out: list[Message] = []
+        for store, ids in by_store(pairs):
+            query = select(t.messages).where(
+                M.store_id == store, M.customer_id.in_(ids), M.status == PENDING
+            )
+            out.extend(_message(r) for r in self.conn.execute(query))
+        return out
+
+    def sent_since(self, pairs: Iterable[Pair], since: datetime) -> list[Sent]:
+        out: list[Sent] = []
+        cols = (M.store_id, M.customer_id, M.decided_at, M.kind, M.journey)
+        for store, ids in by_store(pairs):
+            query = select(*cols).where(
+                M.store_id == store,
+                M.customer_id.in_(ids),
+                M.status == "sent",
+                M.channel == "sms",
+                M.journey != "keywords",
+                M.decided_at >= since,
+            )
+            out.extend(Sent(*r) for r in self.conn.execute(query))
+        return out
+
+    def spent(self, store: str, month: str) -> Decimal:
+        query = select(t.sms_spend.c.micros).where(
+            t.sms_spend.c.store_id == store, t.sms_spend.c.month == month
+        )
+        value = self.conn.execute(query).scalar()
+        return Decimal(value or 0) / MICROS
+
+    def add_spend(self, spend: dict[tuple[str, str], Decimal]) -> None:
+        rows = [
+            {"store_id": s, "month": m, "micros": int(v * MICROS)}
+            for (s, m), v in sorted(spend.items())
+            if v
+        ]
+        if not rows:
+            return
+        stmt = insert(self.conn, t.sms_spend)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["store_id", "month"],
+            set_={"micros": t.sms_spend.c.micros + stmt.excluded.micros},
+        )
+        self.conn.execute(stmt, rows)
+
+    def write(self, messages: Sequence[Message]) -> set[str]:
+        """Insert or update; a row already decided elsewhere is left alone. Ids written here."""
+        if not messages:
+            return set()
+        rows = [
+            {name: getattr(m, name) for name in _MESSAGE_FIELDS}
+            for m in sorted(messages, key=lambda m: (m.store_id, m.message_id))
+        ]
+        stmt = insert(self.conn, t.messages)
+        keys = ("store_id", "message_id")
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={n: stmt.excluded[n] for n in _MESSAGE_FIELDS if n not in keys},
+            where=M.status == PENDING,
+        ).returning(M.message_id)
+        return {r[0] for r in self.conn.execute(stmt, rows)}
+
+    def add_links(self, links: Sequence[tuple[str, str, str, str]]) -> None:
+        if links:
+            rows = [
+                {"store_id": s, "token": tok, "message_id": m, "target": url}
+                for s, tok, m, url in links
+            ]
+            self.conn.execute(insert(self.conn, t.links).on_conflict_do_nothing(), rows)
+
+    def decided(self, stores: Sequence[str]) -> Iterable[Message]:
+        """Every decided message of `stores`, by decision time then id (the replay output)."""
+        query = (
+            select(t.messages)
+            .where(M.store_id.in_(stores), M.decided_at.is_not(None))
+            .order_by(M.decided_at, M.message_id)
+        )
+        for row in self.conn.execution_options(yield_per=2000).execute(query):
+            yield _message(row)

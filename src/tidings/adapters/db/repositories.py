@@ -1,0 +1,154 @@
+"""Repositories over SQLAlchemy Core: set-based loads, bulk writes, one statement per kind."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tidings.adapters.db import tables as t
+from tidings.domain.events import Event
+from tidings.domain.messages import Message
+from tidings.domain.state import Cart, Customer, Order, PhoneOptOut, Store
+from tidings.services.world import Keys, World
+
+Pair = tuple[str, str]
+CHUNK = 500
+MICROS = Decimal(1_000_000)
+_KINDS: dict[str, tuple[Table, type[Any], str]] = {
+    "customer": (t.customers, Customer, "customer_id"),
+    "order": (t.orders, Order, "order_id"),
+    "cart": (t.carts, Cart, "cart_id"),
+    "optout": (t.phone_optouts, PhoneOptOut, "phone"),
+}
+_MESSAGE_FIELDS = [f.name for f in fields(Message)]
+
+
+def insert(conn: Connection, table: Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    stmt = insert(conn, table)
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
+    )
+    conn.execute(stmt, list(rows))
+
+
+def by_store(pairs: Iterable[Pair]) -> Iterator[tuple[str, list[str]]]:
+    """(store, ids) groups of at most CHUNK ids, sorted for stable plans and locks."""
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for store, ident in pairs:
+        grouped[store].add(ident)
+    for store in sorted(grouped):
+        ids = sorted(grouped[store])
+        for start in range(0, len(ids), CHUNK):
+            yield store, ids[start : start + CHUNK]
+
+
+def _row(entity: Any) -> dict[str, Any]:
+    return {f.name: getattr(entity, f.name) for f in fields(entity)}
+
+
+def _entity(cls: type[Any], row: Any) -> Any:
+    return cls(**dict(row._mapping))
+
+
+class SqlEventLog:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def known(self, keys: Iterable[Pair]) -> set[Pair]:
+        found: set[Pair] = set()
+        for store, ids in by_store(keys):
+            query = select(t.events.c.event_id).where(
+                t.events.c.store_id == store, t.events.c.event_id.in_(ids)
+            )
+            found.update((store, r[0]) for r in self.conn.execute(query))
+        return found
+
+    def add(self, events: Sequence[Event], received_at: datetime) -> None:
+        if not events:
+            return
+        rows = [
+            {
+                "store_id": e.store,
+                "event_id": e.id,
+                "type": e.type,
+                "occurred_at": e.occurred_at,
+                "received_at": received_at,
+                "payload": e.raw,
+            }
+            for e in events
+        ]
+        self.conn.execute(insert(self.conn, t.events).on_conflict_do_nothing(), rows)
+
+
+class SqlStateRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def load(self, keys: Keys) -> World:
+        world = World()
+        if keys.stores:
+            query = select(t.stores).where(t.stores.c.store_id.in_(sorted(keys.stores)))
+            for row in self.conn.execute(query):
+                store = _entity(Store, row)
+                store.merchant_contacts = store.merchant_contacts or []
+                store.journeys = store.journeys or {}
+                world.stores[store.store_id] = store
+        for kind, pairs, target in (
+            ("customer", keys.customers, world.customers),
+            ("order", keys.orders, world.orders),
+            ("cart", keys.carts, world.carts),
+            ("optout", keys.phones, world.optouts),
+        ):
+            target.update(self._load(kind, pairs))
+        return world
+
+    def _load(self, kind: str, pairs: Iterable[Pair]) -> dict[Pair, Any]:
+        table, cls, ident = _KINDS[kind]
+        out: dict[Pair, Any] = {}
+        for store, ids in by_store(pairs):
+            query = select(table).where(table.c.store_id == store, table.c[ident].in_(ids))
+            for row in self.conn.execute(query):
+                entity = _entity(cls, row)
+                out[(store, getattr(entity, ident))] = entity
+        return out
+
+    def customers_by_phone(self, pairs: Iterable[Pair]) -> list[Pair]:
+        found: list[Pair] = []
+        c = t.customers.c
+        for store, phones in by_store(pairs):
+            query = select(c.customer_id).where(c.store_id == store, c.phone_key.in_(phones))
+            found.extend((store, r[0]) for r in self.conn.execute(query))
+        return found
+
+    def save(self, world: World) -> None:
+        rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for kind, key in sorted(world.dirty, key=lambda d: (d[0], str(d[1]))):
+            if kind == "store":
+                rows[kind].append(_row(world.stores[str(key)]))
+            else:
+                source = {
+                    "customer": world.customers,
+                    "order": world.orders,
+                    "cart": world.carts,
+                    "optout": world.optouts,
+                }[kind]
+                rows[kind].append(_row(source[key]))  # type: ignore[index]
+        upsert(self.conn, t.stores, rows["store"])
+        for kind in ("customer", "order", "cart", "optout"):
+            upsert(self.conn, _KINDS[kind][0], rows[kind])

@@ -1,0 +1,214 @@
+"""One schema for SQLite and PostgreSQL; every key starts with the store id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+from tidings.domain.times import require_aware
+
+metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; naive ones are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = require_aware(value, "timestamp").astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        aware: datetime = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware
+
+
+def _id(name: str) -> Column[str]:
+    return Column(name, String(128), nullable=False)
+
+
+def _time(name: str, nullable: bool = True) -> Column[datetime]:
+    return Column(name, UtcDateTime(), nullable=nullable)
+
+
+def _text(name: str) -> Column[str]:
+    return Column(name, Text)
+
+
+events = Table(
+    "events",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    _id("event_id"),
+    Column("type", String(32), nullable=False),
+    _time("occurred_at", False),
+    _time("received_at", False),
+    Column("payload", Text, nullable=False),
+    PrimaryKeyConstraint("store_id", "event_id"),
+)
+
+stores = Table(
+    "stores",
+    metadata,
+    Column("store_id", String(64), primary_key=True),
+    _text("name"),
+    _text("timezone"),
+    _text("locale"),
+    _text("default_region"),
+    _text("currency"),
+    _text("quiet_start"),
+    _text("quiet_end"),
+    _text("sms_signature"),
+    _text("base_url"),
+    Column("merchant_contacts", JSON),
+    _text("sms_price"),
+    _text("monthly_sms_budget"),
+    Column("journeys", JSON),
+    _time("updated_at"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    _id("customer_id"),
+    _text("phone"),
+    Column("phone_key", String(32)),
+    _text("email"),
+    _text("name"),
+    _text("locale"),
+    _text("timezone"),
+    _text("birthday"),
+    Column("sms_consent", Boolean),
+    _time("sms_consent_at"),
+    Column("email_consent", Boolean),
+    Column("tags", JSON),
+    _time("last_order_at"),
+    _time("updated_at"),
+    PrimaryKeyConstraint("store_id", "customer_id"),
+    Index("ix_customers_phone", "store_id", "phone_key"),
+)
+
+carts = Table(
+    "carts",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    _id("cart_id"),
+    Column("customer_id", String(128)),
+    Column("item_count", Integer, nullable=False),
+    _text("total"),
+    _text("currency"),
+    _text("url"),
+    _time("updated_at"),
+    _time("ordered_at"),
+    PrimaryKeyConstraint("store_id", "cart_id"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    _id("order_id"),
+    Column("customer_id", String(128)),
+    Column("cart_id", String(128)),
+    _text("total"),
+    _text("currency"),
+    _text("payment"),
+    _time("created_at"),
+    _time("paid_at"),
+    _time("cancelled_at"),
+    _text("cancel_reason"),
+    _text("pay_url"),
+    _time("auto_close_at"),
+    _text("coupon_code"),
+    PrimaryKeyConstraint("store_id", "order_id"),
+)
+
+phone_optouts = Table(
+    "phone_optouts",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("phone", String(32), nullable=False),
+    Column("opted_out", Boolean, nullable=False),
+    _time("changed_at"),
+    PrimaryKeyConstraint("store_id", "phone"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("message_id", String(40), nullable=False),
+    Column("journey", String(64), nullable=False),
+    Column("step", String(64), nullable=False),
+    Column("subject", String(160), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("customer_id", String(128)),
+    Column("recipient", Text),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(32)),
+    _time("started_at", False),
+    _time("due_at", False),
+    _time("run_at", False),
+    _time("decided_at"),
+    _text("body"),
+    Column("segments", Integer, nullable=False),
+    Column("cost", String(24), nullable=False),
+    PrimaryKeyConstraint("store_id", "message_id"),
+    UniqueConstraint("store_id", "journey", "step", "subject", name="uq_messages_dedupe"),
+    Index(
+        "ix_messages_due",
+        "run_at",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
+    Index("ix_messages_customer", "store_id", "customer_id", "decided_at"),
+    Index("ix_messages_subject", "store_id", "subject"),
+    Index("ix_messages_decided", "store_id", "decided_at"),
+)
+
+sms_spend = Table(
+    "sms_spend",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("micros", BigInteger, nullable=False),
+    PrimaryKeyConstraint("store_id", "month"),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("token", String(32), nullable=False),
+    Column("message_id", String(40), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("clicks", Integer, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("store_id", "token"),
+)

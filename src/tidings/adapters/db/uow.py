@@ -1,0 +1,39 @@
+"""The unit of work: one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine, RootTransaction
+
+from tidings.adapters.db.outbox import SqlOutbox
+from tidings.adapters.db.repositories import SqlEventLog, SqlStateRepo
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self._conn = self.engine.connect()
+        self._tx = self._conn.begin()
+        self.events = SqlEventLog(self._conn)
+        self.state = SqlStateRepo(self._conn)
+        self.outbox = SqlOutbox(self._conn)
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._conn is not None and self._tx is not None
+        try:
+            if self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            self._conn.close()
+
+    def commit(self) -> None:
+        assert self._tx is not None
+        self._tx.commit()

@@ -1,0 +1,100 @@
+"""The one place that wires adapters into services. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine as DbEngine
+
+from tidings.adapters import contract, journeys_loader
+from tidings.adapters.db.engine import make_engine
+from tidings.adapters.db.migrate import upgrade
+from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.adapters.providers.recording import RecordingSender
+from tidings.adapters.templates import JinjaRenderer
+from tidings.config import Settings
+from tidings.domain.catalogue import Catalogue, check_overrides
+from tidings.domain.errors import InvalidEvent, InvalidJourney
+from tidings.domain.events import Event, StoreUpserted
+from tidings.domain.messages import Message
+from tidings.services import replay as replay_service
+from tidings.services.engine import Engine
+from tidings.services.ports import Sender, UnitOfWork
+from tidings.services.texts import Texts
+from tidings.services.world import Keys
+
+parse_line = contract.parse_line
+parse_object = contract.parse_object
+
+
+@dataclass
+class App:
+    db: DbEngine
+    catalogue: Catalogue
+    engine: Engine
+    sender: Sender
+    settings: Settings
+
+    def unit_of_work(self) -> UnitOfWork:
+        return SqlUnitOfWork(self.db)
+
+    def check(self, event: Event, where: str) -> Event:
+        """Checks that need the journeys in force: a store's overrides must name real ones."""
+        if isinstance(event.data, StoreUpserted) and event.data.journeys:
+            try:
+                check_overrides(self.catalogue, event.data.journeys)
+            except InvalidJourney as exc:
+                field, _, reason = str(exc).partition(": ")
+                raise InvalidEvent(
+                    reason, where=f"{where}, event {event.id!r}", field=f"data.{field}"
+                ) from None
+        return event
+
+    def replay(
+        self,
+        events: Sequence[Event],
+        until: datetime | None,
+        progress: Callable[[int], None] | None = None,
+    ) -> replay_service.ReplayStats:
+        return replay_service.replay(
+            events=events,
+            until=until,
+            unit_of_work=self.unit_of_work,
+            engine=self.engine,
+            sender=self.sender,
+            batch=self.settings.batch_size,
+            progress=progress,
+        )
+
+    def decided(self, stores: Sequence[str]) -> Iterable[Message]:
+        with self.unit_of_work() as uow:
+            yield from uow.outbox.decided(stores)
+
+    def store_zones(self, stores: Iterable[str]) -> dict[str, str]:
+
+        with self.unit_of_work() as uow:
+            world = uow.state.load(Keys(stores=set(stores)))
+        return {sid: world.store(sid).timezone for sid in stores}
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    journeys: Path | None = None,
+    sender: Sender | None = None,
+    migrate: bool = True,
+) -> App:
+    settings = settings or Settings()
+    db = make_engine(settings.database_url)
+    if migrate:
+        upgrade(db)
+    catalogue = journeys_loader.catalogue(journeys)
+    texts = Texts(catalogue, JinjaRenderer(), settings.link_secret.encode())
+    return App(db, catalogue, Engine(texts), sender or RecordingSender(), settings)
+
+
+def upgrade_database(url: str) -> None:
+    upgrade(make_engine(url))

@@ -1,0 +1,66 @@
+"""Consent by message kind, and the opt-out / opt-in / help keywords of SMS replies."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from tidings.domain.state import Customer, PhoneOptOut
+
+OPT_OUT = frozenset(
+    {
+        "STOP",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+        "STOPALL",
+        "T",
+        "TD",
+        "N",
+        "退订",
+        "СТОП",
+        "ОТПИСАТЬСЯ",
+    }
+)
+OPT_IN = frozenset({"START", "UNSTOP"})
+HELP = frozenset({"HELP", "INFO"})
+Keyword = Literal["opt_out", "opt_in", "help"]
+
+
+def keyword(text: str) -> Keyword | None:
+    """What a reply asks for: the whole message, trimmed, any case; None for other text."""
+    word = text.strip().upper()
+    if word in OPT_OUT:
+        return "opt_out"
+    if word in OPT_IN:
+        return "opt_in"
+    if word in HELP:
+        return "help"
+    return None
+
+
+def opted_out(customer: Customer | None, phone: PhoneOptOut | None) -> bool:
+    """Opted out of everything: by the store's data or by the shopper's own STOP."""
+    by_store = customer is not None and customer.sms_consent is False
+    return by_store or (phone is not None and phone.opted_out)
+
+
+def consent_reason(
+    kind: str, customer: Customer | None, phone: PhoneOptOut | None
+) -> Literal["opted_out", "no_consent"] | None:
+    """Why an SMS of `kind` may not go, or None when it may.
+
+    Service messages go unless the shopper opted out. Marketing needs `sms_consent: true`,
+    given after the shopper's last START if there was one.
+    """
+    if opted_out(customer, phone):
+        return "opted_out"
+    if kind != "marketing":
+        return None
+    if customer is None or customer.sms_consent is not True:
+        return "no_consent"
+    restarted = phone.changed_at if phone is not None else None
+    given = customer.sms_consent_at
+    if restarted is not None and (given is None or given <= restarted):
+        return "no_consent"
+    return None

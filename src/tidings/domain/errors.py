@@ -1,0 +1,47 @@
+"""One tree of errors for tidings.
+
+TidingsError
+├── InvalidEvent        an event that breaks the contract (names line / id / field)
+├── InvalidJourney      a journeys file that cannot be understood
+├── NaiveDatetime       a time without an offset where one is required
+└── ProviderError       a channel provider refused or failed
+    ├── Transient       retry later with backoff
+    └── Permanent       fail the message now, record why
+"""
+
+from __future__ import annotations
+
+
+class TidingsError(Exception):
+    """The root of every error tidings raises on purpose."""
+
+
+class InvalidEvent(TidingsError):
+    """An event that breaks the contract; `where` names the line or id, `field` the field."""
+
+    def __init__(self, reason: str, *, where: str = "", field: str = "") -> None:
+        self.reason = reason
+        self.where = where
+        self.field = field
+        parts = [p for p in (where, f"field {field}" if field else "", reason) if p]
+        super().__init__(": ".join(parts))
+
+
+class InvalidJourney(TidingsError):
+    """A journey definition that cannot be used."""
+
+
+class NaiveDatetime(TidingsError, ValueError):
+    """A datetime without a time zone where an aware one is required."""
+
+
+class ProviderError(TidingsError):
+    """A provider could not take a message."""
+
+
+class Transient(ProviderError):
+    """Worth retrying later."""
+
+
+class Permanent(ProviderError):
+    """Not worth retrying: the message fails with this reason."""

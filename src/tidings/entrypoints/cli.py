@@ -1,0 +1,162 @@
+"""The `tidings` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from tidings import bootstrap
+from tidings.config import Settings
+from tidings.domain.errors import InvalidEvent, InvalidJourney
+from tidings.domain.events import Event
+from tidings.services.queries import Summary, message_line
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except InvalidJourney as exc:
+        print(f"tidings: journeys: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tidings", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    rp = sub.add_parser("replay", help="run the engine over a file of events on a virtual clock")
+    rp.add_argument("events", help="events file (JSONL), or - for standard input")
+    rp.add_argument("--until", type=_aware, help="run the clock on to this time (RFC 3339)")
+    rp.add_argument("--out", help="messages file (JSONL); default standard output")
+    rp.add_argument("--db", help="database URL (default: a temporary SQLite file)")
+    rp.add_argument("--journeys", type=Path, help="journeys file adding to the built-in ones")
+    rp.set_defaults(run=_replay)
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(required=True, metavar="ACTION")
+    up = dbsub.add_parser("upgrade", help="create or migrate the schema")
+    up.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
+    up.set_defaults(run=_db_upgrade)
+    return parser
+
+
+def _aware(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an RFC 3339 time: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs an offset, e.g. +08:00")
+    return value
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    url = args.db or Settings().database_url
+    bootstrap.upgrade_database(url)
+    print(f"database at {url.split('@')[-1]} is up to date", file=sys.stderr)
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    with _database(args.db) as url:
+        settings = Settings(database_url=url)
+        app = bootstrap.build(settings, journeys=args.journeys)
+        events, bad = _read(args.events, app)
+        stores = sorted({e.store for e in events})
+        with _progress(len(events)) as advance:
+            app.replay(events, args.until, progress=advance)
+        summary = Summary()
+        zones = app.store_zones(stores)
+        with _output(args.out) as out:
+            for message in app.decided(stores):
+                summary.add(message)
+                line = message_line(message, zones[message.store_id])
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        _print_summary(summary, len(events), bad)
+        app.db.dispose()
+    return 1 if bad else 0
+
+
+def _read(source: str, app: bootstrap.App) -> tuple[list[Event], int]:
+    """Parse every line; report bad ones on stderr and keep the good ones."""
+    events: list[Event] = []
+    bad = 0
+    stream = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    with stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                events.append(
+                    app.check(bootstrap.parse_line(line, f"line {number}"), f"line {number}")
+                )
+            except InvalidEvent as exc:
+                bad += 1
+                print(f"tidings: {exc}", file=sys.stderr)
+    return events, bad
+
+
+@contextmanager
+def _database(url: str | None) -> Iterator[str]:
+    if url:
+        yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="tidings-replay-") as folder:
+        yield str(Path(folder) / "replay.db")
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[IO[str]]:
+    if path is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with open(path, "w", encoding="utf-8") as out:
+        yield out
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Any]:
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("replaying events", total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+def _print_summary(summary: Summary, events: int, bad: int) -> None:
+    console = Console(stderr=True)
+    table = Table(title=f"tidings replay: {events} events, {bad} bad lines")
+    for column in ("journey", "status", "messages"):
+        table.add_column(column, justify="right" if column == "messages" else "left")
+    for (journey, status), count in sorted(summary.by_journey.items()):
+        table.add_row(journey, status, str(count))
+    console.print(table)
+    reasons = Table(title="suppressed by reason")
+    reasons.add_column("reason")
+    reasons.add_column("messages", justify="right")
+    for reason, count in sorted(summary.by_reason.items()):
+        reasons.add_row(reason, str(count))
+    console.print(reasons)
+    console.print(f"SMS sent: {summary.segments} segments, cost {summary.cost}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,216 @@
+"""Deciding a due message at send time: the state read now is the truth.
+
+Order of the checks: the journey's reason gone (condition_cleared), opted_out, no_consent,
+invalid_recipient, holdout; then quiet hours defer what would go; then the frequency caps
+and the budget, which depend on what was really sent before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from tidings.domain import sms
+from tidings.domain.conditions import any_holds
+from tidings.domain.consent import consent_reason
+from tidings.domain.journeys import Journey, Step, next_step
+from tidings.domain.messages import PENDING, SENT, SUPPRESSED, Message, held_out, message_id
+from tidings.domain.quiet_hours import quiet_until
+from tidings.domain.state import Store
+from tidings.domain.times import zone
+from tidings.services.phones import to_e164
+from tidings.services.ports import Outbox
+from tidings.services.texts import Link, Texts
+from tidings.services.triggers import context_of
+from tidings.services.world import Sent, World
+
+DAY = timedelta(hours=24)
+MARKETING_PER_DAY, ANY_PER_DAY = 1, 3
+
+
+@dataclass
+class Decider:
+    """Decides messages for one batch; `journeys(store)` gives the store's journeys."""
+
+    texts: Texts
+    world: World
+    outbox: Outbox
+    _links: list[Link] = field(default_factory=list)
+
+    def decide(self, message: Message, at: datetime) -> list[Message]:
+        """Decide `message` at `at`; return what must be queued again (deferred or next)."""
+        store = self.world.store(message.store_id)
+        if message.journey == "keywords":
+            self._send(message, store, at, self.texts.reply(message, store))
+            return []
+        if message.channel == "alert":
+            self._send(message, store, at, self.texts.alert(message, store))
+            return []
+        journey = self.texts.journeys(store).get(message.journey)
+        if journey is None:
+            self._suppress(message, at, "condition_cleared")
+            return []
+        step = journey.step(message.step)
+        ctx = context_of(self.world, message.store_id, message.subject, message.started_at)
+        ctx["now"] = at
+        customer = ctx.get("customer")
+        message.recipient = to_e164(getattr(customer, "phone", None), store.default_region)
+        body, self._links = self.texts.render_step(message, step, store, ctx)
+        if not journey.enabled or any_holds(journey.exit_if, ctx) or any_holds(step.unless, ctx):
+            self._suppress(message, at, "condition_cleared", body)
+            return []
+        if self._decide_sms(message, journey, step, store, customer, body, at):
+            return [message]  # deferred by quiet hours
+        return self._follow_up(journey, message, ctx)
+
+    def _decide_sms(
+        self,
+        message: Message,
+        journey: Journey,
+        step: Step,
+        store: Store,
+        customer: Any,
+        body: str,
+        at: datetime,
+    ) -> bool:
+        """Send or suppress; True when quiet hours defer the message instead."""
+        phone = message.recipient
+        optout = self.world.optouts.get((store.store_id, phone)) if phone else None
+        reason: str | None = (
+            consent_reason(message.kind, customer, optout)
+            or (None if phone else "invalid_recipient")
+            or ("holdout" if held_out(journey.name, message.subject, journey.holdout) else None)
+        )
+        if reason is None:
+            tz = zone(getattr(customer, "timezone", None) or store.timezone)
+            until = quiet_until(at, tz, store.quiet_start, store.quiet_end)
+            if until is not None:
+                message.run_at = until
+                self._links = []
+                self.world.changed(message)
+                return True
+            reason = self._over_cap(message, step, at)
+        if reason is None:
+            reason = self._over_budget(message, store, body, at)
+        if reason is None:
+            self._send(message, store, at, body)
+        else:
+            self._suppress(message, at, reason, body)
+        return False
+
+    def _over_cap(self, message: Message, step: Step, at: datetime) -> str | None:
+        if message.customer_id is None:
+            return None
+        sent = [
+            s
+            for s in self.world.sent.get((message.store_id, message.customer_id), ())
+            if s.decided_at > at - DAY
+        ]
+        if step.cap is not None and any(
+            s.journey == message.journey and s.decided_at > at - step.cap for s in sent
+        ):
+            return "frequency_cap"
+        marketing = sum(1 for s in sent if s.kind == "marketing")
+        if message.kind == "marketing" and marketing >= MARKETING_PER_DAY:
+            return "frequency_cap"
+        return "frequency_cap" if len(sent) >= ANY_PER_DAY else None
+
+    def _over_budget(self, message: Message, store: Store, body: str, at: datetime) -> str | None:
+        if store.monthly_sms_budget is None:
+            return None
+        month = _month(at, store)
+        key = (store.store_id, month)
+        if key not in self.world.spent:
+            self.world.spent[key] = self.outbox.spent(store.store_id, month)
+        cost = sms.count(body).segments * store.price
+        if self.world.spent[key] + cost <= Decimal(store.monthly_sms_budget):
+            return None
+        self._alert_budget(store, month, at)
+        return "budget_exhausted" if message.kind == "marketing" else None
+
+    def _alert_budget(self, store: Store, month: str, at: datetime) -> None:
+        subject = f"store:{store.store_id}:{month}"
+        key = (store.store_id, "budget_alert", "exhausted", subject)
+        if key in self.world.messages or self.outbox.for_subjects([(store.store_id, subject)]):
+            return
+        alert = Message(
+            store.store_id,
+            message_id(*key),
+            "budget_alert",
+            "exhausted",
+            subject,
+            "service",
+            "alert",
+            at,
+            at,
+            at,
+            None,
+            "merchant",
+        )
+        self.world.add_message(alert)
+        self._send(alert, store, at, self.texts.alert(alert, store, month=month))
+
+    def _send(self, message: Message, store: Store, at: datetime, body: str) -> None:
+        message.status, message.reason, message.decided_at, message.body = SENT, None, at, body
+        if message.channel == "sms":
+            message.segments = sms.count(body).segments
+            cost = message.segments * store.price
+            message.cost = str(cost)
+            if store.monthly_sms_budget is not None:
+                key = (store.store_id, _month(at, store))
+                if key not in self.world.spent:
+                    self.world.spent[key] = self.outbox.spent(store.store_id, key[1])
+                self.world.spent[key] += cost
+                self.world.spent_delta[key] = self.world.spent_delta.get(key, Decimal(0)) + cost
+            if message.customer_id is not None and message.journey != "keywords":
+                self.world.sent.setdefault((store.store_id, message.customer_id), []).append(
+                    Sent(store.store_id, message.customer_id, at, message.kind, message.journey)
+                )
+        self.world.links.extend(self._links)
+        self._links = []
+        self.world.changed(message)
+
+    def _suppress(
+        self, message: Message, at: datetime, reason: str, body: str | None = None
+    ) -> None:
+        message.status, message.reason, message.decided_at = SUPPRESSED, reason, at
+        message.body = body
+        message.segments = sms.count(body).segments if body is not None else 0
+        message.cost = "0"
+        self._links = []
+        self.world.changed(message)
+
+    def _follow_up(self, journey: Journey, done: Message, ctx: dict[str, Any]) -> list[Message]:
+        ctx["previous"], ctx["previous_due"] = done.decided_at, done.due_at
+        upcoming = next_step(journey, done.step, ctx)
+        if upcoming is None:
+            return []
+        step, due = upcoming
+        key = (done.store_id, journey.name, step, done.subject)
+        if key in self.world.messages:
+            return []
+        follow = Message(
+            done.store_id,
+            message_id(*key),
+            journey.name,
+            step,
+            done.subject,
+            journey.kind,
+            journey.step(step).channel,
+            done.started_at,
+            due,
+            max(due, done.decided_at or due),
+            done.customer_id,
+        )
+        self.world.add_message(follow)
+        return [follow]
+
+
+def _month(at: datetime, store: Store) -> str:
+    """The store's calendar month containing `at`, as YYYY-MM."""
+    return at.astimezone(zone(store.timezone)).strftime("%Y-%m")
+
+
+__all__ = ["PENDING", "Decider"]

@@ -1,0 +1,89 @@
+"""The ports the services need; adapters implement them, tests fake them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Protocol
+
+from tidings.domain.events import Event
+from tidings.domain.messages import Message
+from tidings.services.world import Keys, Sent, World
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Renderer(Protocol):
+    def render(self, template: str, context: Mapping[str, Any]) -> str: ...
+
+
+class Sender(Protocol):
+    """Hands a decided message to a channel provider."""
+
+    def send(self, message: Message) -> None: ...
+
+
+class EventLog(Protocol):
+    def known(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]: ...
+
+    def add(self, events: Sequence[Event], received_at: datetime) -> None: ...
+
+
+class StateRepo(Protocol):
+    def load(self, keys: Keys) -> World: ...
+
+    def customers_by_phone(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]: ...
+
+    def save(self, world: World) -> None: ...
+
+
+class Outbox(Protocol):
+    def due(self, until: datetime, limit: int) -> list[Message]: ...
+
+    def for_subjects(self, pairs: Iterable[tuple[str, str]]) -> list[Message]: ...
+
+    def pending_for_customers(self, pairs: Iterable[tuple[str, str]]) -> list[Message]: ...
+
+    def sent_since(self, pairs: Iterable[tuple[str, str]], since: datetime) -> list[Sent]: ...
+
+    def next_due(self) -> datetime | None: ...
+
+    def spent(self, store: str, month: str) -> Decimal: ...
+
+    def add_spend(self, spend: dict[tuple[str, str], Decimal]) -> None: ...
+
+    def write(self, messages: Sequence[Message]) -> set[str]:
+        """Insert or update messages; a row already decided elsewhere is left alone.
+
+        Returns the ids written here: only those may be handed to a provider.
+        """
+        ...
+
+    def add_links(self, links: Sequence[tuple[str, str, str, str]]) -> None: ...
+
+    def decided(self, stores: Sequence[str]) -> Iterable[Message]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: rolled back on leaving unless `commit` was called."""
+
+    @property
+    def events(self) -> EventLog: ...
+
+    @property
+    def state(self) -> StateRepo: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...

@@ -1,0 +1,90 @@
+"""What a message says: the store's journeys, templates in the right locale, short links."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tidings.domain.catalogue import Catalogue
+from tidings.domain.conditions import resolve
+from tidings.domain.journeys import Journey, Step
+from tidings.domain.messages import Message, link_token
+from tidings.domain.state import Store
+from tidings.services.ports import Renderer
+
+OPT_OUT_HINT = {"zh-CN": "回T退订", "en": "Reply STOP to opt out", "ru": "Отписка: СТОП"}
+Link = tuple[str, str, str, str]  # store, token, message id, target url
+StoreJourneys = tuple[dict[str, Journey], dict[str, list[Journey]]]
+
+
+@dataclass
+class Texts:
+    catalogue: Catalogue
+    renderer: Renderer
+    link_secret: bytes
+    _cache: dict[str, tuple[datetime | None, StoreJourneys]] = field(default_factory=dict)
+
+    def _for(self, store: Store) -> StoreJourneys:
+        cached = self._cache.get(store.store_id)
+        if cached is None or cached[0] != store.updated_at:
+            journeys = self.catalogue.for_store(store.journeys)
+            cached = (store.updated_at, (journeys, self.catalogue.by_trigger(journeys)))
+            self._cache[store.store_id] = cached
+        return cached[1]
+
+    def journeys(self, store: Store) -> dict[str, Journey]:
+        """The journeys as `store` runs them (overrides applied), cached per store version."""
+        return self._for(store)[0]
+
+    def triggered(self, store: Store, event_type: str) -> list[Journey]:
+        """The enabled journeys of `store` that an event of `event_type` starts."""
+        return self._for(store)[1].get(event_type, [])
+
+    def render_step(
+        self, message: Message, step: Step, store: Store, ctx: dict[str, Any]
+    ) -> tuple[str, list[Link]]:
+        links: dict[str, str] = {}
+        rows: list[Link] = []
+        for name, path in step.links.items():
+            target = resolve(tuple(path.split(".")), ctx) or store.base_url or ""
+            if store.base_url:
+                token = link_token(self.link_secret, message.message_id, name)
+                links[name] = f"{store.base_url}/l/{token}"
+                rows.append((store.store_id, token, message.message_id, str(target)))
+            else:
+                links[name] = str(target)
+        ctx["links"] = links
+        locale = _locale(step.template, ctx.get("customer"), store)
+        text = self.renderer.render(step.template[locale], ctx)
+        return self._compose(text, store, locale, message.kind == "marketing"), rows
+
+    def reply(self, message: Message, store: Store) -> str:
+        texts = self.catalogue.replies[message.step]
+        locale = _locale(texts, None, store)
+        text = self.renderer.render(texts[locale], {"store": store})
+        return self._compose(text, store, locale, marketing=False)
+
+    def alert(self, message: Message, store: Store, **extra: Any) -> str:
+        texts = self.catalogue.alerts[
+            message.step if message.step != "exhausted" else "budget_exhausted"
+        ]
+        locale = _locale(texts, None, store)
+        return self.renderer.render(texts[locale], {"store": store, **extra})
+
+    @staticmethod
+    def _compose(text: str, store: Store, locale: str, marketing: bool) -> str:
+        body = f"{store.sms_signature}{text}"
+        if marketing:
+            hint = OPT_OUT_HINT.get(locale, OPT_OUT_HINT["en"])
+            body = f"{body}{hint}" if locale == "zh-CN" else f"{body} {hint}"
+        return body
+
+
+def _locale(texts: Mapping[str, str], customer: Any, store: Store) -> str:
+    """The customer's locale, else the store's, else English, else any the text has."""
+    for wanted in (getattr(customer, "locale", None), store.locale, "en"):
+        if wanted in texts:
+            return str(wanted)
+    return next(iter(texts))

@@ -1,0 +1,235 @@
+"""Events in: state updated, journeys started, keywords acted on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from tidings.domain import consent, state
+from tidings.domain.conditions import all_hold
+from tidings.domain.events import (
+    CartUpdated,
+    CustomerUpserted,
+    Event,
+    MessageInbound,
+    OrderCancelled,
+    OrderCreated,
+    OrderPaid,
+    StoreUpserted,
+)
+from tidings.domain.journeys import Journey, first_due
+from tidings.domain.messages import PENDING, SUPPRESSED, Message, message_id
+from tidings.services.phones import lookup_key, to_e164
+from tidings.services.world import World
+
+Schedule = Callable[[Message], None]
+
+
+def apply(ev: Event, world: World, schedule: Schedule) -> None:
+    """Fold `ev` into the world; new or moved messages go to `schedule`."""
+    handler = _HANDLERS.get(ev.type)
+    if handler is not None:
+        handler(ev, world, schedule)
+
+
+def _store(ev: Event, world: World, schedule: Schedule) -> None:
+    assert isinstance(ev.data, StoreUpserted)
+    state.apply_store(world.store(ev.store), ev.data, ev.occurred_at)
+    world.touch("store", ev.store)
+
+
+def _customer(ev: Event, world: World, schedule: Schedule) -> None:
+    data = ev.data
+    assert isinstance(data, CustomerUpserted)
+    customer = world.customer(ev.store, data.customer_id)
+    state.apply_customer(customer, data, ev.occurred_at)
+    customer.phone_key = lookup_key(customer.phone, world.store(ev.store).default_region)
+    world.touch("customer", (ev.store, data.customer_id))
+
+
+def _cart(ev: Event, world: World, schedule: Schedule) -> None:
+    data = ev.data
+    assert isinstance(data, CartUpdated)
+    cart = world.cart(ev.store, data.cart_id)
+    if state.apply_cart(cart, data, ev.occurred_at):
+        world.touch("cart", (ev.store, data.cart_id))
+
+
+def _order_created(ev: Event, world: World, schedule: Schedule) -> None:
+    data = ev.data
+    assert isinstance(data, OrderCreated)
+    order = world.order(ev.store, data.order_id)
+    state.apply_order_created(order, data, ev.occurred_at)
+    world.touch("order", (ev.store, data.order_id))
+    customer = world.customer(ev.store, data.customer_id)
+    customer.last_order_at = state.latest(customer.last_order_at, ev.occurred_at)
+    world.touch("customer", (ev.store, data.customer_id))
+    if data.cart_id:
+        cart = world.cart(ev.store, data.cart_id)
+        cart.ordered_at = state.earliest(cart.ordered_at, ev.occurred_at)
+        world.touch("cart", (ev.store, data.cart_id))
+
+
+def _order_paid(ev: Event, world: World, schedule: Schedule) -> None:
+    assert isinstance(ev.data, OrderPaid)
+    order = world.order(ev.store, ev.data.order_id)
+    order.paid_at = state.earliest(order.paid_at, ev.occurred_at)
+    world.touch("order", (ev.store, ev.data.order_id))
+
+
+def _order_cancelled(ev: Event, world: World, schedule: Schedule) -> None:
+    assert isinstance(ev.data, OrderCancelled)
+    order = world.order(ev.store, ev.data.order_id)
+    if order.cancelled_at is None or ev.occurred_at < order.cancelled_at:
+        order.cancelled_at, order.cancel_reason = ev.occurred_at, ev.data.reason
+    world.touch("order", (ev.store, ev.data.order_id))
+
+
+def _inbound(ev: Event, world: World, schedule: Schedule) -> None:
+    """Opt-out, opt-in and help keywords: act at once, answer once."""
+    data = ev.data
+    assert isinstance(data, MessageInbound)
+    word = consent.keyword(data.text)
+    store = world.store(ev.store)
+    phone = to_e164(data.sender, store.default_region) or lookup_key(data.sender, "ZZ")
+    if word is None or phone is None:
+        return
+    optout = world.optout(ev.store, phone)
+    was_out = optout.opted_out
+    customers = [
+        c for c in world.customers.values() if c.store_id == ev.store and c.phone_key == phone
+    ]
+    if word == "opt_out":
+        _opt_out(ev, world, optout, customers)
+    elif word == "opt_in":
+        _opt_in(ev, world, optout, customers)
+    if word == "opt_out" and was_out:
+        return  # one confirmation only
+    reply = _reply(ev, word, phone, customers)
+    if word == "help" and (was_out or any(c.sms_consent is False for c in customers)):
+        reply.status, reply.reason, reply.decided_at = SUPPRESSED, "opted_out", ev.occurred_at
+    schedule(reply)
+
+
+def _opt_out(
+    ev: Event, world: World, optout: state.PhoneOptOut, customers: list[state.Customer]
+) -> None:
+    if not optout.opted_out:
+        optout.opted_out, optout.changed_at = True, ev.occurred_at
+        world.touch("optout", (ev.store, optout.phone))
+    ids = {c.customer_id for c in customers}
+    for message in list(world.messages.values()):
+        if (
+            message.status == PENDING
+            and message.channel == "sms"
+            and message.store_id == ev.store
+            and message.customer_id in ids
+        ):
+            message.status, message.reason = SUPPRESSED, "opted_out"
+            message.decided_at, message.recipient = ev.occurred_at, optout.phone
+            world.changed(message)
+
+
+def _opt_in(
+    ev: Event, world: World, optout: state.PhoneOptOut, customers: list[state.Customer]
+) -> None:
+    optout.opted_out, optout.changed_at = False, ev.occurred_at
+    world.touch("optout", (ev.store, optout.phone))
+    for customer in customers:
+        if customer.sms_consent is False:
+            customer.sms_consent, customer.sms_consent_at = None, ev.occurred_at
+            world.touch("customer", (ev.store, customer.customer_id))
+
+
+def _reply(ev: Event, word: str, phone: str, customers: list[state.Customer]) -> Message:
+    subject = f"inbound:{ev.id}"
+    at = ev.occurred_at
+    return Message(
+        ev.store,
+        message_id(ev.store, "keywords", word, subject),
+        "keywords",
+        word,
+        subject,
+        "service",
+        "sms",
+        at,
+        at,
+        at,
+        customers[0].customer_id if customers else None,
+        phone,
+    )
+
+
+_HANDLERS: dict[str, Callable[[Event, World, Schedule], None]] = {
+    "store.upserted": _store,
+    "customer.upserted": _customer,
+    "cart.updated": _cart,
+    "order.created": _order_created,
+    "order.paid": _order_paid,
+    "order.cancelled": _order_cancelled,
+    "message.inbound": _inbound,
+}
+
+
+def start_journeys(ev: Event, journeys: list[Journey], world: World, schedule: Schedule) -> None:
+    """Start (or, for `retrigger = "reschedule"`, move) the journeys `ev` triggers."""
+    for journey in journeys:
+        if not all_hold(journey.where, {"event": ev.data}):
+            continue
+        subject = journey.subject_of(ev.data)
+        ctx = context_of(world, ev.store, subject, ev.occurred_at)
+        due = first_due(journey, ctx)
+        if due is None:
+            continue
+        step = journey.steps[0].name
+        existing = world.messages.get((ev.store, journey.name, step, subject))
+        if existing is not None:
+            _retrigger(journey, existing, ev.occurred_at, due, world, schedule)
+            continue
+        owner = ctx.get(journey.subject)
+        schedule(
+            Message(
+                ev.store,
+                message_id(ev.store, journey.name, step, subject),
+                journey.name,
+                step,
+                subject,
+                journey.kind,
+                journey.steps[0].channel,
+                ev.occurred_at,
+                due,
+                max(due, ev.occurred_at),
+                getattr(owner, "customer_id", None),
+            )
+        )
+
+
+def _retrigger(
+    journey: Journey,
+    message: Message,
+    at: datetime,
+    due: datetime,
+    world: World,
+    schedule: Schedule,
+) -> None:
+    if journey.retrigger != "reschedule" or message.status != PENDING or at < message.started_at:
+        return
+    message.started_at, message.due_at, message.run_at = at, due, max(due, at)
+    world.changed(message)
+    schedule(message)
+
+
+def context_of(world: World, store_id: str, subject: str, trigger: datetime) -> dict[str, Any]:
+    """The named entities a journey's conditions and templates see for `subject`."""
+    kind, _, ident = subject.partition(":")
+    ctx: dict[str, Any] = {"trigger": trigger, "store": world.store(store_id)}
+    owner: Any = None
+    if kind == "order":
+        owner = ctx["order"] = world.orders.get((store_id, ident))
+    elif kind == "cart":
+        owner = ctx["cart"] = world.carts.get((store_id, ident))
+    customer_id = getattr(owner, "customer_id", None)
+    if customer_id:
+        ctx["customer"] = world.customers.get((store_id, customer_id))
+    return ctx

@@ -1,0 +1,105 @@
+"""The state one batch works on: what the batch loaded, changed and decided, in memory.
+
+A unit of work loads a World in a few set-based queries, the services change it, and the
+unit of work writes back only what changed, in bulk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from tidings.domain.messages import Message
+from tidings.domain.state import Cart, Customer, Order, PhoneOptOut, Store
+
+Pair = tuple[str, str]
+
+
+class Sent(NamedTuple):
+    """A sent SMS as the caps see it."""
+
+    store_id: str
+    customer_id: str
+    decided_at: datetime
+    kind: str
+    journey: str
+
+
+@dataclass
+class Keys:
+    """What a batch needs loaded, as (store, id) pairs."""
+
+    stores: set[str] = field(default_factory=set)
+    customers: set[Pair] = field(default_factory=set)
+    orders: set[Pair] = field(default_factory=set)
+    carts: set[Pair] = field(default_factory=set)
+    phones: set[Pair] = field(default_factory=set)
+
+
+@dataclass
+class World:
+    stores: dict[str, Store] = field(default_factory=dict)
+    customers: dict[Pair, Customer] = field(default_factory=dict)
+    orders: dict[Pair, Order] = field(default_factory=dict)
+    carts: dict[Pair, Cart] = field(default_factory=dict)
+    optouts: dict[Pair, PhoneOptOut] = field(default_factory=dict)
+    messages: dict[tuple[str, str, str, str], Message] = field(default_factory=dict)
+    sent: dict[Pair, list[Sent]] = field(default_factory=dict)
+    spent: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    spent_delta: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    links: list[tuple[str, str, str, str]] = field(default_factory=list)
+    dirty: set[tuple[str, Pair | str]] = field(default_factory=set)
+    new_messages: list[Message] = field(default_factory=list)
+    changed_messages: dict[str, Message] = field(default_factory=dict)
+
+    def store(self, store_id: str) -> Store:
+        found = self.stores.get(store_id)
+        if found is None:
+            found = self.stores[store_id] = Store(store_id)
+        return found
+
+    def customer(self, store_id: str, customer_id: str) -> Customer:
+        key = (store_id, customer_id)
+        found = self.customers.get(key)
+        if found is None:
+            found = self.customers[key] = Customer(store_id, customer_id)
+        return found
+
+    def order(self, store_id: str, order_id: str) -> Order:
+        key = (store_id, order_id)
+        found = self.orders.get(key)
+        if found is None:
+            found = self.orders[key] = Order(store_id, order_id)
+        return found
+
+    def cart(self, store_id: str, cart_id: str) -> Cart:
+        key = (store_id, cart_id)
+        found = self.carts.get(key)
+        if found is None:
+            found = self.carts[key] = Cart(store_id, cart_id)
+        return found
+
+    def optout(self, store_id: str, phone: str) -> PhoneOptOut:
+        key = (store_id, phone)
+        found = self.optouts.get(key)
+        if found is None:
+            found = self.optouts[key] = PhoneOptOut(store_id, phone)
+        return found
+
+    def touch(self, kind: str, key: Pair | str) -> None:
+        self.dirty.add((kind, key))
+
+    def remember(self, message: Message) -> None:
+        """A message loaded from storage."""
+        self.messages[message.key] = message
+
+    def add_message(self, message: Message) -> None:
+        """A message this batch created."""
+        self.messages[message.key] = message
+        self.new_messages.append(message)
+
+    def changed(self, message: Message) -> None:
+        if message.message_id not in self.changed_messages:
+            self.changed_messages[message.message_id] = message
