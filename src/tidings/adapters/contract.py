@@ -48,13 +48,8 @@ def parse_line(line: str | bytes, where: str = "") -> Event:
 
 
 def parse_object(obj: Any, where: str = "") -> Event:
-    """Validate one already-decoded JSON object (the HTTP API path)."""
-    try:
-        env = _adapter().validate_python(obj)
-    except ValidationError as exc:
-        ident = obj.get("id") if isinstance(obj, dict) else None
-        raise _invalid(exc, ident, where) from None
-    return _to_event(env, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), where)
+    """Validate one already-decoded JSON object (the HTTP API path), exactly as a line."""
+    return parse_line(json.dumps(obj, ensure_ascii=False, separators=(",", ":")), where)
 
 
 def _to_event(env: Any, raw: str, where: str) -> Event:

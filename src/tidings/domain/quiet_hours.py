@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from tidings.domain.times import UTC
+
 
 def _clock(text: str) -> time:
     hours, minutes = text.split(":")
@@ -31,13 +33,16 @@ def quiet_until(now: datetime, tz: ZoneInfo, start: str, end: str) -> datetime |
     if not inside:
         return None
     naive = datetime.combine(end_day, finish)
-    return _resolve(naive, tz)
+    return _resolve(naive, tz).astimezone(UTC)
 
 
 def _resolve(naive: datetime, tz: ZoneInfo) -> datetime:
-    """The instant a local wall time names; a skipped time moves forward by the gap."""
+    """The instant a local wall time names; a skipped time moves forward by the gap.
+
+    Returned in UTC: Python compares and subtracts datetimes that share a tzinfo by their
+    wall clocks, which is wrong across a change of offset.
+    """
     aware = naive.replace(tzinfo=tz)
-    back = aware.astimezone(ZoneInfo("UTC")).astimezone(tz)
-    if back.replace(tzinfo=None) != naive:  # in a DST gap: 02:30 that day does not exist
-        return naive.replace(tzinfo=tz, fold=1).astimezone(ZoneInfo("UTC")).astimezone(tz)
-    return aware
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:  # in a DST gap
+        return naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    return aware.astimezone(UTC)

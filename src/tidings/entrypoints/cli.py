@@ -30,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidJourney as exc:
         print(f"tidings: journeys: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"tidings: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,7 +77,7 @@ def _replay(args: argparse.Namespace) -> int:
         events, bad = _read(args.events, app)
         stores = sorted({e.store for e in events})
         with _progress(len(events)) as advance:
-            app.replay(events, args.until, progress=advance)
+            stats = app.replay(events, args.until, progress=advance)
         summary = Summary()
         zones = app.store_zones(stores)
         with _output(args.out) as out:
@@ -83,6 +86,8 @@ def _replay(args: argparse.Namespace) -> int:
                 line = message_line(message, zones[message.store_id])
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
         _print_summary(summary, len(events), bad)
+        if stats.beyond:
+            print(f"tidings: {stats.beyond} events after --until were not run", file=sys.stderr)
         app.db.dispose()
     return 1 if bad else 0
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tidings.domain.events import Event
+from tidings.domain.events import Event, MessageInbound
 from tidings.domain.messages import SENT, Message
 from tidings.services.decide import Decider
 from tidings.services.phones import lookup_key
@@ -151,23 +151,23 @@ def _start(events: Sequence[Event], due: Sequence[Message]) -> datetime | None:
 
 
 def _load_phones(uow: UnitOfWork, world: World, events: Sequence[Event], keys: Keys) -> None:
-    """For STOP / START replies: the customers behind each phone and their pending SMS."""
-    phones = set()
+    """Opt-outs of every phone in play; for STOP / START, the customers behind the phone."""
+    inbound = set()
     for ev in events:
-        if ev.type == "message.inbound":
-            key = lookup_key(getattr(ev.data, "sender", None), world.store(ev.store).default_region)
+        if isinstance(ev.data, MessageInbound):
+            key = lookup_key(ev.data.sender, world.store(ev.store).default_region)
             if key:
-                phones.add((ev.store, key))
-    if not phones:
-        return
-    extra = set(uow.state.customers_by_phone(phones)) - keys.customers
-    more = uow.state.load(Keys(customers=extra, phones=phones))
-    world.customers.update({k: v for k, v in more.customers.items() if k not in world.customers})
-    world.optouts.update(more.optouts)
-    keys.customers |= extra
-    for message in uow.outbox.pending_for_customers(extra | keys.customers):
-        if message.key not in world.messages:
-            world.remember(message)
+                inbound.add((ev.store, key))
+    if inbound:
+        owners = set(uow.state.customers_by_phone(inbound))
+        extra = owners - keys.customers
+        world.customers.update(uow.state.load(Keys(customers=extra)).customers)
+        keys.customers |= extra
+        for message in uow.outbox.pending_for_customers(owners):
+            if message.key not in world.messages:
+                world.remember(message)
+    phones = inbound | {(c.store_id, c.phone_key) for c in world.customers.values() if c.phone_key}
+    world.optouts.update(uow.state.load(Keys(phones=phones)).optouts)
 
 
 def _load_messages(

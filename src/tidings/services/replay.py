@@ -20,6 +20,7 @@ class ReplayStats:
     duplicates: int = 0
     decided: int = 0
     sent: int = 0
+    beyond: int = 0
 
 
 def replay(
@@ -38,6 +39,9 @@ def replay(
     if not ordered:
         return stats
     end = until or ordered[-1].occurred_at + DEFAULT_TAIL
+    kept = [ev for ev in ordered if ev.occurred_at <= end]
+    stats.beyond = len(ordered) - len(kept)  # the clock never passes `until`
+    ordered = kept
     for chunk in chunks(ordered, batch):
         _step(unit_of_work, engine, sender, chunk, chunk[-1].occurred_at, stats)
         if progress:

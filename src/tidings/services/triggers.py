@@ -20,7 +20,7 @@ from tidings.domain.events import (
 )
 from tidings.domain.journeys import Journey, first_due
 from tidings.domain.messages import PENDING, SUPPRESSED, Message, message_id
-from tidings.services.phones import lookup_key, to_e164
+from tidings.services.phones import lookup_key
 from tidings.services.world import World
 
 Schedule = Callable[[Message], None]
@@ -92,7 +92,7 @@ def _inbound(ev: Event, world: World, schedule: Schedule) -> None:
     assert isinstance(data, MessageInbound)
     word = consent.keyword(data.text)
     store = world.store(ev.store)
-    phone = to_e164(data.sender, store.default_region) or lookup_key(data.sender, "ZZ")
+    phone = lookup_key(data.sender, store.default_region)
     if word is None or phone is None:
         return
     optout = world.optout(ev.store, phone)

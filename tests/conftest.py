@@ -1,0 +1,65 @@
+"""Fixtures: a fresh SQLite file and a fresh PostgreSQL database for this run.
+
+PostgreSQL tests use the server at TIDINGS_TEST_PG (default 127.0.0.1:5432, user postgres).
+Where it cannot be reached they skip with the reason, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from tidings.adapters.db.engine import make_engine
+from tidings.adapters.db.migrate import upgrade
+from tidings.adapters.db.tables import metadata
+
+PG_ADMIN = os.environ.get("TIDINGS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _server_url(database: str) -> str:
+    base, _, _ = PG_ADMIN.rpartition("/")
+    return f"{base}/{database}"
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A database of its own for this test run, dropped at the end."""
+    name = f"tidings_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}: {exc}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = _server_url(name)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _empty_pg(url: str) -> None:
+    engine = make_engine(url)
+    names = ", ".join(t.name for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names}"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """An empty database of each kind: a new SQLite file, or the run's PostgreSQL emptied."""
+    if request.param == "sqlite":
+        return str(tmp_path / "tidings.db")
+    url: str = request.getfixturevalue("pg_database")
+    _empty_pg(url)
+    return url

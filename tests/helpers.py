@@ -1,0 +1,122 @@
+"""Small builders for events and a one-call replay, shared by the tests."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tidings import bootstrap
+from tidings.config import Settings
+from tidings.services.queries import message_line
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAY0 = datetime(2026, 11, 11, 0, 0, tzinfo=SHANGHAI)
+_ids = itertools.count(1)
+
+
+def at(hours: float = 0, minutes: float = 0, seconds: float = 0) -> datetime:
+    """A time on Double 11 in Shanghai, counted from midnight."""
+    return DAY0 + timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def event(
+    type_: str, when: datetime, store: str = "acme", id_: str | None = None, **data: Any
+) -> dict[str, Any]:
+    return {
+        "id": id_ or f"e{next(_ids)}",
+        "type": type_,
+        "store": store,
+        "occurred_at": when.isoformat(),
+        "data": data,
+    }
+
+
+def store(when: datetime | None = None, **over: Any) -> dict[str, Any]:
+    data = {
+        "name": "Acme",
+        "timezone": "Asia/Shanghai",
+        "locale": "zh-CN",
+        "default_region": "CN",
+        "currency": "CNY",
+        "sms_signature": "【Acme】",
+        "base_url": "https://acme.example",
+        "sms_price": "0.05",
+    }
+    data.update(over)
+    return event("store.upserted", when or at(-24), **data)
+
+
+def customer(
+    cid: str = "c1", phone: str | None = "+8613800138000", when: datetime | None = None, **over: Any
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"customer_id": cid}
+    if phone is not None:
+        data["phone"] = phone
+    data.update(over)
+    return event("customer.upserted", when or at(-23), **data)
+
+
+ITEMS = [{"sku": "sku-1", "name": "Tea", "qty": 1, "price": "129.00"}]
+
+
+def order(oid: str, when: datetime, cid: str = "c1", **over: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "order_id": oid,
+        "customer_id": cid,
+        "items": ITEMS,
+        "total": "129.00",
+        "currency": "CNY",
+        "payment": "prepaid",
+        "status": "unpaid",
+        "pay_url": f"https://acme.example/pay/{oid}",
+    }
+    data.update(over)
+    return event("order.created", when, **data)
+
+
+def paid(oid: str, when: datetime) -> dict[str, Any]:
+    return event("order.paid", when, order_id=oid, amount="129.00")
+
+
+def cart(
+    kid: str, when: datetime, cid: str = "c1", items: list[Any] | None = None, **over: Any
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "cart_id": kid,
+        "customer_id": cid,
+        "items": ITEMS if items is None else items,
+        "total": "129.00",
+        "currency": "CNY",
+        "url": f"https://acme.example/cart/{kid}",
+    }
+    data.update(over)
+    return event("cart.updated", when, **data)
+
+
+def inbound(text: str, when: datetime, sender: str = "+8613800138000") -> dict[str, Any]:
+    return event("message.inbound", when, **{"from": sender, "text": text})
+
+
+def lines(events: list[dict[str, Any]]) -> list[str]:
+    return [json.dumps(e, ensure_ascii=False) for e in events]
+
+
+def replay(
+    db_url: str, events: list[dict[str, Any]], until: datetime | None = None, journeys: Any = None
+) -> list[dict[str, Any]]:
+    """Run the replay service on `events`; return the output lines as dicts."""
+    app = bootstrap.build(Settings(database_url=db_url), journeys=journeys)
+    parsed = [app.check(bootstrap.parse_line(line), "") for line in lines(events)]
+    stores = sorted({e.store for e in parsed})
+    app.replay(parsed, until)
+    zones = app.store_zones(stores)
+    out = [message_line(m, zones[m.store_id]) for m in app.decided(stores)]
+    app.db.dispose()
+    return out
+
+
+def only(out: list[dict[str, Any]], **match: Any) -> list[dict[str, Any]]:
+    return [m for m in out if all(m.get(k) == v for k, v in match.items())]

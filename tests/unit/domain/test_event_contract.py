@@ -1,0 +1,187 @@
+"""Every event type of events.md is accepted; what breaks the contract is refused by name."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tidings.adapters.contract import parse_line, parse_object
+from tidings.domain.errors import InvalidEvent
+
+T = "2026-11-11T00:03:12+08:00"
+ITEM = {"sku": "a", "name": "A", "qty": 1, "price": "1.00"}
+SAMPLES = {
+    "store.upserted": {
+        "name": "Acme",
+        "timezone": "Asia/Shanghai",
+        "locale": "zh-CN",
+        "default_region": "CN",
+        "currency": "CNY",
+        "quiet_hours": {"start": "21:00", "end": "09:00"},
+        "sms_signature": "【Acme】",
+        "base_url": "https://a.example",
+        "merchant_contacts": [{"phone": "+8613800138000", "email": "a@a.cn"}],
+        "sms_price": "0.05",
+        "monthly_sms_budget": "100.00",
+        "journeys": {"cart_recovery": {"enabled": False}},
+    },
+    "customer.upserted": {
+        "customer_id": "c1",
+        "phone": "+8613800138000",
+        "email": "x@y.cn",
+        "name": "Li",
+        "locale": "en",
+        "timezone": "Europe/Moscow",
+        "birthday": "02-29",
+        "sms_consent": True,
+        "email_consent": False,
+        "tags": ["vip"],
+    },
+    "cart.updated": {
+        "cart_id": "k",
+        "customer_id": "c1",
+        "items": [ITEM],
+        "total": "1.00",
+        "currency": "CNY",
+        "url": "https://a.example/c",
+    },
+    "order.created": {
+        "order_id": "o",
+        "customer_id": "c1",
+        "cart_id": "k",
+        "items": [ITEM],
+        "total": "1.00",
+        "currency": "CNY",
+        "payment": "cod",
+        "status": "unpaid",
+        "pay_url": "https://a.example/p",
+        "auto_close_at": T,
+        "coupon_code": "X",
+    },
+    "order.paid": {"order_id": "o", "amount": "1.00"},
+    "order.cancelled": {"order_id": "o", "reason": "closed_unpaid"},
+    "order.shipped": {
+        "order_id": "o",
+        "shipment_id": "s",
+        "carrier": "SF",
+        "tracking_number": "1",
+        "package_index": 1,
+        "package_count": 2,
+        "items": [ITEM],
+    },
+    "shipment.checkpoint": {
+        "shipment_id": "s",
+        "order_id": "o",
+        "carrier": "SF",
+        "tracking_number": "1",
+        "status": "available_for_pickup",
+        "substatus": "X1",
+        "location": "L",
+        "message": "M",
+        "pickup": {"point": "P", "address": "A", "code": "1", "storage_until": T},
+    },
+    "review.posted": {
+        "review_id": "r",
+        "order_id": "o",
+        "customer_id": "c1",
+        "rating": 1,
+        "text": "bad",
+        "sku": "a",
+    },
+    "review.deleted": {"review_id": "r", "by": "platform"},
+    "aftersale.opened": {
+        "ticket_id": "t",
+        "order_id": "o",
+        "customer_id": "c1",
+        "kind": "return",
+        "reason": "size",
+    },
+    "aftersale.resolved": {"ticket_id": "t", "outcome": "refunded", "satisfied": True},
+    "dispute.opened": {"dispute_id": "d", "order_id": "o"},
+    "dispute.closed": {"dispute_id": "d", "outcome": "won"},
+    "chat.message": {
+        "conversation_id": "v",
+        "customer_id": "c1",
+        "direction": "outbound",
+        "responder": "bot",
+    },
+    "message.inbound": {"from": "+8613800138000", "text": "STOP"},
+    "message.status": {"provider_message_id": "p1", "status": "delivered"},
+    "link.clicked": {"token": "abc"},
+}
+
+
+def _line(type_, data, **env):
+    obj = {"id": "e1", "type": type_, "store": "acme", "occurred_at": T, "data": data}
+    obj.update(env)
+    return json.dumps(obj, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("type_", sorted(SAMPLES))
+def test_every_type_is_accepted(type_):
+    ev = parse_line(_line(type_, SAMPLES[type_]))
+    assert ev.type == type_ and ev.store == "acme"
+    assert ev.occurred_at.utcoffset().total_seconds() == 8 * 3600
+
+
+def test_unknown_fields_are_kept_raw_and_ignored():
+    ev = parse_line(_line("order.paid", {**SAMPLES["order.paid"], "extra": {"x": 1}}))
+    assert json.loads(ev.raw)["data"]["extra"] == {"x": 1}
+
+
+def test_the_api_path_validates_objects_the_same_way():
+    obj = json.loads(_line("order.paid", SAMPLES["order.paid"]))
+    assert parse_object(obj).data == parse_line(json.dumps(obj)).data
+
+
+@pytest.mark.parametrize(
+    ("type_", "data", "env", "field"),
+    [
+        ("order.paid", {"order_id": "o", "amount": 12.5}, {}, "data.amount"),
+        ("order.paid", {"order_id": "o", "amount": "1,00"}, {}, "data.amount"),
+        ("order.paid", {"order_id": "o"}, {}, "data.amount"),
+        (
+            "order.paid",
+            SAMPLES["order.paid"],
+            {"occurred_at": "2026-11-11T00:03:12"},
+            "occurred_at",
+        ),
+        ("order.paid", SAMPLES["order.paid"], {"store": "Acme!"}, "store"),
+        ("order.paid", SAMPLES["order.paid"], {"id": "x" * 129}, "id"),
+        ("order.paid", SAMPLES["order.paid"], {"id": ""}, "id"),
+        ("order.teleported", {}, {}, "type"),
+        ("order.created", {**SAMPLES["order.created"], "payment": "card"}, {}, "data.payment"),
+        (
+            "order.created",
+            {**SAMPLES["order.created"], "auto_close_at": "2026-11-12T00:00:00"},
+            {},
+            "data.auto_close_at",
+        ),
+        (
+            "store.upserted",
+            {**SAMPLES["store.upserted"], "timezone": "Mars/Base"},
+            {},
+            "data.timezone",
+        ),
+        ("customer.upserted", {"customer_id": "c", "birthday": "13-01"}, {}, "data.birthday"),
+        ("review.posted", {**SAMPLES["review.posted"], "rating": 6}, {}, "data.rating"),
+        (
+            "shipment.checkpoint",
+            {**SAMPLES["shipment.checkpoint"], "status": "lost"},
+            {},
+            "data.status",
+        ),
+        ("chat.message", {**SAMPLES["chat.message"], "responder": None}, {}, "data.responder"),
+        ("message.status", {"status": "delivered"}, {}, "data.message_id"),
+    ],
+)
+def test_refusals_name_the_event_and_field(type_, data, env, field):
+    with pytest.raises(InvalidEvent) as info:
+        parse_line(_line(type_, data, **env), "line 7")
+    assert info.value.field == field
+    assert str(info.value).startswith("line 7")
+
+
+def test_a_phone_that_is_not_a_phone_does_not_refuse_the_event():
+    assert parse_line(_line("customer.upserted", {"customer_id": "c", "phone": "hello"}))
