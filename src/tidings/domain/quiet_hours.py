@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-
-from tidings.domain.times import UTC
 
 
 def _clock(text: str) -> time:
@@ -37,12 +35,10 @@ def quiet_until(now: datetime, tz: ZoneInfo, start: str, end: str) -> datetime |
 
 
 def _resolve(naive: datetime, tz: ZoneInfo) -> datetime:
-    """The instant a local wall time names; a skipped time moves forward by the gap.
+    """The instant a local wall time names, in UTC.
 
-    Returned in UTC: Python compares and subtracts datetimes that share a tzinfo by their
-    wall clocks, which is wrong across a change of offset.
+    A time skipped by a DST change (02:30 on a spring-forward night) moves forward by the
+    gap; a repeated one (01:30 on a fall-back night) is its first occurrence (PEP 495, fold=0).
+    UTC, because Python compares datetimes that share a tzinfo by their wall clocks.
     """
-    aware = naive.replace(tzinfo=tz)
-    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:  # in a DST gap
-        return naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    return aware.astimezone(UTC)
+    return naive.replace(tzinfo=tz).astimezone(UTC)

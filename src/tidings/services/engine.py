@@ -9,19 +9,16 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from tidings.domain.events import Event, MessageInbound
+from tidings.domain.events import Event
 from tidings.domain.messages import SENT, Message
 from tidings.services.decide import Decider
-from tidings.services.phones import lookup_key
+from tidings.services.loading import load
 from tidings.services.ports import UnitOfWork
 from tidings.services.texts import Texts
 from tidings.services.triggers import apply, start_journeys
-from tidings.services.world import Keys, World
-
-SUBJECT_FIELDS = (("order", "order_id"), ("cart", "cart_id"))
-CAP_WINDOW = timedelta(hours=24)
+from tidings.services.world import World
 
 
 @dataclass
@@ -30,6 +27,7 @@ class BatchResult:
     duplicates: int = 0
     decided: int = 0
     to_send: list[Message] = field(default_factory=list)
+    world: World = field(default_factory=World)
 
 
 def event_order(ev: Event) -> tuple[datetime, str, str, str]:
@@ -42,17 +40,23 @@ class Engine:
     texts: Texts
 
     def run(
-        self, uow: UnitOfWork, events: Sequence[Event], until: datetime, now: datetime | None = None
+        self,
+        uow: UnitOfWork,
+        events: Sequence[Event],
+        until: datetime,
+        now: datetime | None = None,
+        world: World | None = None,
     ) -> BatchResult:
         """Apply `events` and decide every message due by `until`, in time order.
 
         With `now` (the live clock) messages are decided at `now`; without it (replay)
-        each at its own due time.
+        each at its own due time. A `world` from the previous batch may be passed on by a
+        caller that is the database's only writer (replay): what it holds is not loaded again.
         """
-        result = BatchResult()
-        fresh = self._fresh(uow, events, result)
-        due = uow.outbox.due(until, limit=0)
-        world = _load(uow, fresh, due)
+        result = BatchResult(world=world or World())
+        world = result.world
+        fresh = self._fresh(uow, events, now or until, result)
+        due = load(uow, world, fresh, uow.outbox.due(until, limit=0))
         decider = Decider(self.texts, world, uow.outbox)
         queue: list[tuple[datetime, str, int, Message]] = []
         version = {"n": 0}
@@ -76,24 +80,21 @@ class Engine:
                 ev, self.texts.triggered(world.store(ev.store), ev.type), world, schedule
             )
         self._drain(queue, decider, schedule, until, now, result, inclusive=True)
-        uow.events.add(fresh, now or until)
         uow.state.save(world)
         result.to_send = [m for m in _flush(uow, world) if m.status == SENT]
         return result
 
     @staticmethod
-    def _fresh(uow: UnitOfWork, events: Sequence[Event], result: BatchResult) -> list[Event]:
-        ordered = sorted(events, key=event_order)
-        known = uow.events.known((e.store, e.id) for e in ordered)
-        fresh: list[Event] = []
-        for ev in ordered:
-            key = (ev.store, ev.id)
-            if key in known:
-                result.duplicates += 1
-                continue
-            known.add(key)
-            fresh.append(ev)
-        result.fresh = len(fresh)
+    def _fresh(
+        uow: UnitOfWork, events: Sequence[Event], received: datetime, result: BatchResult
+    ) -> list[Event]:
+        """Store the batch's events; keep those not seen before, in sorted-arrival order."""
+        unique: dict[tuple[str, str], Event] = {}
+        for ev in sorted(events, key=event_order):
+            unique.setdefault((ev.store, ev.id), ev)
+        new = uow.events.add(list(unique.values()), received)
+        fresh = [ev for key, ev in unique.items() if key in new]
+        result.fresh, result.duplicates = len(fresh), len(events) - len(fresh)
         return fresh
 
     @staticmethod
@@ -115,77 +116,6 @@ class Engine:
                 schedule(again)
 
 
-def _load(uow: UnitOfWork, events: Sequence[Event], due: Sequence[Message]) -> World:
-    keys = Keys()
-    for ev in events:
-        keys.stores.add(ev.store)
-        for kind, name in SUBJECT_FIELDS:
-            ident = getattr(ev.data, name, None)
-            if ident:
-                getattr(keys, kind + "s").add((ev.store, ident))
-        customer = getattr(ev.data, "customer_id", None)
-        if customer:
-            keys.customers.add((ev.store, customer))
-    for message in due:
-        keys.stores.add(message.store_id)
-        kind, _, ident = message.subject.partition(":")
-        if kind in ("order", "cart"):
-            getattr(keys, kind + "s").add((message.store_id, ident))
-        if message.customer_id:
-            keys.customers.add((message.store_id, message.customer_id))
-    world = uow.state.load(keys)
-    owners = [(o.store_id, o.customer_id) for o in world.orders.values()]
-    owners += [(c.store_id, c.customer_id) for c in world.carts.values()]
-    extra = {(s, c) for s, c in owners if c} - keys.customers
-    if extra:
-        world.customers.update(uow.state.load(Keys(customers=extra)).customers)
-        keys.customers |= extra
-    _load_phones(uow, world, events, keys)
-    _load_messages(uow, world, keys, due, _start(events, due))
-    return world
-
-
-def _start(events: Sequence[Event], due: Sequence[Message]) -> datetime | None:
-    times = [m.run_at for m in due] + [ev.occurred_at for ev in events[:1]]
-    return min(times) if times else None
-
-
-def _load_phones(uow: UnitOfWork, world: World, events: Sequence[Event], keys: Keys) -> None:
-    """Opt-outs of every phone in play; for STOP / START, the customers behind the phone."""
-    inbound = set()
-    for ev in events:
-        if isinstance(ev.data, MessageInbound):
-            key = lookup_key(ev.data.sender, world.store(ev.store).default_region)
-            if key:
-                inbound.add((ev.store, key))
-    if inbound:
-        owners = set(uow.state.customers_by_phone(inbound))
-        extra = owners - keys.customers
-        world.customers.update(uow.state.load(Keys(customers=extra)).customers)
-        keys.customers |= extra
-        for message in uow.outbox.pending_for_customers(owners):
-            if message.key not in world.messages:
-                world.remember(message)
-    phones = inbound | {(c.store_id, c.phone_key) for c in world.customers.values() if c.phone_key}
-    world.optouts.update(uow.state.load(Keys(phones=phones)).optouts)
-
-
-def _load_messages(
-    uow: UnitOfWork, world: World, keys: Keys, due: Sequence[Message], start: datetime | None
-) -> None:
-    for message in due:
-        world.remember(message)
-    subjects = {(s, f"order:{i}") for s, i in keys.orders} | {
-        (s, f"cart:{i}") for s, i in keys.carts
-    }
-    for message in uow.outbox.for_subjects(subjects):
-        if message.key not in world.messages:
-            world.remember(message)
-    if keys.customers and start is not None:
-        for sent in uow.outbox.sent_since(keys.customers, start - CAP_WINDOW):
-            world.sent.setdefault((sent.store_id, sent.customer_id), []).append(sent)
-
-
 def _flush(uow: UnitOfWork, world: World) -> list[Message]:
     """Write what the batch decided; return the messages this unit of work owns."""
     touched = {m.message_id: m for m in world.new_messages}
@@ -193,4 +123,5 @@ def _flush(uow: UnitOfWork, world: World) -> list[Message]:
     owned = uow.outbox.write(list(touched.values()))
     uow.outbox.add_spend(world.spent_delta)
     uow.outbox.add_links(world.links)
+    world.end_batch()
     return [m for m in touched.values() if m.message_id in owned]

@@ -28,9 +28,9 @@ class Sender(Protocol):
 
 
 class EventLog(Protocol):
-    def known(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]: ...
-
-    def add(self, events: Sequence[Event], received_at: datetime) -> None: ...
+    def add(self, events: Sequence[Event], received_at: datetime) -> set[tuple[str, str]]:
+        """Store events; return the (store, id) keys that were new."""
+        ...
 
 
 class StateRepo(Protocol):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tidings.domain.events import Event
 from tidings.services.engine import Engine, event_order
 from tidings.services.ports import Sender, UnitOfWork
+from tidings.services.world import World
 
 TAIL_WINDOW = timedelta(hours=6)
 DEFAULT_TAIL = timedelta(days=30)
@@ -41,9 +42,9 @@ def replay(
     end = until or ordered[-1].occurred_at + DEFAULT_TAIL
     kept = [ev for ev in ordered if ev.occurred_at <= end]
     stats.beyond = len(ordered) - len(kept)  # the clock never passes `until`
-    ordered = kept
-    for chunk in chunks(ordered, batch):
-        _step(unit_of_work, engine, sender, chunk, chunk[-1].occurred_at, stats)
+    run = _Runner(unit_of_work, engine, sender, stats)
+    for chunk in chunks(kept, batch):
+        run.step(chunk, chunk[-1].occurred_at)
         if progress:
             progress(len(chunk))
     while True:
@@ -51,26 +52,29 @@ def replay(
             upcoming = uow.outbox.next_due()
         if upcoming is None or upcoming > end:
             return stats
-        _step(unit_of_work, engine, sender, [], min(end, upcoming + TAIL_WINDOW), stats)
+        run.step([], min(end, upcoming + TAIL_WINDOW))
 
 
-def _step(
-    unit_of_work: Callable[[], UnitOfWork],
-    engine: Engine,
-    sender: Sender,
-    chunk: Sequence[Event],
-    until: datetime,
-    stats: ReplayStats,
-) -> None:
-    with unit_of_work() as uow:
-        result = engine.run(uow, chunk, until)
-        uow.commit()
-    for message in result.to_send:
-        sender.send(message)
-    stats.events += result.fresh
-    stats.duplicates += result.duplicates
-    stats.decided += result.decided
-    stats.sent += len(result.to_send)
+@dataclass
+class _Runner:
+    """Batch after batch; replay owns its database, so one World serves them all."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    engine: Engine
+    sender: Sender
+    stats: ReplayStats
+    world: World = field(default_factory=World)
+
+    def step(self, chunk: Sequence[Event], until: datetime) -> None:
+        with self.unit_of_work() as uow:
+            result = self.engine.run(uow, chunk, until, world=self.world)
+            uow.commit()
+        for message in result.to_send:
+            self.sender.send(message)
+        self.stats.events += result.fresh
+        self.stats.duplicates += result.duplicates
+        self.stats.decided += result.decided
+        self.stats.sent += len(result.to_send)
 
 
 def chunks(ordered: Sequence[Event], size: int) -> Iterator[Sequence[Event]]:

@@ -54,6 +54,35 @@ class World:
     new_messages: list[Message] = field(default_factory=list)
     changed_messages: dict[str, Message] = field(default_factory=dict)
 
+    seen: set[tuple[str, Pair | str]] = field(default_factory=set)
+
+    def unseen(self, keys: Keys) -> Keys:
+        """The keys this world has not asked storage for yet (and marks them asked)."""
+        out = Keys()
+        for kind in ("stores", "customers", "orders", "carts", "phones"):
+            fresh = {k for k in getattr(keys, kind) if (kind, k) not in self.seen}
+            self.seen.update((kind, k) for k in fresh)
+            setattr(out, kind, fresh)
+        return out
+
+    def unseen_subjects(self, subjects: set[Pair]) -> set[Pair]:
+        fresh = {s for s in subjects if ("subject", s) not in self.seen}
+        self.seen.update(("subject", s) for s in fresh)
+        return fresh
+
+    def unseen_senders(self, customers: set[Pair]) -> set[Pair]:
+        fresh = {c for c in customers if ("sent", c) not in self.seen}
+        self.seen.update(("sent", c) for c in fresh)
+        return fresh
+
+    def end_batch(self) -> None:
+        """Forget what the batch changed once it is written; keep what is known."""
+        self.dirty.clear()
+        self.new_messages.clear()
+        self.changed_messages.clear()
+        self.links.clear()
+        self.spent_delta.clear()
+
     def store(self, store_id: str) -> Store:
         found = self.stores.get(store_id)
         if found is None:

@@ -1,10 +1,9 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tidings.domain.quiet_hours import quiet_until
-from tidings.domain.times import UTC
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, select
 
 from tidings.adapters.db import tables as t
+from tidings.adapters.db.bulk import Writer
 from tidings.adapters.db.repositories import _MESSAGE_FIELDS, MICROS, Pair, by_store, insert
 from tidings.domain.messages import PENDING, Message
 from tidings.services.world import Sent
@@ -98,28 +99,17 @@ class SqlOutbox:
 
     def write(self, messages: Sequence[Message]) -> set[str]:
         """Insert or update; a row already decided elsewhere is left alone. Ids written here."""
-        if not messages:
-            return set()
-        rows = [
-            {name: getattr(m, name) for name in _MESSAGE_FIELDS}
-            for m in sorted(messages, key=lambda m: (m.store_id, m.message_id))
-        ]
-        stmt = insert(self.conn, t.messages)
-        keys = ("store_id", "message_id")
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={n: stmt.excluded[n] for n in _MESSAGE_FIELDS if n not in keys},
-            where=M.status == PENDING,
-        ).returning(M.message_id)
-        return {r[0] for r in self.conn.execute(stmt, rows)}
+        ordered = sorted(messages, key=lambda m: (m.store_id, m.message_id))
+        written = _MESSAGES.write(
+            self.conn,
+            ordered,
+            where=f"{t.messages.name}.status = 'pending'",
+            returning="message_id",
+        )
+        return {row[0] for row in written}
 
     def add_links(self, links: Sequence[tuple[str, str, str, str]]) -> None:
-        if links:
-            rows = [
-                {"store_id": s, "token": tok, "message_id": m, "target": url}
-                for s, tok, m, url in links
-            ]
-            self.conn.execute(insert(self.conn, t.links).on_conflict_do_nothing(), rows)
+        _LINKS.write(self.conn, [_Link(*link) for link in links], update=False)
 
     def decided(self, stores: Sequence[str]) -> Iterable[Message]:
         """Every decided message of `stores`, by decision time then id (the replay output)."""
@@ -130,3 +120,14 @@ class SqlOutbox:
         )
         for row in self.conn.execution_options(yield_per=2000).execute(query):
             yield _message(row)
+
+
+class _Link(NamedTuple):
+    store_id: str
+    token: str
+    message_id: str
+    target: str
+
+
+_MESSAGES = Writer(t.messages, _MESSAGE_FIELDS)
+_LINKS = Writer(t.links, list(_Link._fields))

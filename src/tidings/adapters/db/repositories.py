@@ -7,12 +7,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.adapters.db import tables as t
+from tidings.adapters.db.bulk import Writer
 from tidings.domain.events import Event
 from tidings.domain.messages import Message
 from tidings.domain.state import Cart, Customer, Order, PhoneOptOut, Store
@@ -70,30 +71,25 @@ class SqlEventLog:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def known(self, keys: Iterable[Pair]) -> set[Pair]:
-        found: set[Pair] = set()
-        for store, ids in by_store(keys):
-            query = select(t.events.c.event_id).where(
-                t.events.c.store_id == store, t.events.c.event_id.in_(ids)
-            )
-            found.update((store, r[0]) for r in self.conn.execute(query))
-        return found
+    def add(self, events: Sequence[Event], received_at: datetime) -> set[Pair]:
+        """Store events; return the keys that were new (a duplicate is accepted and ignored)."""
+        rows = [_EventRow(e.store, e.id, e.type, e.occurred_at, received_at, e.raw) for e in events]
+        new = _EVENTS.write(self.conn, rows, update=False, returning="store_id, event_id")
+        return set(new)
 
-    def add(self, events: Sequence[Event], received_at: datetime) -> None:
-        if not events:
-            return
-        rows = [
-            {
-                "store_id": e.store,
-                "event_id": e.id,
-                "type": e.type,
-                "occurred_at": e.occurred_at,
-                "received_at": received_at,
-                "payload": e.raw,
-            }
-            for e in events
-        ]
-        self.conn.execute(insert(self.conn, t.events).on_conflict_do_nothing(), rows)
+
+class _EventRow(NamedTuple):
+    store_id: str
+    event_id: str
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+    payload: str
+
+
+_EVENTS = Writer(t.events)
+_WRITERS = {kind: Writer(table) for kind, (table, _, _) in _KINDS.items()}
+_WRITERS["store"] = Writer(t.stores)
 
 
 class SqlStateRepo:
@@ -137,18 +133,16 @@ class SqlStateRepo:
         return found
 
     def save(self, world: World) -> None:
-        rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for kind, key in sorted(world.dirty, key=lambda d: (d[0], str(d[1]))):
-            if kind == "store":
-                rows[kind].append(_row(world.stores[str(key)]))
-            else:
-                source = {
-                    "customer": world.customers,
-                    "order": world.orders,
-                    "cart": world.carts,
-                    "optout": world.optouts,
-                }[kind]
-                rows[kind].append(_row(source[key]))  # type: ignore[index]
-        upsert(self.conn, t.stores, rows["store"])
-        for kind in ("customer", "order", "cart", "optout"):
-            upsert(self.conn, _KINDS[kind][0], rows[kind])
+        sources: dict[str, Any] = {
+            "store": world.stores,
+            "customer": world.customers,
+            "order": world.orders,
+            "cart": world.carts,
+            "optout": world.optouts,
+        }
+        dirty: dict[str, list[Any]] = defaultdict(list)
+        for kind, key in world.dirty:
+            dirty[kind].append(key)
+        for kind, keys in sorted(dirty.items()):
+            entities = [sources[kind][k] for k in sorted(keys)]
+            _WRITERS[kind].write(self.conn, entities)

@@ -1,0 +1,133 @@
+"""Bulk writes for the hot path: multi-row INSERT … ON CONFLICT, values converted once.
+
+SQLAlchemy compiles the schema; here rows go to the driver as tuples, many per statement,
+because per-parameter processing would cost more than the database itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from operator import attrgetter
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Table
+
+from tidings.adapters.db.tables import UtcDateTime
+from tidings.domain.times import require_aware
+
+MAX_PARAMS = 30_000
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    utc = require_aware(value, "timestamp").astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(" ", "microseconds")
+
+
+def _pg_time(value: datetime | None) -> datetime | None:
+    return None if value is None else require_aware(value, "timestamp")
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+class Writer:
+    """Writes entities of one table: `columns` are read from each entity by name."""
+
+    def __init__(self, table: Table, columns: Sequence[str] | None = None) -> None:
+        self.table = table
+        self.columns = list(columns or [c.name for c in table.columns])
+        self.get = attrgetter(*self.columns)
+        self.keys = [c.name for c in table.primary_key.columns]
+
+    def _converters(self, conn: Connection) -> list[tuple[int, Callable[[Any], Any]]]:
+        time = _sqlite_time if conn.dialect.name == "sqlite" else _pg_time
+        out: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, name in enumerate(self.columns):
+            kind = self.table.c[name].type
+            if isinstance(kind, UtcDateTime):
+                out.append((i, time))
+            elif isinstance(kind, JSON):
+                out.append((i, _json))
+        return out
+
+    def rows(self, conn: Connection, entities: Sequence[Any]) -> list[tuple[Any, ...]]:
+        converters = self._converters(conn)
+        out = []
+        for entity in entities:
+            row = list(self.get(entity))
+            for i, convert in converters:
+                row[i] = convert(row[i])
+            out.append(tuple(row))
+        return out
+
+    def write(
+        self,
+        conn: Connection,
+        entities: Sequence[Any],
+        *,
+        update: bool = True,
+        where: str = "",
+        returning: str = "",
+    ) -> list[Any]:
+        """Insert, or on a key conflict update (`where` guards it) or skip.
+
+        Returns the RETURNING rows as tuples: those this statement inserted or updated.
+        """
+        if not entities:
+            return []
+        rows = self.rows(conn, entities)
+        tail = f" ON CONFLICT ({', '.join(self.keys)}) " + self._action(update, where)
+        if returning:
+            tail += f" RETURNING {returning}"
+        head = f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) "
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if conn.dialect.name == "postgresql":
+                return self._unnest(conn, cursor, head, tail, rows, bool(returning))
+            return self._values(cursor, head, tail, rows, bool(returning))
+        finally:
+            cursor.close()
+
+    def _values(
+        self, cursor: Any, head: str, tail: str, rows: list[tuple[Any, ...]], returning: bool
+    ) -> list[Any]:
+        """SQLite: multi-row VALUES, as many rows a statement as its parameter limit allows."""
+        one = "(" + ", ".join(["?"] * len(self.columns)) + ")"
+        per = max(1, MAX_PARAMS // len(self.columns))
+        found: list[Any] = []
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            sql = head + "VALUES " + ", ".join([one] * len(chunk)) + tail
+            cursor.execute(sql, [v for row in chunk for v in row])
+            if returning:
+                found.extend(tuple(r) for r in cursor.fetchall())
+        return found
+
+    def _unnest(
+        self,
+        conn: Connection,
+        cursor: Any,
+        head: str,
+        tail: str,
+        rows: list[tuple[Any, ...]],
+        returning: bool,
+    ) -> list[Any]:
+        """PostgreSQL: one array a column, unnested: a short statement however many rows."""
+        types = [self.table.c[c].type.compile(dialect=conn.dialect) for c in self.columns]
+        arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+        cursor.execute(
+            head + f"SELECT * FROM unnest({arrays})" + tail,
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return [tuple(r) for r in cursor.fetchall()] if returning else []
+
+    def _action(self, update: bool, where: str) -> str:
+        if not update:
+            return "DO NOTHING"
+        sets = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c not in self.keys)
+        return f"DO UPDATE SET {sets}" + (f" WHERE {where}" if where else "")

@@ -1,0 +1,106 @@
+"""Loading what a batch needs into its World in a few set-based queries.
+
+A World passed on from the previous batch keeps what it holds; only keys it has not asked
+for yet are loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from tidings.domain.events import Event, MessageInbound
+from tidings.domain.messages import Message
+from tidings.services.phones import lookup_key
+from tidings.services.ports import UnitOfWork
+from tidings.services.world import Keys, Pair, World
+
+SUBJECT_FIELDS = (("order", "order_id"), ("cart", "cart_id"))
+CAP_WINDOW = timedelta(hours=24)
+
+
+def load(
+    uow: UnitOfWork, world: World, events: Sequence[Event], due: Sequence[Message]
+) -> list[Message]:
+    """Fill `world` for `events` and `due`; return the due messages as the world holds them."""
+    keys = _keys(events, due)
+    _load_state(uow, world, keys)
+    _load_phones(uow, world, events, keys)
+    due = [world.messages.get(m.key, m) for m in due]
+    for message in due:
+        world.remember(message)
+    _load_messages(uow, world, keys, _start(events, due))
+    return due
+
+
+def _keys(events: Sequence[Event], due: Sequence[Message]) -> Keys:
+    keys = Keys()
+    for ev in events:
+        keys.stores.add(ev.store)
+        for kind, name in SUBJECT_FIELDS:
+            ident = getattr(ev.data, name, None)
+            if ident:
+                getattr(keys, kind + "s").add((ev.store, ident))
+        customer = getattr(ev.data, "customer_id", None)
+        if customer:
+            keys.customers.add((ev.store, customer))
+    for message in due:
+        keys.stores.add(message.store_id)
+        kind, _, ident = message.subject.partition(":")
+        if kind in ("order", "cart"):
+            getattr(keys, kind + "s").add((message.store_id, ident))
+        if message.customer_id:
+            keys.customers.add((message.store_id, message.customer_id))
+    return keys
+
+
+def _load_state(uow: UnitOfWork, world: World, keys: Keys) -> None:
+    _merge(world, uow.state.load(world.unseen(keys)))
+    found = [world.orders.get(k) for k in keys.orders] + [world.carts.get(k) for k in keys.carts]
+    extra: set[Pair] = {(e.store_id, e.customer_id) for e in found if e and e.customer_id}
+    keys.customers |= extra
+    _merge(world, uow.state.load(world.unseen(Keys(customers=extra))))
+
+
+def _merge(world: World, loaded: World) -> None:
+    for name in ("stores", "customers", "orders", "carts", "optouts"):
+        mine, theirs = getattr(world, name), getattr(loaded, name)
+        for key, value in theirs.items():
+            mine.setdefault(key, value)
+
+
+def _start(events: Sequence[Event], due: Sequence[Message]) -> datetime | None:
+    times = [m.run_at for m in due] + [ev.occurred_at for ev in events[:1]]
+    return min(times) if times else None
+
+
+def _load_phones(uow: UnitOfWork, world: World, events: Sequence[Event], keys: Keys) -> None:
+    """Opt-outs of every phone in play; for STOP / START, the customers behind the phone."""
+    inbound = set()
+    for ev in events:
+        if isinstance(ev.data, MessageInbound):
+            key = lookup_key(ev.data.sender, world.store(ev.store).default_region)
+            if key:
+                inbound.add((ev.store, key))
+    if inbound:
+        owners = set(uow.state.customers_by_phone(inbound))
+        keys.customers |= owners
+        _merge(world, uow.state.load(world.unseen(Keys(customers=owners))))
+        for message in uow.outbox.pending_for_customers(owners):
+            if message.key not in world.messages:
+                world.remember(message)
+    customers = [world.customers.get(k) for k in keys.customers]
+    phones = inbound | {(c.store_id, c.phone_key) for c in customers if c and c.phone_key}
+    _merge(world, uow.state.load(world.unseen(Keys(phones=phones))))
+
+
+def _load_messages(uow: UnitOfWork, world: World, keys: Keys, start: datetime | None) -> None:
+    subjects = {(s, f"order:{i}") for s, i in keys.orders}
+    subjects |= {(s, f"cart:{i}") for s, i in keys.carts}
+    for message in uow.outbox.for_subjects(world.unseen_subjects(subjects)):
+        if message.key not in world.messages:
+            world.remember(message)
+    customers = world.unseen_senders(keys.customers)
+    if customers and start is not None:
+        for sent in uow.outbox.sent_since(customers, start - CAP_WINDOW):
+            world.sent.setdefault((sent.store_id, sent.customer_id), []).append(sent)
