@@ -168,7 +168,7 @@ def _print(results: list[Result]) -> None:
             "" if r.messages is None else f"{r.messages / r.seconds:,.0f}",
             "" if r.peak_mb is None else f"{r.peak_mb:,.0f}",
         )
-    Console().print(table)
+    Console(width=130).print(table)
 
 
 if __name__ == "__main__":

@@ -105,10 +105,14 @@ def lines(events: list[dict[str, Any]]) -> list[str]:
 
 
 def replay(
-    db_url: str, events: list[dict[str, Any]], until: datetime | None = None, journeys: Any = None
+    db_url: str,
+    events: list[dict[str, Any]],
+    until: datetime | None = None,
+    journeys: Any = None,
+    batch: int = 2000,
 ) -> list[dict[str, Any]]:
     """Run the replay service on `events`; return the output lines as dicts."""
-    app = bootstrap.build(Settings(database_url=db_url), journeys=journeys)
+    app = bootstrap.build(Settings(database_url=db_url, batch_size=batch), journeys=journeys)
     parsed = [app.check(bootstrap.parse_line(line), "") for line in lines(events)]
     stores = sorted({e.store for e in parsed})
     app.replay(parsed, until)

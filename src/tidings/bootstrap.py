@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -55,9 +55,9 @@ class App:
 
     def replay(
         self,
-        events: Sequence[Event],
+        events: Iterable[Event],
         until: datetime | None,
-        progress: Callable[[int], None] | None = None,
+        progress: replay_service.Progress | None = None,
     ) -> replay_service.ReplayStats:
         return replay_service.replay(
             events=events,

@@ -292,3 +292,23 @@ def test_events_of_every_other_type_are_accepted(db_url):
         ),
     ]
     assert replay(db_url, events) == []
+
+
+def test_batch_size_changes_nothing(db_url, tmp_path):
+    events = [
+        store(),
+        customer("c1", sms_consent=True),
+        customer("c2", phone="+8613800138001", locale="en"),
+    ]
+    for i in range(12):
+        events += [
+            order(f"o{i}", at(8 + i, 7 * i % 50), cid=f"c{1 + i % 2}"),
+            cart(f"k{i}", at(9 + i), cid=f"c{1 + i % 2}"),
+        ]
+        if i % 3 == 0:
+            events.append(paid(f"o{i}", at(8 + i, 40)))
+    events.append(inbound("STOP", at(15, 30), sender="+8613800138001"))
+    big = replay(str(tmp_path / "big.db"), events)
+    small = replay(db_url, events, batch=1)
+    assert len(big) > 20
+    assert small == big

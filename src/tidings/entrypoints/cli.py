@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from tidings import bootstrap
@@ -72,12 +72,11 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     with _database(args.db) as url:
-        settings = Settings(database_url=url)
-        app = bootstrap.build(settings, journeys=args.journeys)
-        events, bad = _read(args.events, app)
-        stores = sorted({e.store for e in events})
-        with _progress(len(events)) as advance:
-            stats = app.replay(events, args.until, progress=advance)
+        app = bootstrap.build(Settings(database_url=url), journeys=args.journeys)
+        reader = _Reader(args.events, app)
+        with _progress() as advance:
+            stats = app.replay(reader.events(), args.until, progress=advance)
+        stores = sorted(stats.stores)
         summary = Summary()
         zones = app.store_zones(stores)
         with _output(args.out) as out:
@@ -85,30 +84,31 @@ def _replay(args: argparse.Namespace) -> int:
                 summary.add(message)
                 line = message_line(message, zones[message.store_id])
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
-        _print_summary(summary, len(events), bad)
+        _print_summary(summary, stats.events, reader.bad)
         if stats.beyond:
             print(f"tidings: {stats.beyond} events after --until were not run", file=sys.stderr)
         app.db.dispose()
-    return 1 if bad else 0
+    return 1 if reader.bad else 0
 
 
-def _read(source: str, app: bootstrap.App) -> tuple[list[Event], int]:
-    """Parse every line; report bad ones on stderr and keep the good ones."""
-    events: list[Event] = []
-    bad = 0
-    stream = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
-    with stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                events.append(
-                    app.check(bootstrap.parse_line(line, f"line {number}"), f"line {number}")
-                )
-            except InvalidEvent as exc:
-                bad += 1
-                print(f"tidings: {exc}", file=sys.stderr)
-    return events, bad
+class _Reader:
+    """Parses lines one by one; reports bad ones on stderr and counts them."""
+
+    def __init__(self, source: str, app: bootstrap.App) -> None:
+        self.source, self.app, self.bad = source, app, 0
+
+    def events(self) -> Iterator[Event]:
+        stream = sys.stdin if self.source == "-" else open(self.source, encoding="utf-8")  # noqa: SIM115
+        with stream:
+            for number, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                where = f"line {number}"
+                try:
+                    yield self.app.check(bootstrap.parse_line(line, where), where)
+                except InvalidEvent as exc:
+                    self.bad += 1
+                    print(f"tidings: {exc}", file=sys.stderr)
 
 
 @contextmanager
@@ -131,7 +131,8 @@ def _output(path: str | None) -> Iterator[IO[str]]:
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Any]:
+def _progress() -> Iterator[Any]:
+    """On a terminal, progress bars on stderr: events stored, then events replayed."""
     if not sys.stderr.isatty():
         yield None
         return
@@ -139,11 +140,21 @@ def _progress(total: int) -> Iterator[Any]:
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
-        TimeRemainingColumn(),
+        TimeElapsedColumn(),
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("replaying events", total=total)
-        yield lambda n: progress.advance(task, n)
+        tasks: dict[str, Any] = {}
+        stored = {"n": 0}
+
+        def advance(phase: str, n: int) -> None:
+            if phase == "storing":
+                stored["n"] += n
+            if phase not in tasks:
+                total = stored["n"] if phase == "replaying" else None
+                tasks[phase] = progress.add_task(f"{phase} events", total=total)
+            progress.advance(tasks[phase], n)
+
+        yield advance
 
 
 def _print_summary(summary: Summary, events: int, bad: int) -> None:

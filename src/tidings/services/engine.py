@@ -44,18 +44,27 @@ class Engine:
         uow: UnitOfWork,
         events: Sequence[Event],
         until: datetime,
+        *,
         now: datetime | None = None,
         world: World | None = None,
+        stored: bool = False,
+        inclusive: bool = True,
     ) -> BatchResult:
         """Apply `events` and decide every message due by `until`, in time order.
 
         With `now` (the live clock) messages are decided at `now`; without it (replay)
         each at its own due time. A `world` from the previous batch may be passed on by a
-        caller that is the database's only writer (replay): what it holds is not loaded again.
+        caller that is the database's only writer (replay): what it holds is not loaded
+        again. `stored` events are already in the event log, new and sorted. A batch cut
+        inside one instant leaves messages due at `until` itself to the next batch
+        (`inclusive=False`), because events at an instant come before its messages.
         """
         result = BatchResult(world=world or World())
         world = result.world
-        fresh = self._fresh(uow, events, now or until, result)
+        if stored:
+            fresh, result.fresh = list(events), len(events)
+        else:
+            fresh = self._fresh(uow, events, now, result)
         due = load(uow, world, fresh, uow.outbox.due(until, limit=0))
         decider = Decider(self.texts, world, uow.outbox)
         queue: list[tuple[datetime, str, int, Message]] = []
@@ -79,14 +88,14 @@ class Engine:
             start_journeys(
                 ev, self.texts.triggered(world.store(ev.store), ev.type), world, schedule
             )
-        self._drain(queue, decider, schedule, until, now, result, inclusive=True)
+        self._drain(queue, decider, schedule, until, now, result, inclusive=inclusive)
         uow.state.save(world)
         result.to_send = [m for m in _flush(uow, world) if m.status == SENT]
         return result
 
     @staticmethod
     def _fresh(
-        uow: UnitOfWork, events: Sequence[Event], received: datetime, result: BatchResult
+        uow: UnitOfWork, events: Sequence[Event], received: datetime | None, result: BatchResult
     ) -> list[Event]:
         """Store the batch's events; keep those not seen before, in sorted-arrival order."""
         unique: dict[tuple[str, str], Event] = {}

@@ -28,9 +28,19 @@ class Sender(Protocol):
 
 
 class EventLog(Protocol):
-    def add(self, events: Sequence[Event], received_at: datetime) -> set[tuple[str, str]]:
-        """Store events; return the (store, id) keys that were new."""
+    def add(
+        self, events: Sequence[Event], received_at: datetime | None, run: str | None = None
+    ) -> set[tuple[str, str]]:
+        """Store events (received at their own time when None); return the new (store, id)."""
         ...
+
+    def of_run(
+        self, run: str, after: tuple[datetime, str, str] | None, limit: int, until: datetime
+    ) -> list[Event]:
+        """The next events that run `run` stored, in sorted-arrival order, up to `until`."""
+        ...
+
+    def count_after(self, run: str, until: datetime) -> int: ...
 
 
 class StateRepo(Protocol):

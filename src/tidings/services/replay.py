@@ -1,18 +1,26 @@
-"""`tidings replay`: the engine over a file of events on a virtual clock."""
+"""`tidings replay`: the engine over a file of events on a virtual clock.
+
+Two passes, so that a file of any size runs in bounded memory: first every event is stored
+(marked with this run), then the engine takes the run's events back from the event log in
+sorted-arrival order, batch after batch, and finally runs the clock on to `until`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 
 from tidings.domain.events import Event
-from tidings.services.engine import Engine, event_order
+from tidings.services.engine import Engine
 from tidings.services.ports import Sender, UnitOfWork
 from tidings.services.world import World
 
 TAIL_WINDOW = timedelta(hours=6)
 DEFAULT_TAIL = timedelta(days=30)
+Progress = Callable[[str, int], None]
 
 
 @dataclass
@@ -22,37 +30,82 @@ class ReplayStats:
     decided: int = 0
     sent: int = 0
     beyond: int = 0
+    stores: set[str] = field(default_factory=set)
 
 
 def replay(
     *,
-    events: Sequence[Event],
+    events: Iterable[Event],
     until: datetime | None,
     unit_of_work: Callable[[], UnitOfWork],
     engine: Engine,
     sender: Sender,
     batch: int = 2000,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> ReplayStats:
     """Run every event and every message due up to `until` (default: last event + 30 days)."""
-    ordered = sorted(events, key=event_order)
     stats = ReplayStats()
-    if not ordered:
+    run = uuid.uuid4().hex
+    last = _store(events, run, unit_of_work, batch, stats, progress)
+    if last is None:
         return stats
-    end = until or ordered[-1].occurred_at + DEFAULT_TAIL
-    kept = [ev for ev in ordered if ev.occurred_at <= end]
-    stats.beyond = len(ordered) - len(kept)  # the clock never passes `until`
-    run = _Runner(unit_of_work, engine, sender, stats)
-    for chunk in chunks(kept, batch):
-        run.step(chunk, chunk[-1].occurred_at)
+    end = until or last + DEFAULT_TAIL
+    runner = _Runner(unit_of_work, engine, sender, stats)
+    after: tuple[datetime, str, str] | None = None
+    while True:
+        with unit_of_work() as uow:
+            page = uow.events.of_run(run, after, batch, end)
+        if not page:
+            break
+        runner.step(page, page[-1].occurred_at, stored=True, inclusive=False)
+        after = (page[-1].occurred_at, page[-1].store, page[-1].id)
         if progress:
-            progress(len(chunk))
+            progress("replaying", len(page))
+    with unit_of_work() as uow:
+        stats.beyond = uow.events.count_after(run, end)  # the clock never passes `until`
+    _tail(runner, unit_of_work, end)
+    return stats
+
+
+def _store(
+    events: Iterable[Event],
+    run: str,
+    unit_of_work: Callable[[], UnitOfWork],
+    batch: int,
+    stats: ReplayStats,
+    progress: Progress | None,
+) -> datetime | None:
+    """First pass: keep every new event in the event log; the latest time among them."""
+    last: datetime | None = None
+    for chunk in _chunks(events, batch * 5):
+        with unit_of_work() as uow:
+            new = uow.events.add(chunk, None, run)
+            uow.commit()
+        stats.events += len(new)
+        stats.duplicates += len(chunk) - len(new)
+        for ev in chunk:
+            stats.stores.add(ev.store)
+            if (ev.store, ev.id) in new and (last is None or ev.occurred_at > last):
+                last = ev.occurred_at
+        if progress:
+            progress("storing", len(chunk))
+    return last
+
+
+def _tail(runner: _Runner, unit_of_work: Callable[[], UnitOfWork], end: datetime) -> None:
+    """Run the clock on to `end` through every message still due."""
     while True:
         with unit_of_work() as uow:
             upcoming = uow.outbox.next_due()
         if upcoming is None or upcoming > end:
-            return stats
-        run.step([], min(end, upcoming + TAIL_WINDOW))
+            return
+        runner.step([], min(end, upcoming + TAIL_WINDOW))
+
+
+def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
+    source = iter(events)
+    while chunk := list(islice(source, size)):
+        yield chunk
 
 
 @dataclass
@@ -65,24 +118,20 @@ class _Runner:
     stats: ReplayStats
     world: World = field(default_factory=World)
 
-    def step(self, chunk: Sequence[Event], until: datetime) -> None:
+    def step(
+        self,
+        chunk: Sequence[Event],
+        until: datetime,
+        *,
+        stored: bool = False,
+        inclusive: bool = True,
+    ) -> None:
         with self.unit_of_work() as uow:
-            result = self.engine.run(uow, chunk, until, world=self.world)
+            result = self.engine.run(
+                uow, chunk, until, world=self.world, stored=stored, inclusive=inclusive
+            )
             uow.commit()
         for message in result.to_send:
             self.sender.send(message)
-        self.stats.events += result.fresh
-        self.stats.duplicates += result.duplicates
         self.stats.decided += result.decided
         self.stats.sent += len(result.to_send)
-
-
-def chunks(ordered: Sequence[Event], size: int) -> Iterator[Sequence[Event]]:
-    """Batches of about `size`, cut only where the time changes (ties stay together)."""
-    start = 0
-    while start < len(ordered):
-        end = min(start + size, len(ordered))
-        while end < len(ordered) and ordered[end].occurred_at == ordered[end - 1].occurred_at:
-            end += 1
-        yield ordered[start:end]
-        start = end

@@ -9,9 +9,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, func, literal, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
+from tidings.adapters.contract import parse_line
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
 from tidings.domain.events import Event
@@ -20,6 +21,7 @@ from tidings.domain.state import Cart, Customer, Order, PhoneOptOut, Store
 from tidings.services.world import Keys, World
 
 Pair = tuple[str, str]
+EventKey = tuple[datetime, str, str]
 CHUNK = 500
 MICROS = Decimal(1_000_000)
 _KINDS: dict[str, tuple[Table, type[Any], str]] = {
@@ -71,11 +73,35 @@ class SqlEventLog:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add(self, events: Sequence[Event], received_at: datetime) -> set[Pair]:
+    def add(
+        self, events: Sequence[Event], received_at: datetime | None, run: str | None = None
+    ) -> set[Pair]:
         """Store events; return the keys that were new (a duplicate is accepted and ignored)."""
-        rows = [_EventRow(e.store, e.id, e.type, e.occurred_at, received_at, e.raw) for e in events]
+        rows = [
+            _EventRow(
+                e.store, e.id, e.type, e.occurred_at, received_at or e.occurred_at, e.raw, run
+            )
+            for e in events
+        ]
         new = _EVENTS.write(self.conn, rows, update=False, returning="store_id, event_id")
         return set(new)
+
+    def of_run(self, run: str, after: EventKey | None, limit: int, until: datetime) -> list[Event]:
+        """The next `limit` events a run stored, in sorted-arrival order, up to `until`."""
+        e = t.events.c
+        query = select(e.payload).where(e.run == run, e.occurred_at <= until)
+        if after is not None:
+            bound = tuple_(
+                literal(after[0], e.occurred_at.type), literal(after[1]), literal(after[2])
+            )
+            query = query.where(tuple_(e.occurred_at, e.store_id, e.event_id) > bound)
+        query = query.order_by(e.occurred_at, e.store_id, e.event_id).limit(limit)
+        return [parse_line(row[0]) for row in self.conn.execute(query)]
+
+    def count_after(self, run: str, until: datetime) -> int:
+        e = t.events.c
+        query = select(func.count()).where(e.run == run, e.occurred_at > until)
+        return int(self.conn.execute(query).scalar() or 0)
 
 
 class _EventRow(NamedTuple):
@@ -85,6 +111,7 @@ class _EventRow(NamedTuple):
     occurred_at: datetime
     received_at: datetime
     payload: str
+    run: str | None
 
 
 _EVENTS = Writer(t.events)

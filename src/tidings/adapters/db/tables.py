@@ -69,7 +69,9 @@ events = Table(
     _time("occurred_at", False),
     _time("received_at", False),
     Column("payload", Text, nullable=False),
+    Column("run", String(32)),
     PrimaryKeyConstraint("store_id", "event_id"),
+    Index("ix_events_run", "run", "occurred_at", "store_id", "event_id"),
 )
 
 stores = Table(

@@ -57,8 +57,14 @@ def upgrade() -> None:
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("run", sa.String(length=32), nullable=True),
         sa.PrimaryKeyConstraint("store_id", "event_id"),
     )
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_events_run", ["run", "occurred_at", "store_id", "event_id"], unique=False
+        )
+
     op.create_table(
         "links",
         sa.Column("store_id", sa.String(length=64), nullable=False),
@@ -176,6 +182,9 @@ def downgrade() -> None:
 
     op.drop_table("messages")
     op.drop_table("links")
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index("ix_events_run")
+
     op.drop_table("events")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index("ix_customers_phone")
