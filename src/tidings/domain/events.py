@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal
 
 from tidings.domain.times import require_aware, zone
@@ -395,5 +396,10 @@ class Event:
 
     def __post_init__(self) -> None:
         check(1 <= len(self.id) <= 128, "id", "must be 1-128 characters")
-        check(bool(STORE_ID.match(self.store)), "store", "must match [a-z0-9][a-z0-9_-]{0,63}")
+        check(_store_id_ok(self.store), "store", "must match [a-z0-9][a-z0-9_-]{0,63}")
         require_aware(self.occurred_at, "occurred_at")
+
+
+@lru_cache(maxsize=4096)
+def _store_id_ok(store: str) -> bool:
+    return STORE_ID.match(store) is not None

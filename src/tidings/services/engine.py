@@ -17,7 +17,7 @@ from tidings.services.decide import Decider
 from tidings.services.loading import load
 from tidings.services.ports import UnitOfWork
 from tidings.services.texts import Texts
-from tidings.services.triggers import apply, start_journeys
+from tidings.services.triggers import HANDLED, apply, start_journeys
 from tidings.services.world import World
 
 
@@ -92,6 +92,10 @@ class Engine:
         uow.state.save(world)
         result.to_send = [m for m in _flush(uow, world) if m.status == SENT]
         return result
+
+    def reacts_to(self) -> set[str]:
+        """The event types that change state or start a journey; the rest are only stored."""
+        return set(HANDLED) | {j.trigger for j in self.texts.catalogue.journeys.values()}
 
     @staticmethod
     def _fresh(

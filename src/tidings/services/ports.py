@@ -35,9 +35,14 @@ class EventLog(Protocol):
         ...
 
     def of_run(
-        self, run: str, after: tuple[datetime, str, str] | None, limit: int, until: datetime
+        self,
+        run: str,
+        after: tuple[datetime, str, str] | None,
+        limit: int,
+        until: datetime,
+        types: set[str],
     ) -> list[Event]:
-        """The next events that run `run` stored, in sorted-arrival order, up to `until`."""
+        """The next events of `types` that run `run` stored, in sorted order, up to `until`."""
         ...
 
     def count_after(self, run: str, until: datetime) -> int: ...

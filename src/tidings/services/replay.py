@@ -51,10 +51,11 @@ def replay(
         return stats
     end = until or last + DEFAULT_TAIL
     runner = _Runner(unit_of_work, engine, sender, stats)
+    types = engine.reacts_to()
     after: tuple[datetime, str, str] | None = None
     while True:
         with unit_of_work() as uow:
-            page = uow.events.of_run(run, after, batch, end)
+            page = uow.events.of_run(run, after, batch, end, types)
         if not page:
             break
         runner.step(page, page[-1].occurred_at, stored=True, inclusive=False)

@@ -28,7 +28,7 @@ Schedule = Callable[[Message], None]
 
 def apply(ev: Event, world: World, schedule: Schedule) -> None:
     """Fold `ev` into the world; new or moved messages go to `schedule`."""
-    handler = _HANDLERS.get(ev.type)
+    handler = HANDLERS.get(ev.type)
     if handler is not None:
         handler(ev, world, schedule)
 
@@ -161,7 +161,7 @@ def _reply(ev: Event, word: str, phone: str, customers: list[state.Customer]) ->
     )
 
 
-_HANDLERS: dict[str, Callable[[Event, World, Schedule], None]] = {
+HANDLERS: dict[str, Callable[[Event, World, Schedule], None]] = {
     "store.upserted": _store,
     "customer.upserted": _customer,
     "cart.updated": _cart,
@@ -170,6 +170,7 @@ _HANDLERS: dict[str, Callable[[Event, World, Schedule], None]] = {
     "order.cancelled": _order_cancelled,
     "message.inbound": _inbound,
 }
+HANDLED = frozenset(HANDLERS)
 
 
 def start_journeys(ev: Event, journeys: list[Journey], world: World, schedule: Schedule) -> None:

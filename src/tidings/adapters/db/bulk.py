@@ -21,10 +21,12 @@ MAX_PARAMS = 30_000
 
 
 def _sqlite_time(value: datetime | None) -> str | None:
+    """SQLAlchemy's SQLite DATETIME text of the UTC instant (sorts as time does)."""
     if value is None:
         return None
-    utc = require_aware(value, "timestamp").astimezone(UTC).replace(tzinfo=None)
-    return utc.isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = require_aware(value, "timestamp").astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _pg_time(value: datetime | None) -> datetime | None:

@@ -18,8 +18,11 @@ from tidings.services.world import Sent
 M = t.messages.c
 
 
+_COLUMNS = [M[name] for name in _MESSAGE_FIELDS]
+
+
 def _message(row: Any) -> Message:
-    return Message(**{name: row._mapping[name] for name in _MESSAGE_FIELDS})
+    return Message(*row)  # selected as _COLUMNS: the dataclass's fields, in order
 
 
 class SqlOutbox:
@@ -30,7 +33,7 @@ class SqlOutbox:
     def due(self, until: datetime, limit: int) -> list[Message]:
         """Claim pending rows due by `until` (PostgreSQL: rows other workers hold are skipped)."""
         query = (
-            select(t.messages)
+            select(*_COLUMNS)
             .where(M.status == PENDING, M.run_at <= until)
             .order_by(M.run_at, M.message_id)
         )
@@ -47,14 +50,14 @@ class SqlOutbox:
     def for_subjects(self, pairs: Iterable[Pair]) -> list[Message]:
         out: list[Message] = []
         for store, subjects in by_store(pairs):
-            query = select(t.messages).where(M.store_id == store, M.subject.in_(subjects))
+            query = select(*_COLUMNS).where(M.store_id == store, M.subject.in_(subjects))
             out.extend(_message(r) for r in self.conn.execute(query))
         return out
 
     def pending_for_customers(self, pairs: Iterable[Pair]) -> list[Message]:
         out: list[Message] = []
         for store, ids in by_store(pairs):
-            query = select(t.messages).where(
+            query = select(*_COLUMNS).where(
                 M.store_id == store, M.customer_id.in_(ids), M.status == PENDING
             )
             out.extend(_message(r) for r in self.conn.execute(query))
@@ -114,7 +117,7 @@ class SqlOutbox:
     def decided(self, stores: Sequence[str]) -> Iterable[Message]:
         """Every decided message of `stores`, by decision time then id (the replay output)."""
         query = (
-            select(t.messages)
+            select(*_COLUMNS)
             .where(M.store_id.in_(stores), M.decided_at.is_not(None))
             .order_by(M.decided_at, M.message_id)
         )

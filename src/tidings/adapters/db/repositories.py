@@ -86,10 +86,14 @@ class SqlEventLog:
         new = _EVENTS.write(self.conn, rows, update=False, returning="store_id, event_id")
         return set(new)
 
-    def of_run(self, run: str, after: EventKey | None, limit: int, until: datetime) -> list[Event]:
-        """The next `limit` events a run stored, in sorted-arrival order, up to `until`."""
+    def of_run(
+        self, run: str, after: EventKey | None, limit: int, until: datetime, types: set[str]
+    ) -> list[Event]:
+        """The next events of `types` a run stored, in sorted-arrival order, up to `until`."""
         e = t.events.c
-        query = select(e.payload).where(e.run == run, e.occurred_at <= until)
+        query = select(e.payload).where(
+            e.run == run, e.occurred_at <= until, e.type.in_(sorted(types))
+        )
         if after is not None:
             bound = tuple_(
                 literal(after[0], e.occurred_at.type), literal(after[1]), literal(after[2])
