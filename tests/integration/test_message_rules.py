@@ -312,3 +312,17 @@ def test_batch_size_changes_nothing(db_url, tmp_path):
     small = replay(db_url, events, batch=1)
     assert len(big) > 20
     assert small == big
+
+
+def test_forgetting_the_world_between_batches_changes_nothing(db_url, tmp_path, monkeypatch):
+    from tidings.services import replay as replay_service
+
+    events = [store(), customer("c1", sms_consent=True)]
+    for i in range(8):
+        events += [order(f"o{i}", at(8 + i)), cart(f"k{i}", at(9 + i, 30))]
+    events.append(paid("o3", at(12)))
+    kept = replay(str(tmp_path / "kept.db"), events, batch=2)
+    monkeypatch.setattr(replay_service, "WORLD_LIMIT", 0)
+    forgot = replay(db_url, events, batch=2)
+    assert len(kept) > 10
+    assert forgot == kept

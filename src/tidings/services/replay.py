@@ -20,6 +20,7 @@ from tidings.services.world import World
 
 TAIL_WINDOW = timedelta(hours=6)
 DEFAULT_TAIL = timedelta(days=30)
+WORLD_LIMIT = 150_000
 Progress = Callable[[str, int], None]
 
 
@@ -132,6 +133,8 @@ class _Runner:
                 uow, chunk, until, world=self.world, stored=stored, inclusive=inclusive
             )
             uow.commit()
+        if self.world.size() > WORLD_LIMIT:
+            self.world = World()  # all of it is stored: what is needed again is loaded again
         for message in result.to_send:
             self.sender.send(message)
         self.stats.decided += result.decided

@@ -75,6 +75,17 @@ class World:
         self.seen.update(("sent", c) for c in fresh)
         return fresh
 
+    def size(self) -> int:
+        """How many things this world holds (a measure of its memory)."""
+        return (
+            len(self.customers)
+            + len(self.orders)
+            + len(self.carts)
+            + len(self.messages)
+            + len(self.optouts)
+            + len(self.sent)
+        )
+
     def end_batch(self) -> None:
         """Forget what the batch changed once it is written; keep what is known."""
         self.dirty.clear()
