@@ -1,0 +1,33 @@
+"""Checks the event contract needs beyond types; each names the field it refuses."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+STORE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_MONEY = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
+_BIRTHDAY = re.compile(r"^(\d{4}-)?(\d{2})-(\d{2})$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def check(ok: bool, field: str, reason: str) -> None:
+    """Raise a ValueError naming `field` unless `ok`."""
+    if not ok:
+        raise ValueError(f"{field}: {reason}")
+
+
+def check_money(value: str | None, field: str) -> None:
+    """Money is a decimal string such as "129.00"."""
+    if value is not None:
+        check(bool(_MONEY.match(value)), field, f"money must be a decimal string, got {value!r}")
+
+
+def check_aware(value: datetime | None, field: str) -> None:
+    """Timestamps inside data need an offset too."""
+    if value is not None:
+        check(
+            value.tzinfo is not None and value.utcoffset() is not None,
+            field,
+            "a time zone offset is required",
+        )

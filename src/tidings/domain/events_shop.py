@@ -1,0 +1,167 @@
+"""Event data of the contract, part 1: store and people, shopping (spec/events.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from tidings.domain.checks import _BIRTHDAY, _CLOCK, check, check_aware, check_money
+from tidings.domain.times import zone
+
+Locale = Literal["zh-CN", "en", "ru"]
+
+# --- store and people ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    start: str
+    end: str
+
+    def __post_init__(self) -> None:
+        check(bool(_CLOCK.match(self.start)), "quiet_hours.start", "use HH:MM")
+        check(bool(_CLOCK.match(self.end)), "quiet_hours.end", "use HH:MM")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreUpserted:
+    name: str
+    timezone: str
+    locale: Locale
+    default_region: str
+    currency: str
+    quiet_hours: QuietHours | None = None
+    sms_signature: str | None = None
+    base_url: str | None = None
+    merchant_contacts: tuple[Contact, ...] = ()
+    sms_price: str | None = None
+    monthly_sms_budget: str | None = None
+    journeys: dict[str, dict[str, Any]] | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            zone(self.timezone)
+        except ValueError as exc:
+            raise ValueError(f"timezone: {exc}") from None
+        check(
+            bool(re.match(r"^[A-Z]{2}$", self.default_region)),
+            "default_region",
+            "ISO 3166 alpha-2, e.g. CN",
+        )
+        check(bool(re.match(r"^[A-Z]{3}$", self.currency)), "currency", "ISO 4217, e.g. CNY")
+        check_money(self.sms_price, "sms_price")
+        check_money(self.monthly_sms_budget, "monthly_sms_budget")
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerUpserted:
+    customer_id: str
+    phone: str | None = None
+    email: str | None = None
+    name: str | None = None
+    locale: Locale | None = None
+    timezone: str | None = None
+    birthday: str | None = None
+    sms_consent: bool | None = None
+    email_consent: bool | None = None
+    tags: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        check(bool(self.customer_id), "customer_id", "must not be empty")
+        if self.timezone is not None:
+            try:
+                zone(self.timezone)
+            except ValueError as exc:
+                raise ValueError(f"timezone: {exc}") from None
+        if self.birthday is not None:
+            match = _BIRTHDAY.match(self.birthday)
+            ok = match is not None and 1 <= int(match[2]) <= 12 and 1 <= int(match[3]) <= 31
+            check(ok, "birthday", "use MM-DD or YYYY-MM-DD")
+
+
+# --- shopping -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    sku: str
+    name: str
+    qty: int
+    price: str
+
+    def __post_init__(self) -> None:
+        check(self.qty > 0, "items.qty", "must be positive")
+        check_money(self.price, "items.price")
+
+
+@dataclass(frozen=True, slots=True)
+class CartUpdated:
+    cart_id: str
+    customer_id: str
+    items: tuple[Item, ...]
+    total: str
+    currency: str
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        check_money(self.total, "total")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCreated:
+    order_id: str
+    customer_id: str
+    items: tuple[Item, ...]
+    total: str
+    currency: str
+    payment: Literal["prepaid", "cod"]
+    status: Literal["unpaid", "paid"]
+    cart_id: str | None = None
+    pay_url: str | None = None
+    auto_close_at: datetime | None = None
+    coupon_code: str | None = None
+
+    def __post_init__(self) -> None:
+        check_money(self.total, "total")
+        check_aware(self.auto_close_at, "auto_close_at")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPaid:
+    order_id: str
+    amount: str
+
+    def __post_init__(self) -> None:
+        check_money(self.amount, "amount")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCancelled:
+    order_id: str
+    reason: Literal["closed_unpaid", "customer", "merchant", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderShipped:
+    order_id: str
+    shipment_id: str
+    carrier: str
+    tracking_number: str
+    package_index: int | None = None
+    package_count: int | None = None
+    items: tuple[Item, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.package_count is not None:
+            check(self.package_count >= 1, "package_count", "must be at least 1")
+        if self.package_index is not None:
+            top = self.package_count or self.package_index
+            check(1 <= self.package_index <= top, "package_index", "must be 1..package_count")
