@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import make_dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal, Union
 
@@ -54,7 +54,9 @@ def parse_object(obj: Any, where: str = "") -> Event:
 
 def _to_event(env: Any, raw: str, where: str) -> Event:
     try:
-        return Event(env.id, env.type, env.store, env.occurred_at, env.data, raw)
+        at = env.occurred_at
+        at = at.astimezone(UTC) if at.tzinfo is not None else at  # naive: refused by Event
+        return Event(env.id, env.type, env.store, at, env.data, raw)
     except ValueError as exc:
         field, _, reason = str(exc).partition(": ")
         raise InvalidEvent(reason or str(exc), where=_where(where, env.id), field=field) from None

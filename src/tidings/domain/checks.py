@@ -19,8 +19,8 @@ def check(ok: bool, field: str, reason: str) -> None:
 
 def check_money(value: str | None, field: str) -> None:
     """Money is a decimal string such as "129.00"."""
-    if value is not None:
-        check(bool(_MONEY.match(value)), field, f"money must be a decimal string, got {value!r}")
+    if value is not None and _MONEY.match(value) is None:
+        raise ValueError(f"{field}: money must be a decimal string, got {value!r}")
 
 
 def check_aware(value: datetime | None, field: str) -> None:

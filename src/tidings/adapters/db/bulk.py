@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
 
 from tidings.adapters.db.tables import UtcDateTime
-from tidings.domain.errors import NaiveDatetime
 from tidings.domain.times import require_aware
 
 MAX_PARAMS = 30_000
@@ -25,10 +24,9 @@ def _sqlite_time(value: datetime | None) -> str | None:
     """SQLAlchemy's SQLite DATETIME text of the UTC instant (sorts as time does)."""
     if value is None:
         return None
-    offset = value.utcoffset()
-    if offset is None:
-        raise NaiveDatetime("timestamp: a time zone offset is required")
-    return (value.replace(tzinfo=None) - offset).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = require_aware(value, "timestamp").astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _pg_time(value: datetime | None) -> datetime | None:
