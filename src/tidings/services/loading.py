@@ -67,6 +67,8 @@ def _merge(world: World, loaded: World) -> None:
         mine, theirs = getattr(world, name), getattr(loaded, name)
         for key, value in theirs.items():
             mine.setdefault(key, value)
+    for customer in loaded.customers.values():
+        world.index_phone(world.customers[(customer.store_id, customer.customer_id)])
 
 
 def _start(events: Sequence[Event], due: Sequence[Message]) -> datetime | None:

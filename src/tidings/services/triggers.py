@@ -45,6 +45,7 @@ def _customer(ev: Event, world: World, schedule: Schedule) -> None:
     customer = world.customer(ev.store, data.customer_id)
     state.apply_customer(customer, data, ev.occurred_at)
     customer.phone_key = lookup_key(customer.phone, world.store(ev.store).default_region)
+    world.index_phone(customer)
     world.touch("customer", (ev.store, data.customer_id))
 
 
@@ -97,9 +98,7 @@ def _inbound(ev: Event, world: World, schedule: Schedule) -> None:
         return
     optout = world.optout(ev.store, phone)
     was_out = optout.opted_out
-    customers = [
-        c for c in world.customers.values() if c.store_id == ev.store and c.phone_key == phone
-    ]
+    customers = world.customers_with_phone(ev.store, phone)
     if word == "opt_out":
         _opt_out(ev, world, optout, customers)
     elif word == "opt_in":
@@ -118,14 +117,8 @@ def _opt_out(
     if not optout.opted_out:
         optout.opted_out, optout.changed_at = True, ev.occurred_at
         world.touch("optout", (ev.store, optout.phone))
-    ids = {c.customer_id for c in customers}
-    for message in list(world.messages.values()):
-        if (
-            message.status == PENDING
-            and message.channel == "sms"
-            and message.store_id == ev.store
-            and message.customer_id in ids
-        ):
+    for message in world.messages_of(ev.store, [c.customer_id for c in customers]):
+        if message.status == PENDING and message.channel == "sms":
             message.status, message.reason = SUPPRESSED, "opted_out"
             message.decided_at, message.recipient = ev.occurred_at, optout.phone
             world.changed(message)

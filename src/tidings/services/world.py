@@ -55,6 +55,8 @@ class World:
     changed_messages: dict[str, Message] = field(default_factory=dict)
 
     seen: set[tuple[str, Pair | str]] = field(default_factory=set)
+    _by_customer: dict[Pair, list[Message]] = field(default_factory=dict)
+    _by_phone: dict[Pair, set[str]] = field(default_factory=dict)
 
     def unseen(self, keys: Keys) -> Keys:
         """The keys this world has not asked storage for yet (and marks them asked)."""
@@ -134,11 +136,31 @@ class World:
     def remember(self, message: Message) -> None:
         """A message loaded from storage."""
         self.messages[message.key] = message
+        if message.customer_id:
+            self._by_customer.setdefault((message.store_id, message.customer_id), []).append(
+                message
+            )
 
     def add_message(self, message: Message) -> None:
         """A message this batch created."""
-        self.messages[message.key] = message
+        self.remember(message)
         self.new_messages.append(message)
+
+    def messages_of(self, store_id: str, customer_ids: list[str]) -> list[Message]:
+        """The messages this world holds for these customers."""
+        return [m for c in customer_ids for m in self._by_customer.get((store_id, c), ())]
+
+    def customers_with_phone(self, store_id: str, phone: str) -> list[Customer]:
+        """The customers this world holds whose phone is `phone` (E.164)."""
+        ids = sorted(self._by_phone.get((store_id, phone), ()))
+        found = (self.customers.get((store_id, c)) for c in ids)
+        return [c for c in found if c is not None and c.phone_key == phone]
+
+    def index_phone(self, customer: Customer) -> None:
+        """Keep the phone index up to date for `customer` (after a load or a change)."""
+        if customer.phone_key:
+            key = (customer.store_id, customer.phone_key)
+            self._by_phone.setdefault(key, set()).add(customer.customer_id)
 
     def changed(self, message: Message) -> None:
         if message.message_id not in self.changed_messages:
