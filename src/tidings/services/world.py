@@ -135,11 +135,12 @@ class World:
 
     def remember(self, message: Message) -> None:
         """A message loaded from storage."""
+        if self.messages.get(message.key) is message:
+            return
         self.messages[message.key] = message
         if message.customer_id:
-            self._by_customer.setdefault((message.store_id, message.customer_id), []).append(
-                message
-            )
+            key = (message.store_id, message.customer_id)
+            self._by_customer.setdefault(key, []).append(message)
 
     def add_message(self, message: Message) -> None:
         """A message this batch created."""
