@@ -326,3 +326,18 @@ def test_forgetting_the_world_between_batches_changes_nothing(db_url, tmp_path, 
     forgot = replay(db_url, events, batch=2)
     assert len(kept) > 10
     assert forgot == kept
+
+
+def test_suppressed_messages_show_their_text_but_cost_nothing(db_url):
+    out = replay(
+        db_url,
+        [store(), customer(), cart("k1", at(10)), order("o1", at(11)), paid("o1", at(11, 5))],
+    )
+    no_consent = only(out, journey="cart_recovery")[0]
+    assert no_consent["reason"] == "no_consent"
+    assert no_consent["body"].startswith("【Acme】") and no_consent["segments"] == 1
+    assert no_consent["cost"] == "0"
+    cleared = only(out, journey="payment_reminder")[0]
+    assert cleared["reason"] == "condition_cleared"
+    assert (cleared["body"], cleared["segments"], cleared["cost"]) == (None, 0, "0")
+    assert cleared["to"] == "+8613800138000"

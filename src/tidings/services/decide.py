@@ -57,10 +57,10 @@ class Decider:
         ctx["now"] = at
         customer = ctx.get("customer")
         message.recipient = to_e164(getattr(customer, "phone", None), store.default_region)
-        body, self._links = self.texts.render_step(message, step, store, ctx)
         if not journey.enabled or any_holds(journey.exit_if, ctx) or any_holds(step.unless, ctx):
-            self._suppress(message, at, "condition_cleared", body)
+            self._suppress(message, at, "condition_cleared")  # the reason is gone: no text
             return []
+        body, self._links = self.texts.render_step(message, step, store, ctx)
         if self._decide_sms(message, journey, step, store, customer, body, at):
             return [message]  # deferred by quiet hours
         return self._follow_up(journey, message, ctx)
