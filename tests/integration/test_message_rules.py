@@ -331,7 +331,7 @@ def test_forgetting_the_world_between_batches_changes_nothing(db_url, tmp_path, 
 def test_suppressed_messages_show_their_text_but_cost_nothing(db_url):
     out = replay(
         db_url,
-        [store(), customer(), cart("k1", at(10)), order("o1", at(11)), paid("o1", at(11, 5))],
+        [store(), customer(), cart("k1", at(10)), order("o1", at(12)), paid("o1", at(12, 5))],
     )
     no_consent = only(out, journey="cart_recovery")[0]
     assert no_consent["reason"] == "no_consent"
