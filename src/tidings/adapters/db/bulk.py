@@ -121,7 +121,7 @@ class Writer:
     ) -> list[Any]:
         """PostgreSQL: one array a column, unnested: a short statement however many rows."""
         types = [self.table.c[c].type.compile(dialect=conn.dialect) for c in self.columns]
-        arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+        arrays = ", ".join(f"%b::{kind}[]" for kind in types)  # binary: no escaping
         cursor.execute(
             head + f"SELECT * FROM unnest({arrays})" + tail,
             [list(column) for column in zip(*rows, strict=True)],
