@@ -72,6 +72,8 @@ def _invalid(exc: ValidationError, ident: Any, where: str) -> InvalidEvent:
     if err["type"] == "value_error" and ": " in msg:
         inner, _, msg = msg.partition(": ")
         field = f"{field}.{inner}" if field else inner
+    if err["type"] == "string_pattern_mismatch":
+        msg = f"{msg}, got {err['input']!r}"
     if err["type"] == "union_tag_invalid":
         field, msg = "type", f"unknown event type {err['input'].get('type')!r}"
     elif err["type"] == "union_tag_not_found":

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated, Any
 
 STORE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _MONEY = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
@@ -17,10 +19,24 @@ def check(ok: bool, field: str, reason: str) -> None:
         raise ValueError(f"{field}: {reason}")
 
 
-def check_money(value: str | None, field: str) -> None:
-    """Money is a decimal string such as "129.00"."""
-    if value is not None and _MONEY.match(value) is None:
-        raise ValueError(f"{field}: money must be a decimal string, got {value!r}")
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """Metadata for `Annotated[str, Pattern(...)]`: the text must match `regex`.
+
+    The edge's validator reads it through the `__get_pydantic_core_schema__` hook and checks
+    it natively; the domain itself imports no validation library.
+    """
+
+    regex: str
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = handler(source)
+        schema["pattern"] = self.regex
+        return schema
+
+
+Money = Annotated[str, Pattern(_MONEY.pattern)]
+"""Money is a decimal string such as "129.00"."""
 
 
 def check_aware(value: datetime | None, field: str) -> None:

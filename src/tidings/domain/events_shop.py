@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from tidings.domain.checks import _BIRTHDAY, _CLOCK, check, check_aware, check_money
+from tidings.domain.checks import _BIRTHDAY, _CLOCK, Money, check, check_aware
 from tidings.domain.times import zone
 
 Locale = Literal["zh-CN", "en", "ru"]
@@ -42,8 +42,8 @@ class StoreUpserted:
     sms_signature: str | None = None
     base_url: str | None = None
     merchant_contacts: tuple[Contact, ...] = ()
-    sms_price: str | None = None
-    monthly_sms_budget: str | None = None
+    sms_price: Money | None = None
+    monthly_sms_budget: Money | None = None
     journeys: dict[str, dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
@@ -57,8 +57,6 @@ class StoreUpserted:
             "ISO 3166 alpha-2, e.g. CN",
         )
         check(bool(re.match(r"^[A-Z]{3}$", self.currency)), "currency", "ISO 4217, e.g. CNY")
-        check_money(self.sms_price, "sms_price")
-        check_money(self.monthly_sms_budget, "monthly_sms_budget")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +93,10 @@ class Item:
     sku: str
     name: str
     qty: int
-    price: str
+    price: Money
 
     def __post_init__(self) -> None:
         check(self.qty > 0, "items.qty", "must be positive")
-        check_money(self.price, "items.price")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +104,9 @@ class CartUpdated:
     cart_id: str
     customer_id: str
     items: tuple[Item, ...]
-    total: str
+    total: Money
     currency: str
     url: str | None = None
-
-    def __post_init__(self) -> None:
-        check_money(self.total, "total")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +114,7 @@ class OrderCreated:
     order_id: str
     customer_id: str
     items: tuple[Item, ...]
-    total: str
+    total: Money
     currency: str
     payment: Literal["prepaid", "cod"]
     status: Literal["unpaid", "paid"]
@@ -130,17 +124,13 @@ class OrderCreated:
     coupon_code: str | None = None
 
     def __post_init__(self) -> None:
-        check_money(self.total, "total")
         check_aware(self.auto_close_at, "auto_close_at")
 
 
 @dataclass(frozen=True, slots=True)
 class OrderPaid:
     order_id: str
-    amount: str
-
-    def __post_init__(self) -> None:
-        check_money(self.amount, "amount")
+    amount: Money
 
 
 @dataclass(frozen=True, slots=True)
