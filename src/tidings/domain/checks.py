@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
+from tidings.domain.times import zone
+
 STORE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _MONEY = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
 _BIRTHDAY = re.compile(r"^(\d{4}-)?(\d{2})-(\d{2})$")
@@ -37,6 +39,18 @@ class Pattern:
 
 Money = Annotated[str, Pattern(_MONEY.pattern)]
 """Money is a decimal string such as "129.00"."""
+Region = Annotated[str, Pattern(r"^[A-Z]{2}$")]
+"""ISO 3166 alpha-2, e.g. CN."""
+Currency = Annotated[str, Pattern(r"^[A-Z]{3}$")]
+"""ISO 4217, e.g. CNY."""
+
+
+def check_zone(name: str, field: str) -> None:
+    """An IANA time zone that this machine knows."""
+    try:
+        zone(name)
+    except ValueError as exc:
+        raise ValueError(f"{field}: {exc}") from None
 
 
 def check_aware(value: datetime | None, field: str) -> None:

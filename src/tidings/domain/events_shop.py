@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from tidings.domain.checks import _BIRTHDAY, _CLOCK, Money, check, check_aware
-from tidings.domain.times import zone
+from tidings.domain.checks import (
+    _BIRTHDAY,
+    _CLOCK,
+    Currency,
+    Money,
+    Region,
+    check,
+    check_aware,
+    check_zone,
+)
 
 Locale = Literal["zh-CN", "en", "ru"]
 
@@ -36,8 +43,8 @@ class StoreUpserted:
     name: str
     timezone: str
     locale: Locale
-    default_region: str
-    currency: str
+    default_region: Region
+    currency: Currency
     quiet_hours: QuietHours | None = None
     sms_signature: str | None = None
     base_url: str | None = None
@@ -47,16 +54,7 @@ class StoreUpserted:
     journeys: dict[str, dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
-        try:
-            zone(self.timezone)
-        except ValueError as exc:
-            raise ValueError(f"timezone: {exc}") from None
-        check(
-            bool(re.match(r"^[A-Z]{2}$", self.default_region)),
-            "default_region",
-            "ISO 3166 alpha-2, e.g. CN",
-        )
-        check(bool(re.match(r"^[A-Z]{3}$", self.currency)), "currency", "ISO 4217, e.g. CNY")
+        check_zone(self.timezone, "timezone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +73,7 @@ class CustomerUpserted:
     def __post_init__(self) -> None:
         check(bool(self.customer_id), "customer_id", "must not be empty")
         if self.timezone is not None:
-            try:
-                zone(self.timezone)
-            except ValueError as exc:
-                raise ValueError(f"timezone: {exc}") from None
+            check_zone(self.timezone, "timezone")
         if self.birthday is not None:
             match = _BIRTHDAY.match(self.birthday)
             ok = match is not None and 1 <= int(match[2]) <= 12 and 1 <= int(match[3]) <= 31
@@ -105,7 +100,7 @@ class CartUpdated:
     customer_id: str
     items: tuple[Item, ...]
     total: Money
-    currency: str
+    currency: Currency
     url: str | None = None
 
 
@@ -115,7 +110,7 @@ class OrderCreated:
     customer_id: str
     items: tuple[Item, ...]
     total: Money
-    currency: str
+    currency: Currency
     payment: Literal["prepaid", "cod"]
     status: Literal["unpaid", "paid"]
     cart_id: str | None = None
