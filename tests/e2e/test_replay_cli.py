@@ -184,3 +184,54 @@ def test_the_example_day_runs(tmp_path):
     rows = [json.loads(x) for x in (tmp_path / "m.jsonl").read_text().splitlines()]
     reasons = {r["reason"] for r in rows}
     assert {"condition_cleared", "no_consent", "frequency_cap", "invalid_recipient"} <= reasons
+
+
+def test_on_a_terminal_a_progress_bar_goes_to_stderr(tmp_path):
+    import os
+    import pty
+
+    source = tmp_path / "events.jsonl"
+    source.write_text("\n".join(lines(DAY)) + "\n", encoding="utf-8")
+    main_fd, child_fd = pty.openpty()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tidings.entrypoints.cli",
+            "replay",
+            str(source),
+            "--out",
+            str(tmp_path / "m.jsonl"),
+        ],
+        stderr=child_fd,
+        stdout=subprocess.DEVNULL,
+    )
+    os.close(child_fd)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(60) == 0
+    os.close(main_fd)
+    text = seen.decode("utf-8", "replace")
+    assert "replaying events" in text or "storing events" in text
+    piped = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tidings.entrypoints.cli",
+            "replay",
+            str(source),
+            "--out",
+            str(tmp_path / "n.jsonl"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "events" not in piped.stderr.split("tidings replay")[0]  # no bar when piped
