@@ -46,7 +46,7 @@ def replay(
 ) -> ReplayStats:
     """Run every event and every message due up to `until` (default: last event + 30 days)."""
     stats = ReplayStats()
-    run = uuid.uuid4().hex
+    run = uuid.uuid4().hex[:12]
     last = _store(events, run, unit_of_work, batch, stats, progress)
     if last is None:
         return stats

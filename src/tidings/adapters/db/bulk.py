@@ -46,8 +46,13 @@ class Writer:
         self.get = attrgetter(*self.columns)
         self.keys = [c.name for c in table.primary_key.columns]
 
+    @staticmethod
+    def time_for(conn: Connection) -> Callable[[datetime | None], Any]:
+        """How this database's driver takes a timestamp."""
+        return _sqlite_time if conn.dialect.name == "sqlite" else _pg_time
+
     def _converters(self, conn: Connection) -> list[tuple[int, Callable[[Any], Any]]]:
-        time = _sqlite_time if conn.dialect.name == "sqlite" else _pg_time
+        time = self.time_for(conn)
         out: list[tuple[int, Callable[[Any], Any]]] = []
         for i, name in enumerate(self.columns):
             kind = self.table.c[name].type
@@ -82,7 +87,22 @@ class Writer:
         """
         if not entities:
             return []
-        rows = self.rows(conn, entities)
+        return self.write_rows(
+            conn, self.rows(conn, entities), update=update, where=where, returning=returning
+        )
+
+    def write_rows(
+        self,
+        conn: Connection,
+        rows: list[tuple[Any, ...]],
+        *,
+        update: bool = True,
+        where: str = "",
+        returning: str = "",
+    ) -> list[Any]:
+        """`write` for rows already converted for the driver (see `time_for`)."""
+        if not rows:
+            return []
         tail = f" ON CONFLICT ({', '.join(self.keys)}) " + self._action(update, where)
         if returning:
             tail += f" RETURNING {returning}"

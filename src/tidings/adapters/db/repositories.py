@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection, Table, func, literal, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -77,13 +77,13 @@ class SqlEventLog:
         self, events: Sequence[Event], received_at: datetime | None, run: str | None = None
     ) -> set[Pair]:
         """Store events; return the keys that were new (a duplicate is accepted and ignored)."""
-        rows = [
-            _EventRow(
-                e.store, e.id, e.type, e.occurred_at, received_at or e.occurred_at, e.raw, run
-            )
-            for e in events
-        ]
-        new = _EVENTS.write(self.conn, rows, update=False, returning="store_id, event_id")
+        time = Writer.time_for(self.conn)
+        received = time(received_at)
+        rows = []
+        for e in events:
+            at = time(e.occurred_at)
+            rows.append((e.store, e.id, e.type, at, received or at, e.raw, run))
+        new = _EVENTS.write_rows(self.conn, rows, update=False, returning="store_id, event_id")
         return set(new)
 
     def of_run(
@@ -106,16 +106,6 @@ class SqlEventLog:
         e = t.events.c
         query = select(func.count()).where(e.run == run, e.occurred_at > until)
         return int(self.conn.execute(query).scalar() or 0)
-
-
-class _EventRow(NamedTuple):
-    store_id: str
-    event_id: str
-    type: str
-    occurred_at: datetime
-    received_at: datetime
-    payload: str
-    run: str | None
 
 
 _EVENTS = Writer(t.events)

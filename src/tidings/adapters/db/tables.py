@@ -69,7 +69,7 @@ events = Table(
     _time("occurred_at", False),
     _time("received_at", False),
     Column("payload", Text, nullable=False),
-    Column("run", String(32)),
+    Column("run", String(16)),
     PrimaryKeyConstraint("store_id", "event_id"),
     Index("ix_events_run", "run", "occurred_at", "store_id", "event_id"),
 )
@@ -183,7 +183,8 @@ messages = Table(
     Column("segments", Integer, nullable=False),
     Column("cost", String(24), nullable=False),
     PrimaryKeyConstraint("store_id", "message_id"),
-    UniqueConstraint("store_id", "journey", "step", "subject", name="uq_messages_dedupe"),
+    # subject second: the dedupe key also serves "every message about this subject"
+    UniqueConstraint("store_id", "subject", "journey", "step", name="uq_messages_dedupe"),
     Index(
         "ix_messages_due",
         "run_at",
@@ -191,7 +192,6 @@ messages = Table(
         postgresql_where=text("status = 'pending'"),
     ),
     Index("ix_messages_customer", "store_id", "customer_id", "decided_at"),
-    Index("ix_messages_subject", "store_id", "subject"),
     Index("ix_messages_decided", "store_id", "decided_at"),
 )
 

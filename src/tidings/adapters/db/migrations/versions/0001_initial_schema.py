@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("run", sa.String(length=32), nullable=True),
+        sa.Column("run", sa.String(length=16), nullable=True),
         sa.PrimaryKeyConstraint("store_id", "event_id"),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
@@ -95,7 +95,7 @@ def upgrade() -> None:
         sa.Column("segments", sa.Integer(), nullable=False),
         sa.Column("cost", sa.String(length=24), nullable=False),
         sa.PrimaryKeyConstraint("store_id", "message_id"),
-        sa.UniqueConstraint("store_id", "journey", "step", "subject", name="uq_messages_dedupe"),
+        sa.UniqueConstraint("store_id", "subject", "journey", "step", name="uq_messages_dedupe"),
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.create_index(
@@ -109,7 +109,6 @@ def upgrade() -> None:
             sqlite_where=sa.text("status = 'pending'"),
             postgresql_where=sa.text("status = 'pending'"),
         )
-        batch_op.create_index("ix_messages_subject", ["store_id", "subject"], unique=False)
 
     op.create_table(
         "orders",
@@ -171,7 +170,6 @@ def downgrade() -> None:
     op.drop_table("phone_optouts")
     op.drop_table("orders")
     with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.drop_index("ix_messages_subject")
         batch_op.drop_index(
             "ix_messages_due",
             sqlite_where=sa.text("status = 'pending'"),
