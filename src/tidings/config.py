@@ -12,5 +12,5 @@ class Settings(BaseSettings):
     """SQLite file path or URL, or a PostgreSQL URL (postgresql://user@host/db)."""
     link_secret: str = "tidings-replay"
     """Key of the short-link tokens. Set your own for a live store."""
-    batch_size: int = 10_000
+    batch_size: int = 25_000
     """Events per transaction in replay and bulk ingest."""

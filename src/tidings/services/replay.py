@@ -21,6 +21,7 @@ from tidings.services.world import World
 TAIL_WINDOW = timedelta(hours=6)
 DEFAULT_TAIL = timedelta(days=30)
 WORLD_LIMIT = 150_000
+STORE_CHUNK = 20_000  # events parsed and stored a transaction in the first pass
 Progress = Callable[[str, int], None]
 
 
@@ -79,7 +80,7 @@ def _store(
 ) -> datetime | None:
     """First pass: keep every new event in the event log; the latest time among them."""
     last: datetime | None = None
-    for chunk in _chunks(events, batch * 5):
+    for chunk in _chunks(events, STORE_CHUNK):
         with unit_of_work() as uow:
             new = uow.events.add(chunk, None, run)
             uow.commit()
