@@ -160,6 +160,8 @@ def test_budget_suppresses_marketing_but_not_service_and_alerts_once(db_url):
     alerts = only(out, channel="alert")
     assert len(alerts) == 1
     assert alerts[0]["to"] == "merchant"
+    assert (alerts[0]["journey"], alerts[0]["step"]) == ("budget_watch", "budget_exhausted")
+    assert alerts[0]["subject"] == "store:acme:2026-11"
     assert "0.10" in alerts[0]["body"]
 
 

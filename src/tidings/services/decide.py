@@ -132,14 +132,14 @@ class Decider:
 
     def _alert_budget(self, store: Store, month: str, at: datetime) -> None:
         subject = f"store:{store.store_id}:{month}"
-        key = (store.store_id, "budget_alert", "exhausted", subject)
+        key = (store.store_id, "budget_watch", "budget_exhausted", subject)
         if key in self.world.messages or self.outbox.for_subjects([(store.store_id, subject)]):
             return
         alert = Message(
             store.store_id,
             message_id(*key),
-            "budget_alert",
-            "exhausted",
+            "budget_watch",
+            "budget_exhausted",
             subject,
             "service",
             "alert",

@@ -67,9 +67,8 @@ class Texts:
         return self._compose(text, store, locale, marketing=False)
 
     def alert(self, message: Message, store: Store, **extra: Any) -> str:
-        texts = self.catalogue.alerts[
-            message.step if message.step != "exhausted" else "budget_exhausted"
-        ]
+        """A merchant alert's text: its step names the alert's kind."""
+        texts = self.catalogue.alerts[message.step]
         locale = _locale(texts, None, store)
         return self.renderer.render(texts[locale], {"store": store, **extra})
 
