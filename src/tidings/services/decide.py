@@ -16,7 +16,7 @@ from tidings.domain import sms
 from tidings.domain.conditions import any_holds
 from tidings.domain.consent import consent_reason
 from tidings.domain.journeys import Journey, Step, next_step
-from tidings.domain.messages import PENDING, SENT, SUPPRESSED, Message, held_out, message_id
+from tidings.domain.messages import SENT, SUPPRESSED, Message, held_out, message_id
 from tidings.domain.quiet_hours import quiet_until
 from tidings.domain.state import Store
 from tidings.domain.times import zone
@@ -211,6 +211,3 @@ class Decider:
 def _month(at: datetime, store: Store) -> str:
     """The store's calendar month containing `at`, as YYYY-MM."""
     return at.astimezone(zone(store.timezone)).strftime("%Y-%m")
-
-
-__all__ = ["PENDING", "Decider"]

@@ -7,6 +7,7 @@ providers differ. Events at the same instant as a due message come first.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,7 +69,7 @@ class Engine:
         due = load(uow, world, fresh, uow.outbox.due(until, limit=0))
         decider = Decider(self.texts, world, uow.outbox)
         queue: list[tuple[datetime, str, int, Message]] = []
-        version = {"n": 0}
+        pushes = itertools.count()  # ties in time and id: first queued, first decided
 
         def schedule(message: Message) -> None:
             if message.status != "pending":
@@ -77,8 +78,7 @@ class Engine:
             if message.key not in world.messages or world.messages[message.key] is not message:
                 world.add_message(message)
             if message.run_at <= until:
-                version["n"] += 1
-                heapq.heappush(queue, (message.run_at, message.message_id, version["n"], message))
+                heapq.heappush(queue, (message.run_at, message.message_id, next(pushes), message))
 
         for message in due:
             schedule(message)
