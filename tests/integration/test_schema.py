@@ -24,3 +24,23 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_unit_of_work_rolls_back_unless_committed(db_url):
+    import pytest
+
+    from helpers import lines, store
+    from tidings import bootstrap
+    from tidings.config import Settings
+
+    app = bootstrap.build(Settings(database_url=db_url))
+    event = bootstrap.parse_line(lines([store()])[0])
+    with pytest.raises(RuntimeError), app.unit_of_work() as uow:
+        uow.events.add([event], None)
+        raise RuntimeError("crash before commit")
+    with app.unit_of_work() as uow:
+        assert uow.events.add([event], None) == {("acme", event.id)}  # new: nothing was kept
+        uow.commit()
+    with app.unit_of_work() as uow:
+        assert uow.events.add([event], None) == set()  # now it was
+    app.db.dispose()

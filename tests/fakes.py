@@ -1,0 +1,186 @@
+"""In-memory fakes of the service ports, for fast unit tests of the services."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Any
+
+from tidings.domain.events import Event
+from tidings.domain.messages import PENDING, Message
+from tidings.services.world import Keys, Sent, World
+
+Pair = tuple[str, str]
+
+
+@dataclasses.dataclass
+class Tables:
+    """What a database would hold."""
+
+    events: dict[Pair, tuple[Event, str | None]] = dataclasses.field(default_factory=dict)
+    world: World = dataclasses.field(default_factory=World)
+    messages: dict[Pair, Message] = dataclasses.field(default_factory=dict)
+    spend: dict[Pair, Decimal] = dataclasses.field(default_factory=dict)
+    links: dict[Pair, tuple[str, str]] = dataclasses.field(default_factory=dict)
+
+
+class FakeEventLog:
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+    def add(
+        self, events: Sequence[Event], received_at: datetime | None, run: str | None = None
+    ) -> set[Pair]:
+        new = {(e.store, e.id) for e in events if (e.store, e.id) not in self.t.events}
+        for e in events:
+            self.t.events.setdefault((e.store, e.id), (e, run))
+        return new
+
+    def of_run(
+        self, run: str, after: Any, limit: int, until: datetime, types: set[str]
+    ) -> list[Event]:
+        mine = sorted(
+            (
+                e
+                for e, r in self.t.events.values()
+                if r == run and e.occurred_at <= until and e.type in types
+            ),
+            key=lambda e: (e.occurred_at, e.store, e.id),
+        )
+        if after is not None:
+            mine = [e for e in mine if (e.occurred_at, e.store, e.id) > after]
+        return mine[:limit]
+
+    def count_after(self, run: str, until: datetime) -> int:
+        return sum(1 for e, r in self.t.events.values() if r == run and e.occurred_at > until)
+
+
+class FakeStateRepo:
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+    def load(self, keys: Keys) -> World:
+        w, db = World(), self.t.world
+        w.stores = {k: copy.deepcopy(db.stores[k]) for k in keys.stores if k in db.stores}
+        for name, wanted in (
+            ("customers", keys.customers),
+            ("orders", keys.orders),
+            ("carts", keys.carts),
+            ("optouts", keys.phones),
+        ):
+            source = getattr(db, name)
+            setattr(w, name, {k: copy.deepcopy(source[k]) for k in wanted if k in source})
+        return w
+
+    def customers_by_phone(self, pairs: Iterable[Pair]) -> list[Pair]:
+        wanted = set(pairs)
+        return [k for k, c in self.t.world.customers.items() if (k[0], c.phone_key) in wanted]
+
+    def save(self, world: World) -> None:
+        names = {
+            "store": "stores",
+            "customer": "customers",
+            "order": "orders",
+            "cart": "carts",
+            "optout": "optouts",
+        }
+        for kind, key in world.dirty:
+            source = getattr(world, names[kind])
+            getattr(self.t.world, names[kind])[key] = copy.deepcopy(source[key])
+
+
+class FakeOutbox:
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+    def _rows(self) -> list[Message]:
+        return list(self.t.messages.values())
+
+    def due(self, until: datetime, limit: int) -> list[Message]:
+        rows = sorted(
+            (m for m in self._rows() if m.status == PENDING and m.run_at <= until),
+            key=lambda m: (m.run_at, m.message_id),
+        )
+        return [copy.copy(m) for m in (rows[:limit] if limit else rows)]
+
+    def next_due(self) -> datetime | None:
+        return min((m.run_at for m in self._rows() if m.status == PENDING), default=None)
+
+    def for_subjects(self, pairs: Iterable[Pair]) -> list[Message]:
+        wanted = set(pairs)
+        return [copy.copy(m) for m in self._rows() if (m.store_id, m.subject) in wanted]
+
+    def pending_for_customers(self, pairs: Iterable[Pair]) -> list[Message]:
+        wanted = set(pairs)
+        return [
+            copy.copy(m)
+            for m in self._rows()
+            if m.status == PENDING and (m.store_id, m.customer_id) in wanted
+        ]
+
+    def sent_since(self, pairs: Iterable[Pair], since: datetime) -> list[Sent]:
+        wanted = set(pairs)
+        return [
+            Sent(m.store_id, m.customer_id or "", m.decided_at, m.kind, m.journey)
+            for m in self._rows()
+            if m.status == "sent"
+            and m.channel == "sms"
+            and m.journey != "keywords"
+            and (m.store_id, m.customer_id) in wanted
+            and m.decided_at
+            and m.decided_at >= since
+        ]
+
+    def spent(self, store: str, month: str) -> Decimal:
+        return self.t.spend.get((store, month), Decimal(0))
+
+    def add_spend(self, spend: dict[Pair, Decimal]) -> None:
+        for key, value in spend.items():
+            self.t.spend[key] = self.t.spend.get(key, Decimal(0)) + value
+
+    def write(self, messages: Sequence[Message]) -> set[str]:
+        written = set()
+        for m in messages:
+            key = (m.store_id, m.message_id)
+            if key in self.t.messages and self.t.messages[key].status != PENDING:
+                continue  # decided elsewhere: left alone
+            self.t.messages[key] = copy.copy(m)
+            written.add(m.message_id)
+        return written
+
+    def add_links(self, links: Sequence[tuple[str, str, str, str]]) -> None:
+        for store, token, message, target in links:
+            self.t.links.setdefault((store, token), (message, target))
+
+    def decided(self, stores: Sequence[str]) -> list[Message]:
+        rows = [m for m in self._rows() if m.store_id in stores and m.decided_at]
+        return sorted(rows, key=lambda m: (m.decided_at, m.message_id))
+
+
+class FakeUnitOfWork:
+    """Changes become visible on commit; leaving without commit rolls them back."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self.committed = False
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self._snapshot = copy.deepcopy(self.tables)
+        self.events = FakeEventLog(self.tables)
+        self.state = FakeStateRepo(self.tables)
+        self.outbox = FakeOutbox(self.tables)
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if not self.committed:
+            for field in dataclasses.fields(Tables):
+                setattr(self.tables, field.name, getattr(self._snapshot, field.name))
+
+    def commit(self) -> None:
+        self.committed = True
