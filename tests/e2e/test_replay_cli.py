@@ -12,6 +12,7 @@ from helpers import at, cart, customer, inbound, lines, order, paid, store
 from tidings.entrypoints.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "tidings.entrypoints.cli"]
 FIELDS = [
     "message_id",
     "store",
@@ -150,7 +151,7 @@ def test_broken_journeys_file_is_refused_with_its_name(tmp_path, capsys):
 
 def test_reads_standard_input_and_prints_a_summary(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "tidings.entrypoints.cli", "replay", "-"],
+        [*CLI, "replay", "-"],
         input="\n".join(lines(DAY)),
         capture_output=True,
         text=True,
@@ -167,15 +168,7 @@ def test_reads_standard_input_and_prints_a_summary(tmp_path):
 def test_the_example_day_runs(tmp_path):
     example = ROOT / "examples" / "acme-day.jsonl"
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tidings.entrypoints.cli",
-            "replay",
-            str(example),
-            "--out",
-            str(tmp_path / "m.jsonl"),
-        ],
+        [*CLI, "replay", str(example), "--out", str(tmp_path / "m.jsonl")],
         capture_output=True,
         text=True,
         check=False,
@@ -194,15 +187,7 @@ def test_on_a_terminal_a_progress_bar_goes_to_stderr(tmp_path):
     source.write_text("\n".join(lines(DAY)) + "\n", encoding="utf-8")
     main_fd, child_fd = pty.openpty()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tidings.entrypoints.cli",
-            "replay",
-            str(source),
-            "--out",
-            str(tmp_path / "m.jsonl"),
-        ],
+        [*CLI, "replay", str(source), "--out", str(tmp_path / "m.jsonl")],
         stderr=child_fd,
         stdout=subprocess.DEVNULL,
     )
@@ -221,15 +206,7 @@ def test_on_a_terminal_a_progress_bar_goes_to_stderr(tmp_path):
     text = seen.decode("utf-8", "replace")
     assert "replaying events" in text or "storing events" in text
     piped = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tidings.entrypoints.cli",
-            "replay",
-            str(source),
-            "--out",
-            str(tmp_path / "n.jsonl"),
-        ],
+        [*CLI, "replay", str(source), "--out", str(tmp_path / "n.jsonl")],
         capture_output=True,
         text=True,
         check=True,
