@@ -343,3 +343,10 @@ def test_suppressed_messages_show_their_text_but_cost_nothing(db_url):
     assert cleared["reason"] == "condition_cleared"
     assert (cleared["body"], cleared["segments"], cleared["cost"]) == (None, 0, "0")
     assert cleared["to"] == "+8613800138000"
+
+
+def test_a_reply_from_a_number_that_is_no_phone_is_not_answered(db_url):
+    out = replay(db_url, [store(), inbound("HELP", at(10), sender="+86123")])
+    assert [(r["journey"], r["status"], r["reason"]) for r in out] == [
+        ("keywords", "suppressed", "invalid_recipient")
+    ]

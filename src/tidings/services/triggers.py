@@ -20,7 +20,7 @@ from tidings.domain.events import (
 )
 from tidings.domain.journeys import Journey, first_due
 from tidings.domain.messages import PENDING, SUPPRESSED, Message, message_id
-from tidings.services.phones import lookup_key
+from tidings.services.phones import lookup_key, to_e164
 from tidings.services.world import World
 
 Schedule = Callable[[Message], None]
@@ -106,7 +106,13 @@ def _inbound(ev: Event, world: World, schedule: Schedule) -> None:
     if word == "opt_out" and was_out:
         return  # one confirmation only
     reply = _reply(ev, word, phone, customers)
-    if word == "help" and (was_out or any(c.sms_consent is False for c in customers)):
+    if to_e164(data.sender, store.default_region) is None:
+        reply.status, reply.reason, reply.decided_at = (
+            SUPPRESSED,
+            "invalid_recipient",
+            ev.occurred_at,
+        )
+    elif word == "help" and (was_out or any(c.sms_consent is False for c in customers)):
         reply.status, reply.reason, reply.decided_at = SUPPRESSED, "opted_out", ev.occurred_at
     schedule(reply)
 
