@@ -350,3 +350,31 @@ def test_a_reply_from_a_number_that_is_no_phone_is_not_answered(db_url):
     assert [(r["journey"], r["status"], r["reason"]) for r in out] == [
         ("keywords", "suppressed", "invalid_recipient")
     ]
+
+
+def test_a_journey_cap_longer_than_a_day_looks_back_that_far(db_url, tmp_path):
+    mine = tmp_path / "thanks.toml"
+    mine.write_text(
+        """
+[paid_thanks]
+kind = "service"
+trigger = "order.created"
+subject = "order"
+where = [{ field = "event.status", eq = "paid" }]
+[[paid_thanks.steps]]
+name = "thanks"
+at = "trigger + 1h"
+cap = "48h"
+template.zh-CN = "谢谢"
+""",
+        encoding="utf-8",
+    )
+    events = [store(), customer()]
+    events += [order(f"o{i}", at(10 + 30 * i), status="paid") for i in range(3)]
+    out = replay(db_url, events, journeys=mine, batch=1)
+    rows = [(r["subject"], r["status"], r["reason"]) for r in only(out, journey="paid_thanks")]
+    assert rows == [
+        ("order:o0", "sent", None),
+        ("order:o1", "suppressed", "frequency_cap"),
+        ("order:o2", "sent", None),
+    ]

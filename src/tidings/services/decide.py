@@ -103,15 +103,12 @@ class Decider:
     def _over_cap(self, message: Message, step: Step, at: datetime) -> str | None:
         if message.customer_id is None:
             return None
-        sent = [
-            s
-            for s in self.world.sent.get((message.store_id, message.customer_id), ())
-            if s.decided_at > at - DAY
-        ]
+        known = self.world.sent.get((message.store_id, message.customer_id), ())
         if step.cap is not None and any(
-            s.journey == message.journey and s.decided_at > at - step.cap for s in sent
+            s.journey == message.journey and s.decided_at > at - step.cap for s in known
         ):
             return "frequency_cap"
+        sent = [s for s in known if s.decided_at > at - DAY]
         marketing = sum(1 for s in sent if s.kind == "marketing")
         if message.kind == "marketing" and marketing >= MARKETING_PER_DAY:
             return "frequency_cap"

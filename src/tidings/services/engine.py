@@ -66,7 +66,7 @@ class Engine:
             fresh, result.fresh = list(events), len(events)
         else:
             fresh = self._fresh(uow, events, now, result)
-        due = load(uow, world, fresh, uow.outbox.due(until, limit=0))
+        due = load(uow, world, fresh, uow.outbox.due(until, limit=0), self.texts.cap_window)
         decider = Decider(self.texts, world, uow.outbox)
         queue: list[tuple[datetime, str, int, Message]] = []
         pushes = itertools.count()  # ties in time and id: first queued, first decided

@@ -20,16 +20,23 @@ CAP_WINDOW = timedelta(hours=24)
 
 
 def load(
-    uow: UnitOfWork, world: World, events: Sequence[Event], due: Sequence[Message]
+    uow: UnitOfWork,
+    world: World,
+    events: Sequence[Event],
+    due: Sequence[Message],
+    cap_window: timedelta = CAP_WINDOW,
 ) -> list[Message]:
-    """Fill `world` for `events` and `due`; return the due messages as the world holds them."""
+    """Fill `world` for `events` and `due`; return the due messages as the world holds them.
+
+    Each customer's sent SMS are loaded as far back as the longest frequency cap looks.
+    """
     keys = _keys(events, due)
     _load_state(uow, world, keys)
     _load_phones(uow, world, events, keys)
     due = [world.messages.get(m.key, m) for m in due]
     for message in due:
         world.remember(message)
-    _load_messages(uow, world, keys, _start(events, due))
+    _load_messages(uow, world, keys, _start(events, due), cap_window)
     return due
 
 
@@ -96,7 +103,9 @@ def _load_phones(uow: UnitOfWork, world: World, events: Sequence[Event], keys: K
     _merge(world, uow.state.load(world.unseen(Keys(phones=phones))))
 
 
-def _load_messages(uow: UnitOfWork, world: World, keys: Keys, start: datetime | None) -> None:
+def _load_messages(
+    uow: UnitOfWork, world: World, keys: Keys, start: datetime | None, window: timedelta
+) -> None:
     subjects = {(s, f"order:{i}") for s, i in keys.orders}
     subjects |= {(s, f"cart:{i}") for s, i in keys.carts}
     for message in uow.outbox.for_subjects(world.unseen_subjects(subjects)):
@@ -104,5 +113,5 @@ def _load_messages(uow: UnitOfWork, world: World, keys: Keys, start: datetime | 
             world.remember(message)
     customers = world.unseen_senders(keys.customers)
     if customers and start is not None:
-        for sent in uow.outbox.sent_since(customers, start - CAP_WINDOW):
+        for sent in uow.outbox.sent_since(customers, start - window):
             world.sent.setdefault((sent.store_id, sent.customer_id), []).append(sent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tidings.domain.catalogue import Catalogue
@@ -33,6 +33,12 @@ class Texts:
             cached = (store.updated_at, (journeys, self.catalogue.by_trigger(journeys)))
             self._cache[store.store_id] = cached
         return cached[1]
+
+    @property
+    def cap_window(self) -> timedelta:
+        """How far back the frequency caps look: 24 h, or a journey's longer cap."""
+        caps = [s.cap for j in self.catalogue.journeys.values() for s in j.steps if s.cap]
+        return max([timedelta(hours=24), *caps])
 
     def journeys(self, store: Store) -> dict[str, Journey]:
         """The journeys as `store` runs them (overrides applied), cached per store version."""
