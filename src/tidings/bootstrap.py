@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine as DbEngine
 
-from tidings.adapters import contract, journeys_loader
+from tidings.adapters import contract, journeys_loader, jsonl
 from tidings.adapters.db.engine import make_engine
 from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.providers.recording import RecordingSender
 from tidings.adapters.templates import JinjaRenderer
 from tidings.config import Settings
-from tidings.domain.catalogue import Catalogue, check_overrides
-from tidings.domain.errors import InvalidEvent, InvalidJourney
-from tidings.domain.events import Event, StoreUpserted
+from tidings.domain.catalogue import Catalogue
+from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
 from tidings.services import replay as replay_service
 from tidings.services.engine import Engine
@@ -41,21 +40,21 @@ class App:
     def unit_of_work(self) -> UnitOfWork:
         return SqlUnitOfWork(self.db)
 
+    journeys: Path | None = None
+
     def check(self, event: Event, where: str) -> Event:
         """Checks that need the journeys in force: a store's overrides must name real ones."""
-        if isinstance(event.data, StoreUpserted) and event.data.journeys:
-            try:
-                check_overrides(self.catalogue, event.data.journeys)
-            except InvalidJourney as exc:
-                field, _, reason = str(exc).partition(": ")
-                raise InvalidEvent(
-                    reason, where=f"{where}, event {event.id!r}", field=f"data.{field}"
-                ) from None
-        return event
+        return contract.check_event(self.catalogue, event, where)
+
+    def read_jsonl(
+        self, stream: Iterable[str], report: Callable[[str], None], parallel: bool = True
+    ) -> Iterator[EventRecord]:
+        """The good events of a JSONL stream; each bad line's error goes to `report`."""
+        return jsonl.read(stream, self.catalogue, report, self.journeys, parallel)
 
     def replay(
         self,
-        events: Iterable[Event],
+        events: Iterable[Event | EventRecord],
         until: datetime | None,
         progress: replay_service.Progress | None = None,
     ) -> replay_service.ReplayStats:
@@ -93,7 +92,7 @@ def build(
         upgrade(db)
     catalogue = journeys_loader.catalogue(journeys)
     texts = Texts(catalogue, JinjaRenderer(), settings.link_secret.encode())
-    return App(db, catalogue, Engine(texts), sender or RecordingSender(), settings)
+    return App(db, catalogue, Engine(texts), sender or RecordingSender(), settings, journeys)
 
 
 def upgrade_database(url: str) -> None:

@@ -14,8 +14,9 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
-from tidings.domain.errors import InvalidEvent
-from tidings.domain.events import DATA_TYPES, Event
+from tidings.domain.catalogue import Catalogue, check_overrides
+from tidings.domain.errors import InvalidEvent, InvalidJourney
+from tidings.domain.events import DATA_TYPES, Event, StoreUpserted
 
 _CONFIG = ConfigDict(strict=True, alias_generator=lambda name: "from" if name == "sender" else name)
 
@@ -50,6 +51,19 @@ def parse_line(line: str | bytes, where: str = "") -> Event:
 def parse_object(obj: Any, where: str = "") -> Event:
     """Validate one already-decoded JSON object (the HTTP API path), exactly as a line."""
     return parse_line(json.dumps(obj, ensure_ascii=False, separators=(",", ":")), where)
+
+
+def check_event(catalogue: Catalogue, event: Event, where: str) -> Event:
+    """Checks that need the journeys in force: a store's overrides must name real ones."""
+    if isinstance(event.data, StoreUpserted) and event.data.journeys:
+        try:
+            check_overrides(catalogue, event.data.journeys)
+        except InvalidJourney as exc:
+            field, _, reason = str(exc).partition(": ")
+            raise InvalidEvent(
+                reason, where=_where(where, event.id), field=f"data.{field}"
+            ) from None
+    return event
 
 
 def _to_event(env: Any, raw: str, where: str) -> Event:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from tidings.domain.checks import STORE_ID, check
 from tidings.domain.events_after import (
@@ -54,6 +54,7 @@ __all__ = [
     "DisputeOpened",
     "Event",
     "EventData",
+    "EventRecord",
     "Item",
     "LinkClicked",
     "MessageInbound",
@@ -114,6 +115,16 @@ DATA_TYPES: dict[str, type[Any]] = {
     "link.clicked": LinkClicked,
 }
 """Every event type of the contract and the class of its `data`."""
+
+
+class EventRecord(NamedTuple):
+    """An event as the event log keeps it: checked on entry, its data still as JSON text."""
+
+    id: str
+    type: str
+    store: str
+    occurred_at: datetime
+    raw: str
 
 
 @dataclass(frozen=True, slots=True)

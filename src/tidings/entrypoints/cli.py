@@ -18,8 +18,8 @@ from rich.table import Table
 
 from tidings import bootstrap
 from tidings.config import Settings
-from tidings.domain.errors import InvalidEvent, InvalidJourney
-from tidings.domain.events import Event
+from tidings.domain.errors import InvalidJourney
+from tidings.domain.events import EventRecord
 from tidings.services.queries import Summary, message_line
 
 
@@ -92,23 +92,19 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 class _Reader:
-    """Parses lines one by one; reports bad ones on stderr and counts them."""
+    """Reads the events file; reports bad lines on stderr and counts them."""
 
     def __init__(self, source: str, app: bootstrap.App) -> None:
         self.source, self.app, self.bad = source, app, 0
 
-    def events(self) -> Iterator[Event]:
+    def events(self) -> Iterator[EventRecord]:
         stream = sys.stdin if self.source == "-" else open(self.source, encoding="utf-8")  # noqa: SIM115
         with stream:
-            for number, line in enumerate(stream, start=1):
-                if not line.strip():
-                    continue
-                where = f"line {number}"
-                try:
-                    yield self.app.check(bootstrap.parse_line(line, where), where)
-                except InvalidEvent as exc:
-                    self.bad += 1
-                    print(f"tidings: {exc}", file=sys.stderr)
+            yield from self.app.read_jsonl(stream, self._report)
+
+    def _report(self, error: str) -> None:
+        self.bad += 1
+        print(f"tidings: {error}", file=sys.stderr)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol
 
-from tidings.domain.events import Event
+from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
 from tidings.services.world import Keys, Sent, World
 
@@ -29,7 +29,10 @@ class Sender(Protocol):
 
 class EventLog(Protocol):
     def add(
-        self, events: Sequence[Event], received_at: datetime | None, run: str | None = None
+        self,
+        events: Sequence[Event | EventRecord],
+        received_at: datetime | None,
+        run: str | None = None,
     ) -> set[tuple[str, str]]:
         """Store events (received at their own time when None); return the new (store, id)."""
         ...

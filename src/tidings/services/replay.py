@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 
-from tidings.domain.events import Event
+from tidings.domain.events import Event, EventRecord
 from tidings.services.engine import Engine
 from tidings.services.ports import Sender, UnitOfWork
 from tidings.services.world import World
@@ -37,7 +37,7 @@ class ReplayStats:
 
 def replay(
     *,
-    events: Iterable[Event],
+    events: Iterable[Event | EventRecord],
     until: datetime | None,
     unit_of_work: Callable[[], UnitOfWork],
     engine: Engine,
@@ -71,7 +71,7 @@ def replay(
 
 
 def _store(
-    events: Iterable[Event],
+    events: Iterable[Event | EventRecord],
     run: str,
     unit_of_work: Callable[[], UnitOfWork],
     batch: int,
@@ -105,7 +105,9 @@ def _tail(runner: _Runner, unit_of_work: Callable[[], UnitOfWork], end: datetime
         runner.step([], min(end, upcoming + TAIL_WINDOW))
 
 
-def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
+def _chunks(
+    events: Iterable[Event | EventRecord], size: int
+) -> Iterator[list[Event | EventRecord]]:
     source = iter(events)
     while chunk := list(islice(source, size)):
         yield chunk

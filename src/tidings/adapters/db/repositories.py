@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tidings.adapters.contract import parse_line
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
-from tidings.domain.events import Event
+from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
 from tidings.domain.state import Cart, Customer, Order, PhoneOptOut, Store
 from tidings.services.world import Keys, World
@@ -74,7 +74,10 @@ class SqlEventLog:
         self.conn = conn
 
     def add(
-        self, events: Sequence[Event], received_at: datetime | None, run: str | None = None
+        self,
+        events: Sequence[Event | EventRecord],
+        received_at: datetime | None,
+        run: str | None = None,
     ) -> set[Pair]:
         """Store events; return the keys that were new (a duplicate is accepted and ignored)."""
         time = Writer.time_for(self.conn)
