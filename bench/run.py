@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -86,13 +87,49 @@ def replay(name: str, path: Path, db: str, out: Path, events: int) -> Result:
     ]
     start = time.perf_counter()
     proc = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    sampler = _TreeMemory(proc.pid)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
+    sampler.stop.set()
+    sampler.join()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{name}: tidings replay failed")
     with out.open(encoding="utf-8") as lines:
         messages = sum(1 for _ in lines)
-    return Result(name, seconds, events, messages, usage.ru_maxrss / 1024)
+    peak = max(usage.ru_maxrss * 1024, sampler.peak) / 2**20
+    return Result(name, seconds, events, messages, peak)
+
+
+class _TreeMemory(threading.Thread):
+    """Samples the resident memory of a process and its children (a parsing worker) together."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self.stop.wait(0.1):
+            total = sum(_rss_pages(p) for p in [self.pid, *_children(self.pid)]) * page
+            self.peak = max(self.peak, total)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(x) for x in task.read_text().split()]
+        except OSError:
+            continue
+    return found + [g for c in found for g in _children(c)]
+
+
+def _rss_pages(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def fresh_pg(admin: str) -> tuple[str, str]:
