@@ -71,10 +71,3 @@ def link_token(secret: bytes, message: str, name: str) -> str:
     """An unguessable short-link token for link `name` of a message (keyed by `secret`)."""
     digest = hashlib.blake2b(f"{message}\x1f{name}".encode(), key=secret, digest_size=6)
     return base64.urlsafe_b64encode(digest.digest()).decode()
-
-
-def mask_phone(phone: str | None) -> str:
-    """A phone fit for logs: +86138****8001."""
-    if not phone or len(phone) < 8:
-        return "****"
-    return phone[:6] + "****" + phone[-4:]

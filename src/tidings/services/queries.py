@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -49,10 +48,3 @@ class Summary:
         if message.status == "sent":
             self.segments += message.segments
             self.cost += Decimal(message.cost)
-
-    @classmethod
-    def of(cls, messages: Iterable[Message]) -> Summary:
-        summary = cls()
-        for message in messages:
-            summary.add(message)
-        return summary

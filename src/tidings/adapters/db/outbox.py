@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
-from tidings.adapters.db.repositories import _MESSAGE_FIELDS, MICROS, Pair, by_store, insert
+from tidings.adapters.db.repositories import Pair, by_store
 from tidings.domain.messages import PENDING, Message
 from tidings.services.world import Sent
 
 M = t.messages.c
+MICROS = Decimal(1_000_000)
+_MESSAGE_FIELDS = [f.name for f in fields(Message)]
+
+
+def insert(conn: Connection, table: Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 _COLUMNS = [M[name] for name in _MESSAGE_FIELDS]

@@ -4,50 +4,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import fields
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, literal, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.adapters.contract import parse_line
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
 from tidings.domain.events import Event, EventRecord
-from tidings.domain.messages import Message
 from tidings.domain.state import Cart, Customer, Order, PhoneOptOut, Store
 from tidings.services.world import Keys, World
 
 Pair = tuple[str, str]
 EventKey = tuple[datetime, str, str]
 CHUNK = 500
-MICROS = Decimal(1_000_000)
 _KINDS: dict[str, tuple[Table, type[Any], str]] = {
     "customer": (t.customers, Customer, "customer_id"),
     "order": (t.orders, Order, "order_id"),
     "cart": (t.carts, Cart, "cart_id"),
     "optout": (t.phone_optouts, PhoneOptOut, "phone"),
 }
-_MESSAGE_FIELDS = [f.name for f in fields(Message)]
-
-
-def insert(conn: Connection, table: Table) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT."""
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
-
-
-def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    stmt = insert(conn, table)
-    keys = [c.name for c in table.primary_key.columns]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys,
-        set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
-    )
-    conn.execute(stmt, list(rows))
 
 
 def by_store(pairs: Iterable[Pair]) -> Iterator[tuple[str, list[str]]]:
@@ -59,10 +36,6 @@ def by_store(pairs: Iterable[Pair]) -> Iterator[tuple[str, list[str]]]:
         ids = sorted(grouped[store])
         for start in range(0, len(ids), CHUNK):
             yield store, ids[start : start + CHUNK]
-
-
-def _row(entity: Any) -> dict[str, Any]:
-    return {f.name: getattr(entity, f.name) for f in fields(entity)}
 
 
 def _entity(cls: type[Any], row: Any) -> Any:
