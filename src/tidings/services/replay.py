@@ -20,7 +20,7 @@ from tidings.services.world import World
 
 TAIL_WINDOW = timedelta(hours=6)
 DEFAULT_TAIL = timedelta(days=30)
-WORLD_LIMIT = 150_000
+WORLD_LIMIT = 300_000
 STORE_CHUNK = 20_000  # events parsed and stored a transaction in the first pass
 Progress = Callable[[str, int], None]
 
