@@ -48,7 +48,7 @@ def replay(
     """Run every event and every message due up to `until` (default: last event + 30 days)."""
     stats = ReplayStats()
     run = uuid.uuid4().hex[:12]
-    last = _store(events, run, unit_of_work, batch, stats, progress)
+    last = _store(events, run, unit_of_work, stats, progress)
     if last is None:
         return stats
     end = until or last + DEFAULT_TAIL
@@ -74,7 +74,6 @@ def _store(
     events: Iterable[Event | EventRecord],
     run: str,
     unit_of_work: Callable[[], UnitOfWork],
-    batch: int,
     stats: ReplayStats,
     progress: Progress | None,
 ) -> datetime | None:
