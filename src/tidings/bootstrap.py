@@ -52,11 +52,16 @@ class App:
         """The good events of a JSONL stream; each bad line's error goes to `report`."""
         return jsonl.read(stream, self.catalogue, report, self.journeys, parallel)
 
+    def read_sorted(self, path: Path, report: Callable[[str], None]) -> Iterator[Event] | None:
+        """The good events of a JSONL file in sorted-arrival order; None if too far out of it."""
+        return jsonl.read_sorted(path, self.catalogue, report)
+
     def replay(
         self,
         events: Iterable[Event | EventRecord],
         until: datetime | None,
         progress: replay_service.Progress | None = None,
+        ordered: bool = False,
     ) -> replay_service.ReplayStats:
         return replay_service.replay(
             events=events,
@@ -66,6 +71,7 @@ class App:
             sender=self.sender,
             batch=self.settings.batch_size,
             progress=progress,
+            ordered=ordered,
         )
 
     def decided(self, stores: Sequence[str]) -> Iterable[Message]:

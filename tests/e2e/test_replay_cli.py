@@ -77,6 +77,21 @@ def test_same_events_in_any_file_order_give_the_same_output(tmp_path, capsys):
     assert first == second
 
 
+def test_a_file_read_in_one_pass_and_standard_input_in_two_give_the_same_output(
+    tmp_path, capsys, monkeypatch
+):
+    import io
+
+    shuffled = lines(DAY)
+    random.Random(3).shuffle(shuffled)
+    _, from_file, _ = _run(tmp_path, shuffled, capsys=capsys)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(shuffled) + "\n"))
+    out = tmp_path / "stdin.out"
+    assert main(["replay", "-", "--out", str(out)]) == 0
+    from_stdin = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert from_stdin == from_file and from_file
+
+
 def test_same_output_on_postgresql(tmp_path, capsys, pg_database):
     from conftest import _empty_pg
 

@@ -1,12 +1,15 @@
-"""Reading a JSONL stream in a worker process gives what reading it here gives."""
+"""Reading JSONL: a worker process reads what reading here reads; a nearly sorted file is
+read once, in sorted-arrival order."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from helpers import at, customer, lines, order, store
 from tidings.adapters import jsonl
 from tidings.adapters.journeys_loader import builtin
+from tidings.services.replay import in_order
 
 
 def _stream() -> list[str]:
@@ -44,3 +47,58 @@ def test_the_parallel_path_parses_in_the_worker(monkeypatch):
     monkeypatch.setattr(jsonl, "_parse", not_here)
     there, errors = _read(stream, parallel=True)
     assert there == expected and len(errors) == 2
+
+
+def _sorted(path: Path, window: int) -> tuple[list[str] | None, list[str]]:
+    errors: list[str] = []
+    events = jsonl.read_sorted(path, builtin(), errors.append, window)
+    return (None if events is None else [e.id for e in events]), errors
+
+
+def test_a_nearly_sorted_file_comes_out_in_sorted_arrival_order(tmp_path):
+    text = _stream()
+    for i in range(10, 150, 10):  # each tenth line a few lines late
+        text.insert(i + 3, text.pop(i))
+    path = tmp_path / "e.jsonl"
+    path.write_text("".join(text), encoding="utf-8")
+    got, errors = _sorted(path, window=80)  # the bad copy of line 21 is 70 lines late
+    records, expected_errors = _read(text, parallel=False)
+    assert got == [e.id for e in in_order(records)] and got != [e.id for e in records]
+    assert errors == expected_errors and len(errors) == 2
+
+
+def test_a_file_too_far_out_of_order_for_the_window_is_refused(tmp_path):
+    text = _stream()
+    text.append(text.pop(3))  # an early order at the very end
+    path = tmp_path / "e.jsonl"
+    path.write_text("".join(text), encoding="utf-8")
+    assert _sorted(path, window=20)[0] is None
+    got, _ = _sorted(path, window=len(text))
+    assert got is not None and got[3] == json.loads(text[-1])["id"]
+
+
+def test_of_two_lines_with_one_id_the_first_in_the_file_is_kept(tmp_path):
+    first = order("o1", at(10, 30), id_="dup")
+    second = order("o2", at(10, 10), id_="dup")  # earlier in time, later in the file
+    text = [*lines([store(), customer(), first, order("o3", at(10, 20)), second])]
+    path = tmp_path / "e.jsonl"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    errors: list[str] = []
+    events = jsonl.read_sorted(path, builtin(), errors.append, 10)
+    assert events is not None
+    kept = [e for e in events if e.id == "dup"]
+    assert [e.data.order_id for e in kept] == ["o1"]  # type: ignore[union-attr]
+
+
+def test_a_time_the_quick_look_cannot_read_holds_back_every_line_before_it(tmp_path):
+    head = lines([store(), customer(), *[order(f"o{i}", at(10, i)) for i in range(30)]])
+    spaced = json.dumps(order("o40", at(11), id_="spaced"), separators=(", ", ": "))
+    compact = json.dumps(order("o41", at(12), id_="escaped"), separators=(",", ":"))
+    escaped = compact.replace("+08:00", "\\u002b08:00")
+    path = tmp_path / "e.jsonl"
+    path.write_text("\n".join([*head, spaced]) + "\n", encoding="utf-8")
+    assert _sorted(path, window=5)[0] is not None  # read by the slower look: in order
+    path.write_text("\n".join([*head, spaced, escaped]) + "\n", encoding="utf-8")
+    assert _sorted(path, window=5)[0] is None  # in order too, but only the parser can tell
+    got, errors = _sorted(path, window=40)
+    assert not errors and got is not None and got[-2:] == ["spaced", "escaped"]

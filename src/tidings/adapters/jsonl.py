@@ -1,12 +1,16 @@
 """Events from a JSONL stream: every line parsed and checked, bad ones reported, good ones kept.
 
-A large stream is parsed by a worker process while the caller stores what came before
-(two cores, two jobs); a small one is parsed here, where a worker's start-up would cost more.
+A file whose lines are nearly in time order is read once, in sorted-arrival order (see
+`read_sorted`). Any other stream is read as it comes; a large one is parsed by a worker
+process while the caller stores what came before (two cores, two jobs).
 """
 
 from __future__ import annotations
 
+import heapq
+import json
 import multiprocessing
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,9 +24,11 @@ from tidings.adapters import journeys_loader
 from tidings.adapters.contract import check_event, parse_line
 from tidings.domain.catalogue import Catalogue
 from tidings.domain.errors import InvalidEvent
-from tidings.domain.events import EventRecord
+from tidings.domain.events import Event, EventRecord
 
 CHUNK = 5_000
+REORDER = 10_000  # events a sorted read holds back at most
+INF = float("inf")
 WORKERS = 1
 IN_FLIGHT = 3
 Numbered = list[tuple[int, str]]
@@ -108,4 +114,99 @@ def _parse_in_worker(chunk: Numbered) -> list[Parsed]:
     return _parse(chunk, _catalogue)
 
 
-__all__: list[Any] = ["read"]
+def read_sorted(
+    path: Path, catalogue: Catalogue, report: Callable[[str], None], window: int = REORDER
+) -> Iterator[Event] | None:
+    """The good events of the file at `path` in sorted-arrival order, read in one pass.
+
+    A first, quick look at every line's `occurred_at` proves that holding back `window`
+    events is enough to sort them: every line must be earlier than each line more than
+    `window` lines after it. When it is not (a file far out of order), None: the caller
+    reads the file as it comes and sorts in the database. Of two lines with the same store
+    and id, the first in the file is kept, as when they arrive one after the other.
+    """
+    times = _times(path)
+    if not _within(times, window):
+        return None
+    return _sorted(path, catalogue, report, window)
+
+
+def _sorted(
+    path: Path, catalogue: Catalogue, report: Callable[[str], None], window: int
+) -> Iterator[Event]:
+    heap: list[tuple[datetime, str, str, int, Event]] = []
+    held: set[tuple[str, str]] = set()
+    last: tuple[datetime, str, str] | None = None
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f"line {number}"
+            try:
+                ev = check_event(catalogue, parse_line(line, where), where)
+            except InvalidEvent as exc:
+                report(str(exc))
+                continue
+            if (ev.store, ev.id) in held:
+                continue  # a duplicate of an event still held back: the first line wins
+            if last is not None and (ev.occurred_at, ev.store, ev.id) < last:
+                raise RuntimeError(f"{where}: out of the order the first look at {path} saw")
+            held.add((ev.store, ev.id))
+            heapq.heappush(heap, (ev.occurred_at, ev.store, ev.id, number, ev))
+            if len(heap) > window:
+                at, store, ident, _, first = heapq.heappop(heap)
+                held.discard((store, ident))
+                last = (at, store, ident)
+                yield first
+    while heap:
+        yield heapq.heappop(heap)[-1]
+
+
+def _times(path: Path) -> array[float]:
+    """Each line's `occurred_at` as a POSIX time: +inf for a line that cannot be an event
+    (it constrains nothing), -inf where only the full parse can tell (it constrains all)."""
+    times = array("d")
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            times.append(_when(line))
+    return times
+
+
+def _when(line: str) -> float:
+    i = line.find("occurred_at")
+    if (
+        i > 1
+        and line[i - 1] == '"'
+        and line.startswith('":"', i + 11)
+        and line.find("occurred_at", i + 11) < 0
+        and line.find("{", line.find("{") + 1, i) < 0  # a key of the event itself
+    ):
+        text: Any = line[i + 14 : line.find('"', i + 14)]
+    elif not line.strip():
+        return INF
+    else:
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return INF  # refused
+        text = obj.get("occurred_at") if isinstance(obj, dict) else None
+    if not isinstance(text, str):
+        return INF  # refused
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return -INF
+    return at.timestamp() if at.tzinfo is not None else INF  # naive: refused
+
+
+def _within(times: array[float], window: int) -> bool:
+    """Is every line earlier than all lines more than `window` lines after it?"""
+    least = array("d", times)  # least[i]: the earliest time of lines i and after
+    for i in range(len(least) - 2, -1, -1):
+        if least[i + 1] < least[i]:
+            least[i] = least[i + 1]
+    later = islice(least, window + 1, None)
+    return all(t == INF or t < after for t, after in zip(times, later, strict=False))
+
+
+__all__: list[Any] = ["read", "read_sorted"]

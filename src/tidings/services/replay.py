@@ -1,8 +1,10 @@
 """`tidings replay`: the engine over a file of events on a virtual clock.
 
-Two passes, so that a file of any size runs in bounded memory: first every event is stored
+Events that come in sorted-arrival order (a reader proved it can sort them) are stored and
+run in one pass, batch after batch, each batch in one transaction. Any others take two
+passes, so that a file of any size runs in bounded memory: first every event is stored
 (marked with this run), then the engine takes the run's events back from the event log in
-sorted-arrival order, batch after batch, and finally runs the clock on to `until`.
+sorted-arrival order. Either way the clock then runs on to `until`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import Any, cast
 
 from tidings.domain.events import Event, EventRecord
 from tidings.services.engine import Engine
@@ -44,16 +47,79 @@ def replay(
     sender: Sender,
     batch: int = 2000,
     progress: Progress | None = None,
+    ordered: bool = False,
 ) -> ReplayStats:
-    """Run every event and every message due up to `until` (default: last event + 30 days)."""
+    """Run every event and every message due up to `until` (default: last event + 30 days).
+
+    `ordered`: the events come in sorted-arrival order, duplicates after their first. A
+    list is put in that order here.
+    """
     stats = ReplayStats()
+    runner = _Runner(unit_of_work, engine, sender, stats)
+    if isinstance(events, Sequence) and not ordered:
+        events, ordered = in_order(events), True
+    if ordered:
+        last = _one_pass(cast(Iterable[Event], events), until, runner, batch, progress)
+    else:
+        last = _two_passes(events, until, runner, batch, progress)
+    if last is not None:
+        _tail(runner, unit_of_work, until or last + DEFAULT_TAIL)
+    return stats
+
+
+def in_order(events: Sequence[Event | EventRecord]) -> list[Event | EventRecord]:
+    """`events` in sorted-arrival order; of two with the same store and id, the first."""
+    unique: dict[tuple[str, str], Event | EventRecord] = {}
+    for ev in events:
+        unique.setdefault((ev.store, ev.id), ev)
+    return sorted(unique.values(), key=lambda ev: (ev.occurred_at, ev.store, ev.id))
+
+
+def _one_pass(
+    events: Iterable[Event],
+    until: datetime | None,
+    runner: _Runner,
+    batch: int,
+    progress: Progress | None,
+) -> datetime | None:
+    """Store and run each batch of sorted events in one transaction; the last event's time."""
+    stats, types = runner.stats, runner.engine.reacts_to()
+    last: datetime | None = None
+    for chunk in _chunks(events, batch):
+        with runner.unit_of_work() as uow:
+            new = uow.events.add(chunk, None, None)
+            fresh = [ev for ev in chunk if (ev.store, ev.id) in new]
+            stats.events += len(fresh)
+            stats.duplicates += len(chunk) - len(fresh)
+            stats.stores.update(ev.store for ev in chunk)
+            if fresh:
+                last = fresh[-1].occurred_at
+            clock = chunk[-1].occurred_at
+            if until is not None and clock > until:
+                stats.beyond += sum(1 for ev in fresh if ev.occurred_at > until)
+                fresh, clock = [ev for ev in fresh if ev.occurred_at <= until], until
+            run = [ev for ev in fresh if ev.type in types]
+            runner.step(run, clock, stored=True, inclusive=False, uow=uow)
+        if progress:
+            progress("replaying", len(chunk))
+    return last
+
+
+def _two_passes(
+    events: Iterable[Event | EventRecord],
+    until: datetime | None,
+    runner: _Runner,
+    batch: int,
+    progress: Progress | None,
+) -> datetime | None:
+    """Store every event, then run the stored ones back in sorted-arrival order."""
+    stats, unit_of_work = runner.stats, runner.unit_of_work
     run = uuid.uuid4().hex[:12]
     last = _store(events, run, unit_of_work, stats, progress)
     if last is None:
-        return stats
+        return None
     end = until or last + DEFAULT_TAIL
-    runner = _Runner(unit_of_work, engine, sender, stats)
-    types = engine.reacts_to()
+    types = runner.engine.reacts_to()
     after: tuple[datetime, str, str] | None = None
     while True:
         with unit_of_work() as uow:
@@ -66,8 +132,7 @@ def replay(
             progress("replaying", len(page))
     with unit_of_work() as uow:
         stats.beyond = uow.events.count_after(run, end)  # the clock never passes `until`
-    _tail(runner, unit_of_work, end)
-    return stats
+    return last
 
 
 def _store(
@@ -104,9 +169,7 @@ def _tail(runner: _Runner, unit_of_work: Callable[[], UnitOfWork], end: datetime
         runner.step([], min(end, upcoming + TAIL_WINDOW))
 
 
-def _chunks(
-    events: Iterable[Event | EventRecord], size: int
-) -> Iterator[list[Event | EventRecord]]:
+def _chunks(events: Iterable[Any], size: int) -> Iterator[list[Any]]:
     source = iter(events)
     while chunk := list(islice(source, size)):
         yield chunk
@@ -129,12 +192,16 @@ class _Runner:
         *,
         stored: bool = False,
         inclusive: bool = True,
+        uow: UnitOfWork | None = None,
     ) -> None:
-        with self.unit_of_work() as uow:
-            result = self.engine.run(
-                uow, chunk, until, world=self.world, stored=stored, inclusive=inclusive
-            )
-            uow.commit()
+        """Run `chunk` and what falls due up to `until`, in `uow` or a unit of work of its own."""
+        if uow is None:
+            with self.unit_of_work() as own:
+                return self.step(chunk, until, stored=stored, inclusive=inclusive, uow=own)
+        result = self.engine.run(
+            uow, chunk, until, world=self.world, stored=stored, inclusive=inclusive
+        )
+        uow.commit()
         if self.world.size() > WORLD_LIMIT:
             self.world = World()  # all of it is stored: what is needed again is loaded again
         for message in result.to_send:
