@@ -26,7 +26,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No server-side prepared statements: a generic plan made while a table was small (or
+    # never analyzed) kept scanning it whole once it was large: 4x slower replays.
+    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
