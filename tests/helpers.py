@@ -96,6 +96,25 @@ def cart(
     return event("cart.updated", when, **data)
 
 
+def shipped(
+    oid: str, sid: str, when: datetime, carrier: str = "SF", **over: Any
+) -> dict[str, Any]:
+    data = {"order_id": oid, "shipment_id": sid, "carrier": carrier, "tracking_number": f"T{sid}"}
+    return event("order.shipped", when, **{**data, **over})
+
+
+def checkpoint(sid: str, status: str, when: datetime, **over: Any) -> dict[str, Any]:
+    data = {
+        "shipment_id": sid,
+        "carrier": "SF",
+        "tracking_number": f"T{sid}",
+        "status": status,
+        "location": "Hangzhou",
+        "message": status,
+    }
+    return event("shipment.checkpoint", when, **{**data, **over})
+
+
 def inbound(text: str, when: datetime, sender: str = "+8613800138000") -> dict[str, Any]:
     return event("message.inbound", when, **{"from": sender, "text": text})
 

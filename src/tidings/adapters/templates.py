@@ -1,13 +1,20 @@
-"""Seller-written templates, rendered in Jinja2's sandbox (never eval)."""
+"""Seller-written templates, rendered in Jinja2's sandbox (never eval).
+
+Besides Jinja's own filters, `local(zone, format)` shows a time in a time zone, e.g.
+`{{ shipment.storage_until | local(tz, "%d.%m %H:%M") }}` (`tz` is the recipient's zone).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
+
+from tidings.domain.times import zone
 
 
 class JinjaRenderer:
@@ -15,6 +22,7 @@ class JinjaRenderer:
         self.env = SandboxedEnvironment(
             autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False
         )
+        self.env.filters["local"] = _local
         self._compile = lru_cache(maxsize=1024)(self._build)
 
     def _build(self, source: str) -> Template:
@@ -22,3 +30,7 @@ class JinjaRenderer:
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
         return self._compile(template).render(context).strip()
+
+
+def _local(value: Any, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(zone(tz)).strftime(fmt) if isinstance(value, datetime) else ""

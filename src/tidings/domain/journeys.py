@@ -26,6 +26,7 @@ SUBJECT_IDS = {
     "ticket": "ticket_id",
 }
 CHANNELS = ("sms", "email", "review_reply", "alert")
+HOUR = timedelta(hours=1)
 _TIME = re.compile(r"^\s*([a-z_][a-z0-9_.]*)\s*(?:([+-])\s*(\d+\s*[smhd]))?\s*$")
 
 
@@ -81,9 +82,6 @@ class Journey:
             if step.name == base:
                 return step
         raise KeyError(name)
-
-    def subject_of(self, data: Any) -> str:
-        return f"{self.subject}:{getattr(data, SUBJECT_IDS[self.subject])}"
 
 
 def journey_from_dict(name: str, raw: Mapping[str, Any]) -> Journey:
@@ -197,7 +195,8 @@ def next_step(journey: Journey, done: str, ctx: Mapping[str, Any]) -> tuple[str,
     """The step instance after `done` and when it falls due, or None when the journey ends.
 
     `ctx["previous"]` is when `done` was decided and `ctx["previous_due"]` when it was due.
-    A repeating step repeats while it falls more than an hour before the next step.
+    A repeating step repeats while it falls more than an hour before the next step, and is
+    skipped when its first time is already that close to the next step.
     """
     base, _, count = done.partition(".")
     index = [s.name for s in journey.steps].index(base)
@@ -206,10 +205,15 @@ def next_step(journey: Journey, done: str, ctx: Mapping[str, Any]) -> tuple[str,
     following_due = step_due(following, ctx) if following else None
     if step.repeat is not None:
         again = ctx["previous_due"] + step.repeat
-        if following_due is None or again < following_due - timedelta(hours=1):
+        if following_due is None or again < following_due - HOUR:
             return f"{base}.{int(count or 1) + 1}", again
     if following is None or following_due is None:
         return None
+    after = journey.steps[index + 2] if index + 2 < len(journey.steps) else None
+    after_due = step_due(after, ctx) if after else None
+    # a repeating step whose first time falls within the hour before the next step: skipped
+    if following.repeat and after and after_due and following_due >= after_due - HOUR:
+        following, following_due = after, after_due
     if following.min_gap is not None and following_due < ctx["previous"] + following.min_gap:
         return None
     return following.name, following_due

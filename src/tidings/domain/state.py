@@ -1,4 +1,4 @@
-"""What tidings knows about a store now: stores, customers, carts, orders, opt-outs.
+"""What tidings knows about a store now: stores, customers, carts, orders, shipments, opt-outs.
 
 Each `apply_*` folds one event into an entity. Facts keep the time they became true,
 so late or out-of-order events land where sorted arrival would have put them.
@@ -11,7 +11,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tidings.domain.events import CartUpdated, CustomerUpserted, OrderCreated, StoreUpserted
+from tidings.domain.events import (
+    CartUpdated,
+    CustomerUpserted,
+    OrderCreated,
+    OrderShipped,
+    ShipmentCheckpoint,
+    StoreUpserted,
+)
 
 
 @dataclass(slots=True)
@@ -89,6 +96,33 @@ class Order:
     pay_url: str | None = None
     auto_close_at: datetime | None = None
     coupon_code: str | None = None
+    reviewed_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Shipment:
+    """A parcel of an order: its latest milestone and, while it waits, where to collect it."""
+
+    store_id: str
+    shipment_id: str
+    order_id: str | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    package_index: int | None = None
+    package_count: int | None = None
+    shipped_at: datetime | None = None
+    status: str | None = None
+    substatus: str | None = None
+    status_at: datetime | None = None
+    pickup_point: str | None = None
+    pickup_address: str | None = None
+    pickup_code: str | None = None
+    storage_until: datetime | None = None
+
+    @property
+    def tracking_path(self) -> str:
+        """The store's tracking page of this parcel, under its `base_url`."""
+        return f"/t/{self.shipment_id}"
 
 
 @dataclass(slots=True)
@@ -158,6 +192,26 @@ def apply_order_created(order: Order, data: OrderCreated, at: datetime) -> None:
     order.coupon_code = data.coupon_code
     if data.status == "paid" and (order.paid_at is None or at < order.paid_at):
         order.paid_at = at
+
+
+def apply_shipped(shipment: Shipment, data: OrderShipped, at: datetime) -> None:
+    shipment.order_id, shipment.carrier = data.order_id, data.carrier
+    shipment.tracking_number = data.tracking_number
+    shipment.package_index, shipment.package_count = data.package_index, data.package_count
+    shipment.shipped_at = earliest(shipment.shipped_at, at)
+
+
+def apply_checkpoint(shipment: Shipment, data: ShipmentCheckpoint, at: datetime) -> bool:
+    """Take a newer milestone; False for one older than the latest known (never backwards)."""
+    if shipment.status_at is not None and at < shipment.status_at:
+        return False
+    shipment.order_id = shipment.order_id or data.order_id
+    shipment.carrier, shipment.tracking_number = data.carrier, data.tracking_number
+    shipment.status, shipment.substatus, shipment.status_at = data.status, data.substatus, at
+    if data.pickup is not None:
+        shipment.pickup_point, shipment.pickup_address = data.pickup.point, data.pickup.address
+        shipment.pickup_code, shipment.storage_until = data.pickup.code, data.pickup.storage_until
+    return True
 
 
 def earliest(current: datetime | None, at: datetime) -> datetime:

@@ -84,10 +84,9 @@ class Engine:
             schedule(message)
         for ev in fresh:
             self._drain(queue, decider, schedule, ev.occurred_at, now, result, inclusive=False)
-            apply(ev, world, schedule)
-            start_journeys(
-                ev, self.texts.triggered(world.store(ev.store), ev.type), world, schedule
-            )
+            if apply(ev, world, schedule):
+                journeys = self.texts.triggered(world.store(ev.store), ev.type)
+                start_journeys(ev, journeys, world, schedule)
         self._drain(queue, decider, schedule, until, now, result, inclusive=inclusive)
         uow.state.save(world)
         result.to_send = [m for m in _flush(uow, world) if m.status == SENT]

@@ -15,7 +15,7 @@ from tidings.services.phones import lookup_key
 from tidings.services.ports import UnitOfWork
 from tidings.services.world import Keys, Pair, World
 
-SUBJECT_FIELDS = (("order", "order_id"), ("cart", "cart_id"))
+SUBJECT_FIELDS = (("order", "order_id"), ("cart", "cart_id"), ("shipment", "shipment_id"))
 CAP_WINDOW = timedelta(hours=24)
 
 
@@ -54,7 +54,7 @@ def _keys(events: Sequence[Event], due: Sequence[Message]) -> Keys:
     for message in due:
         keys.stores.add(message.store_id)
         kind, _, ident = message.subject.partition(":")
-        if kind in ("order", "cart"):
+        if kind in ("order", "cart", "shipment"):
             getattr(keys, kind + "s").add((message.store_id, ident))
         if message.customer_id:
             keys.customers.add((message.store_id, message.customer_id))
@@ -63,6 +63,11 @@ def _keys(events: Sequence[Event], due: Sequence[Message]) -> Keys:
 
 def _load_state(uow: UnitOfWork, world: World, keys: Keys) -> None:
     _merge(world, uow.state.load(world.unseen(keys)))
+    parcels = [world.shipments.get(k) for k in keys.shipments]
+    orders = {(p.store_id, p.order_id) for p in parcels if p and p.order_id} - keys.orders
+    if orders:  # a parcel's journeys see its order and the order's customer
+        keys.orders |= orders
+        _merge(world, uow.state.load(world.unseen(Keys(orders=orders))))
     found = [world.orders.get(k) for k in keys.orders] + [world.carts.get(k) for k in keys.carts]
     extra: set[Pair] = {(e.store_id, e.customer_id) for e in found if e and e.customer_id}
     keys.customers |= extra
@@ -70,7 +75,7 @@ def _load_state(uow: UnitOfWork, world: World, keys: Keys) -> None:
 
 
 def _merge(world: World, loaded: World) -> None:
-    for name in ("stores", "customers", "orders", "carts", "optouts"):
+    for name in ("stores", "customers", "orders", "carts", "shipments", "optouts"):
         mine, theirs = getattr(world, name), getattr(loaded, name)
         for key, value in theirs.items():
             mine.setdefault(key, value)
@@ -108,6 +113,7 @@ def _load_messages(
 ) -> None:
     subjects = {(s, f"order:{i}") for s, i in keys.orders}
     subjects |= {(s, f"cart:{i}") for s, i in keys.carts}
+    subjects |= {(s, f"shipment:{i}") for s, i in keys.shipments}
     for message in uow.outbox.for_subjects(world.unseen_subjects(subjects)):
         if message.key not in world.messages:
             world.remember(message)

@@ -54,7 +54,9 @@ class Texts:
         links: dict[str, str] = {}
         rows: list[Link] = []
         for name, path in step.links.items():
-            target = resolve(tuple(path.split(".")), ctx) or store.base_url or ""
+            target = resolve(tuple(path.split(".")), ctx) or ""
+            if not target or str(target).startswith("/"):  # a page of the store's own
+                target = f"{store.base_url}{target}"
             if store.base_url:
                 token = link_token(self.link_secret, message.message_id, name)
                 links[name] = f"{store.base_url}/l/{token}"
@@ -62,7 +64,9 @@ class Texts:
             else:
                 links[name] = str(target)
         ctx["links"] = links
-        locale = _locale(step.template, ctx.get("customer"), store)
+        customer = ctx.get("customer")
+        ctx["tz"] = getattr(customer, "timezone", None) or store.timezone
+        locale = _locale(step.template, customer, store)
         text = self.renderer.render(step.template[locale], ctx)
         return self._compose(text, store, locale, message.kind == "marketing"), rows
 

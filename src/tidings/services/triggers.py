@@ -16,9 +16,12 @@ from tidings.domain.events import (
     OrderCancelled,
     OrderCreated,
     OrderPaid,
+    OrderShipped,
+    ReviewPosted,
+    ShipmentCheckpoint,
     StoreUpserted,
 )
-from tidings.domain.journeys import Journey, first_due
+from tidings.domain.journeys import SUBJECT_IDS, Journey, first_due
 from tidings.domain.messages import PENDING, SUPPRESSED, Message, message_id
 from tidings.services.phones import lookup_key, to_e164
 from tidings.services.world import World
@@ -26,11 +29,14 @@ from tidings.services.world import World
 Schedule = Callable[[Message], None]
 
 
-def apply(ev: Event, world: World, schedule: Schedule) -> None:
-    """Fold `ev` into the world; new or moved messages go to `schedule`."""
+def apply(ev: Event, world: World, schedule: Schedule) -> bool:
+    """Fold `ev` into the world; new or moved messages go to `schedule`.
+
+    False when the event is older than what it would change (a late checkpoint): it is kept
+    in the log but starts nothing.
+    """
     handler = HANDLERS.get(ev.type)
-    if handler is not None:
-        handler(ev, world, schedule)
+    return handler is None or handler(ev, world, schedule) is not False
 
 
 def _store(ev: Event, world: World, schedule: Schedule) -> None:
@@ -84,6 +90,28 @@ def _order_cancelled(ev: Event, world: World, schedule: Schedule) -> None:
     order = world.order(ev.store, ev.data.order_id)
     if order.cancelled_at is None or ev.occurred_at < order.cancelled_at:
         order.cancelled_at, order.cancel_reason = ev.occurred_at, ev.data.reason
+    world.touch("order", (ev.store, ev.data.order_id))
+
+
+def _order_shipped(ev: Event, world: World, schedule: Schedule) -> None:
+    assert isinstance(ev.data, OrderShipped)
+    state.apply_shipped(world.shipment(ev.store, ev.data.shipment_id), ev.data, ev.occurred_at)
+    world.touch("shipment", (ev.store, ev.data.shipment_id))
+
+
+def _checkpoint(ev: Event, world: World, schedule: Schedule) -> bool:
+    assert isinstance(ev.data, ShipmentCheckpoint)
+    parcel = world.shipment(ev.store, ev.data.shipment_id)
+    if not state.apply_checkpoint(parcel, ev.data, ev.occurred_at):
+        return False
+    world.touch("shipment", (ev.store, ev.data.shipment_id))
+    return True
+
+
+def _review(ev: Event, world: World, schedule: Schedule) -> None:
+    assert isinstance(ev.data, ReviewPosted)
+    order = world.order(ev.store, ev.data.order_id)
+    order.reviewed_at = state.earliest(order.reviewed_at, ev.occurred_at)
     world.touch("order", (ev.store, ev.data.order_id))
 
 
@@ -160,13 +188,16 @@ def _reply(ev: Event, word: str, phone: str, customers: list[state.Customer]) ->
     )
 
 
-HANDLERS: dict[str, Callable[[Event, World, Schedule], None]] = {
+HANDLERS: dict[str, Callable[[Event, World, Schedule], bool | None]] = {
     "store.upserted": _store,
     "customer.upserted": _customer,
     "cart.updated": _cart,
     "order.created": _order_created,
     "order.paid": _order_paid,
     "order.cancelled": _order_cancelled,
+    "order.shipped": _order_shipped,
+    "shipment.checkpoint": _checkpoint,
+    "review.posted": _review,
     "message.inbound": _inbound,
 }
 HANDLED = frozenset(HANDLERS)
@@ -177,7 +208,9 @@ def start_journeys(ev: Event, journeys: list[Journey], world: World, schedule: S
     for journey in journeys:
         if not all_hold(journey.where, {"event": ev.data}):
             continue
-        subject = journey.subject_of(ev.data)
+        subject = _subject(journey, ev, world)
+        if subject is None:
+            continue
         ctx = context_of(world, ev.store, subject, ev.occurred_at)
         due = first_due(journey, ctx)
         if due is None:
@@ -187,7 +220,7 @@ def start_journeys(ev: Event, journeys: list[Journey], world: World, schedule: S
         if existing is not None:
             _retrigger(journey, existing, ev.occurred_at, due, world, schedule)
             continue
-        owner = ctx.get(journey.subject)
+        owner = ctx.get("order") if journey.subject == "shipment" else ctx.get(journey.subject)
         schedule(
             Message(
                 ev.store,
@@ -220,11 +253,22 @@ def _retrigger(
     schedule(message)
 
 
+def _subject(journey: Journey, ev: Event, world: World) -> str | None:
+    """What `ev` starts `journey` about; an order may be known only through its parcel."""
+    ident = getattr(ev.data, SUBJECT_IDS[journey.subject], None)
+    if ident is None and journey.subject == "order" and isinstance(ev.data, ShipmentCheckpoint):
+        ident = world.shipment(ev.store, ev.data.shipment_id).order_id
+    return None if ident is None else f"{journey.subject}:{ident}"
+
+
 def context_of(world: World, store_id: str, subject: str, trigger: datetime) -> dict[str, Any]:
     """The named entities a journey's conditions and templates see for `subject`."""
     kind, _, ident = subject.partition(":")
     ctx: dict[str, Any] = {"trigger": trigger, "store": world.store(store_id)}
     owner: Any = None
+    if kind == "shipment":
+        ctx["shipment"] = parcel = world.shipments.get((store_id, ident))
+        kind, ident = "order", getattr(parcel, "order_id", None) or ""
     if kind == "order":
         owner = ctx["order"] = world.orders.get((store_id, ident))
     elif kind == "cart":

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from tidings.domain.messages import Message
-from tidings.domain.state import Cart, Customer, Order, PhoneOptOut, Store
+from tidings.domain.state import Cart, Customer, Order, PhoneOptOut, Shipment, Store
 
 Pair = tuple[str, str]
 
@@ -35,6 +35,7 @@ class Keys:
     customers: set[Pair] = field(default_factory=set)
     orders: set[Pair] = field(default_factory=set)
     carts: set[Pair] = field(default_factory=set)
+    shipments: set[Pair] = field(default_factory=set)
     phones: set[Pair] = field(default_factory=set)
 
 
@@ -44,6 +45,7 @@ class World:
     customers: dict[Pair, Customer] = field(default_factory=dict)
     orders: dict[Pair, Order] = field(default_factory=dict)
     carts: dict[Pair, Cart] = field(default_factory=dict)
+    shipments: dict[Pair, Shipment] = field(default_factory=dict)
     optouts: dict[Pair, PhoneOptOut] = field(default_factory=dict)
     messages: dict[tuple[str, str, str, str], Message] = field(default_factory=dict)
     sent: dict[Pair, list[Sent]] = field(default_factory=dict)
@@ -61,7 +63,7 @@ class World:
     def unseen(self, keys: Keys) -> Keys:
         """The keys this world has not asked storage for yet (and marks them asked)."""
         out = Keys()
-        for kind in ("stores", "customers", "orders", "carts", "phones"):
+        for kind in ("stores", "customers", "orders", "carts", "shipments", "phones"):
             fresh = {k for k in getattr(keys, kind) if (kind, k) not in self.seen}
             self.seen.update((kind, k) for k in fresh)
             setattr(out, kind, fresh)
@@ -83,6 +85,7 @@ class World:
             len(self.customers)
             + len(self.orders)
             + len(self.carts)
+            + len(self.shipments)
             + len(self.messages)
             + len(self.optouts)
             + len(self.sent)
@@ -121,6 +124,13 @@ class World:
         found = self.carts.get(key)
         if found is None:
             found = self.carts[key] = Cart(store_id, cart_id)
+        return found
+
+    def shipment(self, store_id: str, shipment_id: str) -> Shipment:
+        key = (store_id, shipment_id)
+        found = self.shipments.get(key)
+        if found is None:
+            found = self.shipments[key] = Shipment(store_id, shipment_id)
         return found
 
     def optout(self, store_id: str, phone: str) -> PhoneOptOut:

@@ -13,7 +13,7 @@ from tidings.adapters.contract import parse_line
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
 from tidings.domain.events import Event, EventRecord
-from tidings.domain.state import Cart, Customer, Order, PhoneOptOut, Store
+from tidings.domain.state import Cart, Customer, Order, PhoneOptOut, Shipment, Store
 from tidings.services.world import Keys, World
 
 Pair = tuple[str, str]
@@ -23,6 +23,7 @@ _KINDS: dict[str, tuple[Table, type[Any], str]] = {
     "customer": (t.customers, Customer, "customer_id"),
     "order": (t.orders, Order, "order_id"),
     "cart": (t.carts, Cart, "cart_id"),
+    "shipment": (t.shipments, Shipment, "shipment_id"),
     "optout": (t.phone_optouts, PhoneOptOut, "phone"),
 }
 
@@ -106,6 +107,7 @@ class SqlStateRepo:
             ("customer", keys.customers, world.customers),
             ("order", keys.orders, world.orders),
             ("cart", keys.carts, world.carts),
+            ("shipment", keys.shipments, world.shipments),
             ("optout", keys.phones, world.optouts),
         ):
             target.update(self._load(kind, pairs))
@@ -135,6 +137,7 @@ class SqlStateRepo:
             "customer": world.customers,
             "order": world.orders,
             "cart": world.carts,
+            "shipment": world.shipments,
             "optout": world.optouts,
         }
         dirty: dict[str, list[Any]] = defaultdict(list)

@@ -148,7 +148,29 @@ orders = Table(
     _text("pay_url"),
     _time("auto_close_at"),
     _text("coupon_code"),
+    _time("reviewed_at"),
     PrimaryKeyConstraint("store_id", "order_id"),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    _id("shipment_id"),
+    Column("order_id", String(128)),
+    _text("carrier"),
+    _text("tracking_number"),
+    Column("package_index", Integer),
+    Column("package_count", Integer),
+    _time("shipped_at"),
+    Column("status", String(32)),
+    _text("substatus"),
+    _time("status_at"),
+    _text("pickup_point"),
+    _text("pickup_address"),
+    _text("pickup_code"),
+    _time("storage_until"),
+    PrimaryKeyConstraint("store_id", "shipment_id"),
 )
 
 phone_optouts = Table(

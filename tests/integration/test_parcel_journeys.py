@@ -1,0 +1,120 @@
+"""Parcel journeys of journeys.md: shipping notice, pickup reminders, review request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import text
+
+from helpers import at, checkpoint, customer, only, order, paid, replay, shipped, store
+from tidings.adapters.db.engine import make_engine
+
+DAY = timedelta(days=1)
+
+
+def _paid_order(oid: str = "o1", **over: object) -> list[dict]:
+    return [order(oid, at(9), **over), paid(oid, at(9, 5))]
+
+
+def test_one_shipping_notice_per_package_says_which_and_that_the_rest_follow(db_url):
+    events = [store(), customer(), *_paid_order()]
+    events += [
+        shipped("o1", "s1", at(10), package_index=1, package_count=2),
+        shipped("o1", "s2", at(11), carrier="YTO", package_index=2, package_count=2),
+        shipped("o1", "s2", at(11, 30), carrier="YTO", id_="again"),  # the same parcel again
+    ]
+    out = only(replay(db_url, events), journey="shipping_notice")
+    assert [(m["subject"], m["status"], m["customer_id"]) for m in out] == [
+        ("shipment:s1", "sent", "c1"),
+        ("shipment:s2", "sent", "c1"),
+    ]
+    assert "第1/2件包裹，其余另行发出" in out[0]["body"] and "SF Ts1" in out[0]["body"]
+    assert "第2/2件包裹" in out[1]["body"] and "YTO Ts2" in out[1]["body"]
+    assert "https://acme.example/l/" in out[0]["body"]
+
+
+def test_a_single_package_notice_links_to_its_tracking_page(db_url):
+    events = [store(), customer(locale="en"), *_paid_order(), shipped("o1", "s1", at(10))]
+    (notice,) = only(replay(db_url, events), journey="shipping_notice")
+    assert "package" not in notice["body"] and "on its way: SF Ts1" in notice["body"]
+    token = notice["body"].rsplit("/l/", 1)[1]
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        target = conn.execute(text("SELECT target FROM links WHERE token = :t"), {"t": token})
+        assert target.scalar() == "https://acme.example/t/s1"
+    engine.dispose()
+
+
+def _waiting(storage_days: int, **over: object) -> list[dict]:
+    pickup = {
+        "point": "菜鸟驿站",
+        "address": "建国路88号",
+        "code": "3-1088",
+        "storage_until": (at(10) + storage_days * DAY).isoformat(),
+    }
+    events = [store(), customer(), *_paid_order(**over), shipped("o1", "s1", at(9, 30))]
+    return [*events, checkpoint("s1", "available_for_pickup", at(10), pickup=pickup)]
+
+
+def test_pickup_notice_then_a_reminder_every_48h_and_a_final_warning_a_day_before(db_url):
+    out = only(replay(db_url, _waiting(7)), journey="pickup_reminder")
+    steps = [(m["step"], m["status"], m["due_at"]) for m in out]
+    assert steps == [
+        ("arrived", "sent", at(10).isoformat()),
+        ("reminder", "sent", (at(10) + 2 * DAY).isoformat()),
+        ("reminder.2", "sent", (at(10) + 4 * DAY).isoformat()),
+        # the third reminder would fall on the final warning's hour: only the warning goes
+        ("final", "sent", (at(10) + 6 * DAY).isoformat()),
+    ]
+    assert "菜鸟驿站（建国路88号），取件码3-1088，请于11月18日10:00前取件" in out[0]["body"]
+    assert "不再保管" in out[-1]["body"] and "退回" not in out[-1]["body"]
+
+
+def test_the_final_warning_of_a_cash_on_delivery_parcel_says_it_goes_back(db_url):
+    out = only(replay(db_url, _waiting(3, payment="cod")), journey="pickup_reminder")
+    assert [m["step"] for m in out] == ["arrived", "final"]  # 3 days: no 48 h reminder
+    assert "11月14日10:00后将退回商家" in out[-1]["body"]
+
+
+def test_pickup_reminders_stop_once_the_parcel_is_collected(db_url):
+    events = [*_waiting(7), checkpoint("s1", "delivered", at(10) + 3 * DAY)]
+    out = only(replay(db_url, events), journey="pickup_reminder")
+    assert [(m["step"], m["status"], m["reason"]) for m in out] == [
+        ("arrived", "sent", None),
+        ("reminder", "sent", None),
+        ("reminder.2", "suppressed", "condition_cleared"),
+    ]
+
+
+def test_a_checkpoint_older_than_the_latest_known_starts_nothing(db_url):
+    first = [store(), customer(), *_paid_order(), shipped("o1", "s1", at(9, 30))]
+    replay(db_url, [*first, checkpoint("s1", "delivered", at(12))])
+    late = checkpoint("s1", "available_for_pickup", at(11), pickup={"point": "P", "address": "A"})
+    out = replay(db_url, [late])  # arrives after the delivery it precedes
+    assert only(out, journey="pickup_reminder") == []
+
+
+def test_a_review_request_three_days_after_delivery_unless_a_review_came(db_url):
+    events = [store(), customer(sms_consent=True), *_paid_order(), *_paid_order("o2")]
+    events += [shipped("o1", "s1", at(10)), shipped("o2", "s2", at(10, 30))]
+    events += [shipped("o1", "s3", at(10, 40))]  # a second parcel of o1: still one request
+    events += [checkpoint(s, "delivered", at(12)) for s in ("s1", "s2", "s3")]
+    events.append(
+        {
+            **checkpoint("s2", "delivered", at(12)),
+            "type": "review.posted",
+            "data": {
+                "review_id": "r2",
+                "order_id": "o2",
+                "customer_id": "c1",
+                "rating": 5,
+                "text": "好",
+            },
+        }
+    )
+    out = only(replay(db_url, events), journey="review_request")
+    assert [(m["subject"], m["status"], m["reason"], m["due_at"]) for m in out] == [
+        ("order:o1", "sent", None, (at(12) + 3 * DAY).isoformat()),
+        ("order:o2", "suppressed", "condition_cleared", (at(12) + 3 * DAY).isoformat()),
+    ]
+    assert out[0]["body"].endswith("回T退订")  # marketing
