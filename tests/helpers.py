@@ -96,9 +96,7 @@ def cart(
     return event("cart.updated", when, **data)
 
 
-def shipped(
-    oid: str, sid: str, when: datetime, carrier: str = "SF", **over: Any
-) -> dict[str, Any]:
+def shipped(oid: str, sid: str, when: datetime, carrier: str = "SF", **over: Any) -> dict[str, Any]:
     data = {"order_id": oid, "shipment_id": sid, "carrier": carrier, "tracking_number": f"T{sid}"}
     return event("order.shipped", when, **{**data, **over})
 

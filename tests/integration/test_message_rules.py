@@ -294,7 +294,10 @@ def test_events_of_every_other_type_are_accepted(db_url):
         ),
     ]
     out = replay(db_url, events)
-    assert [(m["journey"], m["status"]) for m in out] == [("shipping_notice", "sent")]
+    assert [(m["journey"], m["step"], m["status"]) for m in out] == [
+        ("shipping_notice", "shipped", "sent"),
+        ("delivery_watch", "stalled", "sent"),  # in transit, then 72 h without news
+    ]
 
 
 def test_batch_size_changes_nothing(db_url, tmp_path):

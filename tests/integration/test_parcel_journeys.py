@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import text
 
 from helpers import at, checkpoint, customer, only, order, paid, replay, shipped, store
@@ -118,3 +119,48 @@ def test_a_review_request_three_days_after_delivery_unless_a_review_came(db_url)
         ("order:o2", "suppressed", "condition_cleared", (at(12) + 3 * DAY).isoformat()),
     ]
     assert out[0]["body"].endswith("回T退订")  # marketing
+
+
+def _on_the_road(payment: str = "prepaid") -> list[dict]:
+    events = [store(), customer(), *_paid_order(payment=payment)]
+    return [*events, shipped("o1", "s1", at(9, 30)), checkpoint("s1", "in_transit", at(10))]
+
+
+def test_a_failed_attempt_alerts_the_merchant_and_reassures_the_shopper(db_url):
+    events = _on_the_road()
+    events.append(
+        checkpoint("s1", "failed_attempt", at(14), substatus="NO_ONE_HOME", message="收件人不在")
+    )
+    events.append(checkpoint("s1", "exception", at(15), message="地址不详"))
+    out = only(replay(db_url, events), journey="delivery_watch")
+    out.sort(key=lambda m: (m["decided_at"], m["channel"]))
+    got = [(m["step"], m["channel"], m["to"], m["status"]) for m in out]
+    assert got == [
+        ("failed_attempt", "alert", "merchant", "sent"),
+        ("reassure", "sms", "+8613800138000", "sent"),  # once per parcel
+        ("exception", "alert", "merchant", "sent"),
+        ("stalled", "alert", "merchant", "suppressed"),  # no longer in transit
+    ]
+    assert out[0]["body"] == "投递失败：订单o1，SF Ts1（NO_ONE_HOME）：收件人不在"
+    assert out[0]["decided_at"] == at(14).isoformat() and out[0]["cost"] == "0"
+    assert out[1]["body"].startswith("【Acme】您的包裹SF Ts1配送遇到问题")
+    assert out[2]["body"].endswith("：地址不详")
+
+
+def test_stalled_is_one_alert_72h_after_the_last_news_of_a_parcel_in_transit(db_url):
+    events = _on_the_road()
+    events += [checkpoint("s1", "in_transit", at(10) + DAY, message="到达杭州转运中心")]
+    out = only(replay(db_url, events), journey="delivery_watch")
+    assert [(m["step"], m["status"], m["decided_at"]) for m in out] == [
+        ("stalled", "sent", (at(10) + 4 * DAY).isoformat()),  # re-armed by the second
+    ]
+    assert "72小时没有更新（最后：到达杭州转运中心）" in out[0]["body"]
+
+
+@pytest.mark.parametrize(("payment", "expected"), [("cod", ["refused"]), ("prepaid", [])])
+def test_a_cash_on_delivery_parcel_going_back_is_a_refused_alert(db_url, payment, expected):
+    events = [*_on_the_road(payment), checkpoint("s1", "returning", at(16))]
+    out = only(replay(db_url, events), journey="delivery_watch")
+    assert [m["step"] for m in out if m["status"] == "sent"] == expected
+    if expected:
+        assert out[0]["body"].startswith("货到付款拒收：订单o1")

@@ -38,7 +38,8 @@ class Catalogue:
         index: dict[str, list[Journey]] = {}
         for journey in journeys.values():
             if journey.enabled:
-                index.setdefault(journey.trigger, []).append(journey)
+                for trigger in sorted(journey.triggers):
+                    index.setdefault(trigger, []).append(journey)
         return index
 
 

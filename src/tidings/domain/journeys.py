@@ -60,6 +60,8 @@ class Step:
     cap: timedelta | None = None
     unless: tuple[Condition, ...] = ()
     links: Mapping[str, str] = field(default_factory=dict)
+    trigger: str | None = None
+    where: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,20 @@ class Journey:
     holdout: float = 0.0
     retrigger: str = "ignore"
     to: str = "customer"
+
+    @property
+    def triggers(self) -> set[str]:
+        """The event types that start this journey or one of its steps."""
+        return {s.trigger for s in self.steps if s.trigger} or {self.trigger}
+
+    def entries(self, event_type: str) -> list[Step]:
+        """The steps an event of `event_type` starts: the first, or each whose own it is.
+
+        Steps with a trigger of their own stand alone: nothing follows them.
+        """
+        if self.steps[0].trigger is None:
+            return [self.steps[0]] if event_type == self.trigger else []
+        return [s for s in self.steps if s.trigger == event_type]
 
     def step(self, name: str) -> Step:
         base = name.split(".", 1)[0]
@@ -93,15 +109,18 @@ def journey_from_dict(name: str, raw: Mapping[str, Any]) -> Journey:
         raise InvalidJourney(f"{where}: kind must be service or marketing")
     if subject not in SUBJECT_IDS:
         raise InvalidJourney(f"{where}: subject must be one of {', '.join(SUBJECT_IDS)}")
-    if not isinstance(raw.get("trigger"), str):
-        raise InvalidJourney(f"{where}: trigger must name an event type")
     steps = tuple(_step(s, f"{where} step {i + 1}") for i, s in enumerate(raw.get("steps", [])))
     if not steps:
         raise InvalidJourney(f"{where}: needs at least one step")
+    own = [s.trigger is not None for s in steps]
+    if any(own) and not all(own):
+        raise InvalidJourney(f"{where}: give every step a trigger of its own, or none")
+    if not any(own) and not isinstance(raw.get("trigger"), str):
+        raise InvalidJourney(f"{where}: trigger must name an event type")
     journey = Journey(
         name=name,
         kind=kind,
-        trigger=raw["trigger"],
+        trigger=str(raw.get("trigger", "")),
         subject=subject,
         steps=steps,
         where=parse_conditions(raw.get("where"), f"{where} where"),
@@ -132,6 +151,8 @@ def _step(raw: Mapping[str, Any], where: str) -> Step:
         cap=_duration(raw.get("cap"), f"{where} cap"),
         unless=parse_conditions(raw.get("unless"), f"{where} unless"),
         links=dict(raw.get("links", {})),
+        trigger=str(raw["trigger"]) if "trigger" in raw else None,
+        where=parse_conditions(raw.get("where"), f"{where} where"),
     )
 
 
@@ -179,11 +200,6 @@ def with_overrides(journey: Journey, raw: Mapping[str, Any]) -> Journey:
     return replace(journey, steps=tuple(steps))
 
 
-def first_due(journey: Journey, ctx: Mapping[str, Any]) -> datetime | None:
-    """When the first step of a journey falls due for this context."""
-    return step_due(journey.steps[0], ctx)
-
-
 def step_due(step: Step, ctx: Mapping[str, Any]) -> datetime | None:
     due = step.at.at(ctx)
     if due is None and step.at_default is not None:
@@ -201,6 +217,8 @@ def next_step(journey: Journey, done: str, ctx: Mapping[str, Any]) -> tuple[str,
     base, _, count = done.partition(".")
     index = [s.name for s in journey.steps].index(base)
     step = journey.steps[index]
+    if step.trigger is not None:
+        return None
     following = journey.steps[index + 1] if index + 1 < len(journey.steps) else None
     following_due = step_due(following, ctx) if following else None
     if step.repeat is not None:

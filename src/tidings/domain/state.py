@@ -113,6 +113,7 @@ class Shipment:
     shipped_at: datetime | None = None
     status: str | None = None
     substatus: str | None = None
+    message: str | None = None
     status_at: datetime | None = None
     pickup_point: str | None = None
     pickup_address: str | None = None
@@ -208,6 +209,7 @@ def apply_checkpoint(shipment: Shipment, data: ShipmentCheckpoint, at: datetime)
     shipment.order_id = shipment.order_id or data.order_id
     shipment.carrier, shipment.tracking_number = data.carrier, data.tracking_number
     shipment.status, shipment.substatus, shipment.status_at = data.status, data.substatus, at
+    shipment.message = data.message
     if data.pickup is not None:
         shipment.pickup_point, shipment.pickup_address = data.pickup.point, data.pickup.address
         shipment.pickup_code, shipment.storage_until = data.pickup.code, data.pickup.storage_until

@@ -45,10 +45,10 @@ class Decider:
         if message.journey == "keywords":
             self._send(message, store, at, self.texts.reply(message, store))
             return []
-        if message.channel == "alert":
+        journey = self.texts.journeys(store).get(message.journey)
+        if message.channel == "alert" and journey is None:  # the engine's own (budget)
             self._send(message, store, at, self.texts.alert(message, store))
             return []
-        journey = self.texts.journeys(store).get(message.journey)
         if journey is None:
             self._suppress(message, at, "condition_cleared")
             return []
@@ -56,11 +56,17 @@ class Decider:
         ctx = context_of(self.world, message.store_id, message.subject, message.started_at)
         ctx["now"] = at
         customer = ctx.get("customer")
-        message.recipient = to_e164(getattr(customer, "phone", None), store.default_region)
+        if message.channel == "alert":
+            message.recipient = "merchant"
+        else:
+            message.recipient = to_e164(getattr(customer, "phone", None), store.default_region)
         if not journey.enabled or any_holds(journey.exit_if, ctx) or any_holds(step.unless, ctx):
             self._suppress(message, at, "condition_cleared")  # the reason is gone: no text
             return []
         body, self._links = self.texts.render_step(message, step, store, ctx)
+        if message.channel == "alert":  # to the merchant: no consent, quiet hours or caps
+            self._send(message, store, at, body)
+            return []
         if self._decide_sms(message, journey, step, store, customer, body, at):
             return [message]  # deferred by quiet hours
         return self._follow_up(journey, message, ctx)

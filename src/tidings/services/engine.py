@@ -94,7 +94,8 @@ class Engine:
 
     def reacts_to(self) -> set[str]:
         """The event types that change state or start a journey; the rest are only stored."""
-        return set(HANDLED) | {j.trigger for j in self.texts.catalogue.journeys.values()}
+        journeys = self.texts.catalogue.journeys.values()
+        return set(HANDLED).union(*(j.triggers for j in journeys))
 
     @staticmethod
     def _fresh(

@@ -64,10 +64,12 @@ class Texts:
             else:
                 links[name] = str(target)
         ctx["links"] = links
-        customer = ctx.get("customer")
-        ctx["tz"] = getattr(customer, "timezone", None) or store.timezone
-        locale = _locale(step.template, customer, store)
+        reader = None if message.channel == "alert" else ctx.get("customer")  # or the merchant
+        ctx["tz"] = getattr(reader, "timezone", None) or store.timezone
+        locale = _locale(step.template, reader, store)
         text = self.renderer.render(step.template[locale], ctx)
+        if message.channel == "alert":
+            return text, rows
         return self._compose(text, store, locale, message.kind == "marketing"), rows
 
     def reply(self, message: Message, store: Store) -> str:

@@ -21,7 +21,7 @@ from tidings.domain.events import (
     ShipmentCheckpoint,
     StoreUpserted,
 )
-from tidings.domain.journeys import SUBJECT_IDS, Journey, first_due
+from tidings.domain.journeys import SUBJECT_IDS, Journey, Step, step_due
 from tidings.domain.messages import PENDING, SUPPRESSED, Message, message_id
 from tidings.services.phones import lookup_key, to_e164
 from tidings.services.world import World
@@ -204,38 +204,56 @@ HANDLED = frozenset(HANDLERS)
 
 
 def start_journeys(ev: Event, journeys: list[Journey], world: World, schedule: Schedule) -> None:
-    """Start (or, for `retrigger = "reschedule"`, move) the journeys `ev` triggers."""
+    """Start (or, for `retrigger = "reschedule"`, move) the journeys `ev` triggers.
+
+    A journey's `where` sees the event; a step's own `where` also sees the subject's entities.
+    """
     for journey in journeys:
-        if not all_hold(journey.where, {"event": ev.data}):
+        steps = journey.entries(ev.type)
+        if not steps or not all_hold(journey.where, {"event": ev.data}):
             continue
         subject = _subject(journey, ev, world)
         if subject is None:
             continue
         ctx = context_of(world, ev.store, subject, ev.occurred_at)
-        due = first_due(journey, ctx)
-        if due is None:
-            continue
-        step = journey.steps[0].name
-        existing = world.messages.get((ev.store, journey.name, step, subject))
-        if existing is not None:
-            _retrigger(journey, existing, ev.occurred_at, due, world, schedule)
-            continue
-        owner = ctx.get("order") if journey.subject == "shipment" else ctx.get(journey.subject)
-        schedule(
-            Message(
-                ev.store,
-                message_id(ev.store, journey.name, step, subject),
-                journey.name,
-                step,
-                subject,
-                journey.kind,
-                journey.steps[0].channel,
-                ev.occurred_at,
-                due,
-                max(due, ev.occurred_at),
-                getattr(owner, "customer_id", None),
-            )
+        ctx["event"] = ev.data
+        for step in steps:
+            if all_hold(step.where, ctx):
+                _start(journey, step, ev, subject, ctx, world, schedule)
+
+
+def _start(
+    journey: Journey,
+    step: Step,
+    ev: Event,
+    subject: str,
+    ctx: dict[str, Any],
+    world: World,
+    schedule: Schedule,
+) -> None:
+    due = step_due(step, ctx)
+    if due is None:
+        return
+    existing = world.messages.get((ev.store, journey.name, step.name, subject))
+    if existing is not None:
+        _retrigger(journey, existing, ev.occurred_at, due, world, schedule)
+        return
+    owner = ctx.get("order") if journey.subject == "shipment" else ctx.get(journey.subject)
+    schedule(
+        Message(
+            ev.store,
+            message_id(ev.store, journey.name, step.name, subject),
+            journey.name,
+            step.name,
+            subject,
+            journey.kind,
+            step.channel,
+            ev.occurred_at,
+            due,
+            max(due, ev.occurred_at),
+            getattr(owner, "customer_id", None),
         )
+    )
 
 
 def _retrigger(

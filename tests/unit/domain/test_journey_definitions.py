@@ -73,6 +73,40 @@ def test_repeating_step_stops_an_hour_before_the_next():
     assert next_step(j, "r.2", ctx) == ("final", T0 + timedelta(days=4))
 
 
+def test_a_repeating_step_that_would_fall_within_the_hour_of_the_next_is_skipped():
+    j = _journey(
+        steps=[
+            {"name": "first", "at": "trigger", "template": {"en": "1"}},
+            {"name": "r", "at": "previous + 48h", "repeat": "48h", "template": {"en": "r"}},
+            {"name": "final", "at": "p.until - 24h", "template": {"en": "f"}},
+        ]
+    )
+    ctx = {"trigger": T0, "p": {"until": T0 + timedelta(days=3)}, "previous": T0}
+    ctx["previous_due"] = T0
+    assert next_step(j, "first", ctx) == ("final", T0 + timedelta(days=2))
+    ctx["p"] = {"until": T0 + timedelta(days=4)}
+    assert next_step(j, "first", ctx) == ("r", T0 + timedelta(days=2))
+
+
+def test_steps_with_triggers_of_their_own_stand_alone():
+    j = _journey(
+        trigger=None,
+        steps=[
+            {"name": "a", "at": "trigger", "trigger": "x.one", "template": {"en": "a"}},
+            {"name": "b", "at": "trigger", "trigger": "x.two", "template": {"en": "b"}},
+            {"name": "c", "at": "trigger + 1h", "trigger": "x.two", "template": {"en": "c"}},
+        ],
+    )
+    assert j.triggers == {"x.one", "x.two"}
+    assert [s.name for s in j.entries("x.two")] == ["b", "c"]
+    assert j.entries("order.created") == []
+    ctx = {"trigger": T0, "previous": T0, "previous_due": T0}
+    assert next_step(j, "a", ctx) is None
+    chained = _journey()
+    assert [s.name for s in chained.entries("order.created")] == ["a"]
+    assert chained.entries("x.one") == []
+
+
 @pytest.mark.parametrize(
     ("raw", "words"),
     [
@@ -89,6 +123,16 @@ def test_repeating_step_stops_an_hour_before_the_next():
             "channel",
         ),
         ({"holdout": 0.9}, "holdout"),
+        (
+            {
+                "steps": [
+                    {"name": "a", "at": "trigger", "trigger": "x.y", "template": {"en": "x"}},
+                    {"name": "b", "at": "trigger", "template": {"en": "y"}},
+                ]
+            },
+            "every step a trigger of its own, or none",
+        ),
+        ({"trigger": None}, "trigger must name an event type"),
         ({"exit_if": [{"field": "order.paid_at", "like": 1}]}, "condition"),
     ],
 )

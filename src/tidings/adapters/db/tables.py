@@ -165,6 +165,7 @@ shipments = Table(
     _time("shipped_at"),
     Column("status", String(32)),
     _text("substatus"),
+    _text("message"),
     _time("status_at"),
     _text("pickup_point"),
     _text("pickup_address"),

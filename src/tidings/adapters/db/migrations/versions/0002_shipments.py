@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("shipped_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=32), nullable=True),
         sa.Column("substatus", sa.Text(), nullable=True),
+        sa.Column("message", sa.Text(), nullable=True),
         sa.Column("status_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("pickup_point", sa.Text(), nullable=True),
         sa.Column("pickup_address", sa.Text(), nullable=True),
