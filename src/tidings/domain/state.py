@@ -1,4 +1,5 @@
-"""What tidings knows about a store now: stores, customers, carts, orders, shipments, opt-outs.
+"""What tidings knows about a store now: stores, customers, carts, orders, shipments, reviews,
+after-sale tickets, opt-outs.
 
 Each `apply_*` folds one event into an entity. Facts keep the time they became true,
 so late or out-of-order events land where sorted arrival would have put them.
@@ -12,10 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from tidings.domain.events import (
+    AftersaleOpened,
+    AftersaleResolved,
     CartUpdated,
     CustomerUpserted,
     OrderCreated,
     OrderShipped,
+    ReviewPosted,
     ShipmentCheckpoint,
     StoreUpserted,
 )
@@ -127,6 +131,36 @@ class Shipment:
 
 
 @dataclass(slots=True)
+class Review:
+    store_id: str
+    review_id: str
+    order_id: str | None = None
+    customer_id: str | None = None
+    rating: int | None = None
+    text: str | None = None
+    sku: str | None = None
+    posted_at: datetime | None = None
+    deleted_at: datetime | None = None
+    deleted_by: str | None = None
+
+
+@dataclass(slots=True)
+class Ticket:
+    """An after-sale request (return, refund, exchange, repair) and how it ended."""
+
+    store_id: str
+    ticket_id: str
+    order_id: str | None = None
+    customer_id: str | None = None
+    kind: str | None = None
+    reason: str | None = None
+    opened_at: datetime | None = None
+    resolved_at: datetime | None = None
+    outcome: str | None = None
+    satisfied: bool | None = None
+
+
+@dataclass(slots=True)
 class PhoneOptOut:
     """A shopper's own STOP / START by SMS, per store and phone (E.164)."""
 
@@ -214,6 +248,23 @@ def apply_checkpoint(shipment: Shipment, data: ShipmentCheckpoint, at: datetime)
         shipment.pickup_point, shipment.pickup_address = data.pickup.point, data.pickup.address
         shipment.pickup_code, shipment.storage_until = data.pickup.code, data.pickup.storage_until
     return True
+
+
+def apply_review(review: Review, data: ReviewPosted, at: datetime) -> None:
+    review.order_id, review.customer_id, review.sku = data.order_id, data.customer_id, data.sku
+    review.rating, review.text = data.rating, data.text
+    review.posted_at = earliest(review.posted_at, at)
+
+
+def apply_ticket_opened(ticket: Ticket, data: AftersaleOpened, at: datetime) -> None:
+    ticket.order_id, ticket.customer_id = data.order_id, data.customer_id
+    ticket.kind, ticket.reason = data.kind, data.reason
+    ticket.opened_at = earliest(ticket.opened_at, at)
+
+
+def apply_ticket_resolved(ticket: Ticket, data: AftersaleResolved, at: datetime) -> None:
+    if ticket.resolved_at is None or at >= ticket.resolved_at:
+        ticket.resolved_at, ticket.outcome, ticket.satisfied = at, data.outcome, data.satisfied
 
 
 def earliest(current: datetime | None, at: datetime) -> datetime:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from tidings.domain.events import Event, MessageInbound
 from tidings.domain.messages import Message
@@ -15,7 +16,10 @@ from tidings.services.phones import lookup_key
 from tidings.services.ports import UnitOfWork
 from tidings.services.world import Keys, Pair, World
 
-SUBJECT_FIELDS = (("order", "order_id"), ("cart", "cart_id"), ("shipment", "shipment_id"))
+SUBJECT_FIELDS = tuple(
+    (kind, f"{kind}_id") for kind in ("order", "cart", "shipment", "review", "ticket")
+)
+SUBJECTS = tuple(kind for kind, _ in SUBJECT_FIELDS)
 CAP_WINDOW = timedelta(hours=24)
 
 
@@ -54,7 +58,7 @@ def _keys(events: Sequence[Event], due: Sequence[Message]) -> Keys:
     for message in due:
         keys.stores.add(message.store_id)
         kind, _, ident = message.subject.partition(":")
-        if kind in ("order", "cart", "shipment"):
+        if kind in SUBJECTS:
             getattr(keys, kind + "s").add((message.store_id, ident))
         if message.customer_id:
             keys.customers.add((message.store_id, message.customer_id))
@@ -63,19 +67,34 @@ def _keys(events: Sequence[Event], due: Sequence[Message]) -> Keys:
 
 def _load_state(uow: UnitOfWork, world: World, keys: Keys) -> None:
     _merge(world, uow.state.load(world.unseen(keys)))
-    parcels = [world.shipments.get(k) for k in keys.shipments]
-    orders = {(p.store_id, p.order_id) for p in parcels if p and p.order_id} - keys.orders
-    if orders:  # a parcel's journeys see its order and the order's customer
+    about = _held(world, keys, ("shipments", "reviews", "tickets"))
+    orders = {(p.store_id, p.order_id) for p in about if p.order_id} - keys.orders
+    if orders:  # a parcel's, review's or ticket's journeys see its order and customer
         keys.orders |= orders
         _merge(world, uow.state.load(world.unseen(Keys(orders=orders))))
-    found = [world.orders.get(k) for k in keys.orders] + [world.carts.get(k) for k in keys.carts]
-    extra: set[Pair] = {(e.store_id, e.customer_id) for e in found if e and e.customer_id}
+    found = _held(world, keys, ("orders", "carts", "reviews", "tickets"))
+    extra: set[Pair] = {(e.store_id, e.customer_id) for e in found if e.customer_id}
     keys.customers |= extra
     _merge(world, uow.state.load(world.unseen(Keys(customers=extra))))
 
 
+def _held(world: World, keys: Keys, kinds: tuple[str, ...]) -> list[Any]:
+    """The entities of these kinds that `world` holds for `keys`."""
+    found = (getattr(world, kind).get(k) for kind in kinds for k in getattr(keys, kind))
+    return [entity for entity in found if entity is not None]
+
+
 def _merge(world: World, loaded: World) -> None:
-    for name in ("stores", "customers", "orders", "carts", "shipments", "optouts"):
+    for name in (
+        "stores",
+        "customers",
+        "orders",
+        "carts",
+        "shipments",
+        "reviews",
+        "tickets",
+        "optouts",
+    ):
         mine, theirs = getattr(world, name), getattr(loaded, name)
         for key, value in theirs.items():
             mine.setdefault(key, value)
@@ -111,9 +130,7 @@ def _load_phones(uow: UnitOfWork, world: World, events: Sequence[Event], keys: K
 def _load_messages(
     uow: UnitOfWork, world: World, keys: Keys, start: datetime | None, window: timedelta
 ) -> None:
-    subjects = {(s, f"order:{i}") for s, i in keys.orders}
-    subjects |= {(s, f"cart:{i}") for s, i in keys.carts}
-    subjects |= {(s, f"shipment:{i}") for s, i in keys.shipments}
+    subjects = {(s, f"{kind}:{i}") for kind in SUBJECTS for s, i in getattr(keys, kind + "s")}
     for message in uow.outbox.for_subjects(world.unseen_subjects(subjects)):
         if message.key not in world.messages:
             world.remember(message)

@@ -9,6 +9,8 @@ from typing import Any
 from tidings.domain import consent, state
 from tidings.domain.conditions import all_hold
 from tidings.domain.events import (
+    AftersaleOpened,
+    AftersaleResolved,
     CartUpdated,
     CustomerUpserted,
     Event,
@@ -17,6 +19,7 @@ from tidings.domain.events import (
     OrderCreated,
     OrderPaid,
     OrderShipped,
+    ReviewDeleted,
     ReviewPosted,
     ShipmentCheckpoint,
     StoreUpserted,
@@ -110,9 +113,32 @@ def _checkpoint(ev: Event, world: World, schedule: Schedule) -> bool:
 
 def _review(ev: Event, world: World, schedule: Schedule) -> None:
     assert isinstance(ev.data, ReviewPosted)
+    state.apply_review(world.review(ev.store, ev.data.review_id), ev.data, ev.occurred_at)
+    world.touch("review", (ev.store, ev.data.review_id))
     order = world.order(ev.store, ev.data.order_id)
     order.reviewed_at = state.earliest(order.reviewed_at, ev.occurred_at)
     world.touch("order", (ev.store, ev.data.order_id))
+
+
+def _review_deleted(ev: Event, world: World, schedule: Schedule) -> None:
+    assert isinstance(ev.data, ReviewDeleted)
+    review = world.review(ev.store, ev.data.review_id)
+    review.deleted_at = state.earliest(review.deleted_at, ev.occurred_at)
+    review.deleted_by = ev.data.by
+    world.touch("review", (ev.store, ev.data.review_id))
+
+
+def _ticket_opened(ev: Event, world: World, schedule: Schedule) -> None:
+    assert isinstance(ev.data, AftersaleOpened)
+    state.apply_ticket_opened(world.ticket(ev.store, ev.data.ticket_id), ev.data, ev.occurred_at)
+    world.touch("ticket", (ev.store, ev.data.ticket_id))
+
+
+def _ticket_resolved(ev: Event, world: World, schedule: Schedule) -> None:
+    assert isinstance(ev.data, AftersaleResolved)
+    ticket = world.ticket(ev.store, ev.data.ticket_id)
+    state.apply_ticket_resolved(ticket, ev.data, ev.occurred_at)
+    world.touch("ticket", (ev.store, ev.data.ticket_id))
 
 
 def _inbound(ev: Event, world: World, schedule: Schedule) -> None:
@@ -198,6 +224,9 @@ HANDLERS: dict[str, Callable[[Event, World, Schedule], bool | None]] = {
     "order.shipped": _order_shipped,
     "shipment.checkpoint": _checkpoint,
     "review.posted": _review,
+    "review.deleted": _review_deleted,
+    "aftersale.opened": _ticket_opened,
+    "aftersale.resolved": _ticket_resolved,
     "message.inbound": _inbound,
 }
 HANDLED = frozenset(HANDLERS)
@@ -238,7 +267,9 @@ def _start(
     if existing is not None:
         _retrigger(journey, existing, ev.occurred_at, due, world, schedule)
         return
-    owner = ctx.get("order") if journey.subject == "shipment" else ctx.get(journey.subject)
+    owner = ctx.get(journey.subject)
+    if not getattr(owner, "customer_id", None):  # a parcel's customer is its order's
+        owner = ctx.get("order")
     schedule(
         Message(
             ev.store,
@@ -284,10 +315,12 @@ def context_of(world: World, store_id: str, subject: str, trigger: datetime) -> 
     kind, _, ident = subject.partition(":")
     ctx: dict[str, Any] = {"trigger": trigger, "store": world.store(store_id)}
     owner: Any = None
-    if kind == "shipment":
-        ctx["shipment"] = parcel = world.shipments.get((store_id, ident))
-        kind, ident = "order", getattr(parcel, "order_id", None) or ""
-    if kind == "order":
+    if kind in ("shipment", "review", "ticket"):  # about an order
+        ctx[kind] = about = getattr(world, kind + "s").get((store_id, ident))
+        kind, ident = "order", getattr(about, "order_id", None) or ""
+        ctx["order"] = world.orders.get((store_id, ident))
+        owner = about if getattr(about, "customer_id", None) else ctx["order"]
+    elif kind == "order":
         owner = ctx["order"] = world.orders.get((store_id, ident))
     elif kind == "cart":
         owner = ctx["cart"] = world.carts.get((store_id, ident))

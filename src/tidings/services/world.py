@@ -12,9 +12,19 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from tidings.domain.messages import Message
-from tidings.domain.state import Cart, Customer, Order, PhoneOptOut, Shipment, Store
+from tidings.domain.state import (
+    Cart,
+    Customer,
+    Order,
+    PhoneOptOut,
+    Review,
+    Shipment,
+    Store,
+    Ticket,
+)
 
 Pair = tuple[str, str]
+KINDS = ("stores", "customers", "orders", "carts", "shipments", "reviews", "tickets", "phones")
 
 
 class Sent(NamedTuple):
@@ -36,6 +46,8 @@ class Keys:
     orders: set[Pair] = field(default_factory=set)
     carts: set[Pair] = field(default_factory=set)
     shipments: set[Pair] = field(default_factory=set)
+    reviews: set[Pair] = field(default_factory=set)
+    tickets: set[Pair] = field(default_factory=set)
     phones: set[Pair] = field(default_factory=set)
 
 
@@ -46,6 +58,8 @@ class World:
     orders: dict[Pair, Order] = field(default_factory=dict)
     carts: dict[Pair, Cart] = field(default_factory=dict)
     shipments: dict[Pair, Shipment] = field(default_factory=dict)
+    reviews: dict[Pair, Review] = field(default_factory=dict)
+    tickets: dict[Pair, Ticket] = field(default_factory=dict)
     optouts: dict[Pair, PhoneOptOut] = field(default_factory=dict)
     messages: dict[tuple[str, str, str, str], Message] = field(default_factory=dict)
     sent: dict[Pair, list[Sent]] = field(default_factory=dict)
@@ -63,7 +77,7 @@ class World:
     def unseen(self, keys: Keys) -> Keys:
         """The keys this world has not asked storage for yet (and marks them asked)."""
         out = Keys()
-        for kind in ("stores", "customers", "orders", "carts", "shipments", "phones"):
+        for kind in KINDS:
             fresh = {k for k in getattr(keys, kind) if (kind, k) not in self.seen}
             self.seen.update((kind, k) for k in fresh)
             setattr(out, kind, fresh)
@@ -86,6 +100,8 @@ class World:
             + len(self.orders)
             + len(self.carts)
             + len(self.shipments)
+            + len(self.reviews)
+            + len(self.tickets)
             + len(self.messages)
             + len(self.optouts)
             + len(self.sent)
@@ -131,6 +147,20 @@ class World:
         found = self.shipments.get(key)
         if found is None:
             found = self.shipments[key] = Shipment(store_id, shipment_id)
+        return found
+
+    def review(self, store_id: str, review_id: str) -> Review:
+        key = (store_id, review_id)
+        found = self.reviews.get(key)
+        if found is None:
+            found = self.reviews[key] = Review(store_id, review_id)
+        return found
+
+    def ticket(self, store_id: str, ticket_id: str) -> Ticket:
+        key = (store_id, ticket_id)
+        found = self.tickets.get(key)
+        if found is None:
+            found = self.tickets[key] = Ticket(store_id, ticket_id)
         return found
 
     def optout(self, store_id: str, phone: str) -> PhoneOptOut:

@@ -13,7 +13,16 @@ from tidings.adapters.contract import parse_line
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
 from tidings.domain.events import Event, EventRecord
-from tidings.domain.state import Cart, Customer, Order, PhoneOptOut, Shipment, Store
+from tidings.domain.state import (
+    Cart,
+    Customer,
+    Order,
+    PhoneOptOut,
+    Review,
+    Shipment,
+    Store,
+    Ticket,
+)
 from tidings.services.world import Keys, World
 
 Pair = tuple[str, str]
@@ -24,6 +33,8 @@ _KINDS: dict[str, tuple[Table, type[Any], str]] = {
     "order": (t.orders, Order, "order_id"),
     "cart": (t.carts, Cart, "cart_id"),
     "shipment": (t.shipments, Shipment, "shipment_id"),
+    "review": (t.reviews, Review, "review_id"),
+    "ticket": (t.tickets, Ticket, "ticket_id"),
     "optout": (t.phone_optouts, PhoneOptOut, "phone"),
 }
 
@@ -108,6 +119,8 @@ class SqlStateRepo:
             ("order", keys.orders, world.orders),
             ("cart", keys.carts, world.carts),
             ("shipment", keys.shipments, world.shipments),
+            ("review", keys.reviews, world.reviews),
+            ("ticket", keys.tickets, world.tickets),
             ("optout", keys.phones, world.optouts),
         ):
             target.update(self._load(kind, pairs))
@@ -138,6 +151,8 @@ class SqlStateRepo:
             "order": world.orders,
             "cart": world.carts,
             "shipment": world.shipments,
+            "review": world.reviews,
+            "ticket": world.tickets,
             "optout": world.optouts,
         }
         dirty: dict[str, list[Any]] = defaultdict(list)

@@ -174,6 +174,38 @@ shipments = Table(
     PrimaryKeyConstraint("store_id", "shipment_id"),
 )
 
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    _id("review_id"),
+    Column("order_id", String(128)),
+    Column("customer_id", String(128)),
+    Column("rating", Integer),
+    _text("text"),
+    _text("sku"),
+    _time("posted_at"),
+    _time("deleted_at"),
+    Column("deleted_by", String(16)),
+    PrimaryKeyConstraint("store_id", "review_id"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    _id("ticket_id"),
+    Column("order_id", String(128)),
+    Column("customer_id", String(128)),
+    Column("kind", String(16)),
+    _text("reason"),
+    _time("opened_at"),
+    _time("resolved_at"),
+    Column("outcome", String(16)),
+    Column("satisfied", Boolean),
+    PrimaryKeyConstraint("store_id", "ticket_id"),
+)
+
 phone_optouts = Table(
     "phone_optouts",
     metadata,

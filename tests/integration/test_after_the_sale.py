@@ -1,4 +1,5 @@
-"""Parcel journeys of journeys.md: shipping notice, pickup reminders, review request."""
+"""Journeys after the sale (journeys.md): shipping notice, pickup reminders, delivery watch,
+review request, review watch, after-sale care."""
 
 from __future__ import annotations
 
@@ -164,3 +165,47 @@ def test_a_cash_on_delivery_parcel_going_back_is_a_refused_alert(db_url, payment
     assert [m["step"] for m in out if m["status"] == "sent"] == expected
     if expected:
         assert out[0]["body"].startswith("货到付款拒收：订单o1")
+
+
+def _review(rid: str, oid: str, when, rating: int = 2, text_: str = "包装破损") -> dict:
+    data = {"review_id": rid, "order_id": oid, "customer_id": "c1", "rating": rating}
+    return {**order(oid, when), "type": "review.posted", "data": {**data, "text": text_}}
+
+
+def test_a_deleted_review_alerts_the_merchant_with_its_rating_and_text(db_url):
+    events = [store(), customer(), *_paid_order(), _review("r1", "o1", at(12))]
+    events.append({**_review("r1", "o1", at(13)), "type": "review.deleted"})
+    events[-1]["data"] = {"review_id": "r1", "by": "platform"}
+    events.append({**events[-1], "id": "del-2", "data": {"review_id": "r-unknown"}})
+    out = only(replay(db_url, events), journey="review_watch")
+    assert sorted((m["subject"], m["to"], m["status"]) for m in out) == [
+        ("review:r-unknown", "merchant", "sent"),
+        ("review:r1", "merchant", "sent"),
+    ]
+    bodies = {m["subject"]: m["body"] for m in out}
+    assert (
+        bodies["review:r1"]
+        == "评价被删除：2星评价「包装破损」（订单o1）已被平台删除，如有异议可申诉。"
+    )
+    assert bodies["review:r-unknown"] == "评价被删除：评价r-unknown已被删除，如有异议可申诉。"
+
+
+def _ticket(type_: str, tid: str, when, **data: object) -> dict:
+    return {**order("o1", when), "type": type_, "data": {"ticket_id": tid, **data}}
+
+
+@pytest.mark.parametrize(("outcome", "follow_up"), [("refunded", "sent"), ("withdrawn", None)])
+def test_aftersale_acknowledged_at_once_and_followed_up_a_day_after(db_url, outcome, follow_up):
+    opened = {"order_id": "o1", "customer_id": "c1", "kind": "return", "reason": "尺码不合适"}
+    events = [store(), customer(), *_paid_order()]
+    events.append(_ticket("aftersale.opened", "t1", at(12), **opened))
+    events.append(_ticket("aftersale.resolved", "t1", at(15), outcome=outcome))
+    out = only(replay(db_url, events), journey="aftersale_care")
+    got = [(m["step"], m["status"], m["decided_at"]) for m in out]
+    assert got[0] == ("opened", "sent", at(12).isoformat())
+    assert out[0]["body"] == "【Acme】您的售后申请已收到（订单o1），我们会尽快处理。"
+    assert out[0]["customer_id"] == "c1" and out[0]["subject"] == "ticket:t1"
+    if follow_up:
+        assert got[1:] == [("follow_up", "sent", (at(15) + DAY).isoformat())]
+    else:
+        assert [(m["step"], m["reason"]) for m in out[1:]] == [("follow_up", "condition_cleared")]
