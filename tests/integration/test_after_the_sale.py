@@ -3,6 +3,7 @@ review request, review watch, after-sale care."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -209,3 +210,41 @@ def test_aftersale_acknowledged_at_once_and_followed_up_a_day_after(db_url, outc
         assert got[1:] == [("follow_up", "sent", (at(15) + DAY).isoformat())]
     else:
         assert [(m["step"], m["reason"]) for m in out[1:]] == [("follow_up", "condition_cleared")]
+
+
+@pytest.mark.parametrize(
+    ("payment", "pickup", "coupon"),
+    [("cod", False, True), ("prepaid", True, True), ("prepaid", False, False)],
+)
+def test_thanks_on_delivery_with_a_one_time_coupon_for_cod_and_pickup_orders(
+    db_url, payment, pickup, coupon
+):
+    events = [store(), customer(), *_paid_order(payment=payment), shipped("o1", "s1", at(10))]
+    if pickup:
+        spot = {"point": "P", "address": "A"}
+        events.append(checkpoint("s1", "available_for_pickup", at(11), pickup=spot))
+    events.append(checkpoint("s1", "delivered", at(12)))
+    (thanks,) = only(replay(db_url, events), journey="delivered_thanks")
+    assert thanks["status"] == "sent" and thanks["decided_at"] == at(12).isoformat()
+    code = re.search(r"优惠码([A-Z0-9]+)。", thanks["body"])
+    assert bool(code) is coupon
+    if not code:
+        return
+    assert len(code[1]) == 10 and not set(code[1]) & set("01OIL")
+    again = order("o2", at(15), coupon_code=code[1])
+    later = order("o3", at(16), coupon_code=code[1], id_="reuse")
+    replay(db_url, [again, later])
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT message_id, order_id FROM coupons")).one()
+    engine.dispose()
+    assert row == (thanks["message_id"], "o2")  # redeemed once, by the first order
+
+
+def test_coupon_codes_are_the_same_for_the_same_message_and_differ_between_messages():
+    from tidings.domain.messages import coupon_code
+
+    assert coupon_code(b"k", "msg_1") == coupon_code(b"k", "msg_1")
+    codes = {coupon_code(b"k", f"msg_{i}") for i in range(2000)}
+    assert len(codes) == 2000
+    assert coupon_code(b"other", "msg_1") != coupon_code(b"k", "msg_1")

@@ -62,6 +62,8 @@ class Step:
     links: Mapping[str, str] = field(default_factory=dict)
     trigger: str | None = None
     where: tuple[Condition, ...] = ()
+    coupon: bool = False
+    coupon_if: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,8 @@ def _step(raw: Mapping[str, Any], where: str) -> Step:
         links=dict(raw.get("links", {})),
         trigger=str(raw["trigger"]) if "trigger" in raw else None,
         where=parse_conditions(raw.get("where"), f"{where} where"),
+        coupon=bool(raw.get("coupon", False)),
+        coupon_if=parse_conditions(raw.get("coupon_if"), f"{where} coupon_if"),
     )
 
 

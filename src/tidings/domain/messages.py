@@ -71,3 +71,18 @@ def link_token(secret: bytes, message: str, name: str) -> str:
     """An unguessable short-link token for link `name` of a message (keyed by `secret`)."""
     digest = hashlib.blake2b(f"{message}\x1f{name}".encode(), key=secret, digest_size=6)
     return base64.urlsafe_b64encode(digest.digest()).decode()
+
+
+COUPON_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L look-alikes
+
+
+def coupon_code(secret: bytes, message: str, length: int = 10) -> str:
+    """The one-time coupon code a message carries: unguessable without `secret`, the same for
+    the same message (replays agree), 31^10 (about 8 * 10^14) codes."""
+    digest = hashlib.blake2b(f"coupon\x1f{message}".encode(), key=secret, digest_size=16)
+    number = int.from_bytes(digest.digest(), "big")
+    out = []
+    for _ in range(length):
+        number, index = divmod(number, len(COUPON_ALPHABET))
+        out.append(COUPON_ALPHABET[index])
+    return "".join(out)

@@ -101,6 +101,21 @@ class Order:
     auto_close_at: datetime | None = None
     coupon_code: str | None = None
     reviewed_at: datetime | None = None
+    pickup_at: datetime | None = None  # one of its parcels waited at a pickup point
+
+
+@dataclass(slots=True)
+class Coupon:
+    """A one-time code a message gave a shopper, and the order that redeemed it."""
+
+    store_id: str
+    code: str
+    message_id: str | None = None
+    journey: str | None = None
+    customer_id: str | None = None
+    issued_at: datetime | None = None
+    redeemed_at: datetime | None = None
+    order_id: str | None = None
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ from tidings.domain.consent import consent_reason
 from tidings.domain.journeys import Journey, Step, next_step
 from tidings.domain.messages import SENT, SUPPRESSED, Message, held_out, message_id
 from tidings.domain.quiet_hours import quiet_until
-from tidings.domain.state import Store
+from tidings.domain.state import Coupon, Store
 from tidings.domain.times import zone
 from tidings.services.phones import to_e164
 from tidings.services.ports import Outbox
@@ -69,7 +69,16 @@ class Decider:
             return []
         if self._decide_sms(message, journey, step, store, customer, body, at):
             return [message]  # deferred by quiet hours
+        if message.status == SENT and ctx.get("coupon"):
+            self._issue(message, ctx["coupon"], at)
         return self._follow_up(journey, message, ctx)
+
+    def _issue(self, message: Message, code: str, at: datetime) -> None:
+        """Record the coupon a sent message carries, so that an order can redeem it."""
+        coupon = Coupon(message.store_id, code, message.message_id, message.journey)
+        coupon.customer_id, coupon.issued_at = message.customer_id, at
+        self.world.coupons.setdefault((message.store_id, code), coupon)
+        self.world.touch("coupon", (message.store_id, code))
 
     def _decide_sms(
         self,

@@ -14,7 +14,7 @@ from tidings.domain.events import Event, MessageInbound
 from tidings.domain.messages import Message
 from tidings.services.phones import lookup_key
 from tidings.services.ports import UnitOfWork
-from tidings.services.world import Keys, Pair, World
+from tidings.services.world import KINDS, Keys, Pair, World
 
 SUBJECT_FIELDS = tuple(
     (kind, f"{kind}_id") for kind in ("order", "cart", "shipment", "review", "ticket")
@@ -52,6 +52,9 @@ def _keys(events: Sequence[Event], due: Sequence[Message]) -> Keys:
             ident = getattr(ev.data, name, None)
             if ident:
                 getattr(keys, kind + "s").add((ev.store, ident))
+        code = getattr(ev.data, "coupon_code", None)
+        if code:
+            keys.coupons.add((ev.store, code))
         customer = getattr(ev.data, "customer_id", None)
         if customer:
             keys.customers.add((ev.store, customer))
@@ -85,16 +88,7 @@ def _held(world: World, keys: Keys, kinds: tuple[str, ...]) -> list[Any]:
 
 
 def _merge(world: World, loaded: World) -> None:
-    for name in (
-        "stores",
-        "customers",
-        "orders",
-        "carts",
-        "shipments",
-        "reviews",
-        "tickets",
-        "optouts",
-    ):
+    for name in (*(kind for kind in KINDS if kind != "phones"), "optouts"):
         mine, theirs = getattr(world, name), getattr(loaded, name)
         for key, value in theirs.items():
             mine.setdefault(key, value)

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tidings.domain.catalogue import Catalogue
-from tidings.domain.conditions import resolve
+from tidings.domain.conditions import any_holds, resolve
 from tidings.domain.journeys import Journey, Step
-from tidings.domain.messages import Message, link_token
+from tidings.domain.messages import Message, coupon_code, link_token
 from tidings.domain.state import Store
 from tidings.services.ports import Renderer
 
@@ -64,6 +64,9 @@ class Texts:
             else:
                 links[name] = str(target)
         ctx["links"] = links
+        if step.coupon:  # the code, or None where no `coupon_if` holds
+            wanted = not step.coupon_if or any_holds(step.coupon_if, ctx)
+            ctx["coupon"] = coupon_code(self.link_secret, message.message_id) if wanted else None
         reader = None if message.channel == "alert" else ctx.get("customer")  # or the merchant
         ctx["tz"] = getattr(reader, "timezone", None) or store.timezone
         locale = _locale(step.template, reader, store)

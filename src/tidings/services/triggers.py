@@ -75,6 +75,10 @@ def _order_created(ev: Event, world: World, schedule: Schedule) -> None:
     customer = world.customer(ev.store, data.customer_id)
     customer.last_order_at = state.latest(customer.last_order_at, ev.occurred_at)
     world.touch("customer", (ev.store, data.customer_id))
+    coupon = world.coupons.get((ev.store, data.coupon_code or ""))
+    if coupon is not None and coupon.redeemed_at is None:  # one time: the first order has it
+        coupon.redeemed_at, coupon.order_id = ev.occurred_at, data.order_id
+        world.touch("coupon", (ev.store, coupon.code))
     if data.cart_id:
         cart = world.cart(ev.store, data.cart_id)
         cart.ordered_at = state.earliest(cart.ordered_at, ev.occurred_at)
@@ -108,6 +112,10 @@ def _checkpoint(ev: Event, world: World, schedule: Schedule) -> bool:
     if not state.apply_checkpoint(parcel, ev.data, ev.occurred_at):
         return False
     world.touch("shipment", (ev.store, ev.data.shipment_id))
+    if ev.data.status == "available_for_pickup" and parcel.order_id:
+        order = world.order(ev.store, parcel.order_id)
+        order.pickup_at = state.earliest(order.pickup_at, ev.occurred_at)
+        world.touch("order", (ev.store, parcel.order_id))
     return True
 
 

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from tidings.domain.messages import Message
 from tidings.domain.state import (
     Cart,
+    Coupon,
     Customer,
     Order,
     PhoneOptOut,
@@ -24,7 +25,17 @@ from tidings.domain.state import (
 )
 
 Pair = tuple[str, str]
-KINDS = ("stores", "customers", "orders", "carts", "shipments", "reviews", "tickets", "phones")
+KINDS = (
+    "stores",
+    "customers",
+    "orders",
+    "carts",
+    "shipments",
+    "reviews",
+    "tickets",
+    "coupons",
+    "phones",
+)
 
 
 class Sent(NamedTuple):
@@ -48,6 +59,7 @@ class Keys:
     shipments: set[Pair] = field(default_factory=set)
     reviews: set[Pair] = field(default_factory=set)
     tickets: set[Pair] = field(default_factory=set)
+    coupons: set[Pair] = field(default_factory=set)
     phones: set[Pair] = field(default_factory=set)
 
 
@@ -60,6 +72,7 @@ class World:
     shipments: dict[Pair, Shipment] = field(default_factory=dict)
     reviews: dict[Pair, Review] = field(default_factory=dict)
     tickets: dict[Pair, Ticket] = field(default_factory=dict)
+    coupons: dict[Pair, Coupon] = field(default_factory=dict)
     optouts: dict[Pair, PhoneOptOut] = field(default_factory=dict)
     messages: dict[tuple[str, str, str, str], Message] = field(default_factory=dict)
     sent: dict[Pair, list[Sent]] = field(default_factory=dict)

@@ -15,6 +15,7 @@ from tidings.adapters.db.bulk import Writer
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.state import (
     Cart,
+    Coupon,
     Customer,
     Order,
     PhoneOptOut,
@@ -35,6 +36,7 @@ _KINDS: dict[str, tuple[Table, type[Any], str]] = {
     "shipment": (t.shipments, Shipment, "shipment_id"),
     "review": (t.reviews, Review, "review_id"),
     "ticket": (t.tickets, Ticket, "ticket_id"),
+    "coupon": (t.coupons, Coupon, "code"),
     "optout": (t.phone_optouts, PhoneOptOut, "phone"),
 }
 
@@ -121,6 +123,7 @@ class SqlStateRepo:
             ("shipment", keys.shipments, world.shipments),
             ("review", keys.reviews, world.reviews),
             ("ticket", keys.tickets, world.tickets),
+            ("coupon", keys.coupons, world.coupons),
             ("optout", keys.phones, world.optouts),
         ):
             target.update(self._load(kind, pairs))
@@ -153,6 +156,7 @@ class SqlStateRepo:
             "shipment": world.shipments,
             "review": world.reviews,
             "ticket": world.tickets,
+            "coupon": world.coupons,
             "optout": world.optouts,
         }
         dirty: dict[str, list[Any]] = defaultdict(list)

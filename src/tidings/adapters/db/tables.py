@@ -149,7 +149,22 @@ orders = Table(
     _time("auto_close_at"),
     _text("coupon_code"),
     _time("reviewed_at"),
+    _time("pickup_at"),
     PrimaryKeyConstraint("store_id", "order_id"),
+)
+
+coupons = Table(
+    "coupons",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("message_id", String(40)),
+    Column("journey", String(64)),
+    Column("customer_id", String(128)),
+    _time("issued_at"),
+    _time("redeemed_at"),
+    Column("order_id", String(128)),
+    PrimaryKeyConstraint("store_id", "code"),
 )
 
 shipments = Table(

@@ -1,4 +1,4 @@
-"""after the sale: shipments, reviews, tickets, and when an order was reviewed
+"""after the sale: shipments, reviews, tickets, coupons; orders reviewed, waiting for pickup
 
 Revision ID: 0002
 Revises: 0001
@@ -62,13 +62,28 @@ def upgrade() -> None:
         sa.Column("satisfied", sa.Boolean(), nullable=True),
         sa.PrimaryKeyConstraint("store_id", "ticket_id"),
     )
+    op.create_table(
+        "coupons",
+        sa.Column("store_id", sa.String(length=64), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("message_id", sa.String(length=40), nullable=True),
+        sa.Column("journey", sa.String(length=64), nullable=True),
+        sa.Column("customer_id", sa.String(length=128), nullable=True),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("redeemed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("order_id", sa.String(length=128), nullable=True),
+        sa.PrimaryKeyConstraint("store_id", "code"),
+    )
     with op.batch_alter_table("orders") as batch_op:
         batch_op.add_column(sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("pickup_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("orders") as batch_op:
+        batch_op.drop_column("pickup_at")
         batch_op.drop_column("reviewed_at")
+    op.drop_table("coupons")
     op.drop_table("tickets")
     op.drop_table("reviews")
     op.drop_table("shipments")
