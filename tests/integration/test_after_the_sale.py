@@ -3,6 +3,7 @@ review request, review watch, after-sale care."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import timedelta
 
@@ -248,3 +249,31 @@ def test_coupon_codes_are_the_same_for_the_same_message_and_differ_between_messa
     codes = {coupon_code(b"k", f"msg_{i}") for i in range(2000)}
     assert len(codes) == 2000
     assert coupon_code(b"other", "msg_1") != coupon_code(b"k", "msg_1")
+
+
+def test_review_replies_vary_reproducibly_and_never_repeat_the_last_one(db_url, tmp_path):
+    events = [store(), customer(), *_paid_order()]
+    events += [_review(f"r{i}", "o1", at(12, i), rating=5, text_="好") for i in range(12)]
+    out = only(replay(db_url, events), journey="review_reply")
+    assert [m["to"] for m in out] == [f"review:r{i}" for i in range(12)]
+    assert {m["channel"] for m in out} == {"review_reply"} and {m["step"] for m in out} == {"good"}
+    bodies = [m["body"] for m in out]
+    assert all(a != b for a, b in itertools.pairwise(bodies))
+    assert len(set(bodies)) == 3 and not bodies[0].startswith("【Acme】")
+    again = replay(str(tmp_path / "again.db"), events)  # the same events, the same replies
+    assert [m["body"] for m in only(again, journey="review_reply")] == bodies
+
+
+def test_a_bad_review_gets_a_reply_an_alert_and_an_apology_with_a_coupon(db_url):
+    events = [store(), customer(), *_paid_order(), _review("r1", "o1", at(12), rating=1)]
+    out = only(replay(db_url, events), journey="review_reply")
+    got = sorted((m["step"], m["to"], m["decided_at"]) for m in out)
+    assert got == [
+        ("apology", "+8613800138000", at(12, 10).isoformat()),
+        ("bad", "review:r1", at(12).isoformat()),
+        ("bad_review", "merchant", at(12).isoformat()),
+    ]
+    apology = only(out, step="apology")[0]
+    assert re.search(r"优惠码[A-Z2-9]{10}，", apology["body"])
+    alert = only(out, step="bad_review")[0]
+    assert alert["body"] == "差评提醒：订单o1收到1星评价「包装破损」，请尽快联系买家。"

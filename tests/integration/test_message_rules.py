@@ -296,6 +296,7 @@ def test_events_of_every_other_type_are_accepted(db_url):
     out = replay(db_url, events)
     assert [(m["journey"], m["step"], m["status"]) for m in out] == [
         ("shipping_notice", "shipped", "sent"),
+        ("review_reply", "good", "sent"),
         ("delivery_watch", "stalled", "sent"),  # in transit, then 72 h without news
     ]
 

@@ -53,7 +53,7 @@ class Step:
     name: str
     at: TimeExpr
     channel: str = "sms"
-    template: Mapping[str, str] = field(default_factory=dict)
+    template: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
     at_default: TimeExpr | None = None
     min_gap: timedelta | None = None
     repeat: timedelta | None = None
@@ -169,10 +169,19 @@ def _duration(text: Any, where: str) -> timedelta | None:
         raise InvalidJourney(f"{where}: {exc}") from None
 
 
-def _template(raw: Any, where: str) -> dict[str, str]:
+def _template(raw: Any, where: str) -> dict[str, str | tuple[str, ...]]:
+    """The text per locale; a list gives variants, one picked for each message."""
     if not isinstance(raw, Mapping) or not raw:
         raise InvalidJourney(f"{where}: give the text per locale, e.g. template.en = '…'")
-    return {str(k): str(v) for k, v in raw.items()}
+    out: dict[str, str | tuple[str, ...]] = {}
+    for locale, text in raw.items():
+        if isinstance(text, list):
+            if not text or not all(isinstance(t, str) for t in text):
+                raise InvalidJourney(f"{where}.{locale}: a list of variants needs texts")
+            out[str(locale)] = tuple(text)
+        else:
+            out[str(locale)] = str(text)
+    return out
 
 
 def with_holdout(journey: Journey, share: Any, where: str) -> Journey:

@@ -58,13 +58,17 @@ class Decider:
         customer = ctx.get("customer")
         if message.channel == "alert":
             message.recipient = "merchant"
+        elif message.channel == "review_reply":
+            message.recipient = message.subject  # review:<id>, answered in public
         else:
             message.recipient = to_e164(getattr(customer, "phone", None), store.default_region)
         if not journey.enabled or any_holds(journey.exit_if, ctx) or any_holds(step.unless, ctx):
             self._suppress(message, at, "condition_cleared")  # the reason is gone: no text
             return []
         body, self._links = self.texts.render_step(message, step, store, ctx)
-        if message.channel == "alert":  # to the merchant: no consent, quiet hours or caps
+        if any(isinstance(t, tuple) for t in step.template.values()):
+            self.world.touch("store", store.store_id)  # it remembers the variant it used
+        if message.channel in ("alert", "review_reply"):  # no consent, quiet hours or caps
             self._send(message, store, at, body)
             return []
         if self._decide_sms(message, journey, step, store, customer, body, at):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -70,8 +71,8 @@ class Texts:
         reader = None if message.channel == "alert" else ctx.get("customer")  # or the merchant
         ctx["tz"] = getattr(reader, "timezone", None) or store.timezone
         locale = _locale(step.template, reader, store)
-        text = self.renderer.render(step.template[locale], ctx)
-        if message.channel == "alert":
+        text = self.renderer.render(_variant(step.template[locale], message, store), ctx)
+        if message.channel != "sms":  # alerts and public review replies: the text alone
             return text, rows
         return self._compose(text, store, locale, message.kind == "marketing"), rows
 
@@ -96,7 +97,20 @@ class Texts:
         return body
 
 
-def _locale(texts: Mapping[str, str], customer: Any, store: Store) -> str:
+def _variant(texts: str | tuple[str, ...], message: Message, store: Store) -> str:
+    """One of a step's variants: picked by a stable hash of the subject (a replay picks the
+    same), never the one the store used last for this step."""
+    if isinstance(texts, str):
+        return texts
+    pick = int(hashlib.blake2b(message.subject.encode(), digest_size=8).hexdigest(), 16)
+    pick %= len(texts)
+    if len(texts) > 1 and store.variants.get(message.step) == pick:
+        pick = (pick + 1) % len(texts)
+    store.variants[message.step] = pick
+    return texts[pick]
+
+
+def _locale(texts: Mapping[str, object], customer: Any, store: Store) -> str:
     """The customer's locale, else the store's, else English, else any the text has."""
     for wanted in (getattr(customer, "locale", None), store.locale, "en"):
         if wanted in texts:

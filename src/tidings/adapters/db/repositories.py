@@ -115,6 +115,7 @@ class SqlStateRepo:
                 store = _entity(Store, row)
                 store.merchant_contacts = store.merchant_contacts or []
                 store.journeys = store.journeys or {}
+                store.variants = store.variants or {}
                 world.stores[store.store_id] = store
         for kind, pairs, target in (
             ("customer", keys.customers, world.customers),

@@ -92,6 +92,7 @@ stores = Table(
     _text("monthly_sms_budget"),
     Column("journeys", JSON),
     _time("updated_at"),
+    Column("variants", JSON),
 )
 
 customers = Table(

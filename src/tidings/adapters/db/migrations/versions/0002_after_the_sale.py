@@ -74,6 +74,8 @@ def upgrade() -> None:
         sa.Column("order_id", sa.String(length=128), nullable=True),
         sa.PrimaryKeyConstraint("store_id", "code"),
     )
+    with op.batch_alter_table("stores") as batch_op:
+        batch_op.add_column(sa.Column("variants", sa.JSON(), nullable=True))
     with op.batch_alter_table("orders") as batch_op:
         batch_op.add_column(sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("pickup_at", sa.DateTime(timezone=True), nullable=True))
@@ -83,6 +85,8 @@ def downgrade() -> None:
     with op.batch_alter_table("orders") as batch_op:
         batch_op.drop_column("pickup_at")
         batch_op.drop_column("reviewed_at")
+    with op.batch_alter_table("stores") as batch_op:
+        batch_op.drop_column("variants")
     op.drop_table("coupons")
     op.drop_table("tickets")
     op.drop_table("reviews")
