@@ -277,3 +277,32 @@ def test_a_bad_review_gets_a_reply_an_alert_and_an_apology_with_a_coupon(db_url)
     assert re.search(r"优惠码[A-Z2-9]{10}，", apology["body"])
     alert = only(out, step="bad_review")[0]
     assert alert["body"] == "差评提醒：订单o1收到1星评价「包装破损」，请尽快联系买家。"
+
+
+def test_a_birthday_greeting_at_ten_their_time_every_year(db_url):
+    events = [store(), customer(sms_consent=True, birthday="1990-11-20", name="王芳")]
+    events.append(customer("c2", "+8613800138001", sms_consent=True, birthday="02-29"))
+    moscow = customer("c3", "+79161234567", sms_consent=True, birthday="11-12")
+    moscow["data"]["timezone"] = "Europe/Moscow"
+    events.append(moscow)
+    out = only(replay(db_url, events, until=at(24 * 500)), journey="birthday_care")
+    got = [(m["subject"], m["status"], m["due_at"]) for m in out]
+    assert got == [
+        ("customer:c3:2026", "sent", "2026-11-12T15:00:00+08:00"),  # 10:00 in Moscow
+        ("customer:c1:2026", "sent", "2026-11-20T10:00:00+08:00"),
+        ("customer:c2:2027", "sent", "2027-02-28T10:00:00+08:00"),  # no 29 February in 2027
+        ("customer:c3:2027", "sent", "2027-11-12T15:00:00+08:00"),
+        ("customer:c1:2027", "sent", "2027-11-20T10:00:00+08:00"),
+        ("customer:c2:2028", "sent", "2028-02-29T10:00:00+08:00"),
+    ]
+    assert out[1]["body"].startswith("【Acme】王芳，生日快乐！Acme送您生日优惠码")
+    assert out[1]["body"].endswith("回T退订") and out[1]["body"] != out[4]["body"]
+
+
+def test_a_changed_birthday_moves_this_years_greeting(db_url):
+    events = [store(), customer(sms_consent=True, birthday="11-20")]
+    events.append(customer(sms_consent=True, birthday="11-25", when=at(12)))
+    out = only(replay(db_url, events, until=at(24 * 30)), journey="birthday_care")
+    assert [(m["subject"], m["due_at"]) for m in out] == [
+        ("customer:c1:2026", "2026-11-25T10:00:00+08:00")
+    ]

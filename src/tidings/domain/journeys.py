@@ -24,6 +24,7 @@ SUBJECT_IDS = {
     "shipment": "shipment_id",
     "review": "review_id",
     "ticket": "ticket_id",
+    "customer": "customer_id",  # yearly journeys: customer:<id>:<year>
 }
 CHANNELS = ("sms", "email", "review_reply", "alert")
 HOUR = timedelta(hours=1)
@@ -79,6 +80,7 @@ class Journey:
     holdout: float = 0.0
     retrigger: str = "ignore"
     to: str = "customer"
+    yearly: bool = False
 
     @property
     def triggers(self) -> set[str]:
@@ -130,6 +132,7 @@ def journey_from_dict(name: str, raw: Mapping[str, Any]) -> Journey:
         enabled=bool(raw.get("enabled", True)),
         retrigger=raw.get("retrigger", "ignore"),
         to=raw.get("to", "customer"),
+        yearly=bool(raw.get("yearly", False)),
     )
     return with_holdout(journey, raw.get("holdout", 0.0), where)
 

@@ -15,7 +15,7 @@ from typing import Any
 from tidings.domain import sms
 from tidings.domain.conditions import any_holds
 from tidings.domain.consent import consent_reason
-from tidings.domain.journeys import Journey, Step, next_step
+from tidings.domain.journeys import Journey, Step, next_step, step_due
 from tidings.domain.messages import SENT, SUPPRESSED, Message, held_out, message_id
 from tidings.domain.quiet_hours import quiet_until
 from tidings.domain.state import Coupon, Store
@@ -23,7 +23,7 @@ from tidings.domain.times import zone
 from tidings.services.phones import to_e164
 from tidings.services.ports import Outbox
 from tidings.services.texts import Link, Texts
-from tidings.services.triggers import context_of
+from tidings.services.triggers import context_of, yearly_subject
 from tidings.services.world import Sent, World
 
 DAY = timedelta(hours=24)
@@ -202,7 +202,7 @@ class Decider:
         ctx["previous"], ctx["previous_due"] = done.decided_at, done.due_at
         upcoming = next_step(journey, done.step, ctx)
         if upcoming is None:
-            return []
+            return self._next_year(journey, done) if journey.yearly else []
         step, due = upcoming
         key = (done.store_id, journey.name, step, done.subject)
         if key in self.world.messages:
@@ -222,6 +222,34 @@ class Decider:
         )
         self.world.add_message(follow)
         return [follow]
+
+    def _next_year(self, journey: Journey, done: Message) -> list[Message]:
+        """A yearly journey starts again for the next year once this year's is decided."""
+        base = done.subject.rsplit(":", 1)[0]
+        ctx = context_of(self.world, done.store_id, base, done.due_at)
+        step = journey.steps[0]
+        due = step_due(step, ctx)
+        if due is None:
+            return []
+        subject = yearly_subject(base, due, ctx)
+        key = (done.store_id, journey.name, step.name, subject)
+        if key in self.world.messages:
+            return []
+        again = Message(
+            done.store_id,
+            message_id(*key),
+            journey.name,
+            step.name,
+            subject,
+            journey.kind,
+            step.channel,
+            done.due_at,
+            due,
+            due,
+            done.customer_id,
+        )
+        self.world.add_message(again)
+        return [again]
 
 
 def _month(at: datetime, store: Store) -> str:

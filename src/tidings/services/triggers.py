@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from tidings.domain import consent, state
+from tidings.domain.birthdays import next_birthday
 from tidings.domain.conditions import all_hold
 from tidings.domain.events import (
     AftersaleOpened,
@@ -26,6 +27,7 @@ from tidings.domain.events import (
 )
 from tidings.domain.journeys import SUBJECT_IDS, Journey, Step, step_due
 from tidings.domain.messages import PENDING, SUPPRESSED, Message, message_id
+from tidings.domain.times import zone
 from tidings.services.phones import lookup_key, to_e164
 from tidings.services.world import World
 
@@ -271,6 +273,8 @@ def _start(
     due = step_due(step, ctx)
     if due is None:
         return
+    if journey.yearly:
+        subject = yearly_subject(subject, due, ctx)
     existing = world.messages.get((ev.store, journey.name, step.name, subject))
     if existing is not None:
         _retrigger(journey, existing, ev.occurred_at, due, world, schedule)
@@ -318,11 +322,25 @@ def _subject(journey: Journey, ev: Event, world: World) -> str | None:
     return None if ident is None else f"{journey.subject}:{ident}"
 
 
+def yearly_subject(base: str, due: datetime, ctx: dict[str, Any]) -> str:
+    """`customer:<id>:<year>`: `base` and the year of `due` where the customer lives."""
+    tz = getattr(ctx.get("customer"), "timezone", None) or ctx["store"].timezone
+    return f"{base}:{due.astimezone(zone(tz)).year}"
+
+
 def context_of(world: World, store_id: str, subject: str, trigger: datetime) -> dict[str, Any]:
-    """The named entities a journey's conditions and templates see for `subject`."""
+    """The named entities a journey's conditions and templates see for `subject`.
+
+    About a customer, `birthday` is the next birthday at 10:00 their time after `trigger`.
+    """
     kind, _, ident = subject.partition(":")
     ctx: dict[str, Any] = {"trigger": trigger, "store": world.store(store_id)}
     owner: Any = None
+    if kind == "customer":
+        customer = ctx["customer"] = world.customers.get((store_id, ident.split(":")[0]))
+        tz = getattr(customer, "timezone", None) or ctx["store"].timezone
+        ctx["birthday"] = next_birthday(getattr(customer, "birthday", None), trigger, tz)
+        return ctx
     if kind in ("shipment", "review", "ticket"):  # about an order
         ctx[kind] = about = getattr(world, kind + "s").get((store_id, ident))
         kind, ident = "order", getattr(about, "order_id", None) or ""
