@@ -148,6 +148,15 @@ def test_a_failed_attempt_alerts_the_merchant_and_reassures_the_shopper(db_url):
     assert out[0]["decided_at"] == at(14).isoformat() and out[0]["cost"] == "0"
     assert out[1]["body"].startswith("【Acme】您的包裹SF Ts1配送遇到问题")
     assert out[2]["body"].endswith("：地址不详")
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        query = "SELECT message_id, kind, subject, state FROM alerts ORDER BY opened_at, kind"
+        alerts = [tuple(r) for r in conn.execute(text(query))]
+    engine.dispose()
+    assert alerts == [  # kept for the dashboard, open until handled
+        (out[0]["message_id"], "failed_attempt", "shipment:s1", "open"),
+        (out[2]["message_id"], "exception", "shipment:s1", "open"),
+    ]
 
 
 def test_stalled_is_one_alert_72h_after_the_last_news_of_a_parcel_in_transit(db_url):

@@ -177,6 +177,20 @@ class Ticket:
 
 
 @dataclass(slots=True)
+class Alert:
+    """A merchant alert as the dashboard keeps it: open until someone acknowledges or resolves."""
+
+    store_id: str
+    message_id: str
+    kind: str  # exception, failed_attempt, stalled, refused, bad_review, review_deleted, ...
+    subject: str
+    state: str = "open"  # open, acknowledged, resolved
+    opened_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+@dataclass(slots=True)
 class PhoneOptOut:
     """A shopper's own STOP / START by SMS, per store and phone (E.164)."""
 

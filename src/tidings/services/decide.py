@@ -18,7 +18,7 @@ from tidings.domain.consent import consent_reason
 from tidings.domain.journeys import Journey, Step, next_step, step_due
 from tidings.domain.messages import SENT, SUPPRESSED, Message, held_out, message_id
 from tidings.domain.quiet_hours import quiet_until
-from tidings.domain.state import Coupon, Store
+from tidings.domain.state import Alert, Coupon, Store
 from tidings.domain.times import zone
 from tidings.services.phones import to_e164
 from tidings.services.ports import Outbox
@@ -184,6 +184,11 @@ class Decider:
                 self.world.sent.setdefault((store.store_id, message.customer_id), []).append(
                     Sent(store.store_id, message.customer_id, at, message.kind, message.journey)
                 )
+        elif message.channel == "alert":  # kept open for the dashboard until handled
+            key = (store.store_id, message.message_id)
+            alert = Alert(*key, message.step.split(".")[0], message.subject, opened_at=at)
+            self.world.alerts[key] = alert
+            self.world.touch("alert", key)
         self.world.links.extend(self._links)
         self._links = []
         self.world.changed(message)

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from tidings.domain.messages import Message
 from tidings.domain.state import (
+    Alert,
     Cart,
     Coupon,
     Customer,
@@ -73,6 +74,7 @@ class World:
     reviews: dict[Pair, Review] = field(default_factory=dict)
     tickets: dict[Pair, Ticket] = field(default_factory=dict)
     coupons: dict[Pair, Coupon] = field(default_factory=dict)
+    alerts: dict[Pair, Alert] = field(default_factory=dict)  # raised by this world, by message
     optouts: dict[Pair, PhoneOptOut] = field(default_factory=dict)
     messages: dict[tuple[str, str, str, str], Message] = field(default_factory=dict)
     sent: dict[Pair, list[Sent]] = field(default_factory=dict)

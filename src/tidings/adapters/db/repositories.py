@@ -14,6 +14,7 @@ from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.state import (
+    Alert,
     Cart,
     Coupon,
     Customer,
@@ -37,6 +38,7 @@ _KINDS: dict[str, tuple[Table, type[Any], str]] = {
     "review": (t.reviews, Review, "review_id"),
     "ticket": (t.tickets, Ticket, "ticket_id"),
     "coupon": (t.coupons, Coupon, "code"),
+    "alert": (t.alerts, Alert, "message_id"),
     "optout": (t.phone_optouts, PhoneOptOut, "phone"),
 }
 
@@ -158,6 +160,7 @@ class SqlStateRepo:
             "review": world.reviews,
             "ticket": world.tickets,
             "coupon": world.coupons,
+            "alert": world.alerts,
             "optout": world.optouts,
         }
         dirty: dict[str, list[Any]] = defaultdict(list)

@@ -154,6 +154,21 @@ orders = Table(
     PrimaryKeyConstraint("store_id", "order_id"),
 )
 
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("message_id", String(40), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(160), nullable=False),
+    Column("state", String(16), nullable=False),
+    _time("opened_at"),
+    _time("acknowledged_at"),
+    _time("resolved_at"),
+    PrimaryKeyConstraint("store_id", "message_id"),
+    Index("ix_alerts_state", "store_id", "state", "opened_at"),
+)
+
 coupons = Table(
     "coupons",
     metadata,

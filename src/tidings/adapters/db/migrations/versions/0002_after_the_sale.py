@@ -1,4 +1,4 @@
-"""after the sale: shipments, reviews, tickets, coupons; orders reviewed, waiting for pickup
+"""after the sale: shipments, reviews, tickets, coupons, alerts; orders reviewed, at pickup
 
 Revision ID: 0002
 Revises: 0001
@@ -63,6 +63,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("store_id", "ticket_id"),
     )
     op.create_table(
+        "alerts",
+        sa.Column("store_id", sa.String(length=64), nullable=False),
+        sa.Column("message_id", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("subject", sa.String(length=160), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("store_id", "message_id"),
+    )
+    with op.batch_alter_table("alerts") as batch_op:
+        batch_op.create_index("ix_alerts_state", ["store_id", "state", "opened_at"], unique=False)
+    op.create_table(
         "coupons",
         sa.Column("store_id", sa.String(length=64), nullable=False),
         sa.Column("code", sa.String(length=32), nullable=False),
@@ -88,6 +102,7 @@ def downgrade() -> None:
     with op.batch_alter_table("stores") as batch_op:
         batch_op.drop_column("variants")
     op.drop_table("coupons")
+    op.drop_table("alerts")
     op.drop_table("tickets")
     op.drop_table("reviews")
     op.drop_table("shipments")
