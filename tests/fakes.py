@@ -114,6 +114,14 @@ class FakeOutbox:
         wanted = set(pairs)
         return [copy.copy(m) for m in self._rows() if (m.store_id, m.subject) in wanted]
 
+    def about_customers(self, pairs: Iterable[Pair]) -> list[Message]:
+        wanted = set(pairs)
+        return [
+            copy.copy(m)
+            for m in self._rows()
+            if (m.store_id, m.customer_id) in wanted and m.subject.startswith("customer:")
+        ]
+
     def pending_for_customers(self, pairs: Iterable[Pair]) -> list[Message]:
         wanted = set(pairs)
         return [

@@ -1,6 +1,7 @@
 """Declarative predicates over a context of named entities; parsed, never eval'd.
 
-A condition is `{field = "order.paid_at", set = true}` or `{field = "cart.item_count", eq = 0}`;
+A condition is `{field = "order.paid_at", set = true}` or `{field = "cart.item_count", eq = 0}`
+(or `{field = "customer.tags", has = "vip"}`);
 a value written `"@cart.updated_at"` refers to another field of the same context.
 """
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from tidings.domain.errors import InvalidJourney
 
-OPS = ("eq", "ne", "in", "not_in", "set", "gt", "gte", "lt", "lte")
+OPS = ("eq", "ne", "in", "not_in", "has", "set", "gt", "gte", "lt", "lte")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,8 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return (left == right) is (op == "eq")
     if op in ("in", "not_in"):
         return (left in right) is (op == "in")
+    if op == "has":  # a list field holds the value, e.g. customer.tags has "vip"
+        return isinstance(left, list | tuple) and right in left
     if left is None or right is None:
         return False
     if op == "gt":

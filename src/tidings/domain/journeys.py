@@ -81,10 +81,15 @@ class Journey:
     retrigger: str = "ignore"
     to: str = "customer"
     yearly: bool = False
+    campaign: datetime | None = None  # a wall-clock time, read in each recipient's zone
+
+    CAMPAIGN_TRIGGERS = ("customer.upserted", "order.created")  # what may put one in a segment
 
     @property
     def triggers(self) -> set[str]:
         """The event types that start this journey or one of its steps."""
+        if self.campaign is not None:
+            return set(self.CAMPAIGN_TRIGGERS)
         return {s.trigger for s in self.steps if s.trigger} or {self.trigger}
 
     def entries(self, event_type: str) -> list[Step]:
@@ -92,6 +97,8 @@ class Journey:
 
         Steps with a trigger of their own stand alone: nothing follows them.
         """
+        if self.campaign is not None:
+            return [self.steps[0]] if event_type in self.CAMPAIGN_TRIGGERS else []
         if self.steps[0].trigger is None:
             return [self.steps[0]] if event_type == self.trigger else []
         return [s for s in self.steps if s.trigger == event_type]
@@ -119,7 +126,12 @@ def journey_from_dict(name: str, raw: Mapping[str, Any]) -> Journey:
     own = [s.trigger is not None for s in steps]
     if any(own) and not all(own):
         raise InvalidJourney(f"{where}: give every step a trigger of its own, or none")
-    if not any(own) and not isinstance(raw.get("trigger"), str):
+    campaign = _campaign(raw.get("campaign"), where)
+    if campaign is not None and (subject != "customer" or kind != "marketing" or any(own)):
+        raise InvalidJourney(
+            f"{where}: a campaign is marketing about a customer, its steps in turn"
+        )
+    if campaign is None and not any(own) and not isinstance(raw.get("trigger"), str):
         raise InvalidJourney(f"{where}: trigger must name an event type")
     journey = Journey(
         name=name,
@@ -133,8 +145,22 @@ def journey_from_dict(name: str, raw: Mapping[str, Any]) -> Journey:
         retrigger=raw.get("retrigger", "ignore"),
         to=raw.get("to", "customer"),
         yearly=bool(raw.get("yearly", False)),
+        campaign=campaign,
     )
     return with_holdout(journey, raw.get("holdout", 0.0), where)
+
+
+def _campaign(raw: Any, where: str) -> datetime | None:
+    """A campaign's date and time as the recipients read it: without an offset."""
+    if raw is None:
+        return None
+    try:
+        when = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is not None:
+        raise InvalidJourney(f"{where}: campaign is a local date and time, e.g. 2026-12-24T10:00")
+    return when
 
 
 def _step(raw: Mapping[str, Any], where: str) -> Step:

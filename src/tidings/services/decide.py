@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from tidings.domain import sms
-from tidings.domain.conditions import any_holds
+from tidings.domain.conditions import all_hold, any_holds
 from tidings.domain.consent import consent_reason
 from tidings.domain.journeys import Journey, Step, next_step, step_due
 from tidings.domain.messages import SENT, SUPPRESSED, Message, held_out, message_id
@@ -23,7 +23,7 @@ from tidings.domain.times import zone
 from tidings.services.phones import to_e164
 from tidings.services.ports import Outbox
 from tidings.services.texts import Link, Texts
-from tidings.services.triggers import context_of, yearly_subject
+from tidings.services.triggers import campaign_at, context_of, yearly_subject
 from tidings.services.world import Sent, World
 
 DAY = timedelta(hours=24)
@@ -62,6 +62,11 @@ class Decider:
             message.recipient = message.subject  # review:<id>, answered in public
         else:
             message.recipient = to_e164(getattr(customer, "phone", None), store.default_region)
+        if journey.campaign is not None:  # still in the segment when it goes?
+            ctx["campaign"] = campaign_at(journey, ctx)
+            if not all_hold(journey.where, ctx):
+                self._suppress(message, at, "condition_cleared")
+                return []
         if not journey.enabled or any_holds(journey.exit_if, ctx) or any_holds(step.unless, ctx):
             self._suppress(message, at, "condition_cleared")  # the reason is gone: no text
             return []

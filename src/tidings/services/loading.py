@@ -125,10 +125,12 @@ def _load_messages(
     uow: UnitOfWork, world: World, keys: Keys, start: datetime | None, window: timedelta
 ) -> None:
     subjects = {(s, f"{kind}:{i}") for kind in SUBJECTS for s, i in getattr(keys, kind + "s")}
-    if start is not None:  # a customer's yearly messages (birthdays): last, this, next year
-        years = range(start.year - 1, start.year + 2)
-        subjects |= {(s, f"customer:{c}:{y}") for s, c in keys.customers for y in years}
     for message in uow.outbox.for_subjects(world.unseen_subjects(subjects)):
+        if message.key not in world.messages:
+            world.remember(message)
+    about = {(s, f"customer:{c}:*") for s, c in keys.customers}  # birthdays, campaigns
+    owners = {(s, c.removeprefix("customer:")[:-2]) for s, c in world.unseen_subjects(about)}
+    for message in uow.outbox.about_customers(owners):
         if message.key not in world.messages:
             world.remember(message)
     customers = world.unseen_senders(keys.customers)

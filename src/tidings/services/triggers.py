@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tidings.domain import consent, state
@@ -249,13 +249,18 @@ def start_journeys(ev: Event, journeys: list[Journey], world: World, schedule: S
     """
     for journey in journeys:
         steps = journey.entries(ev.type)
-        if not steps or not all_hold(journey.where, {"event": ev.data}):
+        campaign = journey.campaign is not None
+        if not steps or (not campaign and not all_hold(journey.where, {"event": ev.data})):
             continue
         subject = _subject(journey, ev, world)
         if subject is None:
             continue
         ctx = context_of(world, ev.store, subject, ev.occurred_at)
         ctx["event"] = ev.data
+        if campaign:  # the segment is about the customer; a campaign past is not started
+            ctx["campaign"] = campaign_at(journey, ctx)
+            if not all_hold(journey.where, ctx) or ctx["campaign"] <= ev.occurred_at:
+                continue
         for step in steps:
             if all_hold(step.where, ctx):
                 _start(journey, step, ev, subject, ctx, world, schedule)
@@ -275,6 +280,8 @@ def _start(
         return
     if journey.yearly:
         subject = yearly_subject(subject, due, ctx)
+    elif journey.campaign is not None:
+        subject = f"{subject}:{journey.name}"
     existing = world.messages.get((ev.store, journey.name, step.name, subject))
     if existing is not None:
         _retrigger(journey, existing, ev.occurred_at, due, world, schedule)
@@ -320,6 +327,13 @@ def _subject(journey: Journey, ev: Event, world: World) -> str | None:
     if ident is None and journey.subject == "order" and isinstance(ev.data, ShipmentCheckpoint):
         ident = world.shipment(ev.store, ev.data.shipment_id).order_id
     return None if ident is None else f"{journey.subject}:{ident}"
+
+
+def campaign_at(journey: Journey, ctx: dict[str, Any]) -> datetime:
+    """When a campaign reaches this customer: its wall-clock time in their zone."""
+    assert journey.campaign is not None
+    tz = getattr(ctx.get("customer"), "timezone", None) or ctx["store"].timezone
+    return journey.campaign.replace(tzinfo=zone(tz)).astimezone(UTC)
 
 
 def yearly_subject(base: str, due: datetime, ctx: dict[str, Any]) -> str:

@@ -63,6 +63,16 @@ class SqlOutbox:
             out.extend(_message(r) for r in self.conn.execute(query))
         return out
 
+    def about_customers(self, pairs: Iterable[Pair]) -> list[Message]:
+        """The messages about these customers themselves (birthdays, campaigns)."""
+        out: list[Message] = []
+        for store, ids in by_store(pairs):
+            query = select(*_COLUMNS).where(
+                M.store_id == store, M.customer_id.in_(ids), M.subject.startswith("customer:")
+            )
+            out.extend(_message(r) for r in self.conn.execute(query))
+        return out
+
     def pending_for_customers(self, pairs: Iterable[Pair]) -> list[Message]:
         out: list[Message] = []
         for store, ids in by_store(pairs):
