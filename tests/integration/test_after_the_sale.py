@@ -32,8 +32,8 @@ def test_one_shipping_notice_per_package_says_which_and_that_the_rest_follow(db_
         ("shipment:s1", "sent", "c1"),
         ("shipment:s2", "sent", "c1"),
     ]
-    assert "第1/2件包裹，其余另行发出" in out[0]["body"] and "SF Ts1" in out[0]["body"]
-    assert "第2/2件包裹" in out[1]["body"] and "YTO Ts2" in out[1]["body"]
+    assert "第1/2件，其余另行发出" in out[0]["body"] and "SF Ts1" in out[0]["body"]
+    assert "第2/2件" in out[1]["body"] and "YTO Ts2" in out[1]["body"]
     assert "https://acme.example/l/" in out[0]["body"]
 
 
