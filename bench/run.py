@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from generate import generate
 
 BATCH = 2000
+CAMPAIGN = Path(__file__).parent / "campaign.toml"  # a seller's own journey beside the built-ins
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -84,6 +85,8 @@ def replay(name: str, path: Path, db: str, out: Path, events: int) -> Result:
         db,
         "--out",
         str(out),
+        "--journeys",
+        str(CAMPAIGN),
     ]
     start = time.perf_counter()
     proc = subprocess.Popen(command, stderr=subprocess.DEVNULL)
@@ -180,7 +183,30 @@ def main() -> None:
                 )
             finally:
                 drop_pg(args.pg, name)
+        journeys = _journeys(folder / "lite.jsonl")
     _print(results)
+    _print_journeys(journeys)
+
+
+def _journeys(path: Path) -> dict[tuple[str, str], int]:
+    """Messages of the SQLite run by journey and status."""
+    counts: dict[tuple[str, str], int] = {}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            key = (row["journey"], row["status"])
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _print_journeys(counts: dict[tuple[str, str], int]) -> None:
+    table = Table(title="messages by journey (SQLite run)")
+    for column in ("journey", "sent", "suppressed"):
+        table.add_column(column, justify="left" if column == "journey" else "right")
+    for journey in sorted({j for j, _ in counts}):
+        sent, held = counts.get((journey, "sent"), 0), counts.get((journey, "suppressed"), 0)
+        table.add_row(journey, f"{sent:,}", f"{held:,}")
+    Console(width=130).print(table)
 
 
 def _print(results: list[Result]) -> None:
