@@ -192,3 +192,6 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         self.committed = True
+
+    def refresh_statistics(self) -> None:
+        pass

@@ -251,13 +251,14 @@ def test_thanks_on_delivery_with_a_one_time_coupon_for_cod_and_pickup_orders(
     assert row == (thanks["message_id"], "o2")  # redeemed once, by the first order
 
 
-def test_coupon_codes_are_the_same_for_the_same_message_and_differ_between_messages():
-    from tidings.domain.messages import coupon_code
+def test_coupon_codes_are_unique_in_a_store_and_the_same_in_every_replay():
+    from tidings.domain.messages import COUPON_ALPHABET, coupon_code
 
-    assert coupon_code(b"k", "msg_1") == coupon_code(b"k", "msg_1")
-    codes = {coupon_code(b"k", f"msg_{i}") for i in range(2000)}
-    assert len(codes) == 2000
-    assert coupon_code(b"other", "msg_1") != coupon_code(b"k", "msg_1")
+    codes = [coupon_code(b"k", "acme", n) for n in range(1, 20001)]
+    assert len(set(codes)) == len(codes)  # a permutation of the numbers: never twice
+    assert all(len(c) == 10 and set(c) <= set(COUPON_ALPHABET) for c in codes)
+    assert codes[0] == coupon_code(b"k", "acme", 1)
+    assert coupon_code(b"other", "acme", 1) != codes[0] != coupon_code(b"k", "shop", 1)
 
 
 def test_review_replies_vary_reproducibly_and_never_repeat_the_last_one(db_url, tmp_path):

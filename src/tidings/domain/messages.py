@@ -74,15 +74,33 @@ def link_token(secret: bytes, message: str, name: str) -> str:
 
 
 COUPON_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L look-alikes
+COUPON_LENGTH = 10
+_CODES = len(COUPON_ALPHABET) ** COUPON_LENGTH  # about 8 * 10^14
+_HALF = 25  # bits: a Feistel network over 50-bit numbers, walked down to _CODES
 
 
-def coupon_code(secret: bytes, message: str, length: int = 10) -> str:
-    """The one-time coupon code a message carries: unguessable without `secret`, the same for
-    the same message (replays agree), 31^10 (about 8 * 10^14) codes."""
-    digest = hashlib.blake2b(f"coupon\x1f{message}".encode(), key=secret, digest_size=16)
-    number = int.from_bytes(digest.digest(), "big")
+def coupon_code(secret: bytes, store: str, number: int) -> str:
+    """The store's `number`-th coupon code: a keyed permutation of the numbers, so that two
+    numbers never give one code (unique within the store), the next cannot be guessed
+    without `secret`, and a replay gives the same codes."""
+    key = hashlib.blake2b(store.encode(), key=secret, digest_size=16).digest()
+    value = number % _CODES
+    while True:  # cycle-walking: stay a permutation of [0, _CODES)
+        value = _feistel(key, value)
+        if value < _CODES:
+            break
     out = []
-    for _ in range(length):
-        number, index = divmod(number, len(COUPON_ALPHABET))
+    for _ in range(COUPON_LENGTH):
+        value, index = divmod(value, len(COUPON_ALPHABET))
         out.append(COUPON_ALPHABET[index])
     return "".join(out)
+
+
+def _feistel(key: bytes, value: int) -> int:
+    mask = (1 << _HALF) - 1
+    left, right = value >> _HALF, value & mask
+    for round_ in range(4):
+        data = round_.to_bytes(1, "big") + right.to_bytes(4, "big")
+        mixed = int.from_bytes(hashlib.blake2b(data, key=key, digest_size=4).digest(), "big")
+        left, right = right, left ^ (mixed & mask)
+    return (left << _HALF) | right

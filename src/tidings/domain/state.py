@@ -43,6 +43,7 @@ class Store:
     journeys: dict[str, dict[str, Any]] = field(default_factory=dict)
     updated_at: datetime | None = None
     variants: dict[str, int] = field(default_factory=dict)  # the last picked, per step
+    coupons_issued: int = 0  # numbers the store's coupon codes
 
     @property
     def price(self) -> Decimal:

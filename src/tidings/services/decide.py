@@ -71,8 +71,8 @@ class Decider:
             self._suppress(message, at, "condition_cleared")  # the reason is gone: no text
             return []
         body, self._links = self.texts.render_step(message, step, store, ctx)
-        if any(isinstance(t, tuple) for t in step.template.values()):
-            self.world.touch("store", store.store_id)  # it remembers the variant it used
+        if step.coupon or any(isinstance(t, tuple) for t in step.template.values()):
+            self.world.touch("store", store.store_id)  # its last variant, its coupon count
         if message.channel in ("alert", "review_reply"):  # no consent, quiet hours or caps
             self._send(message, store, at, body)
             return []

@@ -107,3 +107,6 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     def commit(self) -> None: ...
+
+    def refresh_statistics(self) -> None:
+        """Let the database's planner see how the tables have grown (after bulk loading)."""

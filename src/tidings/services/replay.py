@@ -85,7 +85,7 @@ def _one_pass(
     """Store and run each batch of sorted events in one transaction; the last event's time."""
     stats, types = runner.stats, runner.engine.reacts_to()
     last: datetime | None = None
-    for chunk in _chunks(events, batch):
+    for number, chunk in enumerate(_chunks(events, batch), start=1):
         with runner.unit_of_work() as uow:
             new = uow.events.add(chunk, None, None)
             fresh = [ev for ev in chunk if (ev.store, ev.id) in new]
@@ -100,6 +100,10 @@ def _one_pass(
                 fresh, clock = [ev for ev in fresh if ev.occurred_at <= until], until
             run = [ev for ev in fresh if ev.type in types]
             runner.step(run, clock, stored=True, inclusive=False, uow=uow)
+        if number & (number - 1) == 0:  # after batches 1, 2, 4, 8 …: as the tables double
+            with runner.unit_of_work() as uow:
+                uow.refresh_statistics()
+                uow.commit()
         if progress:
             progress("replaying", len(chunk))
     return last

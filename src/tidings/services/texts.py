@@ -65,9 +65,10 @@ class Texts:
             else:
                 links[name] = str(target)
         ctx["links"] = links
-        if step.coupon:  # the code, or None where no `coupon_if` holds
-            wanted = not step.coupon_if or any_holds(step.coupon_if, ctx)
-            ctx["coupon"] = coupon_code(self.link_secret, message.message_id) if wanted else None
+        ctx["coupon"] = None
+        if step.coupon and (not step.coupon_if or any_holds(step.coupon_if, ctx)):
+            store.coupons_issued += 1  # the store's next code (the caller saves the store)
+            ctx["coupon"] = coupon_code(self.link_secret, store.store_id, store.coupons_issued)
         reader = None if message.channel == "alert" else ctx.get("customer")  # or the merchant
         ctx["tz"] = getattr(reader, "timezone", None) or store.timezone
         locale = _locale(step.template, reader, store)

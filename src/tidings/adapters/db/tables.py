@@ -93,6 +93,7 @@ stores = Table(
     Column("journeys", JSON),
     _time("updated_at"),
     Column("variants", JSON),
+    Column("coupons_issued", Integer, nullable=False, server_default="0"),
 )
 
 customers = Table(

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 
 from tidings.adapters.db.outbox import SqlOutbox
 from tidings.adapters.db.repositories import SqlEventLog, SqlStateRepo
+from tidings.adapters.db.tables import metadata
 
 
 class SqlUnitOfWork:
@@ -37,3 +38,12 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._tx is not None
         self._tx.commit()
+
+    def refresh_statistics(self) -> None:
+        """PostgreSQL plans from statistics that only ANALYZE (or autovacuum, where it runs)
+        gathers; without them a grown table is still planned as a small one."""
+        assert self._conn is not None
+        if self._conn.dialect.name == "postgresql":
+            self._conn.exec_driver_sql(
+                "ANALYZE " + ", ".join(t.name for t in metadata.sorted_tables)
+            )

@@ -90,6 +90,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("stores") as batch_op:
         batch_op.add_column(sa.Column("variants", sa.JSON(), nullable=True))
+        batch_op.add_column(
+            sa.Column("coupons_issued", sa.Integer(), server_default="0", nullable=False)
+        )
     with op.batch_alter_table("orders") as batch_op:
         batch_op.add_column(sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("pickup_at", sa.DateTime(timezone=True), nullable=True))
@@ -100,6 +103,7 @@ def downgrade() -> None:
         batch_op.drop_column("pickup_at")
         batch_op.drop_column("reviewed_at")
     with op.batch_alter_table("stores") as batch_op:
+        batch_op.drop_column("coupons_issued")
         batch_op.drop_column("variants")
     op.drop_table("coupons")
     op.drop_table("alerts")
