@@ -23,7 +23,7 @@ from tidings.services.world import World
 
 TAIL_WINDOW = timedelta(hours=6)
 DEFAULT_TAIL = timedelta(days=30)
-WORLD_LIMIT = 300_000
+WORLD_LIMIT = 200_000  # things a World holds (about 2.5 KB each) before it starts afresh
 STORE_CHUNK = 20_000  # events parsed and stored a transaction in the first pass
 Progress = Callable[[str, int], None]
 
@@ -85,7 +85,7 @@ def _one_pass(
     """Store and run each batch of sorted events in one transaction; the last event's time."""
     stats, types = runner.stats, runner.engine.reacts_to()
     last: datetime | None = None
-    for number, chunk in enumerate(_chunks(events, batch), start=1):
+    for number, chunk in enumerate(_spans(events, batch, TAIL_WINDOW), start=1):
         with runner.unit_of_work() as uow:
             new = uow.events.add(chunk, None, None)
             fresh = [ev for ev in chunk if (ev.store, ev.id) in new]
@@ -171,6 +171,19 @@ def _tail(runner: _Runner, unit_of_work: Callable[[], UnitOfWork], end: datetime
         if upcoming is None or upcoming > end:
             return
         runner.step([], min(end, upcoming + TAIL_WINDOW))
+
+
+def _spans(events: Iterable[Event], size: int, span: timedelta) -> Iterator[list[Event]]:
+    """Sorted events in batches of at most `size` events and `span` of time: a batch also
+    decides every message due in its time, and a quiet week of events would bring them all."""
+    chunk: list[Event] = []
+    for ev in events:
+        if chunk and (len(chunk) == size or ev.occurred_at - chunk[0].occurred_at > span):
+            yield chunk
+            chunk = []
+        chunk.append(ev)
+    if chunk:
+        yield chunk
 
 
 def _chunks(events: Iterable[Any], size: int) -> Iterator[list[Any]]:
