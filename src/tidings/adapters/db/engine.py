@@ -37,7 +37,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=60000")
-    cursor.execute("PRAGMA cache_size=-131072")  # 128 MiB of pages: indexes stay in memory
+    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: the hot indexes stay in memory
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
