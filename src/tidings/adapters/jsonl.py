@@ -89,16 +89,25 @@ def _records(
             yield EventRecord(ident, type_, store, at, lines[number])
 
 
+def _checked(number: int, line: str, catalogue: Catalogue) -> Event | str | None:
+    """The event on line `number`, or the error that refuses it; None for a blank line."""
+    if not line.strip():
+        return None
+    where = f"line {number}"
+    try:
+        return check_event(catalogue, parse_line(line, where), where)
+    except InvalidEvent as exc:
+        return str(exc)
+
+
 def _parse(chunk: Numbered, catalogue: Catalogue) -> list[Parsed]:
     out: list[Parsed] = []
     for number, line in chunk:
-        if not line.strip():
+        ev = _checked(number, line, catalogue)
+        if ev is None:
             continue
-        where = f"line {number}"
-        try:
-            ev = check_event(catalogue, parse_line(line, where), where)
-        except InvalidEvent as exc:
-            out.append((number, str(exc)))
+        if isinstance(ev, str):
+            out.append((number, ev))
             continue
         out.append((number, ev.id, ev.type, ev.store, ev.occurred_at))
     return out
@@ -139,18 +148,15 @@ def _sorted(
     last: tuple[datetime, str, str] | None = None
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            where = f"line {number}"
-            try:
-                ev = check_event(catalogue, parse_line(line, where), where)
-            except InvalidEvent as exc:
-                report(str(exc))
+            ev = _checked(number, line, catalogue)
+            if ev is None or isinstance(ev, str):
+                if ev:
+                    report(ev)
                 continue
             if (ev.store, ev.id) in held:
                 continue  # a duplicate of an event still held back: the first line wins
             if last is not None and (ev.occurred_at, ev.store, ev.id) < last:
-                raise RuntimeError(f"{where}: out of the order the first look at {path} saw")
+                raise RuntimeError(f"line {number}: out of the order the first look at {path} saw")
             held.add((ev.store, ev.id))
             heapq.heappush(heap, (ev.occurred_at, ev.store, ev.id, number, ev))
             if len(heap) > window:

@@ -6,10 +6,11 @@ unit of work writes back only what changed, in bulk.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from tidings.domain.messages import Message
 from tidings.domain.state import (
@@ -26,6 +27,7 @@ from tidings.domain.state import (
 )
 
 Pair = tuple[str, str]
+T = TypeVar("T")
 KINDS = (
     "stores",
     "customers",
@@ -137,53 +139,25 @@ class World:
         return found
 
     def customer(self, store_id: str, customer_id: str) -> Customer:
-        key = (store_id, customer_id)
-        found = self.customers.get(key)
-        if found is None:
-            found = self.customers[key] = Customer(store_id, customer_id)
-        return found
+        return _get(self.customers, Customer, store_id, customer_id)
 
     def order(self, store_id: str, order_id: str) -> Order:
-        key = (store_id, order_id)
-        found = self.orders.get(key)
-        if found is None:
-            found = self.orders[key] = Order(store_id, order_id)
-        return found
+        return _get(self.orders, Order, store_id, order_id)
 
     def cart(self, store_id: str, cart_id: str) -> Cart:
-        key = (store_id, cart_id)
-        found = self.carts.get(key)
-        if found is None:
-            found = self.carts[key] = Cart(store_id, cart_id)
-        return found
+        return _get(self.carts, Cart, store_id, cart_id)
 
     def shipment(self, store_id: str, shipment_id: str) -> Shipment:
-        key = (store_id, shipment_id)
-        found = self.shipments.get(key)
-        if found is None:
-            found = self.shipments[key] = Shipment(store_id, shipment_id)
-        return found
+        return _get(self.shipments, Shipment, store_id, shipment_id)
 
     def review(self, store_id: str, review_id: str) -> Review:
-        key = (store_id, review_id)
-        found = self.reviews.get(key)
-        if found is None:
-            found = self.reviews[key] = Review(store_id, review_id)
-        return found
+        return _get(self.reviews, Review, store_id, review_id)
 
     def ticket(self, store_id: str, ticket_id: str) -> Ticket:
-        key = (store_id, ticket_id)
-        found = self.tickets.get(key)
-        if found is None:
-            found = self.tickets[key] = Ticket(store_id, ticket_id)
-        return found
+        return _get(self.tickets, Ticket, store_id, ticket_id)
 
     def optout(self, store_id: str, phone: str) -> PhoneOptOut:
-        key = (store_id, phone)
-        found = self.optouts.get(key)
-        if found is None:
-            found = self.optouts[key] = PhoneOptOut(store_id, phone)
-        return found
+        return _get(self.optouts, PhoneOptOut, store_id, phone)
 
     def touch(self, kind: str, key: Pair | str) -> None:
         self.dirty.add((kind, key))
@@ -221,3 +195,12 @@ class World:
     def changed(self, message: Message) -> None:
         if message.message_id not in self.changed_messages:
             self.changed_messages[message.message_id] = message
+
+
+def _get(table: dict[Pair, T], cls: Callable[[str, str], T], store_id: str, ident: str) -> T:
+    """The entity `ident` of a store as this world holds it; a new one when it holds none."""
+    key = (store_id, ident)
+    found = table.get(key)
+    if found is None:
+        found = table[key] = cls(store_id, ident)
+    return found
