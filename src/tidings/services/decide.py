@@ -214,24 +214,8 @@ class Decider:
         if upcoming is None:
             return self._next_year(journey, done) if journey.yearly else []
         step, due = upcoming
-        key = (done.store_id, journey.name, step, done.subject)
-        if key in self.world.messages:
-            return []
-        follow = Message(
-            done.store_id,
-            message_id(*key),
-            journey.name,
-            step,
-            done.subject,
-            journey.kind,
-            journey.step(step).channel,
-            done.started_at,
-            due,
-            max(due, done.decided_at or due),
-            done.customer_id,
-        )
-        self.world.add_message(follow)
-        return [follow]
+        run_at = max(due, done.decided_at or due)
+        return self._plan(journey, step, done.subject, done, done.started_at, due, run_at)
 
     def _next_year(self, journey: Journey, done: Message) -> list[Message]:
         """A yearly journey starts again for the next year once this year's is decided."""
@@ -242,24 +226,30 @@ class Decider:
         if due is None:
             return []
         subject = yearly_subject(base, due, ctx)
-        key = (done.store_id, journey.name, step.name, subject)
+        return self._plan(journey, step.name, subject, done, done.due_at, due, due)
+
+    def _plan(
+        self,
+        journey: Journey,
+        step: str,
+        subject: str,
+        done: Message,
+        started: datetime,
+        due: datetime,
+        run_at: datetime,
+    ) -> list[Message]:
+        """The next message after `done`, unless that step was already planned."""
+        key = (done.store_id, journey.name, step, subject)
         if key in self.world.messages:
             return []
-        again = Message(
-            done.store_id,
-            message_id(*key),
-            journey.name,
-            step.name,
-            subject,
-            journey.kind,
-            step.channel,
-            done.due_at,
-            due,
-            due,
-            done.customer_id,
-        )
-        self.world.add_message(again)
-        return [again]
+        channel = journey.step(step).channel
+        kind = journey.kind
+        message = Message(
+            done.store_id, message_id(*key), journey.name, step, subject, kind, channel,
+            started, due, run_at, done.customer_id,
+        )  # fmt: skip
+        self.world.add_message(message)
+        return [message]
 
 
 def _month(at: datetime, store: Store) -> str:
