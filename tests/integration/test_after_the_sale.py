@@ -316,3 +316,13 @@ def test_a_changed_birthday_moves_this_years_greeting(db_url):
     assert [(m["subject"], m["due_at"]) for m in out] == [
         ("customer:c1:2026", "2026-11-25T10:00:00+08:00")
     ]
+
+
+def test_a_birthday_moved_past_this_years_date_cancels_this_years_greeting(db_url):
+    events = [store(), customer(sms_consent=True, birthday="12-20")]
+    events.append(customer(sms_consent=True, birthday="03-03", when=at(12)))
+    out = only(replay(db_url, events, until=at(24 * 200)), journey="birthday_care")
+    assert [(m["subject"], m["status"], m["reason"], m["due_at"][:10]) for m in out] == [
+        ("customer:c1:2026", "suppressed", "condition_cleared", "2026-12-20"),
+        ("customer:c1:2027", "sent", None, "2027-03-03"),
+    ]

@@ -90,15 +90,33 @@ def test_of_two_lines_with_one_id_the_first_in_the_file_is_kept(tmp_path):
     assert [e.data.order_id for e in kept] == ["o1"]  # type: ignore[union-attr]
 
 
-def test_a_time_the_quick_look_cannot_read_holds_back_every_line_before_it(tmp_path):
+def test_times_are_read_as_the_parser_reads_them_or_the_file_takes_two_passes(tmp_path):
     head = lines([store(), customer(), *[order(f"o{i}", at(10, i)) for i in range(30)]])
     spaced = json.dumps(order("o40", at(11), id_="spaced"), separators=(", ", ": "))
     compact = json.dumps(order("o41", at(12), id_="escaped"), separators=(",", ":"))
-    escaped = compact.replace("+08:00", "\\u002b08:00")
+    escaped = compact.replace("+08:00", "\\u002B08:00")  # as .NET writes a "+"
     path = tmp_path / "e.jsonl"
-    path.write_text("\n".join([*head, spaced]) + "\n", encoding="utf-8")
-    assert _sorted(path, window=5)[0] is not None  # read by the slower look: in order
     path.write_text("\n".join([*head, spaced, escaped]) + "\n", encoding="utf-8")
-    assert _sorted(path, window=5)[0] is None  # in order too, but only the parser can tell
-    got, errors = _sorted(path, window=40)
+    got, errors = _sorted(path, window=5)  # both read by the slower look: in order
     assert not errors and got is not None and got[-2:] == ["spaced", "escaped"]
+    unix = compact.replace(at(12).isoformat(), "1794369600").replace("escaped", "unix")
+    path.write_text("\n".join([*head, unix]) + "\n", encoding="utf-8")
+    assert _sorted(path, window=10_000)[0] is None  # only the parser can read that time
+
+
+def test_a_duplicate_in_the_same_batch_as_its_first_line_is_run_once(tmp_path):
+    from tidings import bootstrap
+    from tidings.config import Settings
+
+    first = order("o1", at(10), id_="dup")
+    events = [store(), customer(), first, *[order(f"o{i}", at(10, i)) for i in range(2, 6)]]
+    events.append({**order("o9", at(10, 30), id_="dup")})  # same id, later: ignored
+    path = tmp_path / "e.jsonl"
+    path.write_text("\n".join(lines(events)) + "\n", encoding="utf-8")
+    app = bootstrap.build(Settings(database_url=str(tmp_path / "t.db")))
+    sorted_events = jsonl.read_sorted(path, app.catalogue, print, window=2)
+    assert sorted_events is not None
+    stats = app.replay(sorted_events, None, ordered=True)
+    assert (stats.events, stats.duplicates) == (7, 1)
+    assert not any("o9" in m.subject for m in app.decided(["acme"]))
+    app.db.dispose()

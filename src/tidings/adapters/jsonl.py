@@ -29,6 +29,7 @@ from tidings.domain.events import Event, EventRecord
 CHUNK = 5_000
 REORDER = 10_000  # events a sorted read holds back at most
 INF = float("inf")
+UNKNOWN = float("nan")
 WORKERS = 1
 IN_FLIGHT = 3
 Numbered = list[tuple[int, str]]
@@ -170,7 +171,8 @@ def _sorted(
 
 def _times(path: Path) -> array[float]:
     """Each line's `occurred_at` as a POSIX time: +inf for a line that cannot be an event
-    (it constrains nothing), -inf where only the full parse can tell (it constrains all)."""
+    (it constrains nothing), NaN where only the full parse can tell (the file then takes the
+    two-pass path: such a line's real time is unknown here)."""
     times = array("d")
     with path.open(encoding="utf-8") as lines:
         for line in lines:
@@ -186,6 +188,7 @@ def _when(line: str) -> float:
         and line.startswith('":"', i + 11)
         and line.find("occurred_at", i + 11) < 0
         and line.find("{", line.find("{") + 1, i) < 0  # a key of the event itself
+        and "\\" not in line  # no escapes: what is read here is what the parser reads
     ):
         text: Any = line[i + 14 : line.find('"', i + 14)]
     elif not line.strip():
@@ -197,16 +200,18 @@ def _when(line: str) -> float:
             return INF  # refused
         text = obj.get("occurred_at") if isinstance(obj, dict) else None
     if not isinstance(text, str):
-        return INF  # refused
+        return UNKNOWN  # most likely refused; only the parser can say
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
-        return -INF
+        return UNKNOWN
     return at.timestamp() if at.tzinfo is not None else INF  # naive: refused
 
 
 def _within(times: array[float], window: int) -> bool:
     """Is every line earlier than all lines more than `window` lines after it?"""
+    if any(t != t for t in times):  # NaN: a time only the full parse can read
+        return False
     least = array("d", times)  # least[i]: the earliest time of lines i and after
     for i in range(len(least) - 2, -1, -1):
         if least[i + 1] < least[i]:

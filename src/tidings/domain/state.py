@@ -42,7 +42,7 @@ class Store:
     monthly_sms_budget: str | None = None
     journeys: dict[str, dict[str, Any]] = field(default_factory=dict)
     updated_at: datetime | None = None
-    variants: dict[str, int] = field(default_factory=dict)  # the last picked, per step
+    variants: dict[str, list[Any]] = field(default_factory=dict)  # per step: [pick, message]
     coupons_issued: int = 0  # numbers the store's coupon codes
 
     @property

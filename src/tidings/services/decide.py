@@ -62,6 +62,9 @@ class Decider:
             message.recipient = message.subject  # review:<id>, answered in public
         else:
             message.recipient = to_e164(getattr(customer, "phone", None), store.default_region)
+        if journey.yearly and step_due(step, ctx) != message.due_at:  # birthday changed
+            self._suppress(message, at, "condition_cleared")
+            return []
         if journey.campaign is not None:  # still in the segment when it goes?
             ctx["campaign"] = campaign_at(journey, ctx)
             if not all_hold(journey.where, ctx):

@@ -88,7 +88,11 @@ def _one_pass(
     for number, chunk in enumerate(_spans(events, batch, TAIL_WINDOW), start=1):
         with runner.unit_of_work() as uow:
             new = uow.events.add(chunk, None, None)
-            fresh = [ev for ev in chunk if (ev.store, ev.id) in new]
+            fresh = []
+            for ev in chunk:  # a second line of one id in the batch is a duplicate too
+                if (ev.store, ev.id) in new:
+                    new.discard((ev.store, ev.id))
+                    fresh.append(ev)
             stats.events += len(fresh)
             stats.duplicates += len(chunk) - len(fresh)
             stats.stores.update(ev.store for ev in chunk)

@@ -100,14 +100,18 @@ class Texts:
 
 def _variant(texts: str | tuple[str, ...], message: Message, store: Store) -> str:
     """One of a step's variants: picked by a stable hash of the subject (a replay picks the
-    same), never the one the store used last for this step."""
+    same), never the one the store used last for this step (unless for this same message,
+    rendered again after quiet hours)."""
     if isinstance(texts, str):
         return texts
+    last = store.variants.get(message.step)
+    if isinstance(last, list) and last[1] == message.message_id:
+        return texts[int(last[0]) % len(texts)]
     pick = int(hashlib.blake2b(message.subject.encode(), digest_size=8).hexdigest(), 16)
     pick %= len(texts)
-    if len(texts) > 1 and store.variants.get(message.step) == pick:
+    if len(texts) > 1 and isinstance(last, list) and last[0] == pick:
         pick = (pick + 1) % len(texts)
-    store.variants[message.step] = pick
+    store.variants[message.step] = [pick, message.message_id]
     return texts[pick]
 
 
