@@ -23,7 +23,7 @@ from tidings.domain.times import zone
 from tidings.services.phones import to_e164
 from tidings.services.ports import Outbox
 from tidings.services.texts import Link, Texts
-from tidings.services.triggers import campaign_at, context_of, yearly_subject
+from tidings.services.triggers import campaign_at, context_of, journey_message, yearly_subject
 from tidings.services.world import Sent, World
 
 DAY = timedelta(hours=24)
@@ -242,15 +242,11 @@ class Decider:
         run_at: datetime,
     ) -> list[Message]:
         """The next message after `done`, unless that step was already planned."""
-        key = (done.store_id, journey.name, step, subject)
-        if key in self.world.messages:
+        if (done.store_id, journey.name, step, subject) in self.world.messages:
             return []
-        channel = journey.step(step).channel
-        kind = journey.kind
-        message = Message(
-            done.store_id, message_id(*key), journey.name, step, subject, kind, channel,
-            started, due, run_at, done.customer_id,
-        )  # fmt: skip
+        message = journey_message(
+            journey, step, done.store_id, subject, started, due, done.customer_id, run_at
+        )
         self.world.add_message(message)
         return [message]
 

@@ -289,21 +289,27 @@ def _start(
     owner = ctx.get(journey.subject)
     if not getattr(owner, "customer_id", None):  # a parcel's customer is its order's
         owner = ctx.get("order")
-    schedule(
-        Message(
-            ev.store,
-            message_id(ev.store, journey.name, step.name, subject),
-            journey.name,
-            step.name,
-            subject,
-            journey.kind,
-            step.channel,
-            ev.occurred_at,
-            due,
-            max(due, ev.occurred_at),
-            getattr(owner, "customer_id", None),
-        )
-    )
+    customer = getattr(owner, "customer_id", None)
+    at = ev.occurred_at
+    schedule(journey_message(journey, step.name, ev.store, subject, at, due, customer))
+
+
+def journey_message(
+    journey: Journey,
+    step: str,
+    store_id: str,
+    subject: str,
+    started: datetime,
+    due: datetime,
+    customer_id: str | None,
+    run_at: datetime | None = None,
+) -> Message:
+    """A pending message of a journey step (it runs at `due`, or at `started` if later)."""
+    key = (store_id, journey.name, step, subject)
+    return Message(
+        store_id, message_id(*key), journey.name, step, subject, journey.kind,
+        journey.step(step).channel, started, due, run_at or max(due, started), customer_id,
+    )  # fmt: skip
 
 
 def _retrigger(

@@ -57,28 +57,20 @@ class SqlOutbox:
         return t.UtcDateTime().process_result_value(value, self.conn.dialect)
 
     def for_subjects(self, pairs: Iterable[Pair]) -> list[Message]:
-        out: list[Message] = []
-        for store, subjects in by_store(pairs):
-            query = select(*_COLUMNS).where(M.store_id == store, M.subject.in_(subjects))
-            out.extend(_message(r) for r in self.conn.execute(query))
-        return out
+        return self._messages(pairs, M.subject)
 
     def about_customers(self, pairs: Iterable[Pair]) -> list[Message]:
         """The messages about these customers themselves (birthdays, campaigns)."""
-        out: list[Message] = []
-        for store, ids in by_store(pairs):
-            query = select(*_COLUMNS).where(
-                M.store_id == store, M.customer_id.in_(ids), M.subject.startswith("customer:")
-            )
-            out.extend(_message(r) for r in self.conn.execute(query))
-        return out
+        return self._messages(pairs, M.customer_id, M.subject.startswith("customer:"))
 
     def pending_for_customers(self, pairs: Iterable[Pair]) -> list[Message]:
+        return self._messages(pairs, M.customer_id, M.status == PENDING)
+
+    def _messages(self, pairs: Iterable[Pair], column: Any, *where: Any) -> list[Message]:
+        """Messages whose `column` is one of the (store, value) pairs, and `where` holds."""
         out: list[Message] = []
-        for store, ids in by_store(pairs):
-            query = select(*_COLUMNS).where(
-                M.store_id == store, M.customer_id.in_(ids), M.status == PENDING
-            )
+        for store, values in by_store(pairs):
+            query = select(*_COLUMNS).where(M.store_id == store, column.in_(values), *where)
             out.extend(_message(r) for r in self.conn.execute(query))
         return out
 
