@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol
 
+from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
 from tidings.services.world import Keys, Sent, World
@@ -25,6 +26,25 @@ class Sender(Protocol):
     """Hands a decided message to a channel provider."""
 
     def send(self, message: Message) -> None: ...
+
+
+class Provider(Protocol):
+    """A channel provider (SMPP, HTTP SMS, SMTP, a file): one adapter each.
+
+    `send` hands over one message: it returns what the provider accepted, or raises
+    `Transient` (worth trying again later) or `Permanent` (fail the message with this reason).
+    `poll` hands each receipt and reply that came in since the last call to `handle`, and
+    acknowledges it to the provider only once `handle` returned (a provider whose receipts come
+    by webhook has nothing to poll).
+    """
+
+    name: str
+
+    def send(self, out: Outgoing) -> Accepted: ...
+
+    def poll(self, handle: Callable[[Receipt | Reply], None]) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class EventLog(Protocol):
