@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from helpers import at, checkpoint, customer, only, order, paid, replay, shipped, store
 from tidings.adapters.db.engine import make_engine
+from tidings.domain.messages import page_key
 
 DAY = timedelta(days=1)
 
@@ -45,7 +46,8 @@ def test_a_single_package_notice_links_to_its_tracking_page(db_url):
     engine = make_engine(db_url)
     with engine.connect() as conn:
         target = conn.execute(text("SELECT target FROM links WHERE token = :t"), {"t": token})
-        assert target.scalar() == "https://acme.example/t/s1"
+        key = page_key(b"tidings-replay", "/t/acme/s1")
+        assert target.scalar() == f"https://acme.example/t/acme/s1?k={key}"
     engine.dispose()
 
 

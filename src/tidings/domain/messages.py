@@ -45,6 +45,7 @@ class Message:
     body: str | None = None
     segments: int = 0
     cost: str = "0"
+    title: str | None = None  # an email's subject
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -70,6 +71,13 @@ def held_out(journey: str, subject: str, share: float) -> bool:
 def link_token(secret: bytes, message: str, name: str) -> str:
     """An unguessable short-link token for link `name` of a message (keyed by `secret`)."""
     digest = hashlib.blake2b(f"{message}\x1f{name}".encode(), key=secret, digest_size=6)
+    return base64.urlsafe_b64encode(digest.digest()).decode()
+
+
+def page_key(secret: bytes, path: str) -> str:
+    """The key that opens a page tidings serves (a parcel's tracking page): only a message that
+    links to it gives it away."""
+    digest = hashlib.blake2b(f"page\x1f{path}".encode(), key=secret, digest_size=9)
     return base64.urlsafe_b64encode(digest.digest()).decode()
 
 

@@ -67,6 +67,7 @@ class Customer:
     tags: list[str] = field(default_factory=list)
     last_order_at: datetime | None = None
     updated_at: datetime | None = None
+    erased_at: datetime | None = None  # personal data erased on request; the counts stay
 
 
 @dataclass(slots=True)
@@ -140,11 +141,15 @@ class Shipment:
     pickup_address: str | None = None
     pickup_code: str | None = None
     storage_until: datetime | None = None
+    collected_at: datetime | None = None  # its first in_transit: the carrier has it
+    arrived_at: datetime | None = None  # its first delivered or available_for_pickup
+    delivered_at: datetime | None = None  # its first delivered
+    milestones: list[list[Any]] = field(default_factory=list)  # [status, ISO time, location]
 
     @property
     def tracking_path(self) -> str:
-        """The store's tracking page of this parcel, under its `base_url`."""
-        return f"/t/{self.shipment_id}"
+        """The tracking page of this parcel, under the store's `base_url`."""
+        return f"/t/{self.store_id}/{self.shipment_id}"
 
 
 @dataclass(slots=True)
@@ -189,6 +194,51 @@ class Alert:
     opened_at: datetime | None = None
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Dispute:
+    store_id: str
+    dispute_id: str
+    order_id: str | None = None
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    """One chat message between a shopper and the store (the service score reads them)."""
+
+    store_id: str
+    event_id: str
+    conversation_id: str
+    customer_id: str | None
+    direction: str  # inbound (from the shopper) or outbound (from the store)
+    responder: str | None  # human or bot, outbound only
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    """A shopper opened a short link."""
+
+    store_id: str
+    event_id: str
+    token: str
+    clicked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReceipt:
+    """A provider's word on a message it took: by tidings' id or the provider's reference."""
+
+    store_id: str
+    status: str  # delivered, failed, undeliverable
+    at: datetime
+    message_id: str | None = None
+    ref: str | None = None
+    error: str | None = None
 
 
 @dataclass(slots=True)
@@ -267,8 +317,25 @@ def apply_shipped(shipment: Shipment, data: OrderShipped, at: datetime) -> None:
     shipment.shipped_at = earliest(shipment.shipped_at, at)
 
 
+MILESTONES_KEPT = 40
+
+
 def apply_checkpoint(shipment: Shipment, data: ShipmentCheckpoint, at: datetime) -> bool:
-    """Take a newer milestone; False for one older than the latest known (never backwards)."""
+    """Take a newer milestone; False for one older than the latest known (never backwards).
+
+    An older one still counts for when the parcel was first collected, arrived or delivered,
+    and takes its place among the milestones.
+    """
+    if data.status == "in_transit":
+        shipment.collected_at = earliest(shipment.collected_at, at)
+    if data.status in ("delivered", "available_for_pickup"):
+        shipment.arrived_at = earliest(shipment.arrived_at, at)
+    if data.status == "delivered":
+        shipment.delivered_at = earliest(shipment.delivered_at, at)
+    entry = [data.status, at.isoformat(), data.location]
+    if entry not in shipment.milestones:
+        shipment.milestones = sorted([*shipment.milestones, entry], key=lambda m: str(m[1]))
+        del shipment.milestones[:-MILESTONES_KEPT]
     if shipment.status_at is not None and at < shipment.status_at:
         return False
     shipment.order_id = shipment.order_id or data.order_id

@@ -52,6 +52,9 @@ def _keys(events: Sequence[Event], due: Sequence[Message]) -> Keys:
             ident = getattr(ev.data, name, None)
             if ident:
                 getattr(keys, kind + "s").add((ev.store, ident))
+        dispute = getattr(ev.data, "dispute_id", None)
+        if dispute:
+            keys.disputes.add((ev.store, dispute))
         code = getattr(ev.data, "coupon_code", None)
         if code:
             keys.coupons.add((ev.store, code))

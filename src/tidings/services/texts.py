@@ -11,7 +11,7 @@ from typing import Any
 from tidings.domain.catalogue import Catalogue
 from tidings.domain.conditions import any_holds, resolve
 from tidings.domain.journeys import Journey, Step
-from tidings.domain.messages import Message, coupon_code, link_token
+from tidings.domain.messages import Message, coupon_code, link_token, page_key
 from tidings.domain.state import Store
 from tidings.services.ports import Renderer
 
@@ -55,15 +55,17 @@ class Texts:
         links: dict[str, str] = {}
         rows: list[Link] = []
         for name, path in step.links.items():
-            target = resolve(tuple(path.split(".")), ctx) or ""
-            if not target or str(target).startswith("/"):  # a page of the store's own
-                target = f"{store.base_url}{target}"
+            target = str(resolve(tuple(path.split(".")), ctx) or "")
+            if target.startswith("/"):  # a page tidings serves: only its link opens it
+                target = f"{store.base_url}{target}?k={page_key(self.link_secret, target)}"
+            elif not target:
+                target = store.base_url
             if store.base_url:
                 token = link_token(self.link_secret, message.message_id, name)
                 links[name] = f"{store.base_url}/l/{token}"
-                rows.append((store.store_id, token, message.message_id, str(target)))
+                rows.append((store.store_id, token, message.message_id, target))
             else:
-                links[name] = str(target)
+                links[name] = target
         ctx["links"] = links
         ctx["coupon"] = None
         if step.coupon and (not step.coupon_if or any_holds(step.coupon_if, ctx)):

@@ -13,9 +13,14 @@ from tidings.domain.events import (
     AftersaleOpened,
     AftersaleResolved,
     CartUpdated,
+    ChatMessage,
     CustomerUpserted,
+    DisputeClosed,
+    DisputeOpened,
     Event,
+    LinkClicked,
     MessageInbound,
+    MessageStatus,
     OrderCancelled,
     OrderCreated,
     OrderPaid,
@@ -151,6 +156,41 @@ def _ticket_resolved(ev: Event, world: World, schedule: Schedule) -> None:
     world.touch("ticket", (ev.store, ev.data.ticket_id))
 
 
+def _dispute_opened(ev: Event, world: World, schedule: Schedule) -> None:
+    assert isinstance(ev.data, DisputeOpened)
+    dispute = world.dispute(ev.store, ev.data.dispute_id)
+    dispute.order_id = ev.data.order_id
+    dispute.opened_at = state.earliest(dispute.opened_at, ev.occurred_at)
+    world.touch("dispute", (ev.store, ev.data.dispute_id))
+
+
+def _dispute_closed(ev: Event, world: World, schedule: Schedule) -> None:
+    assert isinstance(ev.data, DisputeClosed)
+    dispute = world.dispute(ev.store, ev.data.dispute_id)
+    if dispute.closed_at is None or ev.occurred_at >= dispute.closed_at:
+        dispute.closed_at, dispute.outcome = ev.occurred_at, ev.data.outcome
+    world.touch("dispute", (ev.store, ev.data.dispute_id))
+
+
+def _chat(ev: Event, world: World, schedule: Schedule) -> None:
+    d = ev.data
+    assert isinstance(d, ChatMessage)
+    ids = (ev.store, ev.id, d.conversation_id, d.customer_id)
+    world.appended.append(state.ChatLine(*ids, d.direction, d.responder, ev.occurred_at))
+
+
+def _click(ev: Event, world: World, schedule: Schedule) -> None:
+    assert isinstance(ev.data, LinkClicked)
+    world.appended.append(state.Click(ev.store, ev.id, ev.data.token, ev.occurred_at))
+
+
+def _receipt(ev: Event, world: World, schedule: Schedule) -> None:
+    d = ev.data
+    assert isinstance(d, MessageStatus)
+    refs = (d.message_id, d.provider_message_id, d.error)
+    world.receipts.append(state.DeliveryReceipt(ev.store, d.status, ev.occurred_at, *refs))
+
+
 def _inbound(ev: Event, world: World, schedule: Schedule) -> None:
     """Opt-out, opt-in and help keywords: act at once, answer once."""
     data = ev.data
@@ -237,6 +277,11 @@ HANDLERS: dict[str, Callable[[Event, World, Schedule], bool | None]] = {
     "review.deleted": _review_deleted,
     "aftersale.opened": _ticket_opened,
     "aftersale.resolved": _ticket_resolved,
+    "dispute.opened": _dispute_opened,
+    "dispute.closed": _dispute_closed,
+    "chat.message": _chat,
+    "link.clicked": _click,
+    "message.status": _receipt,
     "message.inbound": _inbound,
 }
 HANDLED = frozenset(HANDLERS)

@@ -16,8 +16,12 @@ from tidings.domain.messages import Message
 from tidings.domain.state import (
     Alert,
     Cart,
+    ChatLine,
+    Click,
     Coupon,
     Customer,
+    DeliveryReceipt,
+    Dispute,
     Order,
     PhoneOptOut,
     Review,
@@ -36,6 +40,7 @@ KINDS = (
     "shipments",
     "reviews",
     "tickets",
+    "disputes",
     "coupons",
     "phones",
 )
@@ -62,6 +67,7 @@ class Keys:
     shipments: set[Pair] = field(default_factory=set)
     reviews: set[Pair] = field(default_factory=set)
     tickets: set[Pair] = field(default_factory=set)
+    disputes: set[Pair] = field(default_factory=set)
     coupons: set[Pair] = field(default_factory=set)
     phones: set[Pair] = field(default_factory=set)
 
@@ -75,6 +81,7 @@ class World:
     shipments: dict[Pair, Shipment] = field(default_factory=dict)
     reviews: dict[Pair, Review] = field(default_factory=dict)
     tickets: dict[Pair, Ticket] = field(default_factory=dict)
+    disputes: dict[Pair, Dispute] = field(default_factory=dict)
     coupons: dict[Pair, Coupon] = field(default_factory=dict)
     alerts: dict[Pair, Alert] = field(default_factory=dict)  # raised by this world, by message
     optouts: dict[Pair, PhoneOptOut] = field(default_factory=dict)
@@ -83,6 +90,8 @@ class World:
     spent: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     spent_delta: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     links: list[tuple[str, str, str, str]] = field(default_factory=list)
+    appended: list[ChatLine | Click] = field(default_factory=list)  # rows that are only added
+    receipts: list[DeliveryReceipt] = field(default_factory=list)
     dirty: set[tuple[str, Pair | str]] = field(default_factory=set)
     new_messages: list[Message] = field(default_factory=list)
     changed_messages: dict[str, Message] = field(default_factory=dict)
@@ -119,6 +128,7 @@ class World:
             + len(self.shipments)
             + len(self.reviews)
             + len(self.tickets)
+            + len(self.disputes)
             + len(self.messages)
             + len(self.optouts)
             + len(self.sent)
@@ -130,6 +140,8 @@ class World:
         self.new_messages.clear()
         self.changed_messages.clear()
         self.links.clear()
+        self.appended.clear()
+        self.receipts.clear()
         self.spent_delta.clear()
 
     def store(self, store_id: str) -> Store:
@@ -155,6 +167,9 @@ class World:
 
     def ticket(self, store_id: str, ticket_id: str) -> Ticket:
         return _get(self.tickets, Ticket, store_id, ticket_id)
+
+    def dispute(self, store_id: str, dispute_id: str) -> Dispute:
+        return _get(self.disputes, Dispute, store_id, dispute_id)
 
     def optout(self, store_id: str, phone: str) -> PhoneOptOut:
         return _get(self.optouts, PhoneOptOut, store_id, phone)

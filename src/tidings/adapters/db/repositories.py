@@ -16,8 +16,11 @@ from tidings.domain.events import Event, EventRecord
 from tidings.domain.state import (
     Alert,
     Cart,
+    ChatLine,
+    Click,
     Coupon,
     Customer,
+    Dispute,
     Order,
     PhoneOptOut,
     Review,
@@ -37,6 +40,7 @@ _KINDS: dict[str, tuple[Table, type[Any], str]] = {
     "shipment": (t.shipments, Shipment, "shipment_id"),
     "review": (t.reviews, Review, "review_id"),
     "ticket": (t.tickets, Ticket, "ticket_id"),
+    "dispute": (t.disputes, Dispute, "dispute_id"),
     "coupon": (t.coupons, Coupon, "code"),
     "alert": (t.alerts, Alert, "message_id"),
     "optout": (t.phone_optouts, PhoneOptOut, "phone"),
@@ -103,6 +107,7 @@ class SqlEventLog:
 _EVENTS = Writer(t.events)
 _WRITERS = {kind: Writer(table) for kind, (table, _, _) in _KINDS.items()}
 _WRITERS["store"] = Writer(t.stores)
+_APPENDED = {ChatLine: Writer(t.chat_messages), Click: Writer(t.clicks)}
 
 
 class SqlStateRepo:
@@ -126,6 +131,7 @@ class SqlStateRepo:
             ("shipment", keys.shipments, world.shipments),
             ("review", keys.reviews, world.reviews),
             ("ticket", keys.tickets, world.tickets),
+            ("dispute", keys.disputes, world.disputes),
             ("coupon", keys.coupons, world.coupons),
             ("optout", keys.phones, world.optouts),
         ):
@@ -159,6 +165,7 @@ class SqlStateRepo:
             "shipment": world.shipments,
             "review": world.reviews,
             "ticket": world.tickets,
+            "dispute": world.disputes,
             "coupon": world.coupons,
             "alert": world.alerts,
             "optout": world.optouts,
@@ -169,3 +176,8 @@ class SqlStateRepo:
         for kind, keys in sorted(dirty.items()):
             entities = [sources[kind][k] for k in sorted(keys)]
             _WRITERS[kind].write(self.conn, entities)
+        appended: dict[type[Any], list[Any]] = defaultdict(list)
+        for row in world.appended:
+            appended[type(row)].append(row)
+        for cls, rows in appended.items():
+            _APPENDED[cls].write(self.conn, rows, update=False)

@@ -114,6 +114,7 @@ customers = Table(
     Column("tags", JSON),
     _time("last_order_at"),
     _time("updated_at"),
+    _time("erased_at"),
     PrimaryKeyConstraint("store_id", "customer_id"),
     Index("ix_customers_phone", "store_id", "phone_key"),
 )
@@ -203,6 +204,10 @@ shipments = Table(
     _text("pickup_address"),
     _text("pickup_code"),
     _time("storage_until"),
+    _time("collected_at"),
+    _time("arrived_at"),
+    _time("delivered_at"),
+    Column("milestones", JSON),
     PrimaryKeyConstraint("store_id", "shipment_id"),
 )
 
@@ -269,6 +274,7 @@ messages = Table(
     _text("body"),
     Column("segments", Integer, nullable=False),
     Column("cost", String(24), nullable=False),
+    _text("title"),
     PrimaryKeyConstraint("store_id", "message_id"),
     # subject second: the dedupe key also serves "every message about this subject"
     UniqueConstraint("store_id", "subject", "journey", "step", name="uq_messages_dedupe"),
@@ -298,6 +304,114 @@ links = Table(
     Column("token", String(32), nullable=False),
     Column("message_id", String(40), nullable=False),
     Column("target", Text, nullable=False),
-    Column("clicks", Integer, nullable=False, server_default="0"),
     PrimaryKeyConstraint("store_id", "token"),
+    Index("ix_links_token", "token"),
+)
+
+clicks = Table(
+    "clicks",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    _id("event_id"),  # the link.clicked event
+    Column("token", String(32), nullable=False),
+    _time("clicked_at", False),
+    PrimaryKeyConstraint("store_id", "event_id"),
+    Index("ix_clicks_token", "store_id", "token"),
+)
+
+chat_messages = Table(
+    "chat_messages",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    _id("event_id"),
+    Column("conversation_id", String(128), nullable=False),
+    Column("customer_id", String(128)),
+    Column("direction", String(16), nullable=False),
+    Column("responder", String(16)),
+    _time("occurred_at", False),
+    PrimaryKeyConstraint("store_id", "event_id"),
+    Index("ix_chat_conversation", "store_id", "conversation_id", "occurred_at"),
+)
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    _id("dispute_id"),
+    Column("order_id", String(128)),
+    _time("opened_at"),
+    _time("closed_at"),
+    _text("outcome"),
+    PrimaryKeyConstraint("store_id", "dispute_id"),
+)
+
+# --- the live service ---------------------------------------------------------------
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    _id("event_id"),
+    _time("occurred_at", False),
+    PrimaryKeyConstraint("store_id", "event_id"),
+    Index("ix_inbox_order", "store_id", "occurred_at", "event_id"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("message_id", String(40), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("provider", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    _time("attempt_at", False),  # queued: when to try; sending: when the lease runs out
+    Column("lease_owner", String(64)),
+    _time("due_at", False),
+    _text("ref"),
+    _text("error"),
+    _time("accepted_at"),
+    _time("final_at"),
+    PrimaryKeyConstraint("store_id", "message_id", "recipient"),
+    Index(
+        "ix_deliveries_claim",
+        "attempt_at",
+        sqlite_where=text("state IN ('queued', 'sending')"),
+        postgresql_where=text("state IN ('queued', 'sending')"),
+    ),
+    Index("ix_deliveries_recipient", "store_id", "recipient", "accepted_at"),
+)
+
+provider_refs = Table(
+    "provider_refs",
+    metadata,
+    Column("provider", String(64), nullable=False),
+    Column("ref", String(128), nullable=False),
+    Column("store_id", String(64), nullable=False),
+    Column("message_id", String(40), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    PrimaryKeyConstraint("provider", "ref"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("store_id", String(64), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    _text("label"),
+    _time("created_at", False),
+    _time("revoked_at"),
+    Index("ix_api_keys_store", "store_id"),
+)
+
+score_targets = Table(
+    "score_targets",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("metric", String(64), nullable=False),
+    Column("target", String(24), nullable=False),
+    PrimaryKeyConstraint("store_id", "metric"),
 )
