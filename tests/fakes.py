@@ -10,8 +10,10 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
+from tidings.domain.delivery import Claim, Outcome
 from tidings.domain.events import Event
 from tidings.domain.messages import PENDING, Message
+from tidings.domain.state import DeliveryReceipt
 from tidings.services.world import Keys, Sent, World
 
 Pair = tuple[str, str]
@@ -26,6 +28,8 @@ class Tables:
     messages: dict[Pair, Message] = dataclasses.field(default_factory=dict)
     spend: dict[Pair, Decimal] = dataclasses.field(default_factory=dict)
     links: dict[Pair, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    inbox: dict[Pair, Event] = dataclasses.field(default_factory=dict)
+    deliveries: dict[tuple[str, str, str], dict[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 class FakeEventLog:
@@ -76,6 +80,9 @@ class FakeStateRepo:
             setattr(w, name, {k: copy.deepcopy(source[k]) for k in wanted if k in source})
         return w
 
+    def store_ids(self) -> list[str]:
+        return sorted(self.t.world.stores)
+
     def customers_by_phone(self, pairs: Iterable[Pair]) -> list[Pair]:
         wanted = set(pairs)
         return [k for k, c in self.t.world.customers.items() if (k[0], c.phone_key) in wanted]
@@ -100,12 +107,23 @@ class FakeOutbox:
     def _rows(self) -> list[Message]:
         return list(self.t.messages.values())
 
-    def due(self, until: datetime, limit: int) -> list[Message]:
+    def due(
+        self, until: datetime, limit: int, stores: Sequence[str] | None = None
+    ) -> list[Message]:
         rows = sorted(
-            (m for m in self._rows() if m.status == PENDING and m.run_at <= until),
+            (
+                m
+                for m in self._rows()
+                if m.status == PENDING
+                and m.run_at <= until
+                and (stores is None or m.store_id in stores)
+            ),
             key=lambda m: (m.run_at, m.message_id),
         )
         return [copy.copy(m) for m in (rows[:limit] if limit else rows)]
+
+    def stores_due(self, until: datetime) -> list[str]:
+        return sorted({m.store_id for m in self.due(until, 0)})
 
     def next_due(self) -> datetime | None:
         return min((m.run_at for m in self._rows() if m.status == PENDING), default=None)
@@ -133,10 +151,10 @@ class FakeOutbox:
     def sent_since(self, pairs: Iterable[Pair], since: datetime) -> list[Sent]:
         wanted = set(pairs)
         return [
-            Sent(m.store_id, m.customer_id or "", m.decided_at, m.kind, m.journey)
+            Sent(m.store_id, m.customer_id or "", m.decided_at, m.kind, m.journey, m.channel)
             for m in self._rows()
             if m.status == "sent"
-            and m.channel == "sms"
+            and m.channel in ("sms", "email")
             and m.journey != "keywords"
             and (m.store_id, m.customer_id) in wanted
             and m.decided_at
@@ -169,6 +187,84 @@ class FakeOutbox:
         return sorted(rows, key=lambda m: (m.decided_at, m.message_id))
 
 
+class FakeInbox:
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+    def add(self, events: Sequence[Event]) -> None:
+        for e in events:
+            self.t.inbox.setdefault((e.store, e.id), e)
+
+    def stores(self) -> list[str]:
+        return sorted({store for store, _ in self.t.inbox})
+
+    def take(self, store: str, limit: int) -> list[Event]:
+        mine = sorted(
+            (e for (s, _), e in self.t.inbox.items() if s == store),
+            key=lambda e: (e.occurred_at, e.store, e.id),
+        )[:limit]
+        for e in mine:
+            del self.t.inbox[(e.store, e.id)]
+        return mine
+
+
+class FakeDeliveries:
+    """Deliveries as dicts: the claim's fields plus state, lease owner and attempt time."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+    def add(self, claims: Sequence[Claim], owner: str, lease_until: datetime) -> None:
+        for c in claims:
+            row = {"claim": c, "state": "sending", "owner": owner, "attempt_at": lease_until}
+            self.t.deliveries.setdefault((c.store_id, c.message_id, c.recipient), row)
+
+    def claim(self, now: datetime, owner: str, lease_until: datetime, limit: int) -> list[Claim]:
+        rows = [
+            r
+            for r in self.t.deliveries.values()
+            if r["state"] in ("queued", "sending") and r["attempt_at"] <= now
+        ][:limit]
+        out = []
+        for r in rows:
+            r["claim"] = dataclasses.replace(r["claim"], attempts=r["claim"].attempts + 1)
+            r.update(state="sending", owner=owner, attempt_at=lease_until)
+            out.append(r["claim"])
+        return out
+
+    def record(self, outcomes: Sequence[Outcome], owner: str) -> None:
+        for o in outcomes:
+            c = o.claim
+            row = self.t.deliveries[(c.store_id, c.message_id, c.recipient)]
+            if row["owner"] != owner:
+                continue
+            row.update(state=o.state, owner=None, error=o.error, refs=o.refs)
+            if o.retry_at is not None:
+                row["attempt_at"] = o.retry_at
+
+    def apply_receipts(self, receipts: Sequence[DeliveryReceipt]) -> None:
+        for r in receipts:
+            for (store, message, _), row in self.t.deliveries.items():
+                mine = r.message_id == message or r.ref in row.get("refs", ())
+                if store == r.store_id and mine:
+                    row.update(state=r.status, error=r.error)
+
+    def locate(self, provider: str, refs: Iterable[str]) -> dict[str, tuple[str, str]]:
+        wanted = set(refs)
+        return {
+            ref: (store, message)
+            for (store, message, _), row in self.t.deliveries.items()
+            for ref in row.get("refs", ())
+            if ref in wanted and row["claim"].provider == provider
+        }
+
+    def last_store(self, provider: str, stores: Sequence[str], recipient: str) -> str | None:
+        for (store, _, to), row in reversed(self.t.deliveries.items()):
+            if store in stores and to == recipient and row["claim"].provider == provider:
+                return store
+        return None
+
+
 class FakeUnitOfWork:
     """Changes become visible on commit; leaving without commit rolls them back."""
 
@@ -181,6 +277,8 @@ class FakeUnitOfWork:
         self.events = FakeEventLog(self.tables)
         self.state = FakeStateRepo(self.tables)
         self.outbox = FakeOutbox(self.tables)
+        self.inbox = FakeInbox(self.tables)
+        self.deliveries = FakeDeliveries(self.tables)
         return self
 
     def __exit__(
@@ -192,6 +290,9 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         self.committed = True
+
+    def lock_store(self, store: str) -> bool:
+        return True
 
     def refresh_statistics(self) -> None:
         pass

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine as DbEngine
@@ -13,15 +14,18 @@ from tidings.adapters import contract, journeys_loader, jsonl
 from tidings.adapters.db.engine import make_engine
 from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
-from tidings.adapters.providers.recording import RecordingSender
+from tidings.adapters.providers.file import FileProvider
 from tidings.adapters.templates import JinjaRenderer
-from tidings.config import Settings
+from tidings.config import ProviderSettings, Settings
 from tidings.domain.catalogue import Catalogue
+from tidings.domain.delivery import Claim, RetryPolicy
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
 from tidings.services import replay as replay_service
+from tidings.services.delivery import Dispatcher, RateLimit, Routes
 from tidings.services.engine import Engine
-from tidings.services.ports import Sender, UnitOfWork
+from tidings.services.live import Worker
+from tidings.services.ports import Provider, UnitOfWork
 from tidings.services.texts import Texts
 from tidings.services.world import Keys
 
@@ -29,18 +33,23 @@ parse_line = contract.parse_line
 parse_object = contract.parse_object
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class App:
     db: DbEngine
     catalogue: Catalogue
     engine: Engine
-    sender: Sender
+    dispatcher: Dispatcher
     settings: Settings
+    journeys: Path | None = None
+    providers: dict[str, Provider] = field(default_factory=dict)
+    clock: Callable[[], datetime] = utc_now
 
     def unit_of_work(self) -> UnitOfWork:
         return SqlUnitOfWork(self.db)
-
-    journeys: Path | None = None
 
     def check(self, event: Event, where: str) -> Event:
         """Checks that need the journeys in force: a store's overrides must name real ones."""
@@ -68,7 +77,7 @@ class App:
             until=until,
             unit_of_work=self.unit_of_work,
             engine=self.engine,
-            sender=self.sender,
+            dispatcher=self.dispatcher,
             batch=self.settings.batch_size,
             progress=progress,
             ordered=ordered,
@@ -79,26 +88,112 @@ class App:
             yield from uow.outbox.decided(stores)
 
     def store_zones(self, stores: Iterable[str]) -> dict[str, str]:
-
         with self.unit_of_work() as uow:
             world = uow.state.load(Keys(stores=set(stores)))
         return {sid: world.store(sid).timezone for sid in stores}
+
+    def worker(self) -> Worker:
+        s = self.settings
+        routes = self.dispatcher.routes
+        return Worker(
+            self.engine, self.dispatcher, self.unit_of_work, self.providers, routes, self.clock,
+            batch=s.worker_batch,
+        )  # fmt: skip
+
+    def close(self) -> None:
+        for provider in self.providers.values():
+            provider.close()
+        self.db.dispose()
 
 
 def build(
     settings: Settings | None = None,
     *,
     journeys: Path | None = None,
-    sender: Sender | None = None,
+    live: bool = False,
+    providers: dict[str, Provider] | None = None,
     migrate: bool = True,
+    clock: Callable[[], datetime] = utc_now,
 ) -> App:
+    """The app over the configured database. `live`: the configured providers and the real
+    clock's dispatch (serve, worker); else replay's: every channel to a file in memory."""
     settings = settings or Settings()
     db = make_engine(settings.database_url)
     if migrate:
         upgrade(db)
     catalogue = journeys_loader.catalogue(journeys)
-    texts = Texts(catalogue, JinjaRenderer(), settings.link_secret.encode())
-    return App(db, catalogue, Engine(texts), sender or RecordingSender(), settings, journeys)
+    secret = settings.link_secret.encode()
+    texts = Texts(catalogue, JinjaRenderer(), secret, settings.public_url.rstrip("/"))
+    if providers is None:
+        providers = _providers(settings) if live else {"file": FileProvider()}
+    routes = _routes(settings) if live else Routes()
+    dispatcher = Dispatcher(
+        providers,
+        routes,
+        lambda: SqlUnitOfWork(db),
+        owner=f"w-{uuid.uuid4().hex[:12]}" if live else "replay",
+        policy=RetryPolicy(
+            timedelta(seconds=settings.retry_first_seconds),
+            timedelta(seconds=settings.retry_cap_seconds),
+            timedelta(hours=settings.max_age_hours),
+        ),
+        lease=timedelta(seconds=settings.lease_seconds),
+        record_every=settings.record_every if live else 0,
+        limits=_limits(settings) if live else {},
+        unsubscribe=texts.unsubscribe_url,
+        callbacks=_callbacks(settings) if live else None,
+    )
+    engine = Engine(texts, dispatcher)
+    return App(db, catalogue, engine, dispatcher, settings, journeys, providers, clock)
+
+
+def _providers(settings: Settings) -> dict[str, Provider]:
+    out: dict[str, Provider] = {"file": FileProvider("file", settings.outbox)}
+    for name, conf in settings.providers.items():
+        out[name] = make_provider(name, conf)
+    return out
+
+
+def make_provider(name: str, conf: ProviderSettings) -> Provider:
+    """The adapter of a configured provider."""
+    options = conf.options
+    if conf.type == "file":
+        return FileProvider(name, options.get("path"))
+    raise ValueError(f"provider {name}: type {conf.type!r} is not available")
+
+
+def _routes(settings: Settings) -> Routes:
+    stores = {
+        sid: {ch: getattr(conf, ch) for ch in ("sms", "email", "review_reply") if getattr(conf, ch)}
+        for sid, conf in settings.stores.items()
+    }
+    senders = {
+        sid: {"sms": conf.sms_sender, "email": conf.email_sender}
+        for sid, conf in settings.stores.items()
+    }
+    return Routes(dict(settings.channels), stores, senders)
+
+
+def _limits(settings: Settings) -> dict[str, RateLimit]:
+    import time
+
+    return {
+        name: RateLimit(conf.rate, time.monotonic, time.sleep)
+        for name, conf in settings.providers.items()
+        if conf.rate
+    }
+
+
+def _callbacks(settings: Settings) -> Callable[[str, Claim], str | None]:
+    base = settings.public_url.rstrip("/")
+    http = {n for n, c in settings.providers.items() if c.type == "http_sms"}
+
+    def url(provider: str, claim: Claim) -> str | None:
+        if provider not in http:
+            return None
+        return f"{base}/v1/providers/{provider}/status?message_id={claim.message_id}"
+
+    return url
 
 
 def upgrade_database(url: str) -> None:

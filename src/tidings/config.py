@@ -1,16 +1,110 @@
-"""One typed settings object (environment prefix TIDINGS_), built at the edge, passed down."""
+"""One typed settings object, built at the edge and passed down.
+
+Settings come from the environment (`TIDINGS_*`; nested ones with `__`, e.g.
+`TIDINGS_CHANNELS__SMS=carrier`) over an optional TOML file (`TIDINGS_CONFIG` or `--config`),
+over the defaults below. With none of them, `tidings serve` runs on the embedded default: a
+SQLite file and the file provider (`outbox.jsonl`) for every channel.
+"""
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import os
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+_FILE: ContextVar[dict[str, Any] | None] = ContextVar("tidings_config_file", default=None)
+
+
+class ProviderSettings(BaseModel):
+    """One provider: its `type`, a rate limit, and the options of its adapter (host, port …)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["file", "smpp", "http_sms", "smtp"]
+    rate: float | None = None
+    """At most this many messages a second from one worker."""
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class StoreChannels(BaseModel):
+    """A store's own routes: a provider name per channel, and the sender shown on each."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sms: str | None = None
+    email: str | None = None
+    review_reply: str | None = None
+    sms_sender: str = ""
+    email_sender: str = ""
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TIDINGS_")
+    model_config = SettingsConfigDict(env_prefix="TIDINGS_", env_nested_delimiter="__")
 
     database_url: str = "tidings.db"
     """SQLite file path or URL, or a PostgreSQL URL (postgresql://user@host/db)."""
     link_secret: str = "tidings-replay"
-    """Key of the short-link tokens. Set your own for a live store."""
+    """Key of short-link tokens, page keys and coupon codes. Set your own for a live store."""
     batch_size: int = 25_000
-    """Events per transaction in replay and bulk ingest."""
+    """Events per transaction in replay."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    """Where tidings is reached from outside: providers' callbacks, unsubscribe links."""
+    outbox: Path = Path("outbox.jsonl")
+    """The file provider's JSONL outbox."""
+    providers: dict[str, ProviderSettings] = Field(default_factory=dict)
+    channels: dict[str, str] = Field(default_factory=dict)
+    """The provider of each channel (sms, email, review_reply) for every store; default file."""
+    stores: dict[str, StoreChannels] = Field(default_factory=dict)
+    max_body_bytes: int = 2_000_000
+    """Request bodies over this size are refused (413)."""
+
+    worker_batch: int = 500
+    """Events and due messages a worker takes for a store in one transaction."""
+    poll_seconds: float = 0.1
+    """How often an idle worker looks for work."""
+    lease_seconds: float = 30.0
+    """How long a worker holds a delivery before another may take it over."""
+    record_every: int = 10
+    """Deliveries sent between two recordings of what came of them."""
+    retry_first_seconds: float = 5.0
+    retry_cap_seconds: float = 600.0
+    max_age_hours: float = 6.0
+    """A message that transient errors kept from going this long after it was due expires."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, InitSettingsSource(settings_cls, _FILE.get() or {}))
+
+
+def load_settings(path: Path | str | None = None, **given: Any) -> Settings:
+    """Settings from `given`, the environment, then the TOML file at `path` or TIDINGS_CONFIG."""
+    path = path or os.environ.get("TIDINGS_CONFIG")
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+    token = _FILE.set(data)
+    try:
+        return Settings(**given)
+    finally:
+        _FILE.reset(token)

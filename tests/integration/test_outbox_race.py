@@ -8,7 +8,7 @@ from pathlib import Path
 
 from helpers import at, cart, customer, lines, order, store
 from tidings import bootstrap
-from tidings.adapters.providers.recording import RecordingSender
+from tidings.adapters.providers.file import FileProvider
 from tidings.config import Settings
 
 
@@ -16,12 +16,12 @@ def _worker(url: str, events: list[str], record: str, start) -> None:  # type: i
     app = bootstrap.build(
         Settings(database_url=url, batch_size=25),
         migrate=False,
-        sender=RecordingSender(Path(record)),
+        providers={"file": FileProvider("file", Path(record))},
     )
     parsed = [bootstrap.parse_line(line) for line in events]
     start.wait()
     app.replay(parsed, None)
-    app.db.dispose()
+    app.close()
 
 
 def _day() -> list[str]:

@@ -64,3 +64,16 @@ def consent_reason(
     if restarted is not None and (given is None or given <= restarted):
         return "no_consent"
     return None
+
+
+def email_consent_reason(
+    kind: str, customer: Customer | None
+) -> Literal["opted_out", "no_consent"] | None:
+    """Why an email of `kind` may not go: `email_consent: false` stops every email, and
+    marketing needs `email_consent: true`."""
+    consent = customer.email_consent if customer is not None else None
+    if consent is False:
+        return "opted_out"
+    if kind == "marketing" and consent is not True:
+        return "no_consent"
+    return None

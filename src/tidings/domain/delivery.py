@@ -73,6 +73,38 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True)
+class Claim:
+    """A delivery a worker holds (its lease runs until `attempt_at` in storage): one message to
+    one recipient through one provider, `attempts` counting this try."""
+
+    store_id: str
+    message_id: str
+    recipient: str
+    channel: str  # the channel of this delivery: "sms", "email" or "review_reply"
+    provider: str
+    body: str
+    due_at: datetime
+    decided_at: datetime
+    kind: str = "service"
+    title: str | None = None
+    customer_id: str | None = None
+    attempts: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one try: accepted (with the provider's refs), queued for `retry_at`,
+    failed or expired (with the error)."""
+
+    claim: Claim
+    state: str
+    at: datetime
+    refs: tuple[str, ...] = ()
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """Transient errors are tried again after `first`, doubling up to `cap`, until the message
     is older than `max_age` (counted from when it was due): then it expires."""

@@ -65,6 +65,7 @@ class Step:
     where: tuple[Condition, ...] = ()
     coupon: bool = False
     coupon_if: tuple[Condition, ...] = ()
+    title: Mapping[str, str] = field(default_factory=dict)  # an email's subject, per locale
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,7 @@ class Journey:
     to: str = "customer"
     yearly: bool = False
     campaign: datetime | None = None  # a wall-clock time, read in each recipient's zone
+    email: bool = False  # a customer without a phone but with an email gets it by email
 
     CAMPAIGN_TRIGGERS = ("customer.upserted", "order.created")  # what may put one in a segment
 
@@ -146,6 +148,7 @@ def journey_from_dict(name: str, raw: Mapping[str, Any]) -> Journey:
         to=raw.get("to", "customer"),
         yearly=bool(raw.get("yearly", False)),
         campaign=campaign,
+        email=bool(raw.get("email", False)),
     )
     return with_holdout(journey, raw.get("holdout", 0.0), where)
 
@@ -186,6 +189,7 @@ def _step(raw: Mapping[str, Any], where: str) -> Step:
         where=parse_conditions(raw.get("where"), f"{where} where"),
         coupon=bool(raw.get("coupon", False)),
         coupon_if=parse_conditions(raw.get("coupon_if"), f"{where} coupon_if"),
+        title=_titles(raw.get("title"), f"{where} title"),
     )
 
 
@@ -211,6 +215,14 @@ def _template(raw: Any, where: str) -> dict[str, str | tuple[str, ...]]:
         else:
             out[str(locale)] = str(text)
     return out
+
+
+def _titles(raw: Any, where: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+        raise InvalidJourney(f"{where}: give the subject per locale, e.g. title.en = '…'")
+    return {str(k): v for k, v in raw.items()}
 
 
 def with_holdout(journey: Journey, share: Any, where: str) -> Journey:

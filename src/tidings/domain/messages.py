@@ -74,6 +74,12 @@ def link_token(secret: bytes, message: str, name: str) -> str:
     return base64.urlsafe_b64encode(digest.digest()).decode()
 
 
+def unsubscribe_token(secret: bytes, message: str) -> str:
+    """The token of a message's one-click email unsubscribe link: its id, signed."""
+    digest = hashlib.blake2b(f"unsubscribe\x1f{message}".encode(), key=secret, digest_size=9)
+    return f"{message}.{base64.urlsafe_b64encode(digest.digest()).decode()}"
+
+
 def page_key(secret: bytes, path: str) -> str:
     """The key that opens a page tidings serves (a parcel's tracking page): only a message that
     links to it gives it away."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from tidings.domain import sms
 from tidings.domain.conditions import all_hold, any_holds
-from tidings.domain.consent import consent_reason
+from tidings.domain.consent import consent_reason, email_consent_reason
 from tidings.domain.journeys import Journey, Step, next_step, step_due
 from tidings.domain.messages import SENT, SUPPRESSED, Message, held_out, message_id
 from tidings.domain.quiet_hours import quiet_until
@@ -24,7 +24,7 @@ from tidings.services.phones import to_e164
 from tidings.services.ports import Outbox
 from tidings.services.texts import Link, Texts
 from tidings.services.triggers import campaign_at, context_of, journey_message, yearly_subject
-from tidings.services.world import Sent, World
+from tidings.services.world import CAPPED, Sent, World
 
 DAY = timedelta(hours=24)
 MARKETING_PER_DAY, ANY_PER_DAY = 1, 3
@@ -62,6 +62,9 @@ class Decider:
             message.recipient = message.subject  # review:<id>, answered in public
         else:
             message.recipient = to_e164(getattr(customer, "phone", None), store.default_region)
+            email = getattr(customer, "email", None)
+            if journey.email and email and not getattr(customer, "phone", None):
+                message.channel, message.recipient = "email", email  # no phone to text
         if journey.yearly and step_due(step, ctx) != message.due_at:  # birthday changed
             self._suppress(message, at, "condition_cleared")
             return []
@@ -79,7 +82,7 @@ class Decider:
         if message.channel in ("alert", "review_reply"):  # no consent, quiet hours or caps
             self._send(message, store, at, body)
             return []
-        if self._decide_sms(message, journey, step, store, customer, body, at):
+        if self._decide_direct(message, journey, step, store, customer, body, at):
             return [message]  # deferred by quiet hours
         if message.status == SENT and ctx.get("coupon"):
             self._issue(message, ctx["coupon"], at)
@@ -92,7 +95,7 @@ class Decider:
         self.world.coupons.setdefault((message.store_id, code), coupon)
         self.world.touch("coupon", (message.store_id, code))
 
-    def _decide_sms(
+    def _decide_direct(
         self,
         message: Message,
         journey: Journey,
@@ -102,15 +105,10 @@ class Decider:
         body: str,
         at: datetime,
     ) -> bool:
-        """Send or suppress; True when quiet hours defer the message instead."""
-        phone = message.recipient
-        optout = self.world.optouts.get((store.store_id, phone)) if phone else None
-        reason: str | None = (
-            consent_reason(message.kind, customer, optout)
-            or (None if phone else "invalid_recipient")
-            or ("holdout" if held_out(journey.name, message.subject, journey.holdout) else None)
-        )
-        if reason is None:
+        """Send or suppress an SMS or email; True when quiet hours defer an SMS instead."""
+        sms = message.channel == "sms"
+        reason = self._refused(message, journey, customer)
+        if reason is None and sms:
             tz = zone(getattr(customer, "timezone", None) or store.timezone)
             until = quiet_until(at, tz, store.quiet_start, store.quiet_end)
             if until is not None:
@@ -118,8 +116,9 @@ class Decider:
                 self._links = []
                 self.world.changed(message)
                 return True
-            reason = self._over_cap(message, step, at)
         if reason is None:
+            reason = self._over_cap(message, step, at)
+        if reason is None and sms:
             reason = self._over_budget(message, store, body, at)
         if reason is None:
             self._send(message, store, at, body)
@@ -127,10 +126,28 @@ class Decider:
             self._suppress(message, at, reason, body)
         return False
 
+    def _refused(self, message: Message, journey: Journey, customer: Any) -> str | None:
+        """Consent, the recipient, the holdout: reasons that no waiting removes."""
+        reason: str | None
+        if message.channel == "email":
+            reason = email_consent_reason(message.kind, customer)
+        else:
+            phone = message.recipient
+            optout = self.world.optouts.get((message.store_id, phone)) if phone else None
+            reason = consent_reason(message.kind, customer, optout)
+            reason = reason or (None if phone else "invalid_recipient")
+        if reason is None and held_out(journey.name, message.subject, journey.holdout):
+            return "holdout"
+        return reason
+
     def _over_cap(self, message: Message, step: Step, at: datetime) -> str | None:
         if message.customer_id is None:
             return None
-        known = self.world.sent.get((message.store_id, message.customer_id), ())
+        known = [
+            s
+            for s in self.world.sent.get((message.store_id, message.customer_id), ())
+            if s.channel == message.channel
+        ]
         if step.cap is not None and any(
             s.journey == message.journey and s.decided_at > at - step.cap for s in known
         ):
@@ -188,15 +205,18 @@ class Decider:
                     self.world.spent[key] = self.outbox.spent(store.store_id, key[1])
                 self.world.spent[key] += cost
                 self.world.spent_delta[key] = self.world.spent_delta.get(key, Decimal(0)) + cost
-            if message.customer_id is not None and message.journey != "keywords":
-                self.world.sent.setdefault((store.store_id, message.customer_id), []).append(
-                    Sent(store.store_id, message.customer_id, at, message.kind, message.journey)
-                )
-        elif message.channel == "alert":  # kept open for the dashboard until handled
+        if message.channel == "alert":  # kept open for the dashboard until handled
             key = (store.store_id, message.message_id)
             alert = Alert(*key, message.step.split(".")[0], message.subject, opened_at=at)
             self.world.alerts[key] = alert
             self.world.touch("alert", key)
+        capped = message.channel in CAPPED and message.journey != "keywords"
+        if capped and message.customer_id is not None:
+            sent = Sent(
+                store.store_id, message.customer_id, at, message.kind, message.journey,
+                message.channel,
+            )  # fmt: skip
+            self.world.sent.setdefault((store.store_id, message.customer_id), []).append(sent)
         self.world.links.extend(self._links)
         self._links = []
         self.world.changed(message)

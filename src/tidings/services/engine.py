@@ -12,9 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tidings.domain.delivery import Claim
 from tidings.domain.events import Event
 from tidings.domain.messages import SENT, Message
 from tidings.services.decide import Decider
+from tidings.services.delivery import Dispatcher
 from tidings.services.loading import load
 from tidings.services.ports import UnitOfWork
 from tidings.services.texts import Texts
@@ -28,6 +30,7 @@ class BatchResult:
     duplicates: int = 0
     decided: int = 0
     to_send: list[Message] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)  # their deliveries, for the dispatcher
     world: World = field(default_factory=World)
 
 
@@ -39,6 +42,7 @@ def event_order(ev: Event) -> tuple[datetime, str, str, str]:
 @dataclass
 class Engine:
     texts: Texts
+    dispatcher: Dispatcher | None = None
 
     def run(
         self,
@@ -50,6 +54,8 @@ class Engine:
         world: World | None = None,
         stored: bool = False,
         inclusive: bool = True,
+        stores: Sequence[str] | None = None,
+        limit: int = 0,
     ) -> BatchResult:
         """Apply `events` and decide every message due by `until`, in time order.
 
@@ -58,7 +64,8 @@ class Engine:
         caller that is the database's only writer (replay): what it holds is not loaded
         again. `stored` events are already in the event log, new and sorted. A batch cut
         inside one instant leaves messages due at `until` itself to the next batch
-        (`inclusive=False`), because events at an instant come before its messages.
+        (`inclusive=False`), because events at an instant come before its messages. A live
+        worker runs one store at a time (`stores`) and at most `limit` due messages a batch.
         """
         result = BatchResult(world=world or World())
         world = result.world
@@ -66,7 +73,8 @@ class Engine:
             fresh, result.fresh = list(events), len(events)
         else:
             fresh = self._fresh(uow, events, now, result)
-        due = load(uow, world, fresh, uow.outbox.due(until, limit=0), self.texts.cap_window)
+        due = uow.outbox.due(until, limit=limit, stores=stores)
+        due = load(uow, world, fresh, due, self.texts.cap_window)
         decider = Decider(self.texts, world, uow.outbox)
         queue: list[tuple[datetime, str, int, Message]] = []
         pushes = itertools.count()  # ties in time and id: first queued, first decided
@@ -89,7 +97,11 @@ class Engine:
                 start_journeys(ev, journeys, world, schedule)
         self._drain(queue, decider, schedule, until, now, result, inclusive=inclusive)
         uow.state.save(world)
+        receipts = list(world.receipts)
         result.to_send = [m for m in _flush(uow, world) if m.status == SENT]
+        if self.dispatcher is not None:
+            result.claims = self.dispatcher.plan(uow, result.to_send, world, now or until)
+        uow.deliveries.apply_receipts(receipts)  # after planning: a receipt may be that fast
         return result
 
     def reacts_to(self) -> set[str]:
@@ -136,5 +148,6 @@ def _flush(uow: UnitOfWork, world: World) -> list[Message]:
     owned = uow.outbox.write(list(touched.values()))
     uow.outbox.add_spend(world.spent_delta)
     uow.outbox.add_links(world.links)
+
     world.end_batch()
     return [m for m in touched.values() if m.message_id in owned]

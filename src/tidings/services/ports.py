@@ -8,9 +8,10 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol
 
-from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply
+from tidings.domain.delivery import Accepted, Claim, Outcome, Outgoing, Receipt, Reply
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
+from tidings.domain.state import DeliveryReceipt
 from tidings.services.world import Keys, Sent, World
 
 
@@ -20,12 +21,6 @@ class Clock(Protocol):
 
 class Renderer(Protocol):
     def render(self, template: str, context: Mapping[str, Any]) -> str: ...
-
-
-class Sender(Protocol):
-    """Hands a decided message to a channel provider."""
-
-    def send(self, message: Message) -> None: ...
 
 
 class Provider(Protocol):
@@ -71,16 +66,62 @@ class EventLog(Protocol):
     def count_after(self, run: str, until: datetime) -> int: ...
 
 
+class Inbox(Protocol):
+    """Events stored and not yet run by a worker (the live service)."""
+
+    def add(self, events: Sequence[Event | EventRecord]) -> None: ...
+
+    def stores(self) -> list[str]:
+        """The stores with events waiting."""
+        ...
+
+    def take(self, store: str, limit: int) -> list[Event]:
+        """The store's oldest waiting events in sorted-arrival order, no longer waiting."""
+        ...
+
+
+class Deliveries(Protocol):
+    def add(self, claims: Sequence[Claim], owner: str, lease_until: datetime) -> None:
+        """New deliveries, held by `owner` until `lease_until`."""
+        ...
+
+    def claim(self, now: datetime, owner: str, lease_until: datetime, limit: int) -> list[Claim]:
+        """Deliveries due again (a retry, a lease run out), now held by `owner`."""
+        ...
+
+    def record(self, outcomes: Sequence[Outcome], owner: str) -> None:
+        """What came of each try; only where `owner` still holds the lease."""
+        ...
+
+    def apply_receipts(self, receipts: Sequence[DeliveryReceipt]) -> None: ...
+
+    def locate(self, provider: str, refs: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """ref -> (store, message id) of the messages `provider` took under these refs."""
+        ...
+
+    def last_store(self, provider: str, stores: Sequence[str], recipient: str) -> str | None:
+        """Of `stores`, the one that last sent `recipient` a message through `provider`."""
+        ...
+
+
 class StateRepo(Protocol):
     def load(self, keys: Keys) -> World: ...
 
     def customers_by_phone(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]: ...
 
+    def store_ids(self) -> list[str]: ...
+
     def save(self, world: World) -> None: ...
 
 
 class Outbox(Protocol):
-    def due(self, until: datetime, limit: int) -> list[Message]: ...
+    def due(
+        self, until: datetime, limit: int, stores: Sequence[str] | None = None
+    ) -> list[Message]: ...
+
+    def stores_due(self, until: datetime) -> list[str]:
+        """The stores with messages due by `until`."""
+        ...
 
     def for_subjects(self, pairs: Iterable[tuple[str, str]]) -> list[Message]: ...
 
@@ -119,6 +160,17 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def inbox(self) -> Inbox: ...
+
+    @property
+    def deliveries(self) -> Deliveries: ...
+
+    def lock_store(self, store: str) -> bool:
+        """Hold the store for this transaction: one worker at a time runs a store's journeys
+        (False when another holds it)."""
+        ...
 
     def __enter__(self) -> UnitOfWork: ...
 

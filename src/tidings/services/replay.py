@@ -17,8 +17,9 @@ from itertools import islice
 from typing import Any, cast
 
 from tidings.domain.events import Event, EventRecord
+from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine
-from tidings.services.ports import Sender, UnitOfWork
+from tidings.services.ports import UnitOfWork
 from tidings.services.world import World
 
 TAIL_WINDOW = timedelta(hours=6)
@@ -44,7 +45,7 @@ def replay(
     until: datetime | None,
     unit_of_work: Callable[[], UnitOfWork],
     engine: Engine,
-    sender: Sender,
+    dispatcher: Dispatcher,
     batch: int = 2000,
     progress: Progress | None = None,
     ordered: bool = False,
@@ -55,7 +56,7 @@ def replay(
     list is put in that order here.
     """
     stats = ReplayStats()
-    runner = _Runner(unit_of_work, engine, sender, stats)
+    runner = _Runner(unit_of_work, engine, dispatcher, stats)
     if isinstance(events, Sequence) and not ordered:
         events, ordered = in_order(events), True
     if ordered:
@@ -202,7 +203,7 @@ class _Runner:
 
     unit_of_work: Callable[[], UnitOfWork]
     engine: Engine
-    sender: Sender
+    dispatcher: Dispatcher
     stats: ReplayStats
     world: World = field(default_factory=World)
 
@@ -225,7 +226,6 @@ class _Runner:
         uow.commit()
         if self.world.size() > WORLD_LIMIT:
             self.world = World()  # all of it is stored: what is needed again is loaded again
-        for message in result.to_send:
-            self.sender.send(message)
+        self.dispatcher.deliver(result.claims)  # the virtual clock: each goes when decided
         self.stats.decided += result.decided
         self.stats.sent += len(result.to_send)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,11 +12,18 @@ from typing import Any
 from tidings.domain.catalogue import Catalogue
 from tidings.domain.conditions import any_holds, resolve
 from tidings.domain.journeys import Journey, Step
-from tidings.domain.messages import Message, coupon_code, link_token, page_key
+from tidings.domain.messages import (
+    Message,
+    coupon_code,
+    link_token,
+    page_key,
+    unsubscribe_token,
+)
 from tidings.domain.state import Store
 from tidings.services.ports import Renderer
 
 OPT_OUT_HINT = {"zh-CN": "回T退订", "en": "Reply STOP to opt out", "ru": "Отписка: СТОП"}
+UNSUBSCRIBE = {"zh-CN": "退订邮件：", "en": "Unsubscribe: ", "ru": "Отписаться от писем: "}
 Link = tuple[str, str, str, str]  # store, token, message id, target url
 StoreJourneys = tuple[dict[str, Journey], dict[str, list[Journey]]]
 
@@ -25,6 +33,7 @@ class Texts:
     catalogue: Catalogue
     renderer: Renderer
     link_secret: bytes
+    public_url: str = "http://127.0.0.1:8000"  # where tidings itself is reached
     _cache: dict[str, tuple[datetime | None, StoreJourneys]] = field(default_factory=dict)
 
     def _for(self, store: Store) -> StoreJourneys:
@@ -75,9 +84,29 @@ class Texts:
         ctx["tz"] = getattr(reader, "timezone", None) or store.timezone
         locale = _locale(step.template, reader, store)
         text = self.renderer.render(_variant(step.template[locale], message, store), ctx)
+        if message.channel in ("alert", "email"):
+            message.title = self._title(step, store, ctx, locale, text)
+        if message.channel == "email":
+            return self._email(text, message, locale), rows
         if message.channel != "sms":  # alerts and public review replies: the text alone
             return text, rows
         return self._compose(text, store, locale, message.kind == "marketing"), rows
+
+    def unsubscribe_url(self, message_id: str) -> str:
+        """The one-click link that stops a shopper's emails (List-Unsubscribe)."""
+        return f"{self.public_url}/u/{unsubscribe_token(self.link_secret, message_id)}"
+
+    def _title(self, step: Step, store: Store, ctx: dict[str, Any], locale: str, text: str) -> str:
+        """An email's subject: the step's own, else the store's name and the first sentence."""
+        if step.title:
+            return self.renderer.render(step.title[_locale(step.title, None, store)], ctx)
+        return _first_sentence(store, text)
+
+    def _email(self, text: str, message: Message, locale: str) -> str:
+        if message.kind != "marketing":
+            return text
+        hint = UNSUBSCRIBE.get(locale, UNSUBSCRIBE["en"])
+        return f"{text}\n\n{hint}{self.unsubscribe_url(message.message_id)}"
 
     def reply(self, message: Message, store: Store) -> str:
         texts = self.catalogue.replies[message.step]
@@ -89,7 +118,9 @@ class Texts:
         """A merchant alert's text: its step names the alert's kind."""
         texts = self.catalogue.alerts[message.step]
         locale = _locale(texts, None, store)
-        return self.renderer.render(texts[locale], {"store": store, **extra})
+        text = self.renderer.render(texts[locale], {"store": store, **extra})
+        message.title = _first_sentence(store, text)
+        return text
 
     @staticmethod
     def _compose(text: str, store: Store, locale: str, marketing: bool) -> str:
@@ -98,6 +129,13 @@ class Texts:
             hint = OPT_OUT_HINT.get(locale, OPT_OUT_HINT["en"])
             body = f"{body}{hint}" if locale == "zh-CN" else f"{body} {hint}"
         return body
+
+
+def _first_sentence(store: Store, text: str) -> str:
+    """A subject line from a text: the store's name and the text's first sentence."""
+    first = re.split(r"(?<=[.!?。！？：:])\s*", text, maxsplit=1)[0]
+    first = first if len(first) <= 60 else first[:59] + "…"
+    return f"{store.name}: {first}" if store.name else first
 
 
 def _variant(texts: str | tuple[str, ...], message: Message, store: Store) -> str:

@@ -46,14 +46,18 @@ KINDS = (
 )
 
 
+CAPPED = ("sms", "email")  # the channels the frequency caps count, each on its own
+
+
 class Sent(NamedTuple):
-    """A sent SMS as the caps see it."""
+    """A sent SMS or email as the caps see it."""
 
     store_id: str
     customer_id: str
     decided_at: datetime
     kind: str
     journey: str
+    channel: str = "sms"
 
 
 @dataclass

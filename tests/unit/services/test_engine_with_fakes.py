@@ -9,29 +9,42 @@ from helpers import at, cart, customer, inbound, lines, order, paid, store
 from tidings.adapters.contract import parse_line
 from tidings.adapters.journeys_loader import builtin
 from tidings.adapters.templates import JinjaRenderer
+from tidings.domain.delivery import Accepted, Outgoing
 from tidings.domain.messages import Message, message_id
+from tidings.services.delivery import Dispatcher, Routes
 from tidings.services.engine import Engine
 from tidings.services.replay import replay
 from tidings.services.texts import Texts
 
 
 class Recorder:
+    name = "file"
+
     def __init__(self) -> None:
         self.sent: list[str] = []
 
-    def send(self, message) -> None:  # type: ignore[no-untyped-def]
-        self.sent.append(message.message_id)
+    def send(self, out: Outgoing) -> Accepted:
+        self.sent.append(out.message_id)
+        return Accepted((f"ref-{out.message_id}",))
+
+    def poll(self, handle) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _run(tables: Tables, events, until=None, batch: int = 100):  # type: ignore[no-untyped-def]
-    engine = Engine(Texts(builtin(), JinjaRenderer(), b"k"))
     sender = Recorder()
+    units = lambda: FakeUnitOfWork(tables)  # noqa: E731
+    dispatcher = Dispatcher({"file": sender}, Routes(), units, "replay", record_every=0)
+    engine = Engine(Texts(builtin(), JinjaRenderer(), b"k"), dispatcher)
     stats = replay(
         events=[parse_line(x) for x in lines(events)],
         until=until,
-        unit_of_work=lambda: FakeUnitOfWork(tables),
+        unit_of_work=units,
         engine=engine,
-        sender=sender,
+        dispatcher=dispatcher,
         batch=batch,
     )
     return stats, sender

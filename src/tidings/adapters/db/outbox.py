@@ -15,7 +15,7 @@ from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
 from tidings.adapters.db.repositories import Pair, by_store
 from tidings.domain.messages import PENDING, Message
-from tidings.services.world import Sent
+from tidings.services.world import CAPPED, Sent
 
 M = t.messages.c
 MICROS = Decimal(1_000_000)
@@ -39,18 +39,26 @@ class SqlOutbox:
         self.conn = conn
         self.claims = conn.dialect.name == "postgresql"
 
-    def due(self, until: datetime, limit: int) -> list[Message]:
+    def due(
+        self, until: datetime, limit: int, stores: Sequence[str] | None = None
+    ) -> list[Message]:
         """Claim pending rows due by `until` (PostgreSQL: rows other workers hold are skipped)."""
         query = (
             select(*_COLUMNS)
             .where(M.status == PENDING, M.run_at <= until)
             .order_by(M.run_at, M.message_id)
         )
+        if stores is not None:
+            query = query.where(M.store_id.in_(stores))
         if limit:
             query = query.limit(limit)
         if self.claims:
             query = query.with_for_update(skip_locked=True)
         return [_message(r) for r in self.conn.execute(query)]
+
+    def stores_due(self, until: datetime) -> list[str]:
+        query = select(M.store_id).where(M.status == PENDING, M.run_at <= until).distinct()
+        return list(self.conn.execute(query).scalars())
 
     def next_due(self) -> datetime | None:
         value = self.conn.execute(select(func.min(M.run_at)).where(M.status == PENDING)).scalar()
@@ -76,13 +84,13 @@ class SqlOutbox:
 
     def sent_since(self, pairs: Iterable[Pair], since: datetime) -> list[Sent]:
         out: list[Sent] = []
-        cols = (M.store_id, M.customer_id, M.decided_at, M.kind, M.journey)
+        cols = (M.store_id, M.customer_id, M.decided_at, M.kind, M.journey, M.channel)
         for store, ids in by_store(pairs):
             query = select(*cols).where(
                 M.store_id == store,
                 M.customer_id.in_(ids),
                 M.status == "sent",
-                M.channel == "sms",
+                M.channel.in_(CAPPED),
                 M.journey != "keywords",
                 M.decided_at >= since,
             )

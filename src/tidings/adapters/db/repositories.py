@@ -156,6 +156,9 @@ class SqlStateRepo:
             found.extend((store, r[0]) for r in self.conn.execute(query))
         return found
 
+    def store_ids(self) -> list[str]:
+        return list(self.conn.execute(select(t.stores.c.store_id)).scalars())
+
     def save(self, world: World) -> None:
         sources: dict[str, Any] = {
             "store": world.stores,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy import Connection, Engine, RootTransaction, func, select
 
+from tidings.adapters.db.deliveries import SqlDeliveries
+from tidings.adapters.db.inbox import SqlInbox
 from tidings.adapters.db.outbox import SqlOutbox
 from tidings.adapters.db.repositories import SqlEventLog, SqlStateRepo
 from tidings.adapters.db.tables import metadata
@@ -23,6 +25,8 @@ class SqlUnitOfWork:
         self.events = SqlEventLog(self._conn)
         self.state = SqlStateRepo(self._conn)
         self.outbox = SqlOutbox(self._conn)
+        self.inbox = SqlInbox(self._conn)
+        self.deliveries = SqlDeliveries(self._conn)
         return self
 
     def __exit__(
@@ -38,6 +42,21 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._tx is not None
         self._tx.commit()
+
+    def lock_store(self, store: str) -> bool:
+        """PostgreSQL: a transaction-scoped advisory lock on the store, not waited for. SQLite:
+        the transaction began with BEGIN IMMEDIATE, and so is the only writer already."""
+        assert self._conn is not None
+        if self._conn.dialect.name != "postgresql":
+            return True
+        key = func.hashtextextended(store, 0)
+        return bool(self._conn.execute(select(func.pg_try_advisory_xact_lock(key))).scalar())
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for the read side's queries."""
+        assert self._conn is not None
+        return self._conn
 
     def refresh_statistics(self) -> None:
         """PostgreSQL plans from statistics that only ANALYZE (or autovacuum, where it runs)

@@ -1,0 +1,57 @@
+"""The file provider: every message it takes is a line of a JSONL outbox (or, without a file,
+a list in memory). The embedded default's channel for everything, and replay's.
+
+A line is written and flushed before `send` returns, so a message it accepted is on disk even
+when the process is killed right after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply
+
+
+class FileProvider:
+    def __init__(self, name: str = "file", path: Path | str | None = None) -> None:
+        self.name = name
+        self.path = Path(path) if path is not None else None
+        self.sent: list[Outgoing] = []
+        self._lock = threading.Lock()
+        self._out: TextIO | None = None
+
+    def send(self, out: Outgoing) -> Accepted:
+        ref = hashlib.blake2b(f"{out.message_id}\x1f{out.to}".encode(), digest_size=8).hexdigest()
+        if self.path is None:
+            self.sent.append(out)
+            return Accepted((ref,))
+        line = {
+            "message_id": out.message_id,
+            "store": out.store_id,
+            "channel": out.channel,
+            "to": out.to,
+            "from": out.sender or None,
+            "subject": out.subject or None,
+            "body": out.body,
+        }
+        with self._lock:
+            if self._out is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._out = self.path.open("a", encoding="utf-8")
+            self._out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            self._out.flush()
+        return Accepted((ref,))
+
+    def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
+        """A file gives no receipts and gets no replies."""
+
+    def close(self) -> None:
+        with self._lock:
+            if self._out is not None:
+                self._out.close()
+                self._out = None

@@ -1,0 +1,62 @@
+"""Ingest for the live service: events are stored once and wait in the inbox for a worker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from tidings.domain.delivery import Receipt, Reply
+from tidings.domain.events import Event, LinkClicked, MessageInbound, MessageStatus
+from tidings.services.ports import UnitOfWork
+
+
+def ingest(uow: UnitOfWork, events: Sequence[Event], received_at: datetime) -> list[bool]:
+    """Store `events` (the caller commits); for each, True if new, False for a duplicate
+    (the same store and id as an event stored before, or earlier in `events`)."""
+    first: dict[tuple[str, str], Event] = {}
+    for ev in events:
+        first.setdefault((ev.store, ev.id), ev)
+    new = uow.events.add(list(first.values()), received_at)
+    uow.inbox.add([ev for key, ev in first.items() if key in new])
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for ev in events:
+        key = (ev.store, ev.id)
+        out.append(key in new and key not in seen)
+        seen.add(key)
+    return out
+
+
+def receipt_event(item: Receipt, store: str, message_id: str | None) -> Event:
+    """A provider's receipt as the contract's `message.status` (its id makes a second copy of
+    the same receipt a duplicate)."""
+    data = MessageStatus(item.status, message_id, item.ref, item.error)
+    ident = f"dlr-{item.provider}-{item.ref}-{item.status}"
+    body = {"message_id": message_id, "provider_message_id": item.ref, "status": item.status}
+    if item.error:
+        body["error"] = item.error
+    return _event(ident, "message.status", store, item.at, data, body)
+
+
+def reply_event(item: Reply, store: str) -> Event:
+    """A shopper's SMS reply as the contract's `message.inbound`."""
+    ref = item.ref or f"{item.sender}-{item.at.timestamp():.3f}"
+    data = MessageInbound(item.sender, item.text)
+    body = {"from": item.sender, "text": item.text}
+    return _event(f"mo-{item.provider}-{ref}", "message.inbound", store, item.at, data, body)
+
+
+def click_event(ident: str, store: str, token: str, at: datetime) -> Event:
+    return _event(ident, "link.clicked", store, at, LinkClicked(token), {"token": token})
+
+
+def _event(
+    ident: str, type_: str, store: str, at: datetime, data: Any, body: dict[str, Any]
+) -> Event:
+    at = at.astimezone(UTC)
+    envelope: dict[str, Any] = {"id": ident[:128], "type": type_, "store": store}
+    envelope |= {"occurred_at": at.isoformat(), "data": body}
+    raw = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+    return Event(ident[:128], type_, store, at, data, raw)

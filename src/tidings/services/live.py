@@ -1,0 +1,93 @@
+"""The live service's worker: a round runs each store's new events and due messages, hands
+what was decided to the providers, tries again what failed, and takes in what the providers
+report back (receipts, shopper replies).
+
+Any number of workers may run rounds at once against PostgreSQL: a store is run by one
+worker at a time (a transaction-scoped lock), deliveries are claimed with leases.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tidings.domain.delivery import Receipt, Reply, mask
+from tidings.domain.events import Event
+from tidings.services.delivery import Dispatcher, Routes
+from tidings.services.engine import Engine
+from tidings.services.ingest import ingest, receipt_event, reply_event
+from tidings.services.ports import Provider, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Worker:
+    engine: Engine
+    dispatcher: Dispatcher
+    unit_of_work: Callable[[], UnitOfWork]
+    providers: Mapping[str, Provider]
+    routes: Routes
+    clock: Callable[[], datetime]
+    batch: int = 500  # events, due messages or deliveries a transaction
+    shuffle: Callable[[list[str]], None] = field(default=random.shuffle)
+
+    def round(self) -> int:
+        """One round over every store with work; how many things it did (0: nothing to do)."""
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            stores = sorted(set(uow.inbox.stores()) | set(uow.outbox.stores_due(now)))
+        self.shuffle(stores)  # workers that start together spread over the stores
+        done = sum(self.run_store(store) for store in stores)
+        self.dispatcher.rested()
+        claims = self.dispatcher.claim(self.clock(), self.batch)
+        self.dispatcher.deliver(claims, self.clock)
+        for provider in self.providers.values():
+            provider.poll(self.take)
+        return done + len(claims)
+
+    def run_store(self, store: str) -> int:
+        """The store's waiting events and due messages, if no other worker holds the store."""
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            if not uow.lock_store(store):
+                return 0
+            events = uow.inbox.take(store, self.batch)
+            result = self.engine.run(
+                uow, events, now, now=now, stored=True, stores=[store], limit=self.batch
+            )
+            uow.commit()
+        self.dispatcher.deliver(result.claims, self.clock)
+        return len(events) + result.decided
+
+    def take(self, item: Receipt | Reply) -> None:
+        """A provider's receipt or reply becomes an event, stored before the provider hears
+        that it arrived."""
+        with self.unit_of_work() as uow:
+            event = (
+                self._receipt(uow, item) if isinstance(item, Receipt) else self._reply(uow, item)
+            )
+            if event is not None:
+                ingest(uow, [event], self.clock())
+                uow.commit()
+
+    def _receipt(self, uow: UnitOfWork, item: Receipt) -> Event | None:
+        found = uow.deliveries.locate(item.provider, [item.ref]).get(item.ref)
+        if found is None:
+            log.info("receipt %s of %s matches no message", item.ref, item.provider)
+            return None
+        return receipt_event(item, found[0], found[1])
+
+    def _reply(self, uow: UnitOfWork, item: Reply) -> Event | None:
+        stores = self.routes.stores_of(item.provider, uow.state.store_ids())
+        chosen = [s for s in stores if self.routes.sender(s, "sms") == item.to] or stores
+        store = chosen[0] if len(chosen) == 1 else None
+        if store is None and chosen:
+            store = uow.deliveries.last_store(item.provider, chosen, item.sender)
+        if store is None:
+            log.warning("reply from %s via %s: no store to take it", mask(item.sender), item.to)
+            return None
+        return reply_event(item, store)
