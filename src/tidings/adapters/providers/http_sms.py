@@ -1,0 +1,276 @@
+"""SMS over HTTP, in the shape of Twilio's Messages API, and the helpers for its webhooks.
+
+Sending is three steps, only the middle one touches the network:
+
+    build_request(out)  ─►  POST {base}/2010-04-01/Accounts/{sid}/Messages.json  ─►  parse_response
+        (pure)                     (httpx, basic auth, form body)                        (pure)
+
+    2xx with a JSON `sid`              Accepted(refs=(sid,))
+    429, 5xx, timeout, no connection   Transient
+    2xx whose body is not that JSON    Transient (naming what was wrong)
+    any other 4xx                      Permanent ("21211: The 'To' number … is not valid …")
+
+Receipts and replies come by webhook, so `poll` has nothing to do. The entrypoint that takes a
+webhook checks `verify` against the X-Twilio-Signature header, then turns the form into a
+`Receipt` (`receipt_from`, the status callback) or a `Reply` (`reply_from`, an inbound SMS).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import quote
+
+import httpx
+
+from tidings.adapters.redact import scrub
+from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply, mask
+from tidings.domain.errors import (
+    InvalidEvent,
+    NaiveDatetime,
+    Permanent,
+    ProviderError,
+    Transient,
+)
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "2010-04-01"
+
+# A status callback's final statuses; every other one (queued, sending, sent, accepted, scheduled,
+# partially_delivered, …) says the message is still on its way, and gives no receipt.
+FINAL_STATUSES: dict[str, ReceiptStatus] = {
+    "delivered": "delivered",
+    "read": "delivered",  # a read receipt comes after delivery, on channels that have one
+    "undelivered": "undeliverable",
+    "failed": "failed",
+    "canceled": "failed",  # a scheduled message taken back before it went
+}
+
+# Twilio's published names of the carrier errors a status callback carries, for callbacks that
+# give the code alone.
+ERROR_NAMES = {
+    "30001": "Queue overflow",
+    "30002": "Account suspended",
+    "30003": "Unreachable destination handset",
+    "30004": "Message blocked",
+    "30005": "Unknown destination handset",
+    "30006": "Landline or unreachable carrier",
+    "30007": "Message filtered",
+    "30008": "Unknown error",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One call to the Messages API, ready to go out."""
+
+    method: str
+    url: str
+    form: dict[str, str] = field(repr=False)  # holds the phone number and the text
+    auth: tuple[str, str] = field(repr=False)
+
+
+def build_request(
+    out: Outgoing,
+    *,
+    base_url: str,
+    account_sid: str,
+    auth_token: str,
+    sender: str = "",
+    status_callback: str | None = None,
+) -> Request:
+    """The request that hands `out` over: form fields To, From, Body and StatusCallback."""
+    source = out.sender or sender
+    if not source:
+        raise Permanent("no sender: neither the message nor the provider names a From number")
+    form = {"To": out.to, "From": source, "Body": out.body}
+    callback = out.callback or status_callback
+    if callback:
+        form["StatusCallback"] = callback
+    account = quote(account_sid, safe="")
+    url = f"{base_url.rstrip('/')}/{API_VERSION}/Accounts/{account}/Messages.json"
+    return Request("POST", url, form, (account_sid, auth_token))
+
+
+def parse_response(status: int, body: bytes) -> Accepted | ProviderError:
+    """What the Messages API's answer means: the message's sid, or why it was not taken."""
+    if 200 <= status < 300:
+        return _accepted(status, body)
+    reason = _error_text(status, body)
+    if status == 429 or status >= 500:
+        return Transient(reason)
+    if 400 <= status < 500:
+        return Permanent(reason)
+    return Transient(f"unexpected answer: {reason}")
+
+
+def _accepted(status: int, body: bytes) -> Accepted | ProviderError:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return Transient(f"HTTP {status} with a body that is not JSON: {_preview(body)}")
+    if not isinstance(data, dict):
+        return Transient(f"HTTP {status} with JSON that is not an object: {_preview(body)}")
+    sid = data.get("sid")
+    if not isinstance(sid, str) or not sid:
+        return Transient(f"HTTP {status} with JSON that has no 'sid': {_preview(body)}")
+    return Accepted(refs=(sid,))
+
+
+def _error_text(status: int, body: bytes) -> str:
+    """Twilio's `code: message` when the body is its error JSON, else the status and a preview."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and ("code" in data or "message" in data):
+        code, message = data.get("code"), data.get("message")
+        return scrub(f"{code}: {message} (HTTP {status})")
+    return f"HTTP {status}: {_preview(body)}" if body else f"HTTP {status}"
+
+
+def _preview(body: bytes, limit: int = 80) -> str:
+    text = body[:limit].decode("utf-8", errors="replace")
+    return scrub(repr(text + ("…" if len(body) > limit else "")))
+
+
+class HttpSmsProvider:
+    """A `Provider` for an HTTP SMS API in the shape of Twilio's Messages API."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        base_url: str,
+        account_sid: str,
+        auth_token: str,
+        sender: str = "",
+        status_callback: str | None = None,
+        client: httpx.Client | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url
+        self.account_sid = account_sid
+        self._auth_token = auth_token
+        self.sender = sender
+        self.status_callback = status_callback
+        self.timeout = timeout
+        self._owns_client = client is None
+        self._client = httpx.Client(timeout=timeout) if client is None else client
+
+    def send(self, out: Outgoing) -> Accepted:
+        """POST the message; its sid, or `Transient` / `Permanent`."""
+        request = build_request(
+            out,
+            base_url=self.base_url,
+            account_sid=self.account_sid,
+            auth_token=self._auth_token,
+            sender=self.sender,
+            status_callback=self.status_callback,
+        )
+        result = self._exchange(request)
+        if isinstance(result, ProviderError):
+            log.warning(
+                "%s: %s to %s not taken: %s", self.name, out.message_id, mask(out.to), result
+            )
+            raise result
+        log.info(
+            "%s: %s to %s accepted as %s", self.name, out.message_id, mask(out.to), result.refs
+        )
+        return result
+
+    def _exchange(self, request: Request) -> Accepted | ProviderError:
+        try:
+            response = self._client.request(
+                request.method,
+                request.url,
+                data=request.form,
+                auth=request.auth,
+                timeout=self.timeout,
+            )
+        except httpx.TimeoutException as exc:
+            return Transient(f"no answer within {self.timeout} s ({type(exc).__name__})")
+        except httpx.HTTPError as exc:
+            return Transient(f"{type(exc).__name__}: {scrub(str(exc))}")
+        return parse_response(response.status_code, response.content)
+
+    def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
+        """Nothing to poll: receipts and replies come by webhook."""
+
+    def close(self) -> None:
+        """Close the HTTP client if this provider made it; an injected one is its owner's."""
+        if self._owns_client:
+            self._client.close()
+
+
+def signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """Twilio's X-Twilio-Signature: base64 HMAC-SHA1, keyed with the auth token, of the full URL
+    followed by each POST parameter's name and value, sorted by name."""
+    signed = url + "".join(name + params[name] for name in sorted(params))
+    digest = hmac.new(auth_token.encode(), signed.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def verify(auth_token: str, url: str, params: Mapping[str, str], header: str | None) -> bool:
+    """Did the holder of `auth_token` sign this request? (compared in constant time)"""
+    if not header:
+        return False
+    expected = signature(auth_token, url, params)
+    return hmac.compare_digest(expected.encode(), header.encode())
+
+
+def receipt_from(
+    name: str, params: Mapping[str, str], at: datetime, *, message_id: str | None = None
+) -> Receipt | None:
+    """A status callback as a receipt; None while the message is still on its way.
+
+    `message_id` is tidings' own id when the callback URL carried one (the caller reads it).
+    """
+    _aware(at)
+    ref = _required(params, "MessageSid", "status callback")
+    status = FINAL_STATUSES.get(_required(params, "MessageStatus", "status callback").lower())
+    if status is None:
+        return None
+    error = _error_of(params) if status != "delivered" else None
+    return Receipt(provider=name, ref=ref, status=status, at=at, error=error, message_id=message_id)
+
+
+def _error_of(params: Mapping[str, str]) -> str | None:
+    code = params.get("ErrorCode", "").strip()
+    if not code:
+        return None
+    text = params.get("ErrorMessage", "").strip() or ERROR_NAMES.get(code, "")
+    return scrub(f"{code}: {text}") if text else f"error {code}"
+
+
+def reply_from(name: str, params: Mapping[str, str], at: datetime) -> Reply:
+    """An inbound-message webhook as a shopper's reply."""
+    _aware(at)
+    return Reply(
+        provider=name,
+        sender=_required(params, "From", "inbound message"),
+        to=params.get("To", ""),
+        text=params.get("Body", ""),
+        at=at,
+        ref=params.get("MessageSid", ""),
+    )
+
+
+def _required(params: Mapping[str, str], key: str, what: str) -> str:
+    value = params.get(key, "").strip()
+    if not value:
+        raise InvalidEvent(f"a {what} without {key}", field=key)
+    return value
+
+
+def _aware(at: datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise NaiveDatetime(f"a webhook's time must carry its offset: {at.isoformat()}")
