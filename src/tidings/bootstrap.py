@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine as DbEngine
 
@@ -14,13 +16,17 @@ from tidings.adapters import contract, journeys_loader, jsonl
 from tidings.adapters.db.engine import make_engine
 from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.adapters.providers import http_sms
 from tidings.adapters.providers.file import FileProvider
+from tidings.adapters.providers.http_sms import HttpSmsProvider
+from tidings.adapters.providers.smtp import SmtpProvider
 from tidings.adapters.templates import JinjaRenderer
 from tidings.config import ProviderSettings, Settings
 from tidings.domain.catalogue import Catalogue
 from tidings.domain.delivery import Claim, RetryPolicy
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
+from tidings.services import keys
 from tidings.services import replay as replay_service
 from tidings.services.delivery import Dispatcher, RateLimit, Routes
 from tidings.services.engine import Engine
@@ -31,6 +37,13 @@ from tidings.services.world import Keys
 
 parse_line = contract.parse_line
 parse_object = contract.parse_object
+verify_webhook = http_sms.verify
+reply_from = http_sms.reply_from
+
+
+def receipt_from(name: str, params: dict[str, str], at: datetime, message_id: str | None) -> Any:
+    """A status callback's receipt (None for a status that is not final)."""
+    return http_sms.receipt_from(name, params, at, message_id=message_id)
 
 
 def utc_now() -> datetime:
@@ -47,6 +60,18 @@ class App:
     journeys: Path | None = None
     providers: dict[str, Provider] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now
+    wakeup: threading.Event = field(default_factory=threading.Event)
+
+    def wake(self) -> None:
+        """New work came in: the worker of this process starts a round now."""
+        self.wakeup.set()
+
+    def webhook_secret(self, provider: str) -> str | None:
+        """The key an HTTP SMS provider signs its webhooks with."""
+        conf = self.settings.providers.get(provider)
+        if conf is None or conf.type != "http_sms":
+            return None
+        return str(conf.options.get("auth_token", ""))
 
     def unit_of_work(self) -> UnitOfWork:
         return SqlUnitOfWork(self.db)
@@ -91,6 +116,13 @@ class App:
         with self.unit_of_work() as uow:
             world = uow.state.load(Keys(stores=set(stores)))
         return {sid: world.store(sid).timezone for sid in stores}
+
+    def create_key(self, store: str, label: str = "") -> str:
+        """A new API key of `store`, shown this once."""
+        with self.unit_of_work() as uow:
+            key = keys.create(uow, store, label, self.clock())
+            uow.commit()
+        return key
 
     def worker(self) -> Worker:
         s = self.settings
@@ -159,6 +191,10 @@ def make_provider(name: str, conf: ProviderSettings) -> Provider:
     options = conf.options
     if conf.type == "file":
         return FileProvider(name, options.get("path"))
+    if conf.type == "http_sms":
+        return HttpSmsProvider(name, **options)
+    if conf.type == "smtp":
+        return SmtpProvider(name, **options)
     raise ValueError(f"provider {name}: type {conf.type!r} is not available")
 
 

@@ -130,6 +130,6 @@ def mask(address: str | None) -> str:
     if "@" in address:
         name, _, domain = address.partition("@")
         return f"{name[:2]}***@{domain}"
-    if len(address) <= 8:
-        return address[:2] + "*" * (len(address) - 2)
-    return f"{address[:6]}****{address[-4:]}"
+    tail = 4 if len(address) >= 12 else 2  # at least four characters are hidden
+    head = max(1, min(6, len(address) - tail - 4))
+    return f"{address[:head]}****{address[-tail:]}"

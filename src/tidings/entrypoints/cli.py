@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import logging
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,9 +21,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from tidings import bootstrap
-from tidings.config import Settings
-from tidings.domain.errors import InvalidJourney
+from tidings.config import Settings, load_settings
+from tidings.domain.errors import InvalidEvent, InvalidJourney
 from tidings.domain.events import Event, EventRecord
+from tidings.entrypoints import worker
 from tidings.services.queries import Summary, message_line
 
 
@@ -46,12 +50,85 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--db", help="database URL (default: a temporary SQLite file)")
     rp.add_argument("--journeys", type=Path, help="journeys file adding to the built-in ones")
     rp.set_defaults(run=_replay)
+    sv = sub.add_parser("serve", help="the HTTP API and a worker in one process")
+    _live_options(sv)
+    sv.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    sv.set_defaults(run=_serve)
+    wk = sub.add_parser("worker", help="a worker alone: runs journeys and sends, until stopped")
+    _live_options(wk)
+    wk.set_defaults(run=_worker)
+    keys = sub.add_parser("keys", help="API keys")
+    keysub = keys.add_subparsers(required=True, metavar="ACTION")
+    kc = keysub.add_parser("create", help="a new API key of one store (shown once)")
+    kc.add_argument("--store", required=True, help="the store the key belongs to")
+    kc.add_argument("--label", default="", help="a note to tell keys apart")
+    kc.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
+    kc.add_argument("--config", help="settings file (TOML)")
+    kc.set_defaults(run=_keys_create)
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(required=True, metavar="ACTION")
     up = dbsub.add_parser("upgrade", help="create or migrate the schema")
     up.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
+    up.add_argument("--config", help="settings file (TOML)")
     up.set_defaults(run=_db_upgrade)
     return parser
+
+
+def _live_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="settings file (TOML); default TIDINGS_CONFIG")
+    parser.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
+    parser.add_argument("--journeys", type=Path, help="journeys file adding to the built-in ones")
+
+
+def _settings(args: argparse.Namespace, **more: Any) -> Settings:
+    given = {"database_url": args.db, **more}
+    return load_settings(args.config, **{k: v for k, v in given.items() if v is not None})
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from tidings.entrypoints.api.app import create_app
+
+    settings = _settings(args, host=args.host, port=args.port)
+    app = bootstrap.build(settings, journeys=args.journeys, live=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    print(f"tidings: serving {settings.public_url} (API docs at /docs)", file=sys.stderr)
+    uvicorn.run(create_app(app, run_worker=True), host=settings.host, port=settings.port)
+    app.close()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    app = bootstrap.build(settings, journeys=args.journeys, live=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+
+    def halt(*_: Any) -> None:
+        stop.set()
+        app.wake()
+
+    signal.signal(signal.SIGTERM, halt)
+    signal.signal(signal.SIGINT, halt)
+    worker.run(app.worker(), stop, app.wakeup, settings.poll_seconds)
+    app.close()
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    app = bootstrap.build(_settings(args))
+    try:
+        key = app.create_key(args.store, args.label)
+    except InvalidEvent as exc:
+        print(f"tidings: --store: {exc.reason}", file=sys.stderr)
+        return 2
+    finally:
+        app.close()
+    print(key)
+    print(f"tidings: a key of store {args.store!r}; it is shown only this once", file=sys.stderr)
+    return 0
 
 
 def _aware(text: str) -> datetime:
@@ -65,7 +142,7 @@ def _aware(text: str) -> datetime:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    url = args.db or Settings().database_url
+    url = _settings(args).database_url
     bootstrap.upgrade_database(url)
     print(f"database at {url.split('@')[-1]} is up to date", file=sys.stderr)
     return 0

@@ -37,7 +37,7 @@ def receipt_event(item: Receipt, store: str, message_id: str | None) -> Event:
     body = {"message_id": message_id, "provider_message_id": item.ref, "status": item.status}
     if item.error:
         body["error"] = item.error
-    return _event(ident, "message.status", store, item.at, data, body)
+    return event_of(ident, "message.status", store, item.at, data, body)
 
 
 def reply_event(item: Reply, store: str) -> Event:
@@ -45,14 +45,14 @@ def reply_event(item: Reply, store: str) -> Event:
     ref = item.ref or f"{item.sender}-{item.at.timestamp():.3f}"
     data = MessageInbound(item.sender, item.text)
     body = {"from": item.sender, "text": item.text}
-    return _event(f"mo-{item.provider}-{ref}", "message.inbound", store, item.at, data, body)
+    return event_of(f"mo-{item.provider}-{ref}", "message.inbound", store, item.at, data, body)
 
 
 def click_event(ident: str, store: str, token: str, at: datetime) -> Event:
-    return _event(ident, "link.clicked", store, at, LinkClicked(token), {"token": token})
+    return event_of(ident, "link.clicked", store, at, LinkClicked(token), {"token": token})
 
 
-def _event(
+def event_of(
     ident: str, type_: str, store: str, at: datetime, data: Any, body: dict[str, Any]
 ) -> Event:
     at = at.astimezone(UTC)

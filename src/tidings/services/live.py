@@ -64,30 +64,40 @@ class Worker:
         return len(events) + result.decided
 
     def take(self, item: Receipt | Reply) -> None:
-        """A provider's receipt or reply becomes an event, stored before the provider hears
-        that it arrived."""
+        """A provider's receipt or reply, stored as an event before the provider hears that
+        it arrived."""
         with self.unit_of_work() as uow:
-            event = (
-                self._receipt(uow, item) if isinstance(item, Receipt) else self._reply(uow, item)
-            )
-            if event is not None:
-                ingest(uow, [event], self.clock())
+            if take(uow, self.routes, item, self.clock()):
                 uow.commit()
 
-    def _receipt(self, uow: UnitOfWork, item: Receipt) -> Event | None:
-        found = uow.deliveries.locate(item.provider, [item.ref]).get(item.ref)
-        if found is None:
-            log.info("receipt %s of %s matches no message", item.ref, item.provider)
-            return None
-        return receipt_event(item, found[0], found[1])
 
-    def _reply(self, uow: UnitOfWork, item: Reply) -> Event | None:
-        stores = self.routes.stores_of(item.provider, uow.state.store_ids())
-        chosen = [s for s in stores if self.routes.sender(s, "sms") == item.to] or stores
-        store = chosen[0] if len(chosen) == 1 else None
-        if store is None and chosen:
-            store = uow.deliveries.last_store(item.provider, chosen, item.sender)
-        if store is None:
-            log.warning("reply from %s via %s: no store to take it", mask(item.sender), item.to)
-            return None
-        return reply_event(item, store)
+def take(uow: UnitOfWork, routes: Routes, item: Receipt | Reply, now: datetime) -> bool:
+    """A receipt or reply as the event it is, stored (the caller commits); False when no
+    store's message or number matches it."""
+    event = _receipt(uow, item) if isinstance(item, Receipt) else _reply(uow, routes, item)
+    if event is None:
+        return False
+    ingest(uow, [event], now)
+    return True
+
+
+def _receipt(uow: UnitOfWork, item: Receipt) -> Event | None:
+    found = uow.deliveries.locate(item.provider, [item.ref]).get(item.ref)
+    if found is None:
+        log.info("receipt %s of %s matches no message", item.ref, item.provider)
+        return None
+    return receipt_event(item, found[0], found[1])
+
+
+def _reply(uow: UnitOfWork, routes: Routes, item: Reply) -> Event | None:
+    """The store a reply is for: the one whose SMS go through that provider, or of several,
+    the one whose sender it was sent to, else the one that last texted the shopper."""
+    stores = routes.stores_of(item.provider, uow.state.store_ids())
+    chosen = [s for s in stores if routes.sender(s, "sms") == item.to] or stores
+    store = chosen[0] if len(chosen) == 1 else None
+    if store is None and chosen:
+        store = uow.deliveries.last_store(item.provider, chosen, item.sender)
+    if store is None:
+        log.warning("reply from %s via %s: no store to take it", mask(item.sender), item.to)
+        return None
+    return reply_event(item, store)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
@@ -11,7 +12,7 @@ from typing import Any, Protocol
 from tidings.domain.delivery import Accepted, Claim, Outcome, Outgoing, Receipt, Reply
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
-from tidings.domain.state import DeliveryReceipt
+from tidings.domain.state import Alert, DeliveryReceipt
 from tidings.services.world import Keys, Sent, World
 
 
@@ -104,6 +105,58 @@ class Deliveries(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class MessageFilter:
+    """Which messages a listing shows."""
+
+    journey: str | None = None
+    status: str | None = None  # pending, sent, suppressed, or a delivery state (delivered …)
+    reason: str | None = None
+    customer: str | None = None
+    since: datetime | None = None  # due at or after
+    until: datetime | None = None  # due before
+
+
+class ReadModel(Protocol):
+    """The read side of the API."""
+
+    def messages(
+        self, store: str, where: MessageFilter, after: tuple[datetime, str] | None, limit: int
+    ) -> list[Message]: ...
+
+    def deliveries(
+        self, store: str, messages: Sequence[str]
+    ) -> dict[str, list[dict[str, Any]]]: ...
+
+    def of_customer(self, store: str, customer: str, limit: int) -> list[Message]: ...
+
+    def alerts(
+        self, store: str, state: str | None, limit: int
+    ) -> list[tuple[Alert, str | None]]: ...
+
+    def set_alert(self, store: str, message_id: str, state: str, at: datetime) -> bool: ...
+
+    def link(self, token: str) -> tuple[str, str, str] | None: ...
+
+    def message(self, message_id: str) -> Message | None: ...
+
+
+class Privacy(Protocol):
+    def erase_customer(self, store: str, customer: str, at: datetime) -> dict[str, int]: ...
+
+    def events_mentioning(
+        self, store: str, types: Sequence[str], needles: Sequence[str]
+    ) -> list[tuple[str, str]]: ...
+
+    def rewrite_event(self, store: str, event_id: str, payload: str) -> None: ...
+
+
+class ApiKeys(Protocol):
+    def add(self, key_id: str, store: str, secret_hash: str, label: str, at: datetime) -> None: ...
+
+    def find(self, key_id: str) -> tuple[str, str] | None: ...
+
+
 class StateRepo(Protocol):
     def load(self, keys: Keys) -> World: ...
 
@@ -167,9 +220,18 @@ class UnitOfWork(Protocol):
     @property
     def deliveries(self) -> Deliveries: ...
 
-    def lock_store(self, store: str) -> bool:
+    @property
+    def keys(self) -> ApiKeys: ...
+
+    @property
+    def read(self) -> ReadModel: ...
+
+    @property
+    def privacy(self) -> Privacy: ...
+
+    def lock_store(self, store: str, wait: bool = False) -> bool:
         """Hold the store for this transaction: one worker at a time runs a store's journeys
-        (False when another holds it)."""
+        (False when another holds it and `wait` is False)."""
         ...
 
     def __enter__(self) -> UnitOfWork: ...

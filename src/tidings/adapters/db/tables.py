@@ -286,6 +286,7 @@ messages = Table(
     ),
     Index("ix_messages_customer", "store_id", "customer_id", "decided_at"),
     Index("ix_messages_decided", "store_id", "decided_at"),
+    Index("ix_messages_listing", "store_id", "due_at"),
 )
 
 sms_spend = Table(

@@ -8,7 +8,10 @@ from sqlalchemy import Connection, Engine, RootTransaction, func, select
 
 from tidings.adapters.db.deliveries import SqlDeliveries
 from tidings.adapters.db.inbox import SqlInbox
+from tidings.adapters.db.keys import SqlKeys
 from tidings.adapters.db.outbox import SqlOutbox
+from tidings.adapters.db.privacy import SqlPrivacy
+from tidings.adapters.db.read import SqlReadModel
 from tidings.adapters.db.repositories import SqlEventLog, SqlStateRepo
 from tidings.adapters.db.tables import metadata
 
@@ -27,6 +30,9 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self._conn)
         self.inbox = SqlInbox(self._conn)
         self.deliveries = SqlDeliveries(self._conn)
+        self.keys = SqlKeys(self._conn)
+        self.read = SqlReadModel(self._conn)
+        self.privacy = SqlPrivacy(self._conn)
         return self
 
     def __exit__(
@@ -43,13 +49,16 @@ class SqlUnitOfWork:
         assert self._tx is not None
         self._tx.commit()
 
-    def lock_store(self, store: str) -> bool:
+    def lock_store(self, store: str, wait: bool = False) -> bool:
         """PostgreSQL: a transaction-scoped advisory lock on the store, not waited for. SQLite:
         the transaction began with BEGIN IMMEDIATE, and so is the only writer already."""
         assert self._conn is not None
         if self._conn.dialect.name != "postgresql":
             return True
         key = func.hashtextextended(store, 0)
+        if wait:
+            self._conn.execute(select(func.pg_advisory_xact_lock(key)))
+            return True
         return bool(self._conn.execute(select(func.pg_try_advisory_xact_lock(key))).scalar())
 
     @property

@@ -132,6 +132,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("title", sa.Text(), nullable=True))
+        batch_op.create_index("ix_messages_listing", ["store_id", "due_at"], unique=False)
 
     with op.batch_alter_table("shipments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("collected_at", sa.DateTime(timezone=True), nullable=True))
@@ -148,6 +149,7 @@ def downgrade() -> None:
         batch_op.drop_column("collected_at")
 
     with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_messages_listing")
         batch_op.drop_column("title")
 
     with op.batch_alter_table("links", schema=None) as batch_op:

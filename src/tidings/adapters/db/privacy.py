@@ -1,0 +1,65 @@
+"""Erasing a customer's personal data from every table that holds it; the rows stay, so
+that counts do."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, or_, select, update
+
+from tidings.adapters.db import tables as t
+
+C = t.customers.c
+M = t.messages.c
+D = t.deliveries.c
+E = t.events.c
+R = t.provider_refs.c
+ERASED = "erased"
+
+
+class SqlPrivacy:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def erase_customer(self, store: str, customer: str, at: datetime) -> dict[str, int]:
+        """Blank the customer's contact data, their messages' texts and recipients, and stop
+        what waits to be delivered to them. Counts of what was changed, by table."""
+        blank = dict.fromkeys(("phone", "phone_key", "email", "name", "birthday", "tags"))
+        mine = (C.store_id == store, C.customer_id == customer)
+        customers = self.conn.execute(
+            update(t.customers).where(*mine).values(**blank, erased_at=at)
+        )
+        ids = select(M.message_id).where(M.store_id == store, M.customer_id == customer)
+        theirs = (D.store_id == store, D.message_id.in_(ids))
+        stopped = update(t.deliveries).where(*theirs, D.state.in_(("queued", "sending")))
+        self.conn.execute(stopped.values(state="failed", error="erased", final_at=at))
+        deliveries = self.conn.execute(update(t.deliveries).where(*theirs).values(recipient=ERASED))
+        refs = (R.store_id == store, R.message_id.in_(ids))
+        self.conn.execute(update(t.provider_refs).where(*refs).values(recipient=ERASED))
+        about = (M.store_id == store, M.customer_id == customer)
+        messages = self.conn.execute(
+            update(t.messages).where(*about).values(body=None, recipient=None)
+        )
+        return {
+            "customers": customers.rowcount,
+            "messages": messages.rowcount,
+            "deliveries": deliveries.rowcount,
+        }
+
+    def events_mentioning(
+        self, store: str, types: Sequence[str], needles: Sequence[str]
+    ) -> list[tuple[str, str]]:
+        """(id, payload) of the store's events of `types` whose text contains a needle."""
+        if not needles:
+            return []
+        query = select(E.event_id, E.payload).where(
+            E.store_id == store,
+            E.type.in_(list(types)),
+            or_(*(E.payload.contains(n, autoescape=True) for n in needles)),
+        )
+        return [(row[0], row[1]) for row in self.conn.execute(query)]
+
+    def rewrite_event(self, store: str, event_id: str, payload: str) -> None:
+        stmt = update(t.events).where(E.store_id == store, E.event_id == event_id)
+        self.conn.execute(stmt.values(payload=payload))

@@ -1,0 +1,102 @@
+"""The read side of the API: messages by filters and pages, deliveries, alerts, links."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select, update
+
+from tidings.adapters.db import tables as t
+from tidings.adapters.db.outbox import _COLUMNS, _message
+from tidings.domain.delivery import RECEIPT_STATES
+from tidings.domain.messages import Message
+from tidings.domain.state import Alert
+from tidings.services.ports import MessageFilter
+
+M = t.messages.c
+D = t.deliveries.c
+A = t.alerts.c
+L = t.links.c
+DELIVERY_STATES = ("queued", "sending", "accepted", *RECEIPT_STATES, "expired")
+
+
+class SqlReadModel:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def messages(
+        self, store: str, where: MessageFilter, after: tuple[datetime, str] | None, limit: int
+    ) -> list[Message]:
+        """A page of the store's messages, newest due first; `after` is the last one seen."""
+        query = select(*_COLUMNS).where(M.store_id == store, *_conditions(store, where))
+        if after is not None:
+            due, ident = after
+            query = query.where(or_(M.due_at < due, and_(M.due_at == due, M.message_id < ident)))
+        query = query.order_by(M.due_at.desc(), M.message_id.desc()).limit(limit)
+        return [_message(row) for row in self.conn.execute(query)]
+
+    def deliveries(self, store: str, messages: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        cols = [D.message_id, D.recipient, D.channel, D.provider, D.state, D.attempts]
+        cols += [D.ref, D.error, D.accepted_at, D.final_at]
+        query = select(*cols).where(D.store_id == store, D.message_id.in_(list(messages)))
+        out: dict[str, list[dict[str, Any]]] = {}
+        for row in self.conn.execute(query.order_by(D.message_id, D.recipient)):
+            view = dict(row._mapping)
+            out.setdefault(view.pop("message_id"), []).append(view)
+        return out
+
+    def of_customer(self, store: str, customer: str, limit: int) -> list[Message]:
+        query = select(*_COLUMNS).where(M.store_id == store, M.customer_id == customer)
+        query = query.order_by(M.due_at.desc(), M.message_id.desc()).limit(limit)
+        return [_message(row) for row in self.conn.execute(query)]
+
+    def alerts(self, store: str, state: str | None, limit: int) -> list[tuple[Alert, str | None]]:
+        query = (
+            select(t.alerts, M.body)
+            .join(t.messages, and_(M.store_id == A.store_id, M.message_id == A.message_id))
+            .where(A.store_id == store)
+        )
+        if state:
+            query = query.where(A.state == state)
+        query = query.order_by(A.opened_at.desc(), A.message_id).limit(limit)
+        rows = self.conn.execute(query)
+        return [(Alert(*row[:-1]), row[-1]) for row in rows]
+
+    def set_alert(self, store: str, message_id: str, state: str, at: datetime) -> bool:
+        """Acknowledge or resolve an alert; False when the store has no such alert."""
+        values: dict[str, Any] = {"state": state}
+        values[f"{state}_at"] = at
+        stmt = update(t.alerts).where(A.store_id == store, A.message_id == message_id)
+        return bool(self.conn.execute(stmt.values(**values)).rowcount)
+
+    def link(self, token: str) -> tuple[str, str, str] | None:
+        """(store, message, target) of a short link."""
+        row = self.conn.execute(select(L.store_id, L.message_id, L.target).where(L.token == token))
+        found = row.first()
+        return None if found is None else (found[0], found[1], found[2])
+
+    def message(self, message_id: str) -> Message | None:
+        row = self.conn.execute(select(*_COLUMNS).where(M.message_id == message_id)).first()
+        return None if row is None else _message(row)
+
+
+def _conditions(store: str, where: MessageFilter) -> list[Any]:
+    out: list[Any] = []
+    if where.journey:
+        out.append(M.journey == where.journey)
+    if where.status in DELIVERY_STATES:
+        delivered = select(D.message_id).where(D.store_id == store, D.state == where.status)
+        out.append(M.message_id.in_(delivered))
+    elif where.status:
+        out.append(M.status == where.status)
+    if where.reason:
+        out.append(M.reason == where.reason)
+    if where.customer:
+        out.append(M.customer_id == where.customer)
+    if where.since:
+        out.append(M.due_at >= where.since)
+    if where.until:
+        out.append(M.due_at < where.until)
+    return out

@@ -1,0 +1,56 @@
+"""What every route needs: the app, the caller's store (from its API key), JSON errors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from tidings import bootstrap
+from tidings.services import keys
+
+
+class ApiError(HTTPException):
+    """An error the API answers with: a status, a code and a message that says what was wrong."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(status, message)
+        self.code, self.extra = code, extra
+
+
+def app_of(request: Request) -> bootstrap.App:
+    app: bootstrap.App = request.app.state.tidings
+    return app
+
+
+App = Annotated[bootstrap.App, Depends(app_of)]
+
+
+def caller(
+    app: App,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> str:
+    """The store whose API key came with the request."""
+    given = x_api_key or (authorization or "").removeprefix("Bearer ").strip()
+    if not given:
+        raise ApiError(401, "unauthorized", "an API key is required: Authorization: Bearer <key>")
+    with app.unit_of_work() as uow:
+        store = keys.store_of(uow, given)
+    if store is None:
+        raise ApiError(401, "unauthorized", "this API key is not valid")
+    return store
+
+
+Caller = Annotated[str, Depends(caller)]
+
+
+def own(store: str, caller: str) -> None:
+    """A key of one store can neither read nor write another."""
+    if store != caller:
+        raise ApiError(403, "forbidden", f"this key belongs to store {caller!r}, not {store!r}")
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status)
