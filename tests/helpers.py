@@ -141,3 +141,43 @@ def replay(
 
 def only(out: list[dict[str, Any]], **match: Any) -> list[dict[str, Any]]:
     return [m for m in out if all(m.get(k) == v for k, v in match.items())]
+
+
+class Clock:
+    """A clock the test moves by hand (the live service's `now`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def live(db_url: str, clock: Clock, providers: Any = None, **settings: Any) -> bootstrap.App:
+    """The live service's app over `db_url`, its clock in the test's hands."""
+    config = Settings(database_url=db_url, **settings)
+    return bootstrap.build(config, live=True, providers=providers, clock=clock)
+
+
+def post(app: bootstrap.App, events: list[dict[str, Any]]) -> list[bool]:
+    """Ingest events as the API does (stored, waiting for the worker); which were new."""
+    from tidings.services.ingest import ingest
+
+    parsed = [app.check(bootstrap.parse_object(e), "") for e in events]
+    with app.unit_of_work() as uow:
+        new = ingest(uow, parsed, app.clock())
+        uow.commit()
+    return new
+
+
+def rounds(app: bootstrap.App, most: int = 20) -> int:
+    """Run worker rounds until one finds nothing to do; how many were busy."""
+    worker = app.worker()
+    for n in range(most):
+        if not worker.round():
+            return n
+    raise AssertionError(f"the worker was still busy after {most} rounds")

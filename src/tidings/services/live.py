@@ -45,9 +45,15 @@ class Worker:
         self.dispatcher.rested()
         claims = self.dispatcher.claim(self.clock(), self.batch)
         self.dispatcher.deliver(claims, self.clock)
+        taken = [0]
+
+        def handle(item: Receipt | Reply) -> None:
+            self.take(item)
+            taken[0] += 1
+
         for provider in self.providers.values():
-            provider.poll(self.take)
-        return done + len(claims)
+            provider.poll(handle)
+        return done + len(claims) + taken[0]
 
     def run_store(self, store: str) -> int:
         """The store's waiting events and due messages, if no other worker holds the store."""

@@ -133,7 +133,7 @@ class Texts:
 
 def _first_sentence(store: Store, text: str) -> str:
     """A subject line from a text: the store's name and the text's first sentence."""
-    first = re.split(r"(?<=[.!?。！？：:])\s*", text, maxsplit=1)[0]
+    first = re.split(r"(?<=[.!?。！？])\s*", text, maxsplit=1)[0]
     first = first if len(first) <= 60 else first[:59] + "…"
     return f"{store.name}: {first}" if store.name else first
 
