@@ -112,6 +112,8 @@ def _worker(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, halt)
     signal.signal(signal.SIGINT, halt)
+    owner = app.dispatcher.owner
+    print(f"tidings: worker {owner} is running (stop it with SIGTERM)", file=sys.stderr, flush=True)
     worker.run(app.worker(), stop, app.wakeup, settings.poll_seconds)
     app.close()
     return 0
