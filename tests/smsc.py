@@ -18,12 +18,27 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import smpp34
 
+from tidings.domain.delivery import Outgoing
+
 HOST = "127.0.0.1"
 WAIT = 5.0  # seconds a test waits for something that should come at once
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+SHOPPER = "+8613800138000"
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+def sms(body: str, to: str = SHOPPER, sender: str = "Acme") -> Outgoing:
+    return Outgoing(store_id="s1", message_id="m1", channel="sms", to=to, body=body, sender=sender)
+
 
 # The GSM 03.38 default alphabet in code order (0x1B: escape), and its extension table:
 # the tests' own reading of what the adapter sent.

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from smsc import HOST, WAIT
+from smsc import HOST, NOW, SHOPPER, WAIT, FixedClock, sms
 from smsc_script import (
     BIND_TRANSCEIVER,
     DELIVER_SM_RESP,
@@ -25,18 +24,11 @@ from smsc_script import (
 )
 from tidings.adapters.providers.smpp import SmppProvider
 from tidings.adapters.providers.smpp.statuses import submit_refused
-from tidings.domain.delivery import Outgoing, Receipt, Reply
+from tidings.domain.delivery import Receipt, Reply
 from tidings.domain.errors import Permanent, ProviderError, Transient
 
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-SHOPPER = "+8613800138000"
 STOP = Reply(provider="smpp", sender=SHOPPER, to="Acme", text="STOP", at=NOW)
 ESME_RBINDFAIL, ESME_RINVPASWD, ESME_RINVSYSID = 0x0D, 0x0E, 0x0F
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 def provider_for(smsc: ScriptedSmsc, **settings: Any) -> SmppProvider:
@@ -44,10 +36,6 @@ def provider_for(smsc: ScriptedSmsc, **settings: Any) -> SmppProvider:
     return SmppProvider(
         host=HOST, port=smsc.port, system_id="tidings", password="secret", **defaults | settings
     )
-
-
-def hello() -> Outgoing:
-    return Outgoing("s1", "m1", "sms", SHOPPER, "hello", sender="Acme")
 
 
 def commands(peer: Peer) -> list[tuple[int, int, int]]:
@@ -67,7 +55,7 @@ def test_refused_bind(status: int, error: type[ProviderError], name: str) -> Non
     provider = provider_for(smsc)
 
     with pytest.raises(error, match=name) as raised:
-        provider.send(hello())
+        provider.send(sms("hello"))
     provider.close()
 
     assert type(raised.value) is error
@@ -131,7 +119,7 @@ def test_reply_read_while_sending_is_handed_by_the_next_poll() -> None:
     provider = provider_for(smsc)
     received: list[Receipt | Reply] = []
 
-    assert provider.send(hello()).refs == ("id-1",)
+    assert provider.send(sms("hello")).refs == ("id-1",)
     provider.poll(received.append)
     provider.close()
 
@@ -148,7 +136,7 @@ def test_reply_read_while_sending_is_not_acknowledged_before_it_was_handled() ->
         tried.append(item)
         raise RuntimeError("database is away")
 
-    provider.send(hello())
+    provider.send(sms("hello"))
     with pytest.raises(RuntimeError):
         provider.poll(failing)
     provider.poll(failing)  # refused, so no longer kept: the SMSC delivers it again
@@ -168,7 +156,7 @@ def test_no_answer_to_a_submit_is_transient() -> None:
     provider = provider_for(smsc, timeout=0.2)
 
     with pytest.raises(Transient, match=r"no submit_sm_resp within 0\.2 s"):
-        provider.send(hello())
+        provider.send(sms("hello"))
     provider.close()
 
     assert [pdu.command_id for pdu in smsc.finish().seen] == [BIND_TRANSCEIVER, SUBMIT_SM, UNBIND]
