@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import smpp34
 
@@ -131,3 +133,19 @@ def test_poll_with_nothing_come_returns_at_once(provider: SmppProvider, smsc: Sm
     provider.poll(received.append)
     assert received == []
     smsc.session()
+
+
+def test_logs_hold_no_number_and_no_text(
+    provider: SmppProvider, smsc: Smsc, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    provider.send(sms("Secret words"))
+    smsc.deliver("Acme", b"STOP please", source_addr=SHOPPER[1:], source_addr_ton=1)
+    provider.poll(lambda item: None, wait=WAIT)
+
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "smpp accepted m1 for +86138****8000" in logged
+    assert "smpp reply from +86138****8000" in logged
+    for secret in (SHOPPER[1:], "Secret words", "STOP please"):
+        assert secret not in logged
+        assert secret.encode().hex() not in logged
