@@ -1,0 +1,192 @@
+"""One bound transceiver session with an SMSC, over smpplib's socket and PDU codec.
+
+smpplib's own loop (`read_once`, `listen`) acknowledges a deliver_sm as soon as its handler
+returns; here the session only reads, and the provider acknowledges each deliver_sm once it
+was handled. The session answers the SMSC's enquire_link and unbind itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import smpplib.client
+import smpplib.consts
+import smpplib.exceptions
+import smpplib.smpp
+
+from tidings.adapters.providers.smpp.statuses import bind_refused
+from tidings.domain.errors import Transient
+
+log = logging.getLogger(__name__)
+WIRE_LOG = "tidings.smpp.wire"  # smpplib's logger: hex dumps of PDUs (numbers, texts) at DEBUG
+
+Pdu = Any  # smpplib's PDU objects are untyped
+_SOCKET_ERRORS = (smpplib.exceptions.ConnectionError, OSError)
+
+
+class Lost(Exception):
+    """The session is gone: the SMSC could not be reached, closed it, or unbound."""
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    host: str
+    port: int
+    system_id: str
+    password: str
+    system_type: str
+    timeout: float
+
+
+class Session:
+    """A transceiver bind; deliver_sm PDUs read while waiting for something else are kept."""
+
+    def __init__(self, client: Any, timeout: float, monotonic: Callable[[], float]) -> None:
+        self._client = client
+        self._timeout = timeout
+        self._monotonic = monotonic
+        self.kept: deque[Pdu] = deque()
+        self.last_traffic = monotonic()
+        self._bound = True  # False once the connection broke or the SMSC unbound
+
+    @classmethod
+    def bind(cls, login: Login, monotonic: Callable[[], float]) -> Session:
+        """Connect and bind as a transceiver; `Lost` if unreachable, a ProviderError if refused."""
+        client = smpplib.client.Client(
+            login.host,
+            login.port,
+            timeout=login.timeout,
+            logger_name=WIRE_LOG,
+            allow_unknown_opt_params=True,
+        )
+        try:
+            client.connect()
+            client.bind_transceiver(
+                system_id=login.system_id,
+                password=login.password,
+                system_type=login.system_type,
+            )
+        except smpplib.exceptions.PDUError as exc:
+            _disconnect(client)
+            raise bind_refused(int(exc.args[1]) if len(exc.args) > 1 else -1) from exc
+        except _SOCKET_ERRORS as exc:
+            _disconnect(client)
+            raise Lost(f"cannot bind to {login.host}:{login.port}") from exc
+        log.info("smpp bound to %s:%s as %s", login.host, login.port, login.system_id)
+        return cls(client, login.timeout, monotonic)
+
+    def submit(self, fields: dict[str, Any]) -> tuple[int, str]:
+        """Send one submit_sm and wait for its response: (command status, message id)."""
+        while self.receive(0):  # an unbind or a closed socket shows before sending
+            pass
+        pdu = smpplib.smpp.make_pdu("submit_sm", client=self._client, **fields)
+        self._send(pdu)
+        while True:
+            answer = self._read(self._timeout)
+            if answer is None:
+                raise Transient(f"no submit_sm_resp within {self._timeout:g} s")
+            if answer.command in ("submit_sm_resp", "generic_nack") and (
+                answer.sequence == pdu.sequence
+            ):
+                return int(answer.status), text_of(getattr(answer, "message_id", None))
+            self._keep(answer)
+
+    def receive(self, timeout: float) -> bool:
+        """Read one PDU if one comes within `timeout` seconds; False when none came."""
+        pdu = self._read(timeout)
+        if pdu is not None:
+            self._keep(pdu)
+        return pdu is not None
+
+    def respond(self, pdu: Pdu, status: int) -> None:
+        """Answer a deliver_sm with `status` (ESME_ROK: handled)."""
+        resp = smpplib.smpp.make_pdu("deliver_sm_resp", client=self._client, status=status)
+        resp.sequence = pdu.sequence
+        self._send(resp)
+
+    def enquire(self) -> None:
+        """Send an enquire_link (its response is read, and ignored, with the next PDUs)."""
+        self._send(smpplib.smpp.make_pdu("enquire_link", client=self._client))
+        log.debug("smpp enquire_link sent")
+
+    def close(self) -> None:
+        """Unbind and disconnect, quietly: a session that is already gone is closed too."""
+        try:
+            if self._bound:
+                self._send(smpplib.smpp.make_pdu("unbind", client=self._client))
+            while self._bound and (pdu := self._read(min(self._timeout, 2.0))) is not None:
+                if pdu.command == "unbind_resp":
+                    break
+        except (Lost, *_SOCKET_ERRORS):
+            pass
+        _disconnect(self._client)
+
+    def _keep(self, pdu: Pdu) -> None:
+        if pdu.command == "deliver_sm":
+            self.kept.append(pdu)
+        elif pdu.command not in ("enquire_link_resp", "unbind_resp"):
+            log.debug("smpp %s ignored", pdu.command)
+
+    def _read(self, timeout: float) -> Pdu | None:
+        """The next PDU within `timeout` seconds, after answering the SMSC's own requests."""
+        while True:
+            try:
+                # smpplib has no public accessor for its socket; its own poll() reads it too.
+                readable, _, _ = select.select([self._client._socket], [], [], timeout)
+                if not readable:
+                    return None
+                pdu = self._client.read_pdu()
+            except smpplib.exceptions.UnknownCommandError:
+                log.warning("smpp: a PDU of an unknown command was skipped")
+                continue
+            except (*_SOCKET_ERRORS, ValueError, smpplib.exceptions.PDUError) as exc:
+                raise self._lost("the SMSC closed the connection") from exc
+            self.last_traffic = self._monotonic()
+            if not self._answered(pdu):
+                return pdu
+
+    def _answered(self, pdu: Pdu) -> bool:
+        """Answer enquire_link and unbind from the SMSC; True when `pdu` needs nothing more."""
+        if pdu.command == "enquire_link":
+            self._reply(pdu, "enquire_link_resp")
+            return True
+        if pdu.command == "unbind":
+            self._reply(pdu, "unbind_resp")
+            raise self._lost("the SMSC unbound the session")
+        return False
+
+    def _reply(self, pdu: Pdu, command: str) -> None:
+        resp = smpplib.smpp.make_pdu(command, client=self._client)
+        resp.sequence = pdu.sequence
+        self._send(resp)
+
+    def _send(self, pdu: Pdu) -> None:
+        try:
+            self._client.send_pdu(pdu)
+        except (*_SOCKET_ERRORS, smpplib.exceptions.PDUError) as exc:
+            raise self._lost("the connection to the SMSC broke") from exc
+        self.last_traffic = self._monotonic()
+
+    def _lost(self, why: str) -> Lost:
+        self._bound = False
+        return Lost(why)
+
+
+def text_of(value: bytes | str | None) -> str:
+    """A C-octet string field of smpplib's (bytes, str or None) as text."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return (value or "").rstrip("\x00")
+
+
+def _disconnect(client: Any) -> None:
+    try:
+        client.state = smpplib.consts.SMPP_CLIENT_STATE_OPEN  # no "closed while bound" warning
+        client.disconnect()
+    except OSError:
+        pass

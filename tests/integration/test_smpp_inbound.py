@@ -1,0 +1,151 @@
+"""Receipts and shoppers' replies from a real SMPP server (smpp34's) on loopback."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import smpp34
+
+from smsc import NOW, SHOPPER, WAIT, Smsc, sms
+from tidings.adapters.providers.smpp import SmppProvider
+from tidings.domain.delivery import Receipt, Reply
+
+pytest_plugins = ("smpp_fixtures",)
+RX_T_APPN = 0x64  # what the adapter answers for a deliver_sm its handler failed on
+
+
+RECEIPT = (
+    "id:{} sub:001 dlvrd:001 submit date:2503011200 done date:2503011201 stat:{} err:{} text:hi"
+)
+
+
+@pytest.mark.parametrize("with_tlvs", [True, False], ids=["tlvs", "text-only"])
+def test_delivery_receipt_names_the_id_given_at_submit(
+    provider: SmppProvider, smsc: Smsc, with_tlvs: bool
+) -> None:
+    [ref] = provider.send(sms("hello")).refs
+    tlvs = [
+        smpp34.Tlv(smpp34.TLV_RECEIPTED_MESSAGE_ID, ref.encode() + b"\x00"),
+        smpp34.Tlv(smpp34.TLV_MESSAGE_STATE, bytes([2])),
+    ]
+    answer = smsc.deliver(
+        "Acme",
+        RECEIPT.format(ref, "DELIVRD", "000").encode(),
+        source_addr=SHOPPER[1:],
+        esm_class=0x04,
+        tlvs=tlvs if with_tlvs else [],
+    )
+    received: list[Receipt | Reply] = []
+
+    provider.poll(received.append, wait=WAIT)
+
+    assert received == [Receipt(provider="smpp", ref=ref, status="delivered", at=NOW)]
+    assert answer.result(WAIT) == smpp34.ESME_ROK
+
+
+@pytest.mark.parametrize(
+    ("stat", "err", "status", "error"),
+    [
+        ("UNDELIV", "012", "undeliverable", "UNDELIV err:012"),
+        ("EXPIRED", "000", "undeliverable", "EXPIRED"),
+        ("REJECTD", "003", "undeliverable", "REJECTD err:003"),
+        ("UNKNOWN", "000", "failed", "UNKNOWN"),
+    ],
+)
+def test_failed_receipts(
+    provider: SmppProvider, smsc: Smsc, stat: str, err: str, status: str, error: str
+) -> None:
+    [ref] = provider.send(sms("hello")).refs
+    smsc.deliver("Acme", RECEIPT.format(ref, stat, err).encode(), esm_class=0x04)
+    received: list[Receipt | Reply] = []
+
+    provider.poll(received.append, wait=WAIT)
+
+    assert received == [Receipt("smpp", ref, status, NOW, error)]  # type: ignore[arg-type]
+
+
+def test_receipt_not_yet_final_is_acknowledged_and_not_handed(
+    provider: SmppProvider, smsc: Smsc
+) -> None:
+    [ref] = provider.send(sms("hello")).refs
+    interim = smsc.deliver("Acme", RECEIPT.format(ref, "ENROUTE", "000").encode(), esm_class=4)
+    final = smsc.deliver("Acme", RECEIPT.format(ref, "DELIVRD", "000").encode(), esm_class=4)
+    received: list[Receipt | Reply] = []
+
+    provider.poll(received.append, wait=WAIT)
+
+    assert interim.result(WAIT) == smpp34.ESME_ROK
+    assert [r.status for r in received if isinstance(r, Receipt)] == ["delivered"]
+    assert final.result(WAIT) == smpp34.ESME_ROK
+
+
+@pytest.mark.parametrize(
+    ("message", "coding", "text"),
+    [(b"STOP", 0, "STOP"), ("退订".encode("utf-16-be"), 8, "退订")],
+    ids=["gsm7", "ucs2"],
+)
+def test_shoppers_reply(
+    provider: SmppProvider, smsc: Smsc, message: bytes, coding: int, text: str
+) -> None:
+    provider.poll(lambda item: None)  # binds
+    answer = smsc.deliver(
+        "Acme",
+        message,
+        source_addr=SHOPPER[1:],
+        source_addr_ton=1,
+        source_addr_npi=1,
+        dest_addr_ton=5,
+        dest_addr_npi=0,
+        data_coding=coding,
+    )
+    received: list[Receipt | Reply] = []
+
+    provider.poll(received.append, wait=WAIT)
+
+    assert received == [Reply(provider="smpp", sender=SHOPPER, to="Acme", text=text, at=NOW)]
+    assert answer.result(WAIT) == smpp34.ESME_ROK
+
+
+def test_reply_a_handler_failed_on_is_refused_and_comes_again(
+    provider: SmppProvider, smsc: Smsc
+) -> None:
+    provider.poll(lambda item: None)
+    answers = smsc.deliver_until_taken("Acme", b"STOP", source_addr=SHOPPER[1:], source_addr_ton=1)
+    tried: list[Receipt | Reply] = []
+
+    def failing(item: Receipt | Reply) -> None:
+        tried.append(item)
+        raise RuntimeError("database is away")
+
+    with pytest.raises(RuntimeError, match="database is away"):
+        provider.poll(failing, wait=WAIT)
+    received: list[Receipt | Reply] = []
+    provider.poll(received.append, wait=WAIT)
+
+    assert answers.result(WAIT) == [RX_T_APPN, smpp34.ESME_ROK]
+    assert tried == received
+    assert [r.text for r in received if isinstance(r, Reply)] == ["STOP"]
+
+
+def test_poll_with_nothing_come_returns_at_once(provider: SmppProvider, smsc: Smsc) -> None:
+    received: list[Receipt | Reply] = []
+    provider.poll(received.append)
+    assert received == []
+    smsc.session()
+
+
+def test_logs_hold_no_number_and_no_text(
+    provider: SmppProvider, smsc: Smsc, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    provider.send(sms("Secret words"))
+    smsc.deliver("Acme", b"STOP please", source_addr=SHOPPER[1:], source_addr_ton=1)
+    provider.poll(lambda item: None, wait=WAIT)
+
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "smpp accepted m1 for +86138****8000" in logged
+    assert "smpp reply from +86138****8000" in logged
+    for secret in (SHOPPER[1:], "Secret words", "STOP please"):
+        assert secret not in logged
+        assert secret.encode().hex() not in logged
