@@ -19,6 +19,7 @@ from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.providers import http_sms
 from tidings.adapters.providers.file import FileProvider
 from tidings.adapters.providers.http_sms import HttpSmsProvider
+from tidings.adapters.providers.smpp import SmppProvider
 from tidings.adapters.providers.smtp import SmtpProvider
 from tidings.adapters.templates import JinjaRenderer
 from tidings.config import ProviderSettings, Settings
@@ -195,7 +196,9 @@ def make_provider(name: str, conf: ProviderSettings) -> Provider:
         return HttpSmsProvider(name, **options)
     if conf.type == "smtp":
         return SmtpProvider(name, **options)
-    raise ValueError(f"provider {name}: type {conf.type!r} is not available")
+    if conf.type == "smpp":
+        return SmppProvider(name=name, **options)
+    raise ValueError(f"provider {name}: unknown type {conf.type!r}")
 
 
 def _routes(settings: Settings) -> Routes:
