@@ -236,4 +236,6 @@ def _callbacks(settings: Settings) -> Callable[[str, Claim], str | None]:
 
 
 def upgrade_database(url: str) -> None:
-    upgrade(make_engine(url))
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()

@@ -17,7 +17,7 @@ from datetime import datetime
 from tidings.domain.delivery import Receipt, Reply, mask
 from tidings.domain.events import Event
 from tidings.services.delivery import Dispatcher, Routes
-from tidings.services.engine import Engine
+from tidings.services.engine import Engine, event_order
 from tidings.services.ingest import ingest, receipt_event, reply_event
 from tidings.services.ports import Provider, UnitOfWork
 
@@ -33,6 +33,7 @@ class Worker:
     routes: Routes
     clock: Callable[[], datetime]
     batch: int = 500  # events, due messages or deliveries a transaction
+    stores_a_pass: int = 4  # stores run in one transaction (several workers share the rest)
     shuffle: Callable[[list[str]], None] = field(default=random.shuffle)
 
     def round(self) -> int:
@@ -41,7 +42,8 @@ class Worker:
         with self.unit_of_work() as uow:
             stores = sorted(set(uow.inbox.stores()) | set(uow.outbox.stores_due(now)))
         self.shuffle(stores)  # workers that start together spread over the stores
-        done = sum(self.run_store(store) for store in stores)
+        step = self.stores_a_pass
+        done = sum(self.run_stores(stores[i : i + step]) for i in range(0, len(stores), step))
         self.dispatcher.rested()
         claims = self.dispatcher.claim(self.clock(), self.batch)
         self.dispatcher.deliver(claims, self.clock)
@@ -55,15 +57,20 @@ class Worker:
             provider.poll(handle)
         return done + len(claims) + taken[0]
 
-    def run_store(self, store: str) -> int:
-        """The store's waiting events and due messages, if no other worker holds the store."""
+    def run_stores(self, stores: list[str]) -> int:
+        """The waiting events and due messages of those `stores` no other worker holds, in one
+        transaction."""
         now = self.clock()
         with self.unit_of_work() as uow:
-            if not uow.lock_store(store):
+            mine = [store for store in stores if uow.lock_store(store)]
+            if not mine:
                 return 0
-            events = uow.inbox.take(store, self.batch)
+            events = sorted(
+                (ev for store in mine for ev in uow.inbox.take(store, self.batch)),
+                key=event_order,
+            )
             result = self.engine.run(
-                uow, events, now, now=now, stored=True, stores=[store], limit=self.batch
+                uow, events, now, now=now, stored=True, stores=mine, limit=self.batch
             )
             uow.commit()
         self.dispatcher.deliver(result.claims, self.clock)

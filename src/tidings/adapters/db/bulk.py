@@ -148,6 +148,33 @@ class Writer:
         )
         return [tuple(r) for r in cursor.fetchall()] if returning else []
 
+    def update(
+        self, conn: Connection, rows: list[tuple[Any, ...]], assign: str, where: str, *extra: Any
+    ) -> None:
+        """UPDATE the table (as `d`) from `rows` of this writer's columns (as `v`), in one
+        statement: `assign` and `where` are SQL over `d` and `v`, `?` for each of `extra`."""
+        if not rows:
+            return
+        names = ", ".join(self.columns)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if conn.dialect.name == "postgresql":
+                types = [self.table.c[c].type.compile(dialect=conn.dialect) for c in self.columns]
+                arrays = ", ".join(f"%b::{kind}[]" for kind in types)
+                sql = f"UPDATE {self.table.name} AS d SET {assign}"
+                sql += f" FROM unnest({arrays}) AS v({names}) WHERE " + where.replace("?", "%s")
+                cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)] + [*extra])
+                return
+            one = "(" + ", ".join(["?"] * len(self.columns)) + ")"
+            per = max(1, MAX_PARAMS // len(self.columns))
+            for start in range(0, len(rows), per):
+                chunk = rows[start : start + per]
+                sql = f"WITH v({names}) AS (VALUES {', '.join([one] * len(chunk))}) "
+                sql += f"UPDATE {self.table.name} AS d SET {assign} FROM v WHERE {where}"
+                cursor.execute(sql, [x for row in chunk for x in row] + [*extra])
+        finally:
+            cursor.close()
+
     def _action(self, update: bool, where: str) -> str:
         if not update:
             return "DO NOTHING"

@@ -6,11 +6,11 @@ passed over, never waited for. SQLite has one writer at a time (`BEGIN IMMEDIATE
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
@@ -25,7 +25,6 @@ _KEY = and_(
     D.message_id == bindparam("k_message"),
     D.recipient == bindparam("k_recipient"),
 )
-_HELD = and_(_KEY, D.lease_owner == bindparam("k_owner"))
 
 
 _CLAIMED = [D.store_id, D.message_id, D.recipient, D.channel, D.provider, M.body, M.due_at]
@@ -85,61 +84,18 @@ class SqlDeliveries:
         return claims
 
     def record(self, outcomes: Sequence[Outcome], owner: str) -> None:
-        accepted = [o for o in outcomes if o.state == ACCEPTED]
-        if accepted:
-            self._accepted(accepted, owner)
-        again = [o for o in outcomes if o.retry_at is not None]
-        if again:
-            stmt = update(t.deliveries).where(_HELD, D.state == SENDING)
-            stmt = stmt.values(
-                state=bindparam("v_state"),
-                attempt_at=bindparam("v_retry"),
-                error=bindparam("v_error"),
-                lease_owner=None,
-            )
-            params = [
-                {**_key(o.claim, owner), "v_state": o.state, "v_retry": o.retry_at}
-                | {"v_error": o.error}
-                for o in again
-            ]
-            self.conn.execute(stmt, params)
-        ended = [o for o in outcomes if o.state != ACCEPTED and o.retry_at is None]
-        if ended:
-            stmt = update(t.deliveries).where(_HELD, D.state == SENDING)
-            stmt = stmt.values(
-                state=bindparam("v_state"),
-                error=bindparam("v_error"),
-                final_at=bindparam("v_at"),
-                lease_owner=None,
-            )
-            params = [
-                {**_key(o.claim, owner), "v_state": o.state, "v_error": o.error, "v_at": o.at}
-                for o in ended
-            ]
-            self.conn.execute(stmt, params)
-
-    def _accepted(self, outcomes: Sequence[Outcome], owner: str) -> None:
-        """Accepted: kept as such unless a receipt already came (a fast provider)."""
-        stmt = update(t.deliveries).where(_HELD)
-        stmt = stmt.values(
-            state=case((D.state == SENDING, ACCEPTED), else_=D.state),
-            ref=bindparam("v_ref"),
-            accepted_at=bindparam("v_at"),
-            error=None,
-            lease_owner=None,
-        )
-        params = [
-            {**_key(o.claim, owner), "v_ref": o.refs[0] if o.refs else None, "v_at": o.at}
-            for o in outcomes
-        ]
-        self.conn.execute(stmt, params)
+        """What came of each try, in one statement, where `owner` still holds the lease. An
+        acceptance keeps a receipt that came first (a fast provider), and its references are
+        kept to find the message by when the provider's receipts come."""
+        time = Writer.time_for(self.conn)
+        rows = [_outcome(o, time) for o in outcomes]
+        _OUTCOMES.update(self.conn, rows, _ASSIGN, _WHERE, owner)
         refs = {
             (o.claim.provider, ref): (o.claim.store_id, o.claim.message_id, o.claim.recipient)
             for o in outcomes
             for ref in o.refs
         }
-        rows = [(p, r, *where) for (p, r), where in sorted(refs.items())]
-        _REFS.write_rows(self.conn, rows, update=True)
+        _REFS.write_rows(self.conn, [(p, r, *to) for (p, r), to in sorted(refs.items())])
 
     def apply_receipts(self, receipts: Sequence[DeliveryReceipt]) -> None:
         """A receipt sets the state of its message's deliveries, found by id or by reference."""
@@ -185,9 +141,45 @@ class SqlDeliveries:
         return found
 
 
+def _outcome(o: Outcome, time: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
+    """An outcome as a row of `_OUTCOMES`: the delivery's key, its new state, ref and error,
+    when to try again, when accepted, when it ended (each None where it does not apply)."""
+    c, accepted = o.claim, o.state == ACCEPTED
+    ended = None if accepted or o.retry_at else o.at
+    ref = o.refs[0] if o.refs else None
+    key = (c.store_id, c.message_id, c.recipient)
+    return (
+        *key,
+        o.state,
+        ref,
+        o.error,
+        time(o.retry_at),
+        time(o.at if accepted else None),
+        time(ended),
+    )
+
+
 def _receipt(r: DeliveryReceipt) -> dict[str, Any]:
     return {"k_store": r.store_id, "v_state": r.status, "v_error": r.error, "v_at": r.at}
 
 
 _DELIVERIES = Writer(t.deliveries)
+_OUTCOMES = Writer(
+    t.deliveries,
+    [
+        *("store_id", "message_id", "recipient", "state", "ref", "error", "attempt_at"),
+        *("accepted_at", "final_at"),
+    ],
+)
+_ASSIGN = (
+    "state = CASE WHEN v.state = 'accepted' AND d.state <> 'sending' THEN d.state"
+    " ELSE v.state END, ref = COALESCE(v.ref, d.ref), error = v.error,"
+    " attempt_at = COALESCE(v.attempt_at, d.attempt_at),"
+    " accepted_at = COALESCE(v.accepted_at, d.accepted_at),"
+    " final_at = COALESCE(v.final_at, d.final_at), lease_owner = NULL"
+)
+_WHERE = (
+    "d.store_id = v.store_id AND d.message_id = v.message_id AND d.recipient = v.recipient"
+    " AND d.lease_owner = ? AND (d.state = 'sending' OR v.state = 'accepted')"
+)
 _REFS = Writer(t.provider_refs)

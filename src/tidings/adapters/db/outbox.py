@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
-from tidings.adapters.db.repositories import Pair, by_store
+from tidings.adapters.db.repositories import Pair, chunks
 from tidings.domain.messages import PENDING, Message
 from tidings.services.world import CAPPED, Sent
 
@@ -77,24 +77,28 @@ class SqlOutbox:
     def _messages(self, pairs: Iterable[Pair], column: Any, *where: Any) -> list[Message]:
         """Messages whose `column` is one of the (store, value) pairs, and `where` holds."""
         out: list[Message] = []
-        for store, values in by_store(pairs):
-            query = select(*_COLUMNS).where(M.store_id == store, column.in_(values), *where)
-            out.extend(_message(r) for r in self.conn.execute(query))
+        for stores, values, wanted in chunks(pairs):
+            query = select(*_COLUMNS, column).where(
+                M.store_id.in_(stores), column.in_(values), *where
+            )
+            for *row, value in self.conn.execute(query):
+                if (row[0], value) in wanted:
+                    out.append(_message(row))
         return out
 
     def sent_since(self, pairs: Iterable[Pair], since: datetime) -> list[Sent]:
         out: list[Sent] = []
         cols = (M.store_id, M.customer_id, M.decided_at, M.kind, M.journey, M.channel)
-        for store, ids in by_store(pairs):
+        for stores, ids, wanted in chunks(pairs):
             query = select(*cols).where(
-                M.store_id == store,
+                M.store_id.in_(stores),
                 M.customer_id.in_(ids),
                 M.status == "sent",
                 M.channel.in_(CAPPED),
                 M.journey != "keywords",
                 M.decided_at >= since,
             )
-            out.extend(Sent(*r) for r in self.conn.execute(query))
+            out.extend(Sent(*r) for r in self.conn.execute(query) if (r[0], r[1]) in wanted)
         return out
 
     def spent(self, store: str, month: str) -> Decimal:

@@ -47,15 +47,14 @@ _KINDS: dict[str, tuple[Table, type[Any], str]] = {
 }
 
 
-def by_store(pairs: Iterable[Pair]) -> Iterator[tuple[str, list[str]]]:
-    """(store, ids) groups of at most CHUNK ids, sorted for stable plans and locks."""
-    grouped: dict[str, set[str]] = defaultdict(set)
-    for store, ident in pairs:
-        grouped[store].add(ident)
-    for store in sorted(grouped):
-        ids = sorted(grouped[store])
-        for start in range(0, len(ids), CHUNK):
-            yield store, ids[start : start + CHUNK]
+def chunks(pairs: Iterable[Pair]) -> Iterator[tuple[list[str], list[str], set[Pair]]]:
+    """The (store, id) pairs CHUNK at a time, as (stores, ids, the pairs): one query asks for
+    `store_id IN stores AND id IN ids`, and keeps the rows whose pair was asked for (a batch of
+    several stores may share an id). Sorted, for stable plans and locks."""
+    ordered = sorted(set(pairs))
+    for start in range(0, len(ordered), CHUNK):
+        part = ordered[start : start + CHUNK]
+        yield sorted({s for s, _ in part}), sorted({i for _, i in part}), set(part)
 
 
 def _entity(cls: type[Any], row: Any) -> Any:
@@ -141,19 +140,23 @@ class SqlStateRepo:
     def _load(self, kind: str, pairs: Iterable[Pair]) -> dict[Pair, Any]:
         table, cls, ident = _KINDS[kind]
         out: dict[Pair, Any] = {}
-        for store, ids in by_store(pairs):
-            query = select(table).where(table.c.store_id == store, table.c[ident].in_(ids))
+        for stores, ids, wanted in chunks(pairs):
+            query = select(table).where(table.c.store_id.in_(stores), table.c[ident].in_(ids))
             for row in self.conn.execute(query):
                 entity = _entity(cls, row)
-                out[(store, getattr(entity, ident))] = entity
+                key = (entity.store_id, getattr(entity, ident))
+                if key in wanted:
+                    out[key] = entity
         return out
 
     def customers_by_phone(self, pairs: Iterable[Pair]) -> list[Pair]:
         found: list[Pair] = []
         c = t.customers.c
-        for store, phones in by_store(pairs):
-            query = select(c.customer_id).where(c.store_id == store, c.phone_key.in_(phones))
-            found.extend((store, r[0]) for r in self.conn.execute(query))
+        for stores, phones, wanted in chunks(pairs):
+            query = select(c.store_id, c.customer_id, c.phone_key).where(
+                c.store_id.in_(stores), c.phone_key.in_(phones)
+            )
+            found.extend((s, i) for s, i, phone in self.conn.execute(query) if (s, phone) in wanted)
         return found
 
     def store_ids(self) -> list[str]:

@@ -1,18 +1,19 @@
 """The file provider: every message it takes is a line of a JSONL outbox (or, without a file,
 a list in memory). The embedded default's channel for everything, and replay's.
 
-A line is written and flushed before `send` returns, so a message it accepted is on disk even
-when the process is killed right after.
+A line is written in one `write` to a file opened for appending before `send` returns, so a
+message it accepted is in the file even when the process is killed right after, and a killed
+process never leaves half a line.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
 
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply
 
@@ -23,7 +24,7 @@ class FileProvider:
         self.path = Path(path) if path is not None else None
         self.sent: list[Outgoing] = []
         self._lock = threading.Lock()
-        self._out: TextIO | None = None
+        self._fd: int | None = None
 
     def send(self, out: Outgoing) -> Accepted:
         ref = hashlib.blake2b(f"{out.message_id}\x1f{out.to}".encode(), digest_size=8).hexdigest()
@@ -39,12 +40,12 @@ class FileProvider:
             "subject": out.subject or None,
             "body": out.body,
         }
+        data = (json.dumps(line, ensure_ascii=False) + "\n").encode()
         with self._lock:
-            if self._out is None:
+            if self._fd is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._out = self.path.open("a", encoding="utf-8")
-            self._out.write(json.dumps(line, ensure_ascii=False) + "\n")
-            self._out.flush()
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.write(self._fd, data)
         return Accepted((ref,))
 
     def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
@@ -52,6 +53,6 @@ class FileProvider:
 
     def close(self) -> None:
         with self._lock:
-            if self._out is not None:
-                self._out.close()
-                self._out = None
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
