@@ -25,7 +25,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "zh-CN": {
         "title": "您的包裹", "order": "订单", "pickup": "包裹已到", "code": "取件码",
-        "until": "请于此前取件", "none": "暂无物流信息。", "missing": "页面不存在或链接不完整。",
+        "until": "取件截止", "none": "暂无物流信息。", "missing": "页面不存在或链接不完整。",
         "unsubscribe": "不再接收本店邮件？", "confirm": "退订",
         "unsubscribed": "已退订：您将不再收到本店的邮件。",
     },
