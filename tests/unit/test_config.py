@@ -1,0 +1,94 @@
+"""Settings: the environment over a TOML file over the defaults; providers built from them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tidings import bootstrap
+from tidings.adapters.providers.file import FileProvider
+from tidings.adapters.providers.http_sms import HttpSmsProvider
+from tidings.adapters.providers.smpp import SmppProvider
+from tidings.adapters.providers.smtp import SmtpProvider
+from tidings.config import Settings, load_settings
+
+FILE = """
+database_url = "from-file.db"
+public_url = "https://notify.acme.example"
+
+[providers.carrier]
+type = "smpp"
+host = "smsc.example.net"
+port = 2775
+system_id = "acme"
+password = "secret"
+rate = 50
+
+[providers.twilio]
+type = "http_sms"
+base_url = "https://api.twilio.com"
+account_sid = "AC1"
+auth_token = "tok"
+sender = "+15550100"
+
+[providers.mail]
+type = "smtp"
+host = "smtp.example.net"
+port = 587
+
+[channels]
+sms = "carrier"
+email = "mail"
+
+[stores.bolt]
+sms = "twilio"
+sms_sender = "BOLT"
+"""
+
+
+def test_a_file_gives_providers_and_routes_and_the_environment_wins(tmp_path, monkeypatch):
+    path = tmp_path / "tidings.toml"
+    path.write_text(FILE)
+    monkeypatch.setenv("TIDINGS_DATABASE_URL", "from-env.db")
+    monkeypatch.setenv("TIDINGS_CHANNELS__REVIEW_REPLY", "file")
+    settings = load_settings(path)
+    assert settings.database_url == "from-env.db"  # the environment over the file
+    assert settings.public_url == "https://notify.acme.example"
+    assert settings.channels == {"sms": "carrier", "email": "mail", "review_reply": "file"}
+    assert settings.providers["carrier"].rate == 50
+    assert settings.providers["carrier"].options["host"] == "smsc.example.net"
+    made = {n: bootstrap.make_provider(n, c) for n, c in settings.providers.items()}
+    assert isinstance(made["carrier"], SmppProvider) and made["carrier"].name == "carrier"
+    assert isinstance(made["twilio"], HttpSmsProvider)
+    assert isinstance(made["mail"], SmtpProvider)
+    routes = bootstrap._routes(settings)
+    assert (
+        routes.provider("acme", "sms") == "carrier" and routes.provider("bolt", "sms") == "twilio"
+    )
+    assert (
+        routes.sender("bolt", "sms") == "BOLT" and routes.provider("acme", "review_reply") == "file"
+    )
+    for provider in made.values():
+        provider.close()
+
+
+def test_no_configuration_at_all_is_the_embedded_default(monkeypatch, tmp_path):
+    monkeypatch.delenv("TIDINGS_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.database_url == "tidings.db" and settings.providers == {}
+    app = bootstrap.build(settings, live=True)
+    assert list(app.providers) == ["file"] and isinstance(app.providers["file"], FileProvider)
+    assert app.dispatcher.routes.provider("any", "sms") == "file"
+    app.close()
+
+
+def test_a_store_route_with_an_unknown_key_is_refused(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[stores.acme]\nsmss = "carrier"\n')
+    with pytest.raises(ValueError, match="smss"):
+        load_settings(path)
+
+
+def test_an_unknown_provider_type_is_refused():
+    with pytest.raises(ValueError, match="type"):
+        Settings(providers={"x": {"type": "pigeon"}})
