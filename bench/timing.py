@@ -29,11 +29,11 @@ from sqlalchemy import and_, select
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from helpers import customer, order, post, store  # the tests' event builders
+from run import PG_ADMIN, drop_pg, fresh_pg
 from tidings import bootstrap
 from tidings.adapters.db import tables
 from tidings.config import Settings
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 LEAD = timedelta(seconds=8)  # workers start and settle before the first message is due
 PREPARED_A_SECOND = 1500  # orders the bench runs through the engine a second, at the least
 ALWAYS_AWAKE = {"start": "00:00", "end": "00:00"}
@@ -146,22 +146,6 @@ def _lateness(url: str) -> list[tuple[float, datetime]]:
     return [((a - due).total_seconds(), a) for a, due in rows]
 
 
-def _pg(admin: str) -> tuple[str, str]:
-    import psycopg
-
-    name = f"tidings_timing_{os.getpid()}_{time.monotonic_ns() % 10**6}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return admin.rpartition("/")[0] + "/" + name, name
-
-
-def _drop(admin: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=int, default=1000, help="messages falling due a second")
@@ -177,11 +161,11 @@ def main() -> None:
         folder = Path(tmp)
         runs.append(measure("SQLite, 1 worker", str(folder / "t.db"), 1, args, folder))
         for n in [] if args.no_pg else [int(x) for x in args.workers.split(",")]:
-            url, name = _pg(args.pg)
+            url, name = fresh_pg(args.pg)
             try:
                 runs.append(measure(f"PostgreSQL, {n} worker(s)", url, n, args, folder))
             finally:
-                _drop(args.pg, name)
+                drop_pg(args.pg, name)
     _print(runs, args)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import smpp34
 
+from gsm import read_septets
 from tidings.domain.delivery import Outgoing
 
 HOST = "127.0.0.1"
@@ -38,30 +39,6 @@ class FixedClock:
 
 def sms(body: str, to: str = SHOPPER, sender: str = "Acme") -> Outgoing:
     return Outgoing(store_id="s1", message_id="m1", channel="sms", to=to, body=body, sender=sender)
-
-
-# The GSM 03.38 default alphabet in code order (0x1B: escape), and its extension table:
-# the tests' own reading of what the adapter sent.
-GSM_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM_EXTENSION = dict(zip(b"\x0a\x14\x28\x29\x2f\x3c\x3d\x3e\x40\x65", "\f^{}\\[~]|€", strict=True))
-
-
-def gsm_text(data: bytes) -> str:
-    """Unpacked GSM 03.38 septets (one a byte) read back as text."""
-    out, escaped = [], False
-    for byte in data:
-        if escaped:
-            out.append(GSM_EXTENSION[byte])
-            escaped = False
-        elif byte == 0x1B:
-            escaped = True
-        else:
-            out.append(GSM_BASIC[byte])
-    assert not escaped, "a part ends in the middle of an escape"
-    return "".join(out)
 
 
 def free_port() -> int:
@@ -101,7 +78,7 @@ class Submitted:
     def text(self) -> str:
         """The text of this submit (without its header)."""
         body = self.short_message[6:] if self.udh else self.short_message
-        return gsm_text(body) if self.data_coding == 0 else body.decode("utf-16-be")
+        return read_septets(body) if self.data_coding == 0 else body.decode("utf-16-be")
 
 
 @dataclass

@@ -8,33 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gsm import BASIC, ESC, EXTENSION
 from tidings.domain.sms import SegmentInfo, count, encoding_of, split
 
-# The GSM 03.38 default alphabet, in table order, without the escape slot (0x1B).
-GSM_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅå"
-    "Δ_ΦΓΛΩΠΨΣΘΞÆæßÉ"
-    " !\"#¤%&'()*+,-./"
-    "0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNO"
-    "PQRSTUVWXYZÄÖÑÜ§"
-    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM_EXTENSION = "\f^{}\\[~]|€"
-# Septet codes for the test-side encoder (basic: table index; extension: ESC + code).
-EXTENSION_CODES = {
-    "\f": 0x0A,
-    "^": 0x14,
-    "{": 0x28,
-    "}": 0x29,
-    "\\": 0x2F,
-    "[": 0x3C,
-    "~": 0x3D,
-    "]": 0x3E,
-    "|": 0x40,
-    "€": 0x65,
-}
-ESC = 0x1B
+GSM_BASIC = "".join(BASIC.values())  # in table order, without the escape slot
+GSM_EXTENSION = "".join(EXTENSION.values())
+EXTENSION_CODES = {char: code for code, char in EXTENSION.items()}
 GSM_ALL = set(GSM_BASIC) | set(GSM_EXTENSION)
 NOT_GSM = "`çÀ\u00a0\t\u2019【】Ж中😀áÍ"
 

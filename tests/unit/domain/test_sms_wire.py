@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gsm import BASIC, EXTENSION, read_septets
 from tidings.domain.sms import encoding_of, split
 from tidings.domain.sms_wire import (
     UDHI,
@@ -17,32 +18,7 @@ from tidings.domain.sms_wire import (
     wire_parts,
 )
 
-# The tests' own GSM 03.38 table: code → character (0x1B is the escape).
-BASIC = dict(
-    enumerate(
-        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-        "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-    )
-)
-del BASIC[0x1B]
-EXTENSION = {0x0A: "\f", 0x14: "^", 0x28: "{", 0x29: "}", 0x2F: "\\", 0x3C: "[", 0x3D: "~",
-             0x3E: "]", 0x40: "|", 0x65: "€"}  # fmt: skip
 GSM_CHARS = "".join(BASIC.values()) + "".join(EXTENSION.values())
-
-
-def read_septets(data: bytes) -> str:
-    """The tests' own reading of unpacked septets."""
-    out, escaped = [], False
-    for byte in data:
-        if escaped:
-            out.append(EXTENSION[byte])
-            escaped = False
-        elif byte == 0x1B:
-            escaped = True
-        else:
-            out.append(BASIC[byte])
-    assert not escaped, "a part ends inside an escape sequence"
-    return "".join(out)
 
 
 def octets_on_the_air(part: WirePart) -> int:
