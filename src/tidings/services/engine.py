@@ -17,10 +17,11 @@ from tidings.domain.events import Event
 from tidings.domain.messages import SENT, Message
 from tidings.services.decide import Decider
 from tidings.services.delivery import Dispatcher
+from tidings.services.folding import HANDLED, apply
 from tidings.services.loading import load
 from tidings.services.ports import UnitOfWork
 from tidings.services.texts import Texts
-from tidings.services.triggers import HANDLED, apply, start_journeys
+from tidings.services.triggers import start_journeys
 from tidings.services.world import World
 
 

@@ -46,6 +46,7 @@ KINDS = (
 )
 
 
+Schedule = Callable[[Message], None]  # a new or moved message, for the engine's queue
 CAPPED = ("sms", "email")  # the channels the frequency caps count, each on its own
 
 
