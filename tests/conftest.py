@@ -63,3 +63,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-
     url: str = request.getfixturevalue("pg_database")
     _empty_pg(url)
     return url
+
+
+@pytest.fixture(autouse=True)
+def _no_errors_logged(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture):  # type: ignore[no-untyped-def]
+    """tidings logs an error only when something went wrong that it kept going past (a record
+    that failed, a store's round): a test that saw one fails, unless it expects them."""
+    yield
+    if request.node.get_closest_marker("logs_errors"):
+        return
+    errors = [
+        r for r in caplog.get_records("call") if r.levelno >= 40 and r.name.startswith("tidings")
+    ]
+    assert not errors, f"tidings logged errors: {[r.getMessage() for r in errors]}"

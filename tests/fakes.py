@@ -5,18 +5,19 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
-from tidings.domain.delivery import Claim, Outcome
+from tidings.domain.delivery import Claim, Outcome, Receipt
 from tidings.domain.events import Event
 from tidings.domain.messages import PENDING, Message
 from tidings.domain.state import DeliveryReceipt
 from tidings.services.world import Keys, Sent, World
 
 Pair = tuple[str, str]
+Key3 = tuple[str, str, str]
 
 
 @dataclasses.dataclass
@@ -29,7 +30,9 @@ class Tables:
     spend: dict[Pair, Decimal] = dataclasses.field(default_factory=dict)
     links: dict[Pair, tuple[str, str]] = dataclasses.field(default_factory=dict)
     inbox: dict[Pair, Event] = dataclasses.field(default_factory=dict)
-    deliveries: dict[tuple[str, str, str], dict[str, Any]] = dataclasses.field(default_factory=dict)
+    deliveries: dict[Key3, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    slots: dict[str, datetime] = dataclasses.field(default_factory=dict)
+    waiting: list[Receipt] = dataclasses.field(default_factory=list)
 
 
 class FakeEventLog:
@@ -232,15 +235,40 @@ class FakeDeliveries:
             out.append(r["claim"])
         return out
 
-    def record(self, outcomes: Sequence[Outcome], owner: str) -> None:
+    def record(self, outcomes: Sequence[Outcome], owner: str) -> list[tuple[str, str]]:
+        recorded = []
         for o in outcomes:
-            c = o.claim
-            row = self.t.deliveries[(c.store_id, c.message_id, c.recipient)]
+            row = self.t.deliveries[o.claim.key]
             if row["owner"] != owner:
                 continue
             row.update(state=o.state, owner=None, error=o.error, refs=o.refs)
             if o.retry_at is not None:
                 row["attempt_at"] = o.retry_at
+            recorded += [(o.claim.provider, ref) for ref in o.refs]
+        return recorded
+
+    def renew(self, claims: Sequence[Claim], owner: str, until: datetime) -> set[Key3]:
+        held = set()
+        for c in claims:
+            row = self.t.deliveries[c.key]
+            if row["owner"] == owner and row["state"] == "sending":
+                row["attempt_at"] = until
+                held.add(c.key)
+        return held
+
+    def reserve(self, provider: str, span: timedelta, now: datetime) -> datetime:
+        start = max(self.t.slots.get(provider, now), now)
+        self.t.slots[provider] = start + span
+        return start
+
+    def wait(self, receipt: Receipt) -> None:
+        self.t.waiting.append(receipt)
+
+    def waiting(self, refs: Sequence[tuple[str, str]]) -> list[Receipt]:
+        wanted = set(refs)
+        found = [r for r in self.t.waiting if (r.provider, r.ref) in wanted]
+        self.t.waiting = [r for r in self.t.waiting if (r.provider, r.ref) not in wanted]
+        return found
 
     def apply_receipts(self, receipts: Sequence[DeliveryReceipt]) -> None:
         for r in receipts:

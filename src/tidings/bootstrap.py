@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import Engine as DbEngine
 
 from tidings.adapters import contract, journeys_loader, jsonl
+from tidings.adapters.db import instance
 from tidings.adapters.db.engine import make_engine
 from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
@@ -22,17 +25,18 @@ from tidings.adapters.providers.http_sms import HttpSmsProvider
 from tidings.adapters.providers.smpp import SmppProvider
 from tidings.adapters.providers.smtp import SmtpProvider
 from tidings.adapters.templates import JinjaRenderer
-from tidings.config import ProviderSettings, Settings
+from tidings.config import REPLAY_SECRET, ProviderSettings, Settings
 from tidings.domain.catalogue import Catalogue
 from tidings.domain.delivery import Claim, RetryPolicy
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
 from tidings.services import keys
 from tidings.services import replay as replay_service
-from tidings.services.delivery import Dispatcher, RateLimit, Routes
+from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine
 from tidings.services.live import Worker
 from tidings.services.ports import Provider, UnitOfWork
+from tidings.services.routing import RateLimit, Routes
 from tidings.services.texts import Texts
 from tidings.services.world import Keys
 
@@ -72,7 +76,7 @@ class App:
         conf = self.settings.providers.get(provider)
         if conf is None or conf.type != "http_sms":
             return None
-        return str(conf.options.get("auth_token", ""))
+        return str(conf.options.get("auth_token") or "") or None  # none: nothing is signed
 
     def unit_of_work(self) -> UnitOfWork:
         return SqlUnitOfWork(self.db)
@@ -155,6 +159,8 @@ def build(
     if migrate:
         upgrade(db)
     catalogue = journeys_loader.catalogue(journeys)
+    if live and settings.link_secret == REPLAY_SECRET:  # a live store never signs with it
+        settings = settings.model_copy(update={"link_secret": instance.link_secret(db)})
     secret = settings.link_secret.encode()
     texts = Texts(catalogue, JinjaRenderer(), secret, settings.public_url.rstrip("/"))
     if providers is None:
@@ -214,8 +220,6 @@ def _routes(settings: Settings) -> Routes:
 
 
 def _limits(settings: Settings) -> dict[str, RateLimit]:
-    import time
-
     return {
         name: RateLimit(conf.rate, time.monotonic, time.sleep)
         for name, conf in settings.providers.items()
@@ -230,7 +234,8 @@ def _callbacks(settings: Settings) -> Callable[[str, Claim], str | None]:
     def url(provider: str, claim: Claim) -> str | None:
         if provider not in http:
             return None
-        return f"{base}/v1/providers/{provider}/status?message_id={claim.message_id}"
+        query = urlencode({"store": claim.store_id, "message_id": claim.message_id})
+        return f"{base}/v1/providers/{provider}/status?{query}"
 
     return url
 

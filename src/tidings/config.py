@@ -22,6 +22,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+REPLAY_SECRET = "tidings-replay"
 _FILE: ContextVar[dict[str, Any] | None] = ContextVar("tidings_config_file", default=None)
 
 
@@ -56,8 +57,10 @@ class Settings(BaseSettings):
 
     database_url: str = "tidings.db"
     """SQLite file path or URL, or a PostgreSQL URL (postgresql://user@host/db)."""
-    link_secret: str = "tidings-replay"
-    """Key of short-link tokens, page keys and coupon codes. Set your own for a live store."""
+    link_secret: str = REPLAY_SECRET
+    """Key of short links, page keys, unsubscribe links and coupon codes. Replay signs with a
+    fixed one, for output that is the same every time; a live store without one of its own
+    makes one at random and keeps it in its database."""
     batch_size: int = 25_000
     """Events per transaction in replay."""
 

@@ -12,9 +12,17 @@ from tidings.domain.delivery import Receipt, Reply
 
 
 def _deliveries(app) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Every delivery, with the provider's references it was accepted under."""
     with app.db.connect() as conn:
         rows = conn.execute(select(tables.deliveries).order_by(tables.deliveries.c.recipient))
-        return [dict(r._mapping) for r in rows]
+        found = [dict(r._mapping) for r in rows]
+        r = tables.provider_refs.c
+        refs = conn.execute(select(r.message_id, r.recipient, r.ref).order_by(r.ref)).all()
+    for row in found:
+        row["refs"] = [
+            ref for m, to, ref in refs if (m, to) == (row["message_id"], row["recipient"])
+        ]
+    return found
 
 
 def _message(app, journey: str) -> dict:  # type: ignore[no-untyped-def]
@@ -39,7 +47,7 @@ def test_an_event_in_a_message_out_and_its_receipt(db_url):
     (sent,) = provider.sent
     assert sent.to == "+8613800138000" and "SF Ts1" in sent.body and sent.channel == "sms"
     (delivery,) = _deliveries(app)
-    assert delivery["state"] == "accepted" and delivery["ref"] == "file-1"
+    assert delivery["state"] == "accepted" and delivery["refs"] == ["file-1"]
     assert delivery["accepted_at"] == clock() and delivery["attempts"] == 1
     notice = _message(app, "shipping_notice")
     receipt = {"message_id": notice["message_id"], "status": "delivered"}

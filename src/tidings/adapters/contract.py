@@ -7,6 +7,7 @@ every refusal becomes an `InvalidEvent` that names the event id and the field.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import make_dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -14,6 +15,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
+from tidings.adapters.templates import syntax_error
 from tidings.domain.catalogue import Catalogue, check_overrides
 from tidings.domain.errors import InvalidEvent, InvalidJourney
 from tidings.domain.events import DATA_TYPES, Event, StoreUpserted
@@ -63,7 +65,20 @@ def check_event(catalogue: Catalogue, event: Event, where: str) -> Event:
             raise InvalidEvent(
                 reason, where=_where(where, event.id), field=f"data.{field}"
             ) from None
+        for field, problem in _template_errors(event.data.journeys):
+            raise InvalidEvent(problem, where=_where(where, event.id), field=f"data.{field}")
     return event
+
+
+def _template_errors(overrides: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(field, what is wrong) of each override text that is no template."""
+    for journey, raw in overrides.items():
+        for step, texts in (raw.get("templates") or {}).items():
+            for locale, text in texts.items():
+                for one in text if isinstance(text, list) else [text]:
+                    problem = syntax_error(str(one))
+                    if problem:
+                        yield f"journeys.{journey}.templates.{step}.{locale}", problem
 
 
 def _to_event(env: Any, raw: str, where: str) -> Event:

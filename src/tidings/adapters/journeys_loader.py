@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
+from tidings.adapters.templates import syntax_error
 from tidings.domain.catalogue import Catalogue, catalogue_from_dict
 from tidings.domain.errors import InvalidJourney
 
@@ -16,13 +18,27 @@ def builtin() -> Catalogue:
 
 
 def load(path: Path) -> Catalogue:
-    """Read a seller's journeys file; errors name the file."""
+    """Read a seller's journeys file; errors name the file (and the text that is no template)."""
     try:
-        return catalogue_from_dict(tomllib.loads(path.read_text("utf-8")))
+        found = catalogue_from_dict(tomllib.loads(path.read_text("utf-8")))
     except tomllib.TOMLDecodeError as exc:
         raise InvalidJourney(f"{path}: {exc}") from None
     except InvalidJourney as exc:
         raise InvalidJourney(f"{path}: {exc}") from None
+    for where, problem in _template_errors(found):
+        raise InvalidJourney(f"{path}: {where}: {problem}")
+    return found
+
+
+def _template_errors(found: Catalogue) -> Iterator[tuple[str, str]]:
+    for journey in found.journeys.values():
+        for step in journey.steps:
+            texts = {**step.template, **{f"title.{k}": v for k, v in step.title.items()}}
+            for locale, text in texts.items():
+                for one in text if isinstance(text, tuple) else (text,):
+                    problem = syntax_error(one)
+                    if problem:
+                        yield f"journey {journey.name} step {step.name} {locale}", problem
 
 
 def catalogue(extra: Path | None = None) -> Catalogue:

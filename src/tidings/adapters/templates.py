@@ -11,9 +11,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, Template
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from tidings.domain.errors import InvalidTemplate
 from tidings.domain.times import zone
 
 
@@ -29,7 +30,23 @@ class JinjaRenderer:
         return self.env.from_string(source)
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
-        return self._compile(template).render(context).strip()
+        try:
+            return self._compile(template).render(context).strip()
+        except TemplateError as exc:
+            raise InvalidTemplate(f"{type(exc).__name__}: {exc}") from None
+
+
+_SYNTAX = SandboxedEnvironment(autoescape=False)
+
+
+def syntax_error(template: str) -> str | None:
+    """What is wrong with a template's syntax, or None (names it uses are checked only when it
+    renders)."""
+    try:
+        _SYNTAX.parse(template)
+    except TemplateError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def _local(value: Any, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:

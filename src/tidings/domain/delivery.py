@@ -83,12 +83,16 @@ class Claim:
     channel: str  # the channel of this delivery: "sms", "email" or "review_reply"
     provider: str
     body: str
-    due_at: datetime
     decided_at: datetime
     kind: str = "service"
     title: str | None = None
     customer_id: str | None = None
+    base_url: str = ""  # the store's, for the links a provider is given
     attempts: int = 1
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.store_id, self.message_id, self.recipient)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +111,8 @@ class Outcome:
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """Transient errors are tried again after `first`, doubling up to `cap`, until the message
-    is older than `max_age` (counted from when it was due): then it expires."""
+    is older than `max_age` (counted from when it was decided: a message quiet hours held back
+    is as fresh as when they ended): then it expires."""
 
     first: timedelta = timedelta(seconds=5)
     cap: timedelta = timedelta(minutes=10)
@@ -118,9 +123,9 @@ class RetryPolicy:
         delay = self.first * (1 << min(max(0, attempts - 1), 30))
         return now + min(delay, self.cap)
 
-    def expired(self, due_at: datetime, when: datetime) -> bool:
-        """Is a message due at `due_at` too old to be sent at `when`?"""
-        return when - due_at > self.max_age
+    def expired(self, decided_at: datetime, when: datetime) -> bool:
+        """Is a message decided at `decided_at` too old to be sent at `when`?"""
+        return when - decided_at > self.max_age
 
 
 def mask(address: str | None) -> str:

@@ -3,6 +3,7 @@
 TidingsError
 ├── InvalidEvent        an event that breaks the contract (names line / id / field)
 ├── InvalidJourney      a journeys file that cannot be understood
+├── InvalidTemplate     a text that cannot be rendered (a name it uses is not there)
 ├── NaiveDatetime       a time without an offset where one is required
 └── ProviderError       a channel provider refused or failed
     ├── Transient       retry later with backoff
@@ -29,6 +30,10 @@ class InvalidEvent(TidingsError):
 
 class InvalidJourney(TidingsError):
     """A journey definition that cannot be used."""
+
+
+class InvalidTemplate(TidingsError):
+    """A template that does not render: the message waits for the seller to mend it."""
 
 
 class NaiveDatetime(TidingsError, ValueError):

@@ -39,6 +39,10 @@ class Decider:
     outbox: Outbox
     _links: list[Link] = field(default_factory=list)
 
+    def forget(self) -> None:
+        """Drop what a decision that failed half-way had gathered (its links)."""
+        self._links = []
+
     def decide(self, message: Message, at: datetime) -> list[Message]:
         """Decide `message` at `at`; return what must be queued again (deferred or next)."""
         store = self.world.store(message.store_id)
@@ -53,6 +57,7 @@ class Decider:
             self._suppress(message, at, "condition_cleared")
             return []
         step = journey.step(message.step)
+        message.channel = step.channel  # email stands in for SMS only while there is no phone
         ctx = context_of(self.world, message.store_id, message.subject, message.started_at)
         ctx["now"] = at
         customer = ctx.get("customer")

@@ -3,16 +3,17 @@ is recorded.
 
 A delivery is claimed (state `sending`, with a lease) in the very transaction that decided its
 message, or later by `claim` when its retry time came or its lease ran out. The provider is
-called outside any transaction; what it answered is recorded in small groups, and only where
-this worker still holds the lease. A worker that dies after the provider accepted a message
-and before recording it is the one way a message goes out twice: its lease runs out and
-another worker sends the message again.
+called outside any transaction. Every `record_every` tries one transaction records what came
+of them, only where this worker still holds the lease; it also renews the lease on the rest of
+the batch once half of it has gone, and drops those another worker took meanwhile. A worker
+that dies after the provider accepted a message and before recording it is the one way a
+message goes out twice: its lease runs out and another worker sends the message again.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,49 +30,14 @@ from tidings.domain.delivery import (
 )
 from tidings.domain.errors import Permanent, Transient
 from tidings.domain.messages import Message
-from tidings.domain.state import Store
-from tidings.services.phones import to_e164
+from tidings.services.ingest import ingest, receipt_event
 from tidings.services.ports import Provider, UnitOfWork
+from tidings.services.routing import RateLimit, Routes, recipients
 from tidings.services.world import World
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class Routes:
-    """Which provider carries each channel of a store, and the sender it shows."""
-
-    default: Mapping[str, str] = field(default_factory=dict)  # channel -> provider
-    stores: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    senders: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # store -> channel
-
-    def provider(self, store: str, channel: str) -> str:
-        return self.stores.get(store, {}).get(channel) or self.default.get(channel) or "file"
-
-    def sender(self, store: str, channel: str) -> str:
-        return self.senders.get(store, {}).get(channel, "")
-
-    def stores_of(self, provider: str, known: Sequence[str]) -> list[str]:
-        """The stores among `known` whose SMS go through `provider`."""
-        return [s for s in known if self.provider(s, "sms") == provider]
-
-
-@dataclass
-class RateLimit:
-    """At most `rate` messages a second (a token bucket one message deep)."""
-
-    rate: float
-    monotonic: Callable[[], float]
-    sleep: Callable[[float], None]
-    _next: float = 0.0
-
-    def wait(self) -> None:
-        now = self.monotonic()
-        if now < self._next:
-            self.sleep(self._next - now)
-            now = self._next
-        self._next = now + 1 / self.rate
+RECORD_TRIES = 3
 
 
 @dataclass
@@ -84,7 +50,7 @@ class Dispatcher:
     lease: timedelta = timedelta(seconds=30)
     record_every: int = 10  # outcomes a transaction; 0: all of a batch at once
     limits: Mapping[str, RateLimit] = field(default_factory=dict)
-    unsubscribe: Callable[[str], str] | None = None  # message id -> its unsubscribe URL
+    unsubscribe: Callable[[str, str], str] | None = None  # (base URL, message) -> its URL
     callbacks: Callable[[str, Claim], str | None] | None = None  # (provider, claim) -> URL
     _resting: dict[str, datetime] = field(default_factory=dict)
 
@@ -93,18 +59,18 @@ class Dispatcher:
     ) -> list[Claim]:
         """The deliveries of messages just decided `sent`, claimed by this worker in `uow`."""
         claims = [
-            self._claim(m, channel, recipient, now)
+            self._claim(m, channel, recipient, world.store(m.store_id).base_url, now)
             for m in messages
-            for channel, recipient in _recipients(m, world.store(m.store_id))
+            for channel, recipient in recipients(m, world.store(m.store_id))
         ]
         uow.deliveries.add(claims, self.owner, now + self.lease)
         return claims
 
-    def _claim(self, m: Message, channel: str, recipient: str, now: datetime) -> Claim:
+    def _claim(self, m: Message, channel: str, to: str, base_url: str, now: datetime) -> Claim:
         provider = self.routes.provider(m.store_id, channel)
         return Claim(
-            m.store_id, m.message_id, recipient, channel, provider, m.body or "", m.due_at,
-            m.decided_at or now, m.kind, m.title, m.customer_id,
+            m.store_id, m.message_id, to, channel, provider, m.body or "", m.decided_at or now,
+            m.kind, m.title, m.customer_id, base_url,
         )  # fmt: skip
 
     def claim(self, now: datetime, limit: int) -> list[Claim]:
@@ -115,19 +81,24 @@ class Dispatcher:
         return claims
 
     def deliver(self, claims: Sequence[Claim], clock: Clock | None = None) -> list[Outcome]:
-        """Hand each claim to its provider, recording outcomes every `record_every`.
+        """Hand each claim to its provider, a group of `record_every` at a time.
 
         Without a `clock` (replay) each message goes at the time it was decided.
         """
+        size = self.record_every or max(1, len(claims))
+        renew_at = clock() + self.lease / 2 if clock else None
         done: list[Outcome] = []
-        group: list[Outcome] = []
-        for claim in claims:
-            group.append(self._try(claim, clock))
-            if self.record_every and len(group) >= self.record_every:
-                self._record(group)
-                done, group = done + group, []
-        self._record(group)
-        return done + group
+        rest = list(claims)
+        while rest:
+            group, rest = rest[:size], rest[size:]
+            self._pace(group, clock)
+            outcomes = [self._try(claim, clock) for claim in group]
+            renew = renew_at is not None and clock is not None and clock() >= renew_at
+            kept = self._record(outcomes, rest if renew else [], clock)
+            if renew and clock is not None:
+                rest, renew_at = kept, clock() + self.lease / 2
+            done += outcomes
+        return done
 
     def _try(self, claim: Claim, clock: Clock | None) -> Outcome:
         at = clock() if clock else claim.decided_at
@@ -137,9 +108,9 @@ class Dispatcher:
         resting = self._resting.get(claim.provider)
         if resting is not None and at < resting:  # it just failed: let it rest, untried
             return Outcome(claim, QUEUED, at, error="provider resting", retry_at=resting)
-        if claim.provider in self.limits:
-            self.limits[claim.provider].wait()
         try:
+            if claim.provider in self.limits:
+                self.limits[claim.provider].wait()
             accepted = provider.send(self._outgoing(claim))
         except Permanent as exc:
             log.info("%s to %s failed: %s", claim.message_id, mask(claim.recipient), exc)
@@ -150,26 +121,70 @@ class Dispatcher:
 
     def _later(self, claim: Claim, at: datetime, exc: Exception) -> Outcome:
         if not isinstance(exc, Transient):
-            log.warning("provider %s: %r", claim.provider, exc)
+            log.warning("provider %s: %s", claim.provider, type(exc).__name__)
         retry = self.policy.next_try(claim.attempts, at)
         error = str(exc) or type(exc).__name__
-        if self.policy.expired(claim.due_at, retry):
+        if self.policy.expired(claim.decided_at, retry):
             return Outcome(claim, EXPIRED, at, error=error)
         self._resting[claim.provider] = retry
         return Outcome(claim, QUEUED, at, error=error, retry_at=retry)
 
-    def _record(self, outcomes: Sequence[Outcome]) -> None:
-        if not outcomes:
+    def _pace(self, group: Sequence[Claim], clock: Clock | None) -> None:
+        """Reserve the group's slots of each provider with a rate, shared by every worker."""
+        counts: dict[str, int] = {}
+        for claim in group:
+            if claim.provider in self.limits:
+                counts[claim.provider] = counts.get(claim.provider, 0) + 1
+        if not counts or clock is None:
             return
+        now = clock()
         with self.unit_of_work() as uow:
-            uow.deliveries.record(outcomes, self.owner)
+            for provider, n in sorted(counts.items()):
+                span = timedelta(seconds=n / self.limits[provider].rate)
+                start = uow.deliveries.reserve(provider, span, now)
+                self.limits[provider].not_before((start - now).total_seconds())
             uow.commit()
+
+    def _record(
+        self, outcomes: Sequence[Outcome], renew: Sequence[Claim], clock: Clock | None
+    ) -> list[Claim]:
+        """Record `outcomes` and what receipts waited for them; renew the lease on `renew`
+        and return those still held. Tried again on a database error: a record lost would
+        let the messages go twice once the lease ran out."""
+        for attempt in range(1, RECORD_TRIES + 1):
+            try:
+                with self.unit_of_work() as uow:
+                    refs = uow.deliveries.record(outcomes, self.owner)
+                    self._receipts_for(uow, refs, outcomes)
+                    kept = list(renew)
+                    if renew and clock is not None:
+                        held = uow.deliveries.renew(renew, self.owner, clock() + self.lease)
+                        kept = [c for c in renew if c.key in held]
+                    uow.commit()
+                    return kept
+            except Exception:
+                log.exception("recording %d outcomes failed (try %d)", len(outcomes), attempt)
+        return list(renew)
+
+    def _receipts_for(
+        self, uow: UnitOfWork, refs: Sequence[tuple[str, str]], outcomes: Sequence[Outcome]
+    ) -> None:
+        """Receipts that came before their acceptance was recorded, as the events they are."""
+        waiting = uow.deliveries.waiting(refs)
+        if not waiting:
+            return
+        owner = {(o.claim.provider, ref): o.claim for o in outcomes for ref in o.refs}
+        events = []
+        for receipt in waiting:
+            claim = owner[(receipt.provider, receipt.ref)]
+            events.append(receipt_event(receipt, claim.store_id, claim.message_id))
+        ingest(uow, events, waiting[-1].at)
 
     def _outgoing(self, claim: Claim) -> Outgoing:
         email = claim.channel == "email"
         unsubscribe = None
         if email and claim.kind == "marketing" and self.unsubscribe is not None:
-            unsubscribe = self.unsubscribe(claim.message_id)
+            unsubscribe = self.unsubscribe(claim.base_url, claim.message_id)
         return Outgoing(
             claim.store_id,
             claim.message_id,
@@ -185,18 +200,3 @@ class Dispatcher:
     def rested(self) -> None:
         """Forget which providers failed: a new round tries them all again."""
         self._resting.clear()
-
-
-def _recipients(message: Message, store: Store) -> Iterator[tuple[str, str]]:
-    """(channel, recipient) of each delivery of a message: an alert goes to every merchant
-    contact, by SMS and by email; any other message to its own recipient."""
-    if message.channel != "alert":
-        if message.recipient:
-            yield message.channel, message.recipient
-        return
-    for contact in store.merchant_contacts:
-        phone = to_e164(contact.get("phone"), store.default_region)
-        if phone:
-            yield "sms", phone
-        if contact.get("email"):
-            yield "email", str(contact["email"])

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tidings.domain.delivery import Claim
+from tidings.domain.errors import InvalidTemplate
 from tidings.domain.events import Event
 from tidings.domain.messages import SENT, Message
 from tidings.services.decide import Decider
@@ -23,6 +25,9 @@ from tidings.services.ports import UnitOfWork
 from tidings.services.texts import Texts
 from tidings.services.triggers import start_journeys
 from tidings.services.world import World
+
+log = logging.getLogger(__name__)
+MEND = timedelta(hours=1)  # how long a message whose text does not render waits
 
 
 @dataclass
@@ -137,8 +142,18 @@ class Engine:
             run_at, _, _, message = heapq.heappop(queue)
             if message.status != "pending" or message.run_at != run_at:
                 continue  # moved or decided since it was queued
+            try:
+                decided = decider.decide(message, now or run_at)
+            except InvalidTemplate as exc:  # the seller's text: the message waits for a mend
+                log.warning("%s (%s): %s; tried again in an hour", message.message_id,
+                            message.journey, exc)  # fmt: skip
+                message.run_at = (now or run_at) + MEND
+                decider.forget()
+                decider.world.changed(message)
+                schedule(message)
+                continue
             result.decided += 1
-            for again in decider.decide(message, now or run_at):
+            for again in decided:
                 schedule(again)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -42,10 +43,15 @@ def receipt_event(item: Receipt, store: str, message_id: str | None) -> Event:
 
 def reply_event(item: Reply, store: str) -> Event:
     """A shopper's SMS reply as the contract's `message.inbound`."""
-    ref = item.ref or f"{item.sender}-{item.at.timestamp():.3f}"
+    ref = item.ref or _digest(item.sender, item.to, item.text, item.at.isoformat())
     data = MessageInbound(item.sender, item.text)
     body = {"from": item.sender, "text": item.text}
     return event_of(f"mo-{item.provider}-{ref}", "message.inbound", store, item.at, data, body)
+
+
+def _digest(*parts: str) -> str:
+    """A stable id for what has none of its own, that names no phone or text."""
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=10).hexdigest()
 
 
 def click_event(ident: str, store: str, token: str, at: datetime) -> Event:

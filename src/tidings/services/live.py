@@ -16,10 +16,11 @@ from datetime import datetime
 
 from tidings.domain.delivery import Receipt, Reply, mask
 from tidings.domain.events import Event
-from tidings.services.delivery import Dispatcher, Routes
+from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine, event_order
 from tidings.services.ingest import ingest, receipt_event, reply_event
 from tidings.services.ports import Provider, UnitOfWork
+from tidings.services.routing import Routes
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +44,37 @@ class Worker:
             stores = sorted(set(uow.inbox.stores()) | set(uow.outbox.stores_due(now)))
         self.shuffle(stores)  # workers that start together spread over the stores
         step = self.stores_a_pass
-        done = sum(self.run_stores(stores[i : i + step]) for i in range(0, len(stores), step))
+        done = sum(self._guarded(stores[i : i + step]) for i in range(0, len(stores), step))
         self.dispatcher.rested()
         claims = self.dispatcher.claim(self.clock(), self.batch)
         self.dispatcher.deliver(claims, self.clock)
+        return done + len(claims) + self._poll()
+
+    def _guarded(self, stores: list[str]) -> int:
+        """Run `stores`; when that fails, each one alone, so that one store's trouble (a
+        database refusing its rows, say) holds up no other store's messages."""
+        try:
+            return self.run_stores(stores)
+        except Exception:
+            if len(stores) == 1:
+                log.exception("store %s: its events and due messages failed", stores[0])
+                return 0
+        return sum(self._guarded([store]) for store in stores)
+
+    def _poll(self) -> int:
+        """Every provider's receipts and replies, each stored as it comes."""
         taken = [0]
 
         def handle(item: Receipt | Reply) -> None:
             self.take(item)
             taken[0] += 1
 
-        for provider in self.providers.values():
-            provider.poll(handle)
-        return done + len(claims) + taken[0]
+        for name, provider in self.providers.items():
+            try:
+                provider.poll(handle)
+            except Exception:  # one provider out of reach: the others are still heard
+                log.exception("provider %s could not be polled", name)
+        return taken[0]
 
     def run_stores(self, stores: list[str]) -> int:
         """The waiting events and due messages of those `stores` no other worker holds, in one
@@ -85,19 +104,20 @@ class Worker:
 
 
 def take(uow: UnitOfWork, routes: Routes, item: Receipt | Reply, now: datetime) -> bool:
-    """A receipt or reply as the event it is, stored (the caller commits); False when no
-    store's message or number matches it."""
+    """A receipt or reply as the event it is, stored (the caller commits); a receipt of no
+    recorded message yet is kept until it is. False for a reply no store's number matches."""
     event = _receipt(uow, item) if isinstance(item, Receipt) else _reply(uow, routes, item)
-    if event is None:
-        return False
-    ingest(uow, [event], now)
-    return True
+    if event is not None:
+        ingest(uow, [event], now)
+    return event is not None or isinstance(item, Receipt)
 
 
 def _receipt(uow: UnitOfWork, item: Receipt) -> Event | None:
+    """The receipt's event; one whose acceptance is not recorded yet (a fast provider, another
+    worker's bind) waits for it, and becomes its event when it is recorded."""
     found = uow.deliveries.locate(item.provider, [item.ref]).get(item.ref)
     if found is None:
-        log.info("receipt %s of %s matches no message", item.ref, item.provider)
+        uow.deliveries.wait(item)
         return None
     return receipt_event(item, found[0], found[1])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol
@@ -14,6 +14,8 @@ from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
 from tidings.domain.state import Alert, DeliveryReceipt
 from tidings.services.world import Keys, Sent, World
+
+Key3 = tuple[str, str, str]  # a delivery: store, message, recipient
 
 
 class Clock(Protocol):
@@ -90,8 +92,25 @@ class Deliveries(Protocol):
         """Deliveries due again (a retry, a lease run out), now held by `owner`."""
         ...
 
-    def record(self, outcomes: Sequence[Outcome], owner: str) -> None:
-        """What came of each try; only where `owner` still holds the lease."""
+    def record(self, outcomes: Sequence[Outcome], owner: str) -> list[tuple[str, str]]:
+        """What came of each try, where `owner` still holds the lease; the (provider, ref)
+        of the acceptances recorded."""
+        ...
+
+    def renew(self, claims: Sequence[Claim], owner: str, until: datetime) -> set[Key3]:
+        """Hold these deliveries on until `until`; the keys of those `owner` still held."""
+        ...
+
+    def reserve(self, provider: str, span: timedelta, now: datetime) -> datetime:
+        """The start of `span` of the provider's time, after every slot reserved before."""
+        ...
+
+    def wait(self, receipt: Receipt) -> None:
+        """Keep a receipt whose acceptance is not recorded yet."""
+        ...
+
+    def waiting(self, refs: Sequence[tuple[str, str]]) -> list[Receipt]:
+        """The kept receipts of these (provider, ref), no longer kept."""
         ...
 
     def apply_receipts(self, receipts: Sequence[DeliveryReceipt]) -> None: ...

@@ -66,7 +66,8 @@ class Texts:
         for name, path in step.links.items():
             target = str(resolve(tuple(path.split(".")), ctx) or "")
             if target.startswith("/"):  # a page tidings serves: only its link opens it
-                target = f"{store.base_url}{target}?k={page_key(self.link_secret, target)}"
+                base = store.base_url or self.public_url
+                target = f"{base}{target}?k={page_key(self.link_secret, target)}"
             elif not target:
                 target = store.base_url
             if store.base_url:
@@ -87,14 +88,16 @@ class Texts:
         if message.channel in ("alert", "email"):
             message.title = self._title(step, store, ctx, locale, text)
         if message.channel == "email":
-            return self._email(text, message, locale), rows
+            return self._email(text, message, store, locale), rows
         if message.channel != "sms":  # alerts and public review replies: the text alone
             return text, rows
         return self._compose(text, store, locale, message.kind == "marketing"), rows
 
-    def unsubscribe_url(self, message_id: str) -> str:
-        """The one-click link that stops a shopper's emails (List-Unsubscribe)."""
-        return f"{self.public_url}/u/{unsubscribe_token(self.link_secret, message_id)}"
+    def unsubscribe_url(self, base_url: str, message_id: str) -> str:
+        """The one-click link that stops a shopper's emails (List-Unsubscribe), under the
+        store's `base_url` as its short links are (else where tidings is reached)."""
+        token = unsubscribe_token(self.link_secret, message_id)
+        return f"{base_url or self.public_url}/u/{token}"
 
     def _title(self, step: Step, store: Store, ctx: dict[str, Any], locale: str, text: str) -> str:
         """An email's subject: the step's own, else the store's name and the first sentence."""
@@ -102,11 +105,11 @@ class Texts:
             return self.renderer.render(step.title[_locale(step.title, None, store)], ctx)
         return _first_sentence(store, text)
 
-    def _email(self, text: str, message: Message, locale: str) -> str:
+    def _email(self, text: str, message: Message, store: Store, locale: str) -> str:
         if message.kind != "marketing":
             return text
         hint = UNSUBSCRIBE.get(locale, UNSUBSCRIBE["en"])
-        return f"{text}\n\n{hint}{self.unsubscribe_url(message.message_id)}"
+        return f"{text}\n\n{hint}{self.unsubscribe_url(store.base_url, message.message_id)}"
 
     def reply(self, message: Message, store: Store) -> str:
         texts = self.catalogue.replies[message.step]

@@ -149,29 +149,42 @@ class Writer:
         return [tuple(r) for r in cursor.fetchall()] if returning else []
 
     def update(
-        self, conn: Connection, rows: list[tuple[Any, ...]], assign: str, where: str, *extra: Any
-    ) -> None:
+        self,
+        conn: Connection,
+        rows: list[tuple[Any, ...]],
+        assign: str,
+        where: str,
+        *extra: Any,
+        returning: Sequence[str] = (),
+    ) -> list[tuple[Any, ...]]:
         """UPDATE the table (as `d`) from `rows` of this writer's columns (as `v`), in one
-        statement: `assign` and `where` are SQL over `d` and `v`, `?` for each of `extra`."""
+        statement: `assign` and `where` are SQL over `d` and `v`, `?` for each of `extra`.
+        Returns the `returning` columns of the rows it updated."""
         if not rows:
-            return
+            return []
         names = ", ".join(self.columns)
+        pg = conn.dialect.name == "postgresql"  # SQLite's RETURNING names the table's own
+        tail = " RETURNING " + ", ".join(f"d.{c}" if pg else c for c in returning)
+        tail = tail if returning else ""
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        found: list[tuple[Any, ...]] = []
         try:
-            if conn.dialect.name == "postgresql":
+            if pg:
                 types = [self.table.c[c].type.compile(dialect=conn.dialect) for c in self.columns]
                 arrays = ", ".join(f"%b::{kind}[]" for kind in types)
                 sql = f"UPDATE {self.table.name} AS d SET {assign}"
                 sql += f" FROM unnest({arrays}) AS v({names}) WHERE " + where.replace("?", "%s")
-                cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)] + [*extra])
-                return
+                cursor.execute(sql + tail, [list(c) for c in zip(*rows, strict=True)] + [*extra])
+                return [tuple(r) for r in cursor.fetchall()] if returning else []
             one = "(" + ", ".join(["?"] * len(self.columns)) + ")"
             per = max(1, MAX_PARAMS // len(self.columns))
             for start in range(0, len(rows), per):
                 chunk = rows[start : start + per]
                 sql = f"WITH v({names}) AS (VALUES {', '.join([one] * len(chunk))}) "
                 sql += f"UPDATE {self.table.name} AS d SET {assign} FROM v WHERE {where}"
-                cursor.execute(sql, [x for row in chunk for x in row] + [*extra])
+                cursor.execute(sql + tail, [x for row in chunk for x in row] + [*extra])
+                found += [tuple(r) for r in cursor.fetchall()] if returning else []
+            return found
         finally:
             cursor.close()
 

@@ -1,4 +1,4 @@
-"""Deliveries as rows: claimed with leases, recorded where the lease still holds.
+"""Deliveries as rows: claimed with leases, recorded and renewed where the lease still holds.
 
 PostgreSQL workers claim with `FOR UPDATE SKIP LOCKED`: rows another worker is claiming are
 passed over, never waited for. SQLite has one writer at a time (`BEGIN IMMEDIATE`).
@@ -7,72 +7,71 @@ passed over, never waited for. SQLite has one writer at a time (`BEGIN IMMEDIATE
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select, tuple_, update
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
-from tidings.domain.delivery import ACCEPTED, CLAIMABLE, SENDING, Claim, Outcome
+from tidings.adapters.db.engine import claims_rows
+from tidings.domain.delivery import ACCEPTED, CLAIMABLE, SENDING, Claim, Outcome, Receipt
 from tidings.domain.state import DeliveryReceipt
 
 D = t.deliveries.c
 M = t.messages.c
 R = t.provider_refs.c
+W = t.receipts_waiting.c
+Key3 = tuple[str, str, str]
 _KEY = and_(
     D.store_id == bindparam("k_store"),
     D.message_id == bindparam("k_message"),
     D.recipient == bindparam("k_recipient"),
 )
-
-
-_CLAIMED = [D.store_id, D.message_id, D.recipient, D.channel, D.provider, M.body, M.due_at]
-_CLAIMED += [M.decided_at, M.kind, M.title, M.customer_id, D.attempts]
+_CLAIMED = [D.store_id, D.message_id, D.recipient, D.channel, D.provider, M.body, M.decided_at]
+_CLAIMED += [M.kind, M.title, M.customer_id, t.stores.c.base_url, D.attempts]
+# A receipt speaks of a message the provider took: not of one still waiting to be tried.
+_RECEIVED = or_(D.state.in_(("sending", "accepted", "delivered", "undeliverable")), and_(
+    D.state == "failed", D.accepted_at.is_not(None)))  # fmt: skip
 
 
 def _claimed(row: Any) -> Claim:
     """A claimed row as a Claim, its attempts counting this one."""
-    store, message, recipient, channel, provider, body, due, decided, *rest = row
-    kind, title, customer, attempts = rest
+    store, message, recipient, channel, provider, body, decided, *rest = row
+    kind, title, customer, base_url, attempts = rest
     return Claim(
-        store, message, recipient, channel, provider, body or "", due, decided or due, kind,
-        title, customer, attempts + 1,
+        store, message, recipient, channel, provider, body or "", decided, kind, title,
+        customer, base_url or "", attempts + 1,
     )  # fmt: skip
 
 
-def _route(c: Claim) -> tuple[str, str, str, str, str]:
-    return (c.store_id, c.message_id, c.recipient, c.channel, c.provider)
-
-
-def _key(claim: Claim, owner: str | None = None) -> dict[str, Any]:
-    key = {"k_store": claim.store_id, "k_message": claim.message_id, "k_recipient": claim.recipient}
-    return key if owner is None else {**key, "k_owner": owner}
+def _key(claim: Claim) -> dict[str, Any]:
+    return {
+        "k_store": claim.store_id,
+        "k_message": claim.message_id,
+        "k_recipient": claim.recipient,
+    }
 
 
 class SqlDeliveries:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.claims = conn.dialect.name == "postgresql"
 
     def add(self, claims: Sequence[Claim], owner: str, lease_until: datetime) -> None:
-        time = Writer.time_for(self.conn)
-        until = time(lease_until)
-        rows = [
-            (*_route(c), SENDING, c.attempts, until, owner, time(c.due_at), *([None] * 4))
-            for c in claims
-        ]
+        until = Writer.time_for(self.conn)(lease_until)
+        rows = [(*c.key, c.channel, c.provider, SENDING, c.attempts, until, owner) for c in claims]
         _DELIVERIES.write_rows(self.conn, rows, update=False)
 
     def claim(self, now: datetime, owner: str, lease_until: datetime, limit: int) -> list[Claim]:
         query = (
             select(*_CLAIMED)
             .join(t.messages, and_(M.store_id == D.store_id, M.message_id == D.message_id))
+            .join(t.stores, t.stores.c.store_id == D.store_id)
             .where(D.state.in_(CLAIMABLE), D.attempt_at <= now)
             .order_by(D.attempt_at)
             .limit(limit)
         )
-        if self.claims:
+        if claims_rows(self.conn):
             query = query.with_for_update(skip_locked=True, of=t.deliveries)
         claims = [_claimed(row) for row in self.conn.execute(query)]
         if claims:
@@ -83,28 +82,64 @@ class SqlDeliveries:
             self.conn.execute(take, [_key(c) for c in claims])
         return claims
 
-    def record(self, outcomes: Sequence[Outcome], owner: str) -> None:
+    def record(self, outcomes: Sequence[Outcome], owner: str) -> list[tuple[str, str]]:
         """What came of each try, in one statement, where `owner` still holds the lease. An
-        acceptance keeps a receipt that came first (a fast provider), and its references are
-        kept to find the message by when the provider's receipts come."""
+        acceptance keeps a receipt that came first (a fast provider); its references are kept
+        to find the message by when the provider's receipts come."""
         time = Writer.time_for(self.conn)
         rows = [_outcome(o, time) for o in outcomes]
-        _OUTCOMES.update(self.conn, rows, _ASSIGN, _WHERE, owner)
+        held = set(_OUTCOMES.update(self.conn, rows, _ASSIGN, _WHERE, owner, returning=_HELD))
         refs = {
-            (o.claim.provider, ref): (o.claim.store_id, o.claim.message_id, o.claim.recipient)
+            (o.claim.provider, ref): o.claim.key
             for o in outcomes
+            if o.claim.key in held
             for ref in o.refs
         }
-        _REFS.write_rows(self.conn, [(p, r, *to) for (p, r), to in sorted(refs.items())])
+        _REFS.write_rows(self.conn, [(p, r, *key) for (p, r), key in sorted(refs.items())])
+        return sorted(refs)
+
+    def renew(self, claims: Sequence[Claim], owner: str, until: datetime) -> set[Key3]:
+        at = Writer.time_for(self.conn)(until)
+        rows = [(*c.key, at) for c in claims]
+        found = _RENEW.update(self.conn, rows, _LEASE, _MINE, owner, returning=_HELD)
+        return {(s, m, r) for s, m, r in found}
+
+    def reserve(self, provider: str, span: timedelta, now: datetime) -> datetime:
+        s = t.provider_slots.c
+        query = select(s.free_at).where(s.provider == provider)
+        if claims_rows(self.conn):
+            query = query.with_for_update()
+        free: datetime | None = self.conn.execute(query).scalar()
+        start = max(free or now, now)
+        _SLOTS.write(self.conn, [_Slot(provider, start + span)])
+        return start
+
+    def wait(self, receipt: Receipt) -> None:
+        time = Writer.time_for(self.conn)
+        row = (receipt.provider, receipt.ref, receipt.status, receipt.error, time(receipt.at))
+        _WAITING.write_rows(self.conn, [row], update=True)
+
+    def waiting(self, refs: Sequence[tuple[str, str]]) -> list[Receipt]:
+        found: list[Receipt] = []
+        for start in range(0, len(refs), 500):
+            part = list(refs[start : start + 500])
+            where = tuple_(W.provider, W.ref).in_(part)
+            rows = self.conn.execute(select(t.receipts_waiting).where(where)).all()
+            found += [Receipt(p, ref, status, at, error) for p, ref, status, error, at in rows]
+            self.conn.execute(delete(t.receipts_waiting).where(where))
+        return sorted(found, key=lambda r: r.at)
 
     def apply_receipts(self, receipts: Sequence[DeliveryReceipt]) -> None:
-        """A receipt sets the state of its message's deliveries, found by id or by reference."""
+        """A receipt sets the state of its message's deliveries, found by id or by reference,
+        among those the provider took."""
         values: dict[str, Any] = {"state": bindparam("v_state"), "error": bindparam("v_error")}
         values |= {"final_at": bindparam("v_at")}
         by_id = [r for r in receipts if r.message_id]
         if by_id:
             stmt = update(t.deliveries).where(
-                D.store_id == bindparam("k_store"), D.message_id == bindparam("k_message")
+                D.store_id == bindparam("k_store"),
+                D.message_id == bindparam("k_message"),
+                _RECEIVED,
             )
             params = [_receipt(r) | {"k_message": r.message_id} for r in by_id]
             self.conn.execute(stmt.values(**values), params)
@@ -116,6 +151,7 @@ class SqlDeliveries:
             stmt = update(t.deliveries).where(
                 D.store_id == bindparam("k_store"),
                 tuple_(D.message_id, D.recipient).in_(found.scalar_subquery()),
+                _RECEIVED,
             )
             params = [_receipt(r) | {"k_ref": r.ref} for r in by_ref]
             self.conn.execute(stmt.values(**values), params)
@@ -134,6 +170,7 @@ class SqlDeliveries:
         query = (
             select(D.store_id)
             .where(D.provider == provider, D.recipient == recipient, D.store_id.in_(stores))
+            .where(D.accepted_at.is_not(None))
             .order_by(D.accepted_at.desc())
             .limit(1)
         )
@@ -142,44 +179,42 @@ class SqlDeliveries:
 
 
 def _outcome(o: Outcome, time: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
-    """An outcome as a row of `_OUTCOMES`: the delivery's key, its new state, ref and error,
-    when to try again, when accepted, when it ended (each None where it does not apply)."""
-    c, accepted = o.claim, o.state == ACCEPTED
+    """An outcome as a row of `_OUTCOMES`: the delivery's key, its new state and error, when
+    to try again, when accepted, when it ended (each None where it does not apply)."""
+    accepted = o.state == ACCEPTED
     ended = None if accepted or o.retry_at else o.at
-    ref = o.refs[0] if o.refs else None
-    key = (c.store_id, c.message_id, c.recipient)
-    return (
-        *key,
-        o.state,
-        ref,
-        o.error,
-        time(o.retry_at),
-        time(o.at if accepted else None),
-        time(ended),
-    )
+    times = (time(o.retry_at), time(o.at if accepted else None), time(ended))
+    return (*o.claim.key, o.state, o.error, *times)
 
 
 def _receipt(r: DeliveryReceipt) -> dict[str, Any]:
     return {"k_store": r.store_id, "v_state": r.status, "v_error": r.error, "v_at": r.at}
 
 
-_DELIVERIES = Writer(t.deliveries)
+class _Slot:
+    def __init__(self, provider: str, free_at: datetime) -> None:
+        self.provider, self.free_at = provider, free_at
+
+
+_KEYS = ("store_id", "message_id", "recipient")
+_DELIVERIES = Writer(
+    t.deliveries, [*_KEYS, "channel", "provider", "state", "attempts", "attempt_at", "lease_owner"]
+)
 _OUTCOMES = Writer(
-    t.deliveries,
-    [
-        *("store_id", "message_id", "recipient", "state", "ref", "error", "attempt_at"),
-        *("accepted_at", "final_at"),
-    ],
+    t.deliveries, [*_KEYS, "state", "error", "attempt_at", "accepted_at", "final_at"]
 )
 _ASSIGN = (
     "state = CASE WHEN v.state = 'accepted' AND d.state <> 'sending' THEN d.state"
-    " ELSE v.state END, ref = COALESCE(v.ref, d.ref), error = v.error,"
-    " attempt_at = COALESCE(v.attempt_at, d.attempt_at),"
+    " ELSE v.state END, error = v.error, attempt_at = COALESCE(v.attempt_at, d.attempt_at),"
     " accepted_at = COALESCE(v.accepted_at, d.accepted_at),"
     " final_at = COALESCE(v.final_at, d.final_at), lease_owner = NULL"
 )
-_WHERE = (
-    "d.store_id = v.store_id AND d.message_id = v.message_id AND d.recipient = v.recipient"
-    " AND d.lease_owner = ? AND (d.state = 'sending' OR v.state = 'accepted')"
-)
+_SAME = "d.store_id = v.store_id AND d.message_id = v.message_id AND d.recipient = v.recipient"
+_WHERE = f"{_SAME} AND d.lease_owner = ? AND (d.state = 'sending' OR v.state = 'accepted')"
+_HELD = _KEYS
+_RENEW = Writer(t.deliveries, [*_KEYS, "attempt_at"])
+_LEASE = "attempt_at = v.attempt_at"
+_MINE = f"{_SAME} AND d.lease_owner = ? AND d.state = 'sending'"
 _REFS = Writer(t.provider_refs)
+_WAITING = Writer(t.receipts_waiting)
+_SLOTS = Writer(t.provider_slots)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
@@ -22,13 +22,21 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": 60}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # No server-side prepared statements: a generic plan made while a table was small (or
     # never analyzed) kept scanning it whole once it was large: 4x slower replays.
-    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
+    # Parameters stay out of error messages (and so out of logs): they carry phones and texts.
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    return create_engine(url, connect_args={"prepare_threshold": None}, **options)
+
+
+def claims_rows(conn: Connection) -> bool:
+    """Whether this database locks rows a claim takes (PostgreSQL: FOR UPDATE SKIP LOCKED);
+    SQLite has one writer at a time, so a claim has nothing to lock."""
+    return conn.dialect.name == "postgresql"
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, select
 from tidings.adapters.contract import parse_line
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
+from tidings.adapters.db.engine import claims_rows
 from tidings.domain.events import Event, EventRecord
 
 B = t.inbox.c
@@ -18,7 +19,6 @@ E = t.events.c
 class SqlInbox:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.claims = conn.dialect.name == "postgresql"
 
     def add(self, events: Sequence[Event | EventRecord]) -> None:
         time = Writer.time_for(self.conn)
@@ -36,7 +36,7 @@ class SqlInbox:
             .order_by(B.occurred_at, B.event_id)
             .limit(limit)
         )
-        if self.claims:
+        if claims_rows(self.conn):
             query = query.with_for_update(skip_locked=True)
         ids = list(self.conn.execute(query).scalars())
         if not ids:

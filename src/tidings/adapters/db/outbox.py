@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
+from tidings.adapters.db.engine import claims_rows
 from tidings.adapters.db.repositories import Pair, chunks
 from tidings.domain.messages import PENDING, Message
 from tidings.services.world import CAPPED, Sent
@@ -27,24 +28,24 @@ def insert(conn: Connection, table: Table) -> Any:
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
-_COLUMNS = [M[name] for name in _MESSAGE_FIELDS]
+MESSAGE_COLUMNS = [M[name] for name in _MESSAGE_FIELDS]
 
 
-def _message(row: Any) -> Message:
-    return Message(*row)  # selected as _COLUMNS: the dataclass's fields, in order
+def message_of(row: Any) -> Message:
+    """A row selected as MESSAGE_COLUMNS (the dataclass's fields, in order) as a Message."""
+    return Message(*row)
 
 
 class SqlOutbox:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.claims = conn.dialect.name == "postgresql"
 
     def due(
         self, until: datetime, limit: int, stores: Sequence[str] | None = None
     ) -> list[Message]:
         """Claim pending rows due by `until` (PostgreSQL: rows other workers hold are skipped)."""
         query = (
-            select(*_COLUMNS)
+            select(*MESSAGE_COLUMNS)
             .where(M.status == PENDING, M.run_at <= until)
             .order_by(M.run_at, M.message_id)
         )
@@ -52,9 +53,9 @@ class SqlOutbox:
             query = query.where(M.store_id.in_(stores))
         if limit:
             query = query.limit(limit)
-        if self.claims:
+        if claims_rows(self.conn):
             query = query.with_for_update(skip_locked=True)
-        return [_message(r) for r in self.conn.execute(query)]
+        return [message_of(r) for r in self.conn.execute(query)]
 
     def stores_due(self, until: datetime) -> list[str]:
         query = select(M.store_id).where(M.status == PENDING, M.run_at <= until).distinct()
@@ -78,12 +79,12 @@ class SqlOutbox:
         """Messages whose `column` is one of the (store, value) pairs, and `where` holds."""
         out: list[Message] = []
         for stores, values, wanted in chunks(pairs):
-            query = select(*_COLUMNS, column).where(
+            query = select(*MESSAGE_COLUMNS, column).where(
                 M.store_id.in_(stores), column.in_(values), *where
             )
             for *row, value in self.conn.execute(query):
                 if (row[0], value) in wanted:
-                    out.append(_message(row))
+                    out.append(message_of(row))
         return out
 
     def sent_since(self, pairs: Iterable[Pair], since: datetime) -> list[Sent]:
@@ -140,12 +141,12 @@ class SqlOutbox:
     def decided(self, stores: Sequence[str]) -> Iterable[Message]:
         """Every decided message of `stores`, by decision time then id (the replay output)."""
         query = (
-            select(*_COLUMNS)
+            select(*MESSAGE_COLUMNS)
             .where(M.store_id.in_(stores), M.decided_at.is_not(None))
             .order_by(M.decided_at, M.message_id)
         )
         for row in self.conn.execution_options(yield_per=2000).execute(query):
-            yield _message(row)
+            yield message_of(row)
 
 
 class _Link(NamedTuple):

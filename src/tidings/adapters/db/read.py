@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, or_, select, update
 
 from tidings.adapters.db import tables as t
-from tidings.adapters.db.outbox import _COLUMNS, _message
+from tidings.adapters.db.outbox import MESSAGE_COLUMNS, message_of
 from tidings.domain.delivery import RECEIPT_STATES
 from tidings.domain.messages import Message
 from tidings.domain.state import Alert
@@ -19,6 +19,7 @@ M = t.messages.c
 D = t.deliveries.c
 A = t.alerts.c
 L = t.links.c
+R = t.provider_refs.c
 DELIVERY_STATES = ("queued", "sending", "accepted", *RECEIPT_STATES, "expired")
 
 
@@ -30,27 +31,34 @@ class SqlReadModel:
         self, store: str, where: MessageFilter, after: tuple[datetime, str] | None, limit: int
     ) -> list[Message]:
         """A page of the store's messages, newest due first; `after` is the last one seen."""
-        query = select(*_COLUMNS).where(M.store_id == store, *_conditions(store, where))
+        query = select(*MESSAGE_COLUMNS).where(M.store_id == store, *_conditions(store, where))
         if after is not None:
             due, ident = after
             query = query.where(or_(M.due_at < due, and_(M.due_at == due, M.message_id < ident)))
         query = query.order_by(M.due_at.desc(), M.message_id.desc()).limit(limit)
-        return [_message(row) for row in self.conn.execute(query)]
+        return [message_of(row) for row in self.conn.execute(query)]
 
     def deliveries(self, store: str, messages: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each message's deliveries, with the provider's references (one per SMS part)."""
         cols = [D.message_id, D.recipient, D.channel, D.provider, D.state, D.attempts]
-        cols += [D.ref, D.error, D.accepted_at, D.final_at]
-        query = select(*cols).where(D.store_id == store, D.message_id.in_(list(messages)))
+        cols += [D.error, D.accepted_at, D.final_at]
+        ids = list(messages)
+        query = select(*cols).where(D.store_id == store, D.message_id.in_(ids))
+        refs: dict[tuple[str, str], list[str]] = {}
+        found = select(R.message_id, R.recipient, R.ref).where(R.store_id == store)
+        for mid, to, ref in self.conn.execute(found.where(R.message_id.in_(ids)).order_by(R.ref)):
+            refs.setdefault((mid, to), []).append(ref)
         out: dict[str, list[dict[str, Any]]] = {}
         for row in self.conn.execute(query.order_by(D.message_id, D.recipient)):
             view = dict(row._mapping)
+            view["refs"] = refs.get((view["message_id"], view["recipient"]), [])
             out.setdefault(view.pop("message_id"), []).append(view)
         return out
 
     def of_customer(self, store: str, customer: str, limit: int) -> list[Message]:
-        query = select(*_COLUMNS).where(M.store_id == store, M.customer_id == customer)
+        query = select(*MESSAGE_COLUMNS).where(M.store_id == store, M.customer_id == customer)
         query = query.order_by(M.due_at.desc(), M.message_id.desc()).limit(limit)
-        return [_message(row) for row in self.conn.execute(query)]
+        return [message_of(row) for row in self.conn.execute(query)]
 
     def alerts(self, store: str, state: str | None, limit: int) -> list[tuple[Alert, str | None]]:
         query = (
@@ -78,8 +86,8 @@ class SqlReadModel:
         return None if found is None else (found[0], found[1], found[2])
 
     def message(self, message_id: str) -> Message | None:
-        row = self.conn.execute(select(*_COLUMNS).where(M.message_id == message_id)).first()
-        return None if row is None else _message(row)
+        row = self.conn.execute(select(*MESSAGE_COLUMNS).where(M.message_id == message_id)).first()
+        return None if row is None else message_of(row)
 
 
 def _conditions(store: str, where: MessageFilter) -> list[Any]:

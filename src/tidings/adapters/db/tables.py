@@ -370,8 +370,6 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False),
     _time("attempt_at", False),  # queued: when to try; sending: when the lease runs out
     Column("lease_owner", String(64)),
-    _time("due_at", False),
-    _text("ref"),
     _text("error"),
     _time("accepted_at"),
     _time("final_at"),
@@ -394,6 +392,32 @@ provider_refs = Table(
     Column("message_id", String(40), nullable=False),
     Column("recipient", String(320), nullable=False),
     PrimaryKeyConstraint("provider", "ref"),
+    Index("ix_provider_refs_message", "store_id", "message_id"),
+)
+
+receipts_waiting = Table(  # receipts that came before the acceptance they answer was recorded
+    "receipts_waiting",
+    metadata,
+    Column("provider", String(64), nullable=False),
+    Column("ref", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    _text("error"),
+    _time("received_at", False),
+    PrimaryKeyConstraint("provider", "ref", "status"),
+)
+
+provider_slots = Table(  # a provider's rate shared by every worker: the next free instant
+    "provider_slots",
+    metadata,
+    Column("provider", String(64), primary_key=True),
+    _time("free_at", False),
+)
+
+instance = Table(  # what this installation generated for itself (its link secret)
+    "instance",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 api_keys = Table(

@@ -1,5 +1,6 @@
 """the live service: deliveries and provider references, the inbox, API keys; clicks, chats,
-disputes and shipment milestones as state; score targets per store; message titles
+disputes and shipment milestones as state; receipts waiting for their acceptance, providers' shared
+rate slots, the instance's own secret; score targets per store; message titles
 
 Revision ID: 0003
 Revises: 0002
@@ -66,8 +67,6 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("lease_owner", sa.String(length=64), nullable=True),
-        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ref", sa.Text(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("final_at", sa.DateTime(timezone=True), nullable=True),
@@ -108,6 +107,12 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "instance",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
         "provider_refs",
         sa.Column("provider", sa.String(length=64), nullable=False),
         sa.Column("ref", sa.String(length=128), nullable=False),
@@ -115,6 +120,24 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(length=40), nullable=False),
         sa.Column("recipient", sa.String(length=320), nullable=False),
         sa.PrimaryKeyConstraint("provider", "ref"),
+    )
+    with op.batch_alter_table("provider_refs", schema=None) as batch_op:
+        batch_op.create_index("ix_provider_refs_message", ["store_id", "message_id"], unique=False)
+
+    op.create_table(
+        "provider_slots",
+        sa.Column("provider", sa.String(length=64), nullable=False),
+        sa.Column("free_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("provider"),
+    )
+    op.create_table(
+        "receipts_waiting",
+        sa.Column("provider", sa.String(length=64), nullable=False),
+        sa.Column("ref", sa.String(length=128), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("provider", "ref", "status"),
     )
     op.create_table(
         "score_targets",
@@ -162,7 +185,13 @@ def downgrade() -> None:
         batch_op.drop_column("erased_at")
 
     op.drop_table("score_targets")
+    op.drop_table("receipts_waiting")
+    op.drop_table("provider_slots")
+    with op.batch_alter_table("provider_refs", schema=None) as batch_op:
+        batch_op.drop_index("ix_provider_refs_message")
+
     op.drop_table("provider_refs")
+    op.drop_table("instance")
     with op.batch_alter_table("inbox", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_order")
 
