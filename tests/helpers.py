@@ -157,10 +157,11 @@ class Clock:
         return self.now
 
 
-def live(db_url: str, clock: Clock, providers: Any = None, **settings: Any) -> bootstrap.App:
-    """The live service's app over `db_url`, its clock in the test's hands."""
+def live(db_url: str, clock: Clock, instances: Any = None, **settings: Any) -> bootstrap.App:
+    """The live service's app over `db_url`, its clock in the test's hands; `instances` are
+    the providers themselves (else those `settings` configure)."""
     config = Settings(database_url=db_url, **settings)
-    return bootstrap.build(config, live=True, providers=providers, clock=clock)
+    return bootstrap.build(config, live=True, providers=instances, clock=clock)
 
 
 def post(app: bootstrap.App, events: list[dict[str, Any]]) -> list[bool]:

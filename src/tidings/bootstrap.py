@@ -129,6 +129,12 @@ class App:
             uow.commit()
         return key
 
+    def revoke_key(self, key: str) -> bool:
+        with self.unit_of_work() as uow:
+            done = keys.revoke(uow, key, self.clock())
+            uow.commit()
+        return done
+
     def worker(self) -> Worker:
         s = self.settings
         routes = self.dispatcher.routes

@@ -241,3 +241,67 @@ def test_openapi_is_served(api):
     client, _, _, _, _ = api
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/events", "/v1/messages", "/v1/customers/{customer_id}", "/v1/alerts"} <= set(paths)
+
+
+def test_an_override_text_that_is_no_template_is_refused_naming_it(api):
+    client, _, keys, _, _ = api
+    broken = {"payment_reminder": {"templates": {"first": {"en": "Pay {{ links.pay "}}}}
+    answer = client.post("/v1/events", json=store(journeys=broken), headers=_auth(keys["acme"]))
+    assert answer.status_code == 422
+    error = answer.json()["results"][0]["error"]
+    assert "field data.journeys.payment_reminder.templates.first.en" in error
+
+
+def test_a_chunked_body_over_the_limit_is_refused_too(api):
+    client, _, keys, _, _ = api
+    chunks = (b"x" * 4096 for _ in range(10))  # no Content-Length: sent in chunks
+    answer = client.post("/v1/events", content=chunks, headers=_auth(keys["acme"]))
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "too_large"
+
+
+@pytest.fixture
+def twilio(db_url):  # type: ignore[no-untyped-def]
+    """The live app with an HTTP SMS provider whose webhooks are signed with `tok`."""
+    clock, provider = Clock(at(10)), ScriptedProvider("twilio")
+    conf = {"twilio": {"type": "http_sms", "base_url": "http://x", "account_sid": "AC1",
+                       "auth_token": "tok"}}  # fmt: skip
+    app = live(db_url, clock, {"twilio": provider}, providers=conf, channels={"sms": "twilio"})
+    key = app.create_key("acme")
+    with TestClient(create_app(app)) as client:
+        yield client, app, key, provider
+    app.close()
+
+
+def _signed(app, path: str, form: dict[str, str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    from tidings.adapters.providers.http_sms import signature
+
+    return {"X-Twilio-Signature": signature("tok", app.settings.public_url + path, form)}
+
+
+def test_a_signed_status_callback_marks_the_message_delivered(twilio):
+    client, app, key, provider = twilio
+    client.post("/v1/events", json=_day(), headers=_auth(key))
+    rounds(app)
+    (sent,) = provider.sent
+    path = sent.callback.removeprefix(app.settings.public_url)
+    assert "store=acme" in path and f"message_id={sent.message_id}" in path
+    form = {"MessageSid": "SM1", "MessageStatus": "delivered"}
+    forged = client.post(path, data=form, headers={"X-Twilio-Signature": "forged"})
+    assert forged.status_code == 403
+    assert client.post(path, data=form, headers=_signed(app, path, form)).status_code == 204
+    rounds(app)
+    found = client.get("/v1/messages", headers=_auth(key)).json()["messages"][0]
+    assert found["deliveries"][0]["state"] == "delivered"
+
+
+def test_a_signed_inbound_stop_opts_the_shopper_out(twilio):
+    client, app, key, _ = twilio
+    client.post("/v1/events", json=_day()[:2], headers=_auth(key))
+    rounds(app)
+    path = "/v1/providers/twilio/inbound"
+    form = {"MessageSid": "SM9", "From": "+8613800138000", "To": "+15550100", "Body": "STOP"}
+    assert client.post(path, data=form, headers=_signed(app, path, form)).status_code == 204
+    rounds(app)
+    consent = client.get("/v1/customers/c1", headers=_auth(key)).json()["consent"]
+    assert consent["phone_opted_out"] is True
+    assert client.post("/v1/providers/nobody/inbound", data=form).status_code == 404

@@ -107,3 +107,18 @@ def test_a_tracking_page_without_its_key_shows_nothing_of_the_parcel(site, brows
     page = browser.new_page(**PHONE)  # type: ignore[attr-defined]
     answer = page.goto(f"{base}/t/acme/s1?k=guessed")
     assert answer.status == 404 and "5-2-1017" not in page.content()
+
+
+def test_the_page_speaks_the_shoppers_language_where_it_differs_from_the_stores(site, browser):
+    base, app, provider = site
+    day = _waiting_parcel(base)
+    day[1] = customer(when=at(-23), locale="ru", timezone="Europe/Moscow")
+    post(app, day)
+    app.clock.now = at(16)  # 11:00 in Moscow: its quiet hours are over
+    rounds(app)
+    notice = next(o for o in provider.sent if "/l/" in o.body and "SF" in o.body)
+    page = browser.new_page(**PHONE)  # type: ignore[attr-defined]
+    page.goto(notice.body.rsplit(" ", 1)[1])
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.locator("#status").inner_text() == "Ждёт получения"
+    assert page.locator("#until").inner_text() == "2026-11-14 13:00"  # 18:00 Shanghai, Moscow

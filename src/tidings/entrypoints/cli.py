@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     kc.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
     kc.add_argument("--config", help="settings file (TOML)")
     kc.set_defaults(run=_keys_create)
+    kr = keysub.add_parser("revoke", help="revoke an API key (it stops working at once)")
+    kr.add_argument("key", help="the key, or its id (tdk_<id>)")
+    kr.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
+    kr.add_argument("--config", help="settings file (TOML)")
+    kr.set_defaults(run=_keys_revoke)
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(required=True, metavar="ACTION")
     up = dbsub.add_parser("upgrade", help="create or migrate the schema")
@@ -141,6 +146,18 @@ def _aware(text: str) -> datetime:
     if value.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} needs an offset, e.g. +08:00")
     return value
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    app = bootstrap.build(_settings(args))
+    try:
+        done = app.revoke_key(args.key)
+    finally:
+        app.close()
+    print(
+        "tidings: revoked" if done else "tidings: no such key (or revoked already)", file=sys.stderr
+    )
+    return 0 if done else 2
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

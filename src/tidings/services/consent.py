@@ -32,9 +32,12 @@ def erase_customer(uow: UnitOfWork, store: str, customer: str, at: datetime) -> 
     region = known.store(store).default_region
     counts = uow.privacy.erase_customer(store, customer, at)
     phone = found.phone_key or lookup_key(found.phone, region)
-    needles = [json.dumps(customer)[1:-1], *([phone.lstrip("+")] if phone else [])]
+    named = {customer, json.dumps(customer)[1:-1]}  # as sent, or with its escapes
+    found_events = uow.privacy.events_mentioning(store, ["customer.upserted"], sorted(named))
+    if phone:  # a reply's number may be written any way: each one is read
+        found_events += uow.privacy.events_mentioning(store, ["message.inbound"], None)
     events = 0
-    for ident, payload in uow.privacy.events_mentioning(store, list(PERSONAL), needles):
+    for ident, payload in found_events:
         cleaned = _without_personal(payload, customer, phone, region)
         if cleaned is not None:
             uow.privacy.rewrite_event(store, ident, cleaned)

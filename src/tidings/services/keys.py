@@ -38,5 +38,11 @@ def store_of(uow: UnitOfWork, key: str) -> str | None:
     return found[0]
 
 
+def revoke(uow: UnitOfWork, key: str, at: datetime) -> bool:
+    """Revoke a key, given whole or by its id (`tdk_<id>`); False when there is no such key."""
+    key_id = key.strip().removeprefix("tdk_").split("_", 1)[0]
+    return uow.keys.revoke(key_id, at)
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()

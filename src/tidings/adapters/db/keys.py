@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from tidings.adapters.db import tables as t
 
@@ -24,3 +24,7 @@ class SqlKeys:
         query = select(K.store_id, K.secret_hash).where(K.key_id == key_id, K.revoked_at.is_(None))
         row = self.conn.execute(query).first()
         return None if row is None else (row[0], row[1])
+
+    def revoke(self, key_id: str, at: datetime) -> bool:
+        stmt = update(t.api_keys).where(K.key_id == key_id, K.revoked_at.is_(None))
+        return bool(self.conn.execute(stmt.values(revoked_at=at)).rowcount)

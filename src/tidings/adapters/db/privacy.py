@@ -23,24 +23,24 @@ class SqlPrivacy:
         self.conn = conn
 
     def erase_customer(self, store: str, customer: str, at: datetime) -> dict[str, int]:
-        """Blank the customer's contact data, their messages' texts and recipients, and stop
-        what waits to be delivered to them. Counts of what was changed, by table."""
+        """Blank the customer's contact data, the texts, subjects and recipients of the
+        messages to them (not the merchant's alerts about them), and stop what waits to be
+        delivered to them: a worker still sending one records nothing. Counts by table."""
         blank = dict.fromkeys(("phone", "phone_key", "email", "name", "birthday", "tags"))
         mine = (C.store_id == store, C.customer_id == customer)
-        customers = self.conn.execute(
-            update(t.customers).where(*mine).values(**blank, erased_at=at)
-        )
-        ids = select(M.message_id).where(M.store_id == store, M.customer_id == customer)
+        blanked = update(t.customers).where(*mine).values(**blank, erased_at=at)
+        customers = self.conn.execute(blanked)
+        to_them = (M.store_id == store, M.customer_id == customer, M.channel != "alert")
+        ids = select(M.message_id).where(*to_them)
         theirs = (D.store_id == store, D.message_id.in_(ids))
         stopped = update(t.deliveries).where(*theirs, D.state.in_(("queued", "sending")))
         self.conn.execute(stopped.values(state="failed", error="erased", final_at=at))
-        deliveries = self.conn.execute(update(t.deliveries).where(*theirs).values(recipient=ERASED))
+        gone = update(t.deliveries).where(*theirs).values(recipient=ERASED, lease_owner=None)
+        deliveries = self.conn.execute(gone)
         refs = (R.store_id == store, R.message_id.in_(ids))
         self.conn.execute(update(t.provider_refs).where(*refs).values(recipient=ERASED))
-        about = (M.store_id == store, M.customer_id == customer)
-        messages = self.conn.execute(
-            update(t.messages).where(*about).values(body=None, recipient=None)
-        )
+        texts = update(t.messages).where(*to_them).values(body=None, recipient=None, title=None)
+        messages = self.conn.execute(texts)
         return {
             "customers": customers.rowcount,
             "messages": messages.rowcount,
@@ -48,16 +48,13 @@ class SqlPrivacy:
         }
 
     def events_mentioning(
-        self, store: str, types: Sequence[str], needles: Sequence[str]
+        self, store: str, types: Sequence[str], needles: Sequence[str] | None
     ) -> list[tuple[str, str]]:
-        """(id, payload) of the store's events of `types` whose text contains a needle."""
-        if not needles:
-            return []
-        query = select(E.event_id, E.payload).where(
-            E.store_id == store,
-            E.type.in_(list(types)),
-            or_(*(E.payload.contains(n, autoescape=True) for n in needles)),
-        )
+        """(id, payload) of the store's events of `types` whose text contains a needle (or
+        all of them, without needles)."""
+        query = select(E.event_id, E.payload).where(E.store_id == store, E.type.in_(list(types)))
+        if needles is not None:
+            query = query.where(or_(*(E.payload.contains(n, autoescape=True) for n in needles)))
         return [(row[0], row[1]) for row in self.conn.execute(query)]
 
     def rewrite_event(self, store: str, event_id: str, payload: str) -> None:

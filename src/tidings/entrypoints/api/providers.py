@@ -1,14 +1,15 @@
 """Webhooks of HTTP SMS providers (the Twilio shape): status callbacks and shopper replies.
 
 No API key: the provider signs each request (X-Twilio-Signature over the URL and the form),
-and a request whose signature does not check is refused.
+and a request whose signature does not check is refused. The routes are plain functions (the
+database work blocks), the form is read before them.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 
 from tidings import bootstrap
 from tidings.domain.errors import InvalidEvent
@@ -20,17 +21,42 @@ router = APIRouter(tags=["providers"])
 Signature = Annotated[str | None, Header(alias="X-Twilio-Signature")]
 
 
+class Signed:
+    """A webhook's form and query, once its signature checked."""
+
+    def __init__(self, form: dict[str, str], query: dict[str, str]) -> None:
+        self.form, self.query = form, query
+
+
+async def signed(name: str, request: Request, signature: Signature = None) -> Signed:
+    app: bootstrap.App = request.app.state.tidings
+    token = app.webhook_secret(name)
+    if token is None:
+        raise ApiError(404, "not_found", f"no HTTP SMS provider {name!r} is configured")
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    url = app.settings.public_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    if not bootstrap.verify_webhook(token, url, form, signature):
+        raise ApiError(403, "bad_signature", "the request's signature does not check")
+    return Signed(form, dict(request.query_params))
+
+
+Webhook = Annotated[Signed, Depends(signed)]
+
+
 @router.post("/v1/providers/{name}/status", summary="A provider's delivery status callback")
-async def status(name: str, request: Request, app: App, signature: Signature = None) -> Response:
-    params = await _signed(app, name, request, signature)
-    query = request.query_params
+def status(name: str, app: App, hook: Webhook) -> Response:
+    """A final status becomes the message's `message.status` (`sent`, `queued` … say nothing
+    new); tidings' own callback URL names the store and the message."""
+    message = hook.query.get("message_id")
     try:
-        receipt = bootstrap.receipt_from(name, params, app.clock(), query.get("message_id"))
+        receipt = bootstrap.receipt_from(name, hook.form, app.clock(), message)
     except InvalidEvent as exc:
         raise ApiError(422, "invalid_callback", str(exc)) from None
-    if receipt is not None:  # a final status; `sent`, `queued` … say nothing new
+    if receipt is not None:
         with app.unit_of_work() as uow:
-            store, message = query.get("store"), receipt.message_id
+            store = hook.query.get("store")
             if store and message:
                 ingest(uow, [receipt_event(receipt, store, message)], app.clock())
             else:
@@ -41,10 +67,9 @@ async def status(name: str, request: Request, app: App, signature: Signature = N
 
 
 @router.post("/v1/providers/{name}/inbound", summary="A shopper's SMS to the store's number")
-async def inbound(name: str, request: Request, app: App, signature: Signature = None) -> Response:
-    params = await _signed(app, name, request, signature)
+def inbound(name: str, app: App, hook: Webhook) -> Response:
     try:
-        reply = bootstrap.reply_from(name, params, app.clock())
+        reply = bootstrap.reply_from(name, hook.form, app.clock())
     except InvalidEvent as exc:
         raise ApiError(422, "invalid_callback", str(exc)) from None
     with app.unit_of_work() as uow:
@@ -52,19 +77,3 @@ async def inbound(name: str, request: Request, app: App, signature: Signature = 
             uow.commit()
     app.wake()
     return Response(status_code=204)
-
-
-async def _signed(
-    app: bootstrap.App, name: str, request: Request, signature: str | None
-) -> dict[str, str]:
-    token = app.webhook_secret(name)
-    if token is None:
-        raise ApiError(404, "not_found", f"no HTTP SMS provider {name!r} is configured")
-    form = await request.form()
-    params = {k: str(v) for k, v in form.items()}
-    url = app.settings.public_url.rstrip("/") + request.url.path
-    if request.url.query:
-        url += "?" + request.url.query
-    if not bootstrap.verify_webhook(token, url, params, signature):
-        raise ApiError(403, "bad_signature", "the request's signature does not check")
-    return params
