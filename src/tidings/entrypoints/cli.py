@@ -21,6 +21,7 @@ from tidings import bootstrap
 from tidings.config import Settings
 from tidings.domain.errors import InvalidJourney
 from tidings.domain.events import Event, EventRecord
+from tidings.entrypoints import outcomes_cli
 from tidings.services.queries import Summary, message_line
 
 
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     up = dbsub.add_parser("upgrade", help="create or migrate the schema")
     up.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
     up.set_defaults(run=_db_upgrade)
+    outcomes_cli.register(sub)
     return parser
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -71,7 +72,7 @@ def test_collection_deadlines_cover_the_window_without_gaps():
     win = window(BY_NAME["same_day_collection_rate"], D, SH)
     rows = collection_deadlines(win, SH)
     assert len(rows) == 30
-    assert all(a.paid_to == b.paid_from for a, b in zip(rows, rows[1:], strict=False))
+    assert all(a.paid_to == b.paid_from for a, b in pairwise(rows))
     assert rows[-1].deadline == win.end
 
 
