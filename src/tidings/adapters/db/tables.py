@@ -154,6 +154,7 @@ orders = Table(
     _time("reviewed_at"),
     _time("pickup_at"),
     PrimaryKeyConstraint("store_id", "order_id"),
+    Index("ix_orders_customer", "store_id", "customer_id", "created_at"),  # 0004: outcomes
 )
 
 alerts = Table(
