@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, func, literal, or_, select, union_all
 
 from tidings.adapters.db import tables as t
-from tidings.adapters.db.analytics.sql import instant, micros, paid_at, seconds_between
+from tidings.adapters.db.analytics.sql import id_of, instant, micros, paid_at, seconds_between
 from tidings.services.analytics.ports import Recovered
 
 DAY_SECONDS = 86_400
@@ -64,34 +64,43 @@ def _candidate(rank: int) -> Any:
     )
 
 
-def _paid_after_message(store: str, start: datetime) -> Any:
+def _sent_and_paid(store: str, start: datetime) -> Any:
+    """A sent message and an order paid since `start` (each kind says how "after" is put)."""
     m, o = t.messages.c, t.orders.c
-    paid = paid_at()
     return and_(
-        m.store_id == store,
-        m.status == "sent",
-        o.store_id == store,
-        paid >= instant(start),
-        paid > m.decided_at,
+        m.store_id == store, m.status == "sent", o.store_id == store, paid_at() >= instant(start)
     )
 
 
 def _reminders(store: str, start: datetime) -> Any:
+    """Led by the reminders decided since `start`, each finding its order by its key. An
+    earlier reminder can take no credit from the period's: a later one wins (last touch).
+    "Paid after" is an expression here, so that no plan walks the messages' time index from
+    each order instead."""
     m, o = t.messages.c, t.orders.c
     paid = paid_at()
     before_close = or_(
         and_(o.auto_close_at.is_not(None), paid < o.auto_close_at),
         and_(o.auto_close_at.is_(None), seconds_between(o.created_at, paid) < DAY_SECONDS),
     )
-    on = and_(o.store_id == m.store_id, m.subject == literal("order:") + o.order_id)
+    on = and_(o.store_id == m.store_id, o.order_id == id_of(m.subject, "order"))
     return (
         _candidate(1)
-        .select_from(t.orders.join(t.messages, on))
-        .where(m.journey == "payment_reminder", _paid_after_message(store, start), before_close)
+        .select_from(t.messages.join(t.orders, on))
+        .where(
+            m.journey == "payment_reminder",
+            m.subject.like("order:%"),
+            m.decided_at >= instant(start),
+            _sent_and_paid(store, start),
+            seconds_between(m.decided_at, paid) > 0,
+            before_close,
+        )
     )
 
 
 def _carts(store: str, start: datetime) -> Any:
+    """Led by the orders paid since `start`, each finding its customer's messages before the
+    payment (the customer's time index)."""
     m, o, c, k = t.messages.c, t.orders.c, t.clicks.c, t.links.c
     paid = paid_at()
     after_click = exists(
@@ -110,7 +119,8 @@ def _carts(store: str, start: datetime) -> Any:
         .select_from(t.orders.join(t.messages, on))
         .where(
             m.journey == "cart_recovery",
-            _paid_after_message(store, start),
+            _sent_and_paid(store, start),
+            m.decided_at < paid,
             or_(seconds_between(m.decided_at, paid) <= DAY_SECONDS, after_click),
         )
     )
@@ -124,5 +134,5 @@ def _coupons(store: str, start: datetime) -> Any:
     return (
         _candidate(0)
         .select_from(joined)
-        .where(cp.store_id == store, _paid_after_message(store, start))
+        .where(cp.store_id == store, _sent_and_paid(store, start), m.decided_at < paid_at())
     )

@@ -25,19 +25,11 @@ def arms(
     conn: Connection, store: str, journey: str, outcome: str, start: datetime, end: datetime
 ) -> tuple[Arm, Arm]:
     first = _firsts(store, journey, start, end)
-    table, condition = OUTCOME_JOINS[outcome](store, first)
-    joined = first.outerjoin(table, condition)
-    reached = func.max(case((_key(table).is_not(None), 1), else_=0))
-    per_subject = (
-        select(first.c.arm, reached.label("reached"))
-        .select_from(joined)
-        .group_by(first.c.subject, first.c.arm)
-        .subquery("per_subject")
-    )
-    query = select(per_subject.c.arm, func.count(), func.sum(per_subject.c.reached)).group_by(
-        per_subject.c.arm
-    )
-    found = {arm: Arm(int(n), int(x or 0)) for arm, n, x in conn.execute(query)}
+    reached = OUTCOMES[outcome](store, first, start, end)
+    query = select(
+        first.c.arm, func.count(), func.coalesce(func.sum(case((reached, 1), else_=0)), 0)
+    ).group_by(first.c.arm)
+    found = {arm: Arm(int(n), int(x)) for arm, n, x in conn.execute(query)}
     return found.get("treated", Arm(0, 0)), found.get("held", Arm(0, 0))
 
 
@@ -69,40 +61,53 @@ def _firsts(store: str, journey: str, start: datetime, end: datetime) -> Any:
     return select(sub).where(sub.c.arm.is_not(None)).subquery("first")
 
 
-def _key(table: Any) -> Any:
-    return next(iter(c for c in table.primary_key.columns if c.name != "store_id"))
-
-
-def _paid(store: str, first: Any) -> tuple[Any, Any]:
+def _paid(store: str, first: Any, start: datetime, end: datetime) -> Any:
     o = t.orders.c
-    on = and_(o.store_id == store, o.order_id == id_of(first.c.subject, "order"))
-    return t.orders, and_(on, paid_at().is_not(None))
-
-
-def _ordered(store: str, first: Any) -> tuple[Any, Any]:
-    o = t.orders.c
-    return t.orders, and_(
-        o.store_id == store,
-        o.customer_id == first.c.customer_id,
-        o.created_at >= first.c.due_at,
-        seconds_between(first.c.due_at, o.created_at) <= DAY_SECONDS,
+    return exists().where(
+        o.store_id == store, o.order_id == id_of(first.c.subject, "order"), paid_at().is_not(None)
     )
 
 
-def _collected(store: str, first: Any) -> tuple[Any, Any]:
+def _ordered(store: str, first: Any, start: datetime, end: datetime) -> Any:
+    """The subject is among the carts whose customer ordered within 24 h of the reminder's
+    due time: found from the orders, through each customer's messages of the period."""
+    m, o = t.messages.c, t.orders.c
+    on = and_(m.store_id == o.store_id, m.customer_id == o.customer_id)
+    reached = (
+        select(m.subject)
+        .select_from(t.orders.join(t.messages, on))
+        .where(
+            o.store_id == store,
+            m.journey == "cart_recovery",
+            m.decided_at >= instant(start),
+            m.decided_at < instant(end),
+            o.created_at >= m.due_at,
+            seconds_between(m.due_at, o.created_at) <= DAY_SECONDS,
+        )
+    )
+    return first.c.subject.in_(reached)
+
+
+def _collected(store: str, first: Any, start: datetime, end: datetime) -> Any:
     s = t.shipments.c
-    on = and_(s.store_id == store, s.shipment_id == id_of(first.c.subject, "shipment"))
-    in_time = or_(s.storage_until.is_(None), s.delivered_at <= s.storage_until)
-    return t.shipments, and_(on, s.delivered_at.is_not(None), in_time)
+    return exists().where(
+        s.store_id == store,
+        s.shipment_id == id_of(first.c.subject, "shipment"),
+        s.delivered_at.is_not(None),
+        or_(s.storage_until.is_(None), s.delivered_at <= s.storage_until),
+    )
 
 
-def _reviewed(store: str, first: Any) -> tuple[Any, Any]:
+def _reviewed(store: str, first: Any, start: datetime, end: datetime) -> Any:
     o = t.orders.c
-    on = and_(o.store_id == store, o.order_id == id_of(first.c.subject, "order"))
-    return t.orders, and_(on, o.reviewed_at.is_not(None))
+    return exists().where(
+        o.store_id == store,
+        o.order_id == id_of(first.c.subject, "order"),
+        o.reviewed_at.is_not(None),
+    )
 
 
-OUTCOME_JOINS: dict[str, Callable[[str, Any], tuple[Any, Any]]] = {
+OUTCOMES: dict[str, Callable[[str, Any, datetime, datetime], Any]] = {
     "paid": _paid,
     "ordered": _ordered,
     "collected": _collected,

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select
 
 from tidings.adapters.db import tables as t
+from tidings.adapters.db.analytics import logistics
 from tidings.adapters.db.analytics.chats import turns
-from tidings.adapters.db.analytics.sql import deadlines, instant, newest, paid_at, seconds_between
+from tidings.adapters.db.analytics.sql import instant, newest, paid_at, seconds_between
 from tidings.domain.scores import CULPRITS, Deadline, Tally, Window
 from tidings.services.analytics.ports import StoreInfo
 
@@ -89,62 +90,16 @@ class ScoreQueries:
         query = query.order_by(func.max(turn.c.turn_at).desc(), turn.c.conversation_id.desc())
         return self._culprits(query)
 
-    def _collected(self, store: str) -> Any:
-        """Each order's first collection, over all its parcels."""
-        s = t.shipments.c
-        query = select(s.order_id, func.min(s.collected_at).label("collected_at"))
-        query = query.where(s.store_id == store, s.order_id.is_not(None))
-        return query.where(s.collected_at.is_not(None)).group_by(s.order_id).subquery("first")
-
-    def _paid_orders(self, store: str, rows: Sequence[Deadline], at: datetime) -> Any:
-        """Paid orders not cancelled by `at`, each with its deadline and first collection."""
-        o = t.orders.c
-        days, first, paid = deadlines(rows), self._collected(store), paid_at()
-        query = select(
-            o.order_id, paid.label("paid_at"), days.c.deadline, first.c.collected_at
-        ).select_from(t.orders.join(days, and_(paid >= days.c.paid_from, paid < days.c.paid_to)))
-        query = query.outerjoin(first, first.c.order_id == o.order_id)
-        low, high = min(d.paid_from for d in rows), max(d.paid_to for d in rows)
-        return query.where(
-            o.store_id == store,
-            paid >= instant(low),
-            paid < instant(high),
-            or_(o.cancelled_at.is_(None), o.cancelled_at > instant(at)),
-        ).subquery("paid")
-
     def collection(self, store: str, deadlines: Sequence[Deadline], at: datetime) -> Tally:
-        paid = self._paid_orders(store, deadlines, at)
-        on_time = paid.c.collected_at < paid.c.deadline
-        done, total = self.conn.execute(select(_count_if(on_time), func.count())).one()
-        late = select(paid.c.order_id).where(or_(paid.c.collected_at.is_(None), ~on_time))
-        late = late.order_by(paid.c.paid_at.desc(), paid.c.order_id.desc())
-        return Tally(int(done), int(total), self._culprits(late))
+        return logistics.collection(self.conn, store, deadlines, at)
 
     def at_risk(
         self, store: str, deadlines: Sequence[Deadline], at: datetime
     ) -> list[tuple[str, datetime]]:
-        paid = self._paid_orders(store, deadlines, at)
-        query = select(paid.c.order_id, paid.c.deadline).where(
-            paid.c.paid_at <= instant(at),
-            paid.c.deadline > instant(at),
-            or_(paid.c.collected_at.is_(None), paid.c.collected_at > instant(at)),
-        )
-        query = query.order_by(paid.c.deadline, paid.c.paid_at, paid.c.order_id)
-        return [(oid, when) for oid, when in self.conn.execute(query)]
+        return logistics.at_risk(self.conn, store, deadlines, at)
 
-    def arrival(self, store: str, deadlines_: Sequence[Deadline]) -> Tally:
-        s = t.shipments.c
-        days = deadlines(deadlines_)
-        joined = t.shipments.join(
-            days, and_(s.collected_at >= days.c.paid_from, s.collected_at < days.c.paid_to)
-        )
-        base = select(s.shipment_id).select_from(joined).where(s.store_id == store)
-        on_time = s.arrived_at < days.c.deadline
-        count = base.with_only_columns(_count_if(on_time), func.count())
-        done, total = self.conn.execute(count).one()
-        late = base.where(or_(s.arrived_at.is_(None), ~on_time))
-        late = late.order_by(s.collected_at.desc(), s.shipment_id.desc())
-        return Tally(int(done), int(total), self._culprits(late))
+    def arrival(self, store: str, deadlines: Sequence[Deadline]) -> Tally:
+        return logistics.arrival(self.conn, store, deadlines)
 
     def aftersale(self, store: str, win: Window, slow_hours: Decimal) -> Tally:
         k = t.tickets.c

@@ -20,8 +20,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
-    select,
-    union_all,
+    null,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -68,17 +67,20 @@ def micros(text: ColumnElement[Any]) -> ColumnElement[int]:
     return cast(func.round(cast(text, Numeric) * 1_000_000), BigInteger)
 
 
-def deadlines(rows: Sequence[Deadline], name: str = "deadlines") -> Any:
-    """The deadlines as a small table: paid_from, paid_to, deadline."""
-    selects: list[Any] = [
-        select(
-            instant(d.paid_from).label("paid_from"),
-            instant(d.paid_to).label("paid_to"),
-            instant(d.deadline).label("deadline"),
-        )
-        for d in rows
-    ]
-    return union_all(*selects).subquery(name)
+def deadline_of(value: ColumnElement[datetime], rows: Sequence[Deadline]) -> Any:
+    """The deadline of the row whose [paid_from, paid_to) holds `value`, else null.
+
+    `rows` follow each other without gaps (one a local day); the expression is a balanced
+    tree of CASEs, a handful of comparisons a row, where a join to a table of days would
+    compare every row with every day.
+    """
+    if len(rows) == 1:
+        (only,) = rows
+        inside = and_(value >= instant(only.paid_from), value < instant(only.paid_to))
+        return case((inside, instant(only.deadline)), else_=null())
+    half = len(rows) // 2
+    early, late = deadline_of(value, rows[:half]), deadline_of(value, rows[half:])
+    return case((value < instant(rows[half].paid_from), early), else_=late)
 
 
 def id_of(subject: ColumnElement[str], kind: str) -> ColumnElement[str]:
