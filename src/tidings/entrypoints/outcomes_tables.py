@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -39,9 +40,10 @@ def _journeys(report: dict[str, Any], title: str) -> Table:
         table.add_column(name, justify="left" if name == "journey" else "right")
     rows = report["journeys"]
     for row in rows:
-        table.add_row(*(_cell(row[key]) for _, key in _COLUMNS))
+        table.add_row(*(_cell(row[key], key) for _, key in _COLUMNS))
     table.add_section()
-    table.add_row(*(_cell(report["totals"][key]) for _, key in _COLUMNS), style="bold")
+    totals = report["totals"]
+    table.add_row(*(_cell(totals[key], key) for _, key in _COLUMNS), style="bold")
     return table
 
 
@@ -101,9 +103,14 @@ def _interval(interval: dict[str, float] | None, points: bool) -> str:
     return f"{value:+.1f}{unit} [{low:+.1f}, {high:+.1f}]"
 
 
-def _cell(value: Any) -> str:
+_MONEY = {"cost", "revenue_recovered", "cost_per_order"}
+
+
+def _cell(value: Any, key: str = "") -> str:
     if value is None:
         return "-"
     if isinstance(value, int):
         return f"{value:,}"
+    if key in _MONEY:
+        return f"{Decimal(value):,}"  # 1,161,968.48: the decimals as the JSON has them
     return str(value)
