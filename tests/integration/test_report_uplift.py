@@ -168,3 +168,27 @@ def test_review_request_outcome_and_no_holdout_no_uplift(db_url):
     assert (row["treated"]["outcomes"], row["treated"]["subjects"]) == (1, 2)
     assert (row["held_back"]["outcomes"], row["held_back"]["subjects"]) == (1, 2)
     assert report(db_url, DAY, DAY, "rev")["uplift"] == []  # no holdout decided that day
+
+
+def test_quiet_hours_put_no_shopper_in_the_wrong_arm(db_url):
+    # Orders at 22:00: the first reminder is due at 22:30, in the quiet hours. A held-back
+    # order is decided (held) at 22:30; a treated one waits until 09:00 and, if paid in the
+    # night, is then suppressed (its reason is gone). Both kinds of night payers must count,
+    # each in its arm, on the day the reminder was due.
+    phone = _phones()
+    treated = _ids("payment_reminder", "order", "tn", held=False, n=3)
+    held = _ids("payment_reminder", "order", "hn", held=True, n=3)
+    events = [_holdout("night", "payment_reminder")]
+    for oid in treated + held:
+        events += _at("night", [customer(oid, phone()), order(oid, local(2026, 11, 11, 22), oid)])
+    for oid in (*treated[:2], *held[:2]):  # two of each pay at 23:00
+        events += _at("night", [paid(oid, local(2026, 11, 11, 23))])
+    replay(db_url, events)
+    (row,) = report(db_url, DAY, DAY, "night")["uplift"]
+    # treated: 3 (1 reminded at 09:00, 2 paid before it); held back: 3; 2 of 3 paid in each
+    assert row["treated"] == {"subjects": 3, "outcomes": 2, "rate": 2 / 3}
+    assert row["held_back"] == {"subjects": 3, "outcomes": 2, "rate": 2 / 3}
+    # 12 Nov: the unpaid held-back order's last reminder is held back, but no subject's
+    # first reminder was due that day
+    (later,) = report(db_url, DAY + timedelta(days=1), DAY + timedelta(days=1), "night")["uplift"]
+    assert (later["treated"]["subjects"], later["held_back"]["subjects"]) == (0, 0)

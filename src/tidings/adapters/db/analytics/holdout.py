@@ -1,15 +1,17 @@
 """Treated and held-back subjects of a journey, and how many of each reached its outcome.
 
-A subject's first message of the journey (earliest due, then id) decides its arm: sent is
-treated, suppressed for `holdout` is held back, anything else (the reason was gone, no
-consent, a cap) is in neither. The subject counts in the period its first message was
-decided in. Each outcome is measured the same way in both arms.
+A subject's first message of the journey (earliest due, then id) decides its arm (`_arm`):
+held back when suppressed for `holdout`, treated when it passed the checks that come before
+the holdout, neither when it did not (the reason was gone, no consent, opted out, no valid
+number at the due time). The subject counts in the period its first message was *due* in:
+a held-back message is decided when due, a treated one maybe only when quiet hours end, the
+next day. Each outcome is measured the same way in both arms.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, exists, func, or_, select
@@ -19,6 +21,8 @@ from tidings.adapters.db.analytics.sql import id_of, instant, paid_at, seconds_b
 from tidings.domain.uplift import Arm
 
 DAY_SECONDS = 86_400
+DEFERRED_SECONDS = 600  # decided this long after it was due: quiet hours deferred it
+LATEST = timedelta(days=2)  # the longest quiet hours defer a message (they span under a day)
 
 
 def arms(
@@ -33,32 +37,60 @@ def arms(
     return found.get("treated", Arm(0, 0)), found.get("held", Arm(0, 0))
 
 
+def _arm(m: Any) -> Any:
+    """Which arm a subject's first message puts it in (null: neither).
+
+    The engine holds a subject back right after the checks of consent and of the journey's
+    reason, before quiet hours, caps and the budget. So the treated arm is every subject that
+    passed those same checks: sent, or stopped only later by a cap or the budget, or
+    deferred by quiet hours and then found without its reason (decided well after it was
+    due). Counting only the sent ones would drop from the treated arm the shoppers who paid
+    during the night, while the held-back arm keeps them.
+    """
+    c = m.c
+    deferred = seconds_between(c.due_at, c.decided_at) > DEFERRED_SECONDS
+    return case(
+        (and_(c.status == "suppressed", c.reason == "holdout"), "held"),
+        (c.status == "sent", "treated"),
+        (c.reason.in_(("frequency_cap", "budget_exhausted")), "treated"),
+        (deferred, "treated"),
+    )
+
+
 def _firsts(store: str, journey: str, start: datetime, end: datetime) -> Any:
     m, p = t.messages.alias("m"), t.messages.alias("p")
-    earlier = exists().where(
-        p.c.store_id == m.c.store_id,
-        p.c.subject == m.c.subject,
-        p.c.journey == m.c.journey,
+    decided = (
+        select(
+            m.c.subject,
+            m.c.step,
+            m.c.customer_id,
+            m.c.due_at,
+            m.c.message_id,
+            _arm(m).label("arm"),
+        )
+        .where(
+            m.c.store_id == store,
+            m.c.journey == journey,
+            m.c.decided_at >= instant(start),  # the index's range: due in the period, and
+            m.c.decided_at < instant(end + LATEST),  # decided then or after quiet hours
+            m.c.due_at >= instant(start),
+            m.c.due_at < instant(end),
+            m.c.status != "pending",
+        )
+        .subquery("decided")
+    )
+    earlier = exists().where(  # the subject has an earlier message of the journey
+        p.c.store_id == store,
+        p.c.subject == decided.c.subject,
+        p.c.journey == journey,
+        p.c.step != decided.c.step,  # another step (read from the index: most have none)
         p.c.status != "pending",
         or_(
-            p.c.due_at < m.c.due_at,
-            and_(p.c.due_at == m.c.due_at, p.c.message_id < m.c.message_id),
+            p.c.due_at < decided.c.due_at,
+            and_(p.c.due_at == decided.c.due_at, p.c.message_id < decided.c.message_id),
         ),
     )
-    arm = case(
-        (m.c.status == "sent", "treated"),
-        (and_(m.c.status == "suppressed", m.c.reason == "holdout"), "held"),
-    )
-    inner = select(m.c.subject, m.c.customer_id, m.c.due_at, arm.label("arm")).where(
-        m.c.store_id == store,
-        m.c.journey == journey,
-        m.c.decided_at >= instant(start),
-        m.c.decided_at < instant(end),
-        m.c.status != "pending",
-        ~earlier,
-    )
-    sub = inner.subquery("decided")
-    return select(sub).where(sub.c.arm.is_not(None)).subquery("first")
+    return select(decided).where(decided.c.arm.is_not(None), ~earlier).subquery("first")
 
 
 def _paid(store: str, first: Any, start: datetime, end: datetime) -> Any:
@@ -69,23 +101,14 @@ def _paid(store: str, first: Any, start: datetime, end: datetime) -> Any:
 
 
 def _ordered(store: str, first: Any, start: datetime, end: datetime) -> Any:
-    """The subject is among the carts whose customer ordered within 24 h of the reminder's
-    due time: found from the orders, through each customer's messages of the period."""
-    m, o = t.messages.c, t.orders.c
-    on = and_(m.store_id == o.store_id, m.customer_id == o.customer_id)
-    reached = (
-        select(m.subject)
-        .select_from(t.orders.join(t.messages, on))
-        .where(
-            o.store_id == store,
-            m.journey == "cart_recovery",
-            m.decided_at >= instant(start),
-            m.decided_at < instant(end),
-            o.created_at >= m.due_at,
-            seconds_between(m.due_at, o.created_at) <= DAY_SECONDS,
-        )
+    """The customer ordered within 24 h of the reminder's due time (their orders' index)."""
+    o = t.orders.c
+    return exists().where(
+        o.store_id == store,
+        o.customer_id == first.c.customer_id,
+        o.created_at >= first.c.due_at,
+        seconds_between(first.c.due_at, o.created_at) <= DAY_SECONDS,
     )
-    return first.c.subject.in_(reached)
 
 
 def _collected(store: str, first: Any, start: datetime, end: datetime) -> Any:
