@@ -67,6 +67,7 @@ class FakeAnalytics:
             MessageCount("payment_reminder", "sent", None, 3, 4, 200_000),
             MessageCount("payment_reminder", "suppressed", "holdout", 2, 0, 0),
             MessageCount("cart_recovery", "suppressed", "no_consent", 1, 1, 0),
+            MessageCount("welcome_series", "suppressed", "holdout", 1, 0, 0),
         ]
 
     def delivered(self, store, start, end):  # type: ignore[no-untyped-def]
@@ -77,9 +78,6 @@ class FakeAnalytics:
 
     def recovered(self, store, start, end):  # type: ignore[no-untyped-def]
         return [Recovered("payment_reminder", 3, 387_000_000)]
-
-    def holdout_journeys(self, store, start, end):  # type: ignore[no-untyped-def]
-        return ["payment_reminder", "welcome_series"]
 
     def arms(self, store, journey, outcome, start, end):  # type: ignore[no-untyped-def]
         return Arm(10, 5), Arm(10, 4)
@@ -146,7 +144,7 @@ def test_report_adds_up_the_rows_of_each_journey():
         datetime(2026, 11, 10, 16, 0, tzinfo=UTC),
         datetime(2026, 11, 12, 16, 0, tzinfo=UTC),
     )
-    cart, reminder = result["journeys"]
+    cart, reminder, _ = result["journeys"]
     assert reminder["sent"] == 3 and reminder["suppressed"] == {"holdout": 2}
     assert (reminder["cost"], reminder["revenue_recovered"], reminder["cost_per_order"]) == (
         "0.20",
@@ -154,7 +152,7 @@ def test_report_adds_up_the_rows_of_each_journey():
         "0.0667",  # 0.20 / 3
     )
     assert cart["segments"] == 0 and cart["cost_per_order"] is None  # suppressed: no cost
-    assert result["totals"]["suppressed"] == {"holdout": 2, "no_consent": 1}
+    assert result["totals"]["suppressed"] == {"holdout": 3, "no_consent": 1}
     paid, other = result["uplift"]
     assert paid["outcome"] == "paid" and paid["note"].startswith("not enough data yet")
     assert other == {

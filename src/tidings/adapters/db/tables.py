@@ -287,6 +287,19 @@ messages = Table(
     ),
     Index("ix_messages_customer", "store_id", "customer_id", "decided_at"),
     Index("ix_messages_decided", "store_id", "decided_at"),
+    # 0004: a journey's messages by time, with what the report counts and when each was
+    # due (the report reads the index, not the rows)
+    Index(
+        "ix_messages_journey",
+        "store_id",
+        "journey",
+        "decided_at",
+        "status",
+        "reason",
+        "segments",
+        "cost",
+        "due_at",
+    ),
 )
 
 sms_spend = Table(

@@ -88,8 +88,6 @@ class ReportReader(Protocol):
 
     def recovered(self, store: str, start: datetime, end: datetime) -> list[Recovered]: ...
 
-    def holdout_journeys(self, store: str, start: datetime, end: datetime) -> list[str]: ...
-
     def arms(
         self, store: str, journey: str, outcome: str, start: datetime, end: datetime
     ) -> tuple[Arm, Arm]:

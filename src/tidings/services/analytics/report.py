@@ -34,7 +34,7 @@ def report(*, uow: AnalyticsUnitOfWork, store: str, first: date, last: date) -> 
         tz = zone(info.timezone)
         start, end = midnight(first, tz), midnight(last + timedelta(days=1), tz)
         rows = _journeys(reader, store, start, end)
-        holdouts = reader.holdout_journeys(store, start, end)
+        holdouts = sorted(j for j, row in rows.items() if row["suppressed"].get("holdout"))
         arms = {
             j: reader.arms(store, j, OUTCOMES[j], start, end) for j in holdouts if j in OUTCOMES
         }
@@ -46,7 +46,7 @@ def report(*, uow: AnalyticsUnitOfWork, store: str, first: date, last: date) -> 
         "currency": info.currency,
         "journeys": [_journey_json(name, row) for name, row in sorted(rows.items())],
         "totals": _journey_json("all", _total(rows)),
-        "uplift": [_uplift_json(j, arms.get(j)) for j in sorted(holdouts)],
+        "uplift": [_uplift_json(j, arms.get(j)) for j in holdouts],
     }
 
 

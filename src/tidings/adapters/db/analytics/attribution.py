@@ -73,10 +73,10 @@ def _sent_and_paid(store: str, start: datetime) -> Any:
 
 
 def _reminders(store: str, start: datetime) -> Any:
-    """Led by the reminders decided since `start`, each finding its order by its key. An
-    earlier reminder can take no credit from the period's: a later one wins (last touch).
-    "Paid after" is an expression here, so that no plan walks the messages' time index from
-    each order instead."""
+    """Led by the reminders decided since `start` (the journey's index), each finding its
+    order by its key. An earlier reminder could take no credit from the period's: a later one
+    wins (last touch). "Paid after" is an expression, so that no plan walks the messages'
+    time index from each order instead."""
     m, o = t.messages.c, t.orders.c
     paid = paid_at()
     before_close = or_(
@@ -99,8 +99,8 @@ def _reminders(store: str, start: datetime) -> Any:
 
 
 def _carts(store: str, start: datetime) -> Any:
-    """Led by the orders paid since `start`, each finding its customer's messages before the
-    payment (the customer's time index)."""
+    """Led by the cart reminders sent since `start` (the journey's index), each finding its
+    customer's orders (theirs). As for reminders, an earlier one takes nothing from these."""
     m, o, c, k = t.messages.c, t.orders.c, t.clicks.c, t.links.c
     paid = paid_at()
     after_click = exists(
@@ -116,11 +116,12 @@ def _carts(store: str, start: datetime) -> Any:
     on = and_(o.store_id == m.store_id, o.customer_id == m.customer_id)
     return (
         _candidate(1)
-        .select_from(t.orders.join(t.messages, on))
+        .select_from(t.messages.join(t.orders, on))
         .where(
             m.journey == "cart_recovery",
+            m.decided_at >= instant(start),
             _sent_and_paid(store, start),
-            m.decided_at < paid,
+            seconds_between(m.decided_at, paid) > 0,
             or_(seconds_between(m.decided_at, paid) <= DAY_SECONDS, after_click),
         )
     )
