@@ -63,6 +63,8 @@ class ReportQueries:
         """Messages with at least one recipient that the provider says it delivered to."""
         m, d = t.messages.c, t.deliveries.c
         delivered = select(d.message_id).where(d.store_id == store, d.state == "delivered")
+        if self.conn.execute(delivered.limit(1)).first() is None:
+            return {}  # no receipts for this store (yet): no need to read the period's messages
         query = select(m.journey, func.count()).where(  # only sent ones, found in the index
             decided_in(store, start, end),
             m.journey.in_(journeys(store)),
