@@ -21,27 +21,7 @@ from tidings.domain.scores import Window
 def turns(store: str, win: Window, at: datetime) -> Any:
     """The turns starting in `win`, with the first reply known at `at` and its delay:
     columns conversation_id, turn_at, reply_at (null: not answered) and seconds."""
-    c = t.chat_messages.c
-    ordering: dict[str, Any] = {
-        "partition_by": c.conversation_id,
-        "order_by": [c.occurred_at, c.event_id],
-    }
-    later_outbound = func.min(case((c.direction == "outbound", c.occurred_at)))
-    seq = (
-        select(
-            c.conversation_id,
-            c.direction,
-            c.occurred_at,
-            func.lag(c.direction).over(**ordering).label("previous"),
-            later_outbound.over(**ordering, rows=(1, None)).label("reply_at"),
-        )
-        .where(
-            c.store_id == store,
-            c.occurred_at >= instant(win.start),
-            c.occurred_at <= instant(at),
-        )
-        .subquery("seq")
-    )
+    seq = _sequence(store, win, at)
     first_in_window = or_(
         seq.c.previous == "outbound",
         and_(seq.c.previous.is_(None), _before(store, seq.c.conversation_id, win) != "inbound"),
@@ -55,6 +35,32 @@ def turns(store: str, win: Window, at: datetime) -> Any:
         )
         .where(seq.c.direction == "inbound", seq.c.occurred_at < instant(win.end), first_in_window)
         .subquery("turns")
+    )
+
+
+def _sequence(store: str, win: Window, at: datetime) -> Any:
+    """The messages from the window's start until `at`, each with the direction of the one
+    before it in its conversation and the time of the next outbound one after it."""
+    c = t.chat_messages.c
+    ordering: dict[str, Any] = {
+        "partition_by": c.conversation_id,
+        "order_by": [c.occurred_at, c.event_id],
+    }
+    later_outbound = func.min(case((c.direction == "outbound", c.occurred_at)))
+    return (
+        select(
+            c.conversation_id,
+            c.direction,
+            c.occurred_at,
+            func.lag(c.direction).over(**ordering).label("previous"),
+            later_outbound.over(**ordering, rows=(1, None)).label("reply_at"),
+        )
+        .where(
+            c.store_id == store,
+            c.occurred_at >= instant(win.start),
+            c.occurred_at <= instant(at),
+        )
+        .subquery("seq")
     )
 
 
