@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ from sqlalchemy import Engine as DbEngine
 
 from tidings.adapters import contract, journeys_loader, jsonl
 from tidings.adapters.db import instance
+from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.engine import make_engine
 from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
@@ -32,6 +34,9 @@ from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
 from tidings.services import keys
 from tidings.services import replay as replay_service
+from tidings.services.analytics import report as report_service
+from tidings.services.analytics import score as score_service
+from tidings.services.analytics.ports import AnalyticsUnitOfWork
 from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine
 from tidings.services.live import Worker
@@ -147,6 +152,33 @@ class App:
         for provider in self.providers.values():
             provider.close()
         self.db.dispose()
+
+    # --- measured outcomes: plain JSON-ready dicts for the CLI and the HTTP API ------------
+
+    def analytics_unit_of_work(self) -> AnalyticsUnitOfWork:
+        return SqlAnalyticsUnitOfWork(self.db)
+
+    def score(self, store: str, at: datetime | None = None) -> dict[str, Any]:
+        """The store service score at `at` (aware; default now). Raises UnknownStore."""
+        at = at or datetime.now(UTC)
+        return score_service.score(uow=self.analytics_unit_of_work(), store=store, at=at)
+
+    def report(self, store: str, first: date, last: date) -> dict[str, Any]:
+        """What the messages of the store's local days `first` … `last` did. Raises
+        UnknownStore, InvalidPeriod."""
+        uow = self.analytics_unit_of_work()
+        return report_service.report(uow=uow, store=store, first=first, last=last)
+
+    def targets(self, store: str) -> dict[str, Any]:
+        """The score targets in force for `store`."""
+        return score_service.get_targets(uow=self.analytics_unit_of_work(), store=store)
+
+    def set_targets(
+        self, store: str, targets: Mapping[str, str | Decimal | None]
+    ) -> dict[str, Any]:
+        """Override (a number) or clear (None) score targets. Raises InvalidTarget."""
+        uow = self.analytics_unit_of_work()
+        return score_service.set_targets(uow=uow, store=store, targets=targets)
 
 
 def build(

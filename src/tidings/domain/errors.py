@@ -5,6 +5,9 @@ TidingsError
 ├── InvalidJourney      a journeys file that cannot be understood
 ├── InvalidTemplate     a text that cannot be rendered (a name it uses is not there)
 ├── NaiveDatetime       a time without an offset where one is required
+├── UnknownStore        a store that no event has named
+├── InvalidTarget       a score target that is no number for a known metric
+├── InvalidPeriod       a report period that ends before it starts
 └── ProviderError       a channel provider refused or failed
     ├── Transient       retry later with backoff
     └── Permanent       fail the message now, record why
@@ -38,6 +41,22 @@ class InvalidTemplate(TidingsError):
 
 class NaiveDatetime(TidingsError, ValueError):
     """A datetime without a time zone where an aware one is required."""
+
+
+class UnknownStore(TidingsError, LookupError):
+    """A store tidings has no `store.upserted` for."""
+
+    def __init__(self, store: str) -> None:
+        self.store = store
+        super().__init__(f"unknown store {store!r}")
+
+
+class InvalidTarget(TidingsError, ValueError):
+    """A score target that names no metric or is out of the metric's range."""
+
+
+class InvalidPeriod(TidingsError, ValueError):
+    """A report period whose last day comes before its first."""
 
 
 class ProviderError(TidingsError):

@@ -24,7 +24,7 @@ from tidings import bootstrap
 from tidings.config import Settings, load_settings
 from tidings.domain.errors import InvalidEvent, InvalidJourney
 from tidings.domain.events import Event, EventRecord
-from tidings.entrypoints import worker
+from tidings.entrypoints import outcomes_cli, worker
 from tidings.services.queries import Summary, message_line
 
 
@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
     up.add_argument("--config", help="settings file (TOML)")
     up.set_defaults(run=_db_upgrade)
+    outcomes_cli.register(sub)
     return parser
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, or_, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, delete, select, text, tuple_, update
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
@@ -31,8 +31,10 @@ _KEY = and_(
 _CLAIMED = [D.store_id, D.message_id, D.recipient, D.channel, D.provider, M.body, M.decided_at]
 _CLAIMED += [M.kind, M.title, M.customer_id, t.stores.c.base_url, D.attempts]
 # A receipt speaks of a message the provider took: not of one still waiting to be tried.
-_RECEIVED = or_(D.state.in_(("sending", "accepted", "delivered", "undeliverable")), and_(
-    D.state == "failed", D.accepted_at.is_not(None)))  # fmt: skip
+_RECEIVED = text(
+    "(deliveries.state IN ('sending', 'accepted', 'delivered', 'undeliverable')"
+    " OR (deliveries.state = 'failed' AND deliveries.accepted_at IS NOT NULL))"
+)  # literal: an expanding IN cannot go in an executemany
 
 
 def _claimed(row: Any) -> Claim:

@@ -154,6 +154,7 @@ orders = Table(
     _time("reviewed_at"),
     _time("pickup_at"),
     PrimaryKeyConstraint("store_id", "order_id"),
+    Index("ix_orders_customer", "store_id", "customer_id", "created_at"),  # 0004: outcomes
 )
 
 alerts = Table(
@@ -287,6 +288,19 @@ messages = Table(
     Index("ix_messages_customer", "store_id", "customer_id", "decided_at"),
     Index("ix_messages_decided", "store_id", "decided_at"),
     Index("ix_messages_listing", "store_id", "due_at"),
+    # 0004: a journey's messages by time, with what the report counts and when each was
+    # due (the report reads the index, not the rows)
+    Index(
+        "ix_messages_journey",
+        "store_id",
+        "journey",
+        "decided_at",
+        "status",
+        "reason",
+        "segments",
+        "cost",
+        "due_at",
+    ),
 )
 
 sms_spend = Table(

@@ -1,0 +1,103 @@
+"""The report's counts per journey over a period: messages decided, delivered, clicked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, distinct, func, select
+
+from tidings.adapters.db import tables as t
+from tidings.adapters.db.analytics.attribution import recovered
+from tidings.adapters.db.analytics.holdout import arms
+from tidings.adapters.db.analytics.sql import instant, micros
+from tidings.domain.messages import REASONS
+from tidings.domain.uplift import Arm
+from tidings.services.analytics.ports import MessageCount, Recovered
+
+
+def decided_in(store: str, start: datetime, end: datetime) -> Any:
+    m = t.messages.c
+    return and_(m.store_id == store, m.decided_at >= instant(start), m.decided_at < instant(end))
+
+
+def journeys(store: str) -> Any:
+    """The store's journey names, one index seek each (a loose index scan): `journey IN` them
+    lets the journey index answer for a period, journey by journey, in journey order."""
+    m, n = t.messages.c, t.messages.alias("n").c
+    found = select(func.min(m.journey).label("name")).where(m.store_id == store)
+    names = found.cte("journeys", recursive=True)
+    following = select(func.min(n.journey)).where(n.store_id == store, n.journey > names.c.name)
+    step = select(following.scalar_subquery()).select_from(names).where(names.c.name.is_not(None))
+    return select(names.union_all(step).c.name)
+
+
+def _count_if(condition: Any, value: Any = 1) -> Any:
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+class ReportQueries:
+    conn: Connection
+
+    def messages(self, store: str, start: datetime, end: datetime) -> list[MessageCount]:
+        """One row a journey, each reason a column: read from the journey index in its order,
+        with no sort (a GROUP BY on status and reason sorted every message of the period)."""
+        m = t.messages.c
+        sent = m.status == "sent"
+        columns = [
+            _count_if(sent),
+            _count_if(sent, m.segments),
+            _count_if(sent, micros(m.cost)),
+            *(_count_if(m.reason == r) for r in REASONS),
+            _count_if(m.status == "suppressed"),
+        ]
+        query = (
+            select(m.journey, *columns)
+            .where(decided_in(store, start, end), m.journey.in_(journeys(store)))
+            .where(m.status != "pending")
+            .group_by(m.journey)
+        )
+        return [count for row in self.conn.execute(query) for count in _counts(row)]
+
+    def delivered(self, store: str, start: datetime, end: datetime) -> dict[str, int]:
+        """Messages with at least one recipient that the provider says it delivered to."""
+        m, d = t.messages.c, t.deliveries.c
+        delivered = select(d.message_id).where(d.store_id == store, d.state == "delivered")
+        if self.conn.execute(delivered.limit(1)).first() is None:
+            return {}  # no receipts for this store (yet): no need to read the period's messages
+        query = select(m.journey, func.count()).where(  # only sent ones, found in the index
+            decided_in(store, start, end),
+            m.journey.in_(journeys(store)),
+            m.status == "sent",
+            m.message_id.in_(delivered),
+        )
+        return {journey: int(n) for journey, n in self.conn.execute(query.group_by(m.journey))}
+
+    def clicked(self, store: str, start: datetime, end: datetime) -> dict[str, int]:
+        """Messages whose links were opened at least once."""
+        m, k, c = t.messages.c, t.links.c, t.clicks.c
+        joined = t.clicks.join(t.links, and_(k.store_id == c.store_id, k.token == c.token)).join(
+            t.messages, and_(m.store_id == k.store_id, m.message_id == k.message_id)
+        )
+        query = select(m.journey, func.count(distinct(m.message_id))).select_from(joined)
+        query = query.where(c.store_id == store, decided_in(store, start, end))
+        return {journey: int(n) for journey, n in self.conn.execute(query.group_by(m.journey))}
+
+    def recovered(self, store: str, start: datetime, end: datetime) -> list[Recovered]:
+        return recovered(self.conn, store, start, end)
+
+    def arms(
+        self, store: str, journey: str, outcome: str, start: datetime, end: datetime
+    ) -> tuple[Arm, Arm]:
+        return arms(self.conn, store, journey, outcome, start, end)
+
+
+def _counts(row: Any) -> list[MessageCount]:
+    """The wide row of one journey as (journey, status, reason) counts."""
+    journey, sent, segments, cost, *by_reason, suppressed = row
+    out = [MessageCount(journey, "sent", None, int(sent), int(segments), int(cost))]
+    for reason, n in zip(REASONS, by_reason, strict=True):
+        out.append(MessageCount(journey, "suppressed", reason, int(n), 0, 0))
+    other = int(suppressed) - sum(int(n) for n in by_reason)  # a reason of a later version
+    out.append(MessageCount(journey, "suppressed", "other", other, 0, 0))
+    return [c for c in out if c.messages]

@@ -1,0 +1,128 @@
+"""`tidings score`, `tidings report` and `tidings targets`: measured outcomes on the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from tidings import bootstrap
+from tidings.config import Settings
+from tidings.domain.errors import TidingsError
+from tidings.entrypoints.outcomes_tables import print_report
+
+
+def register(sub: Any) -> None:
+    """Add the outcome commands to the `tidings` parser's subcommands."""
+    sc = sub.add_parser("score", help="the store service score (JSON)")
+    sc.add_argument("--store", required=True, help="store id")
+    sc.add_argument("--at", type=aware_time, help="as of this time (RFC 3339; default now)")
+    _db(sc)
+    sc.set_defaults(run=_score)
+    rp = sub.add_parser("report", help="what the messages of a period sent and brought back")
+    rp.add_argument("--store", required=True, help="store id")
+    rp.add_argument("--from", dest="first", required=True, type=day, help="first day (local)")
+    rp.add_argument("--to", dest="last", required=True, type=day, help="last day (local)")
+    rp.add_argument("--json", action="store_true", help="JSON instead of tables")
+    _db(rp)
+    rp.set_defaults(run=_report)
+    tg = sub.add_parser("targets", help="show, set or clear a store's score targets (JSON)")
+    tg.add_argument("--store", required=True, help="store id")
+    tg.add_argument("--set", action="append", default=[], metavar="METRIC=VALUE", type=_pair)
+    tg.add_argument("--clear", action="append", default=[], metavar="METRIC")
+    _db(tg)
+    tg.set_defaults(run=_targets)
+
+
+def _db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
+
+
+def aware_time(text: str) -> datetime:
+    """An RFC 3339 time with its offset; a naive one is refused."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an RFC 3339 time: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs an offset, e.g. +08:00")
+    return value
+
+
+def day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _pair(text: str) -> tuple[str, str]:
+    metric, sep, value = text.partition("=")
+    if not sep or not metric or not value:
+        raise argparse.ArgumentTypeError(f"expected METRIC=VALUE, not {text!r}")
+    return metric.strip(), value.strip()
+
+
+def _app(url: str | None) -> bootstrap.App:
+    url = url or Settings().database_url
+    if "://" not in url and not Path(url).exists():
+        raise _NoDatabase(f"no database at {url}")
+    return bootstrap.build(Settings(database_url=url))
+
+
+class _NoDatabase(Exception):
+    pass
+
+
+def _run(args: argparse.Namespace, use: Any) -> int:
+    """Run `use(app)`; a refusal (unknown store, bad target) is a message and exit code 2."""
+    try:
+        app = _app(args.db)
+    except _NoDatabase as exc:
+        print(f"tidings: {exc}", file=sys.stderr)
+        return 2
+    try:
+        use(app)
+    except TidingsError as exc:
+        print(f"tidings: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        app.db.dispose()
+    return 0
+
+
+def _print_json(value: dict[str, Any]) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _score(args: argparse.Namespace) -> int:
+    return _run(args, lambda app: _print_json(app.score(args.store, args.at)))
+
+
+def _report(args: argparse.Namespace) -> int:
+    def use(app: bootstrap.App) -> None:
+        result = app.report(args.store, args.first, args.last)
+        if args.json:
+            _print_json(result)
+        else:
+            width = None if sys.stdout.isatty() else 150
+            print_report(result, Console(width=width))
+
+    return _run(args, use)
+
+
+def _targets(args: argparse.Namespace) -> int:
+    def use(app: bootstrap.App) -> None:
+        changes: dict[str, str | None] = dict(args.set)
+        changes.update(dict.fromkeys(args.clear))
+        if changes:
+            _print_json(app.set_targets(args.store, changes))
+        else:
+            _print_json(app.targets(args.store))
+
+    return _run(args, use)

@@ -1,0 +1,1 @@
+"""Measured outcomes: the store service score and the report of what messages brought back."""

@@ -1,0 +1,114 @@
+"""What the analytics use cases need from storage: counts made where the rows are.
+
+Every method answers with a few numbers and at most a few ids; none hands over rows to be
+counted here. Times are aware; windows and deadlines come from `domain.scores`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Protocol
+
+from tidings.domain.scores import Deadline, Tally, Window
+from tidings.domain.uplift import Arm
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    store_id: str
+    timezone: str
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCount:
+    """Messages of one journey decided in a period, with one status and reason."""
+
+    journey: str
+    status: str
+    reason: str | None
+    messages: int
+    segments: int
+    cost_micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    """Orders credited to a journey's messages of a period, and what they were worth."""
+
+    journey: str
+    orders: int
+    revenue_micros: int
+
+
+class ScoreReader(Protocol):
+    def store(self, store: str) -> StoreInfo | None: ...
+
+    def targets(self, store: str) -> dict[str, str]: ...
+
+    def set_target(self, store: str, metric: str, target: Decimal | None) -> None: ...
+
+    def reviews(self, store: str, win: Window) -> Tally: ...
+
+    def responses(
+        self, store: str, win: Window, at: datetime, slow_seconds: Decimal
+    ) -> tuple[Tally, Tally]:
+        """The 30-second rate and the mean reply time of the turns in `win`, as of `at`."""
+        ...
+
+    def collection(self, store: str, deadlines: Sequence[Deadline], at: datetime) -> Tally: ...
+
+    def arrival(self, store: str, deadlines: Sequence[Deadline]) -> Tally: ...
+
+    def aftersale(self, store: str, win: Window, slow_hours: Decimal) -> Tally: ...
+
+    def satisfaction(self, store: str, win: Window) -> Tally: ...
+
+    def disputes(self, store: str, win: Window) -> Tally: ...
+
+    def at_risk(
+        self, store: str, deadlines: Sequence[Deadline], at: datetime
+    ) -> list[tuple[str, datetime]]:
+        """Paid orders not collected by `at` whose deadline is after it, soonest first."""
+        ...
+
+
+class ReportReader(Protocol):
+    def store(self, store: str) -> StoreInfo | None: ...
+
+    def messages(self, store: str, start: datetime, end: datetime) -> list[MessageCount]: ...
+
+    def delivered(self, store: str, start: datetime, end: datetime) -> dict[str, int]: ...
+
+    def clicked(self, store: str, start: datetime, end: datetime) -> dict[str, int]: ...
+
+    def recovered(self, store: str, start: datetime, end: datetime) -> list[Recovered]: ...
+
+    def arms(
+        self, store: str, journey: str, outcome: str, start: datetime, end: datetime
+    ) -> tuple[Arm, Arm]:
+        """(treated, held back) subjects of `journey` first decided in the period."""
+        ...
+
+
+class Analytics(ScoreReader, ReportReader, Protocol):
+    pass
+
+
+class AnalyticsUnitOfWork(Protocol):
+    """One transaction over the read side (and the store's targets)."""
+
+    @property
+    def analytics(self) -> Analytics: ...
+
+    def __enter__(self) -> AnalyticsUnitOfWork: ...
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...

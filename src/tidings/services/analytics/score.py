@@ -1,0 +1,134 @@
+"""The store service score at a time T (spec/score.md), and the store's own targets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from tidings.domain import scores
+from tidings.domain.errors import UnknownStore
+from tidings.domain.scores import METRICS, Judged, Tally
+from tidings.domain.times import iso, require_aware, zone
+from tidings.services.analytics.ports import AnalyticsUnitOfWork, ScoreReader, StoreInfo
+
+
+def score(*, uow: AnalyticsUnitOfWork, store: str, at: datetime) -> dict[str, Any]:
+    """The score of `store` as it stood at `at`, as a JSON-ready dict."""
+    require_aware(at, "at")
+    with uow:
+        reader = uow.analytics
+        info = known_store(reader, store)
+        tz = zone(info.timezone)
+        day = scores.day_of(at, tz)
+        targets = effective_targets(reader.targets(store))
+        tallies = _tallies(reader, store, at, day, tz, targets)
+        risk = reader.at_risk(store, scores.pending_deadlines(day, tz), at)
+    judged = [
+        scores.judge(m, scores.window(m, day, tz), tallies[m.name], targets[m.name])
+        for m in METRICS
+    ]
+    return {
+        "store": store,
+        "at": iso(at, tz),
+        "day": day.isoformat(),
+        "timezone": info.timezone,
+        "metrics": {j.metric.name: _metric_json(j) for j in judged},
+        "at_risk": [{"order_id": oid, "deadline": iso(when, tz)} for oid, when in risk],
+        "overall": scores.overall(judged),
+    }
+
+
+def _tallies(
+    reader: ScoreReader,
+    store: str,
+    at: datetime,
+    day: date,
+    tz: tzinfo,
+    targets: Mapping[str, Decimal],
+) -> dict[str, Tally]:
+    win = {m.name: scores.window(m, day, tz) for m in METRICS}
+    rate, mean = reader.responses(
+        store, win["response_30s_rate"], at, targets["response_avg_seconds"]
+    )
+    collection = scores.collection_deadlines(win["same_day_collection_rate"], tz)
+    arrival = scores.arrival_deadlines(win["next_day_arrival_rate"], tz)
+    slow_hours = targets["aftersale_avg_hours"]
+    return {
+        "review_positive_rate": reader.reviews(store, win["review_positive_rate"]),
+        "response_30s_rate": rate,
+        "response_avg_seconds": mean,
+        "same_day_collection_rate": reader.collection(store, collection, at),
+        "next_day_arrival_rate": reader.arrival(store, arrival),
+        "aftersale_avg_hours": reader.aftersale(store, win["aftersale_avg_hours"], slow_hours),
+        "return_satisfaction_rate": reader.satisfaction(store, win["return_satisfaction_rate"]),
+        "dispute_rate": reader.disputes(store, win["dispute_rate"]),
+    }
+
+
+def _metric_json(j: Judged) -> dict[str, Any]:
+    return {
+        "value": j.value,
+        "numerator": j.tally.numerator,
+        "denominator": j.tally.denominator,
+        "target": float(j.target),
+        "direction": j.metric.direction,
+        "met": j.met,
+        "window": {"first": j.window.first.isoformat(), "last": j.window.last.isoformat()},
+        "culprits": j.tally.culprits[: scores.CULPRITS],
+    }
+
+
+def known_store(reader: ScoreReader, store: str) -> StoreInfo:
+    info = reader.store(store)
+    if info is None:
+        raise UnknownStore(store)
+    return info
+
+
+def effective_targets(overrides: Mapping[str, str]) -> dict[str, Decimal]:
+    """Each metric's target: the store's own where it set one, else the default."""
+    out = {m.name: m.target for m in METRICS}
+    for name, text in overrides.items():
+        if name in out:
+            out[name] = Decimal(text)
+    return out
+
+
+def set_targets(
+    *, uow: AnalyticsUnitOfWork, store: str, targets: Mapping[str, str | Decimal | None]
+) -> dict[str, Any]:
+    """Set (a number) or clear (None: back to the default) some of a store's targets.
+
+    Every value is checked before any is written; the answer is the targets now in force.
+    """
+    parsed = {
+        name: None if value is None else scores.parse_target(name, value)
+        for name, value in targets.items()
+    }
+    with uow:
+        reader = uow.analytics
+        known_store(reader, store)
+        for name, value in sorted(parsed.items()):
+            reader.set_target(store, name, value)
+        now = effective_targets(reader.targets(store))
+        uow.commit()
+    return targets_json(now)
+
+
+def get_targets(*, uow: AnalyticsUnitOfWork, store: str) -> dict[str, Any]:
+    with uow:
+        known_store(uow.analytics, store)
+        return targets_json(effective_targets(uow.analytics.targets(store)))
+
+
+def targets_json(targets: Mapping[str, Decimal]) -> dict[str, Any]:
+    return {
+        m.name: {
+            "target": float(targets[m.name]),
+            "direction": m.direction,
+            "default": float(m.target),
+        }
+        for m in METRICS
+    }
