@@ -1,8 +1,9 @@
 """Deciding a due message at send time: the state read now is the truth.
 
 Order of the checks: the journey's reason gone (condition_cleared), opted_out, no_consent,
-invalid_recipient, holdout; then quiet hours defer what would go; then the frequency caps
-and the budget, which depend on what was really sent before.
+invalid_recipient; then quiet hours defer what would go; then the holdout, at the moment the
+message would go, so that held-back and treated subjects met the same checks at the same
+time; then the frequency caps and the budget, which depend on what was really sent before.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class Decider:
     ) -> bool:
         """Send or suppress an SMS or email; True when quiet hours defer an SMS instead."""
         sms = message.channel == "sms"
-        reason = self._refused(message, journey, customer)
+        reason = self._refused(message, customer)
         if reason is None and sms:
             tz = zone(getattr(customer, "timezone", None) or store.timezone)
             until = quiet_until(at, tz, store.quiet_start, store.quiet_end)
@@ -121,6 +122,8 @@ class Decider:
                 self._links = []
                 self.world.changed(message)
                 return True
+        if reason is None and held_out(journey.name, message.subject, journey.holdout):
+            reason = "holdout"  # held back when it would go: both arms met the same checks
         if reason is None:
             reason = self._over_cap(message, step, at)
         if reason is None and sms:
@@ -131,8 +134,8 @@ class Decider:
             self._suppress(message, at, reason, body)
         return False
 
-    def _refused(self, message: Message, journey: Journey, customer: Any) -> str | None:
-        """Consent, the recipient, the holdout: reasons that no waiting removes."""
+    def _refused(self, message: Message, customer: Any) -> str | None:
+        """Consent and the recipient: reasons that no waiting removes."""
         reason: str | None
         if message.channel == "email":
             reason = email_consent_reason(message.kind, customer)
@@ -141,8 +144,6 @@ class Decider:
             optout = self.world.optouts.get((message.store_id, phone)) if phone else None
             reason = consent_reason(message.kind, customer, optout)
             reason = reason or (None if phone else "invalid_recipient")
-        if reason is None and held_out(journey.name, message.subject, journey.holdout):
-            return "holdout"
         return reason
 
     def _over_cap(self, message: Message, step: Step, at: datetime) -> str | None:

@@ -79,6 +79,9 @@ class FakeAnalytics:
     def recovered(self, store, start, end):  # type: ignore[no-untyped-def]
         return [Recovered("payment_reminder", 3, 387_000_000)]
 
+    def held_back(self, store, start, end):  # type: ignore[no-untyped-def]
+        return ["payment_reminder", "welcome_series"]
+
     def arms(self, store, journey, outcome, start, end):  # type: ignore[no-untyped-def]
         return Arm(10, 5), Arm(10, 4)
 

@@ -88,10 +88,15 @@ class ReportReader(Protocol):
 
     def recovered(self, store: str, start: datetime, end: datetime) -> list[Recovered]: ...
 
+    def held_back(self, store: str, start: datetime, end: datetime) -> list[str]:
+        """The journeys that held a subject back whose message was due in the period."""
+        ...
+
     def arms(
         self, store: str, journey: str, outcome: str, start: datetime, end: datetime
     ) -> tuple[Arm, Arm]:
-        """(treated, held back) subjects of `journey` first decided in the period."""
+        """(treated, held back) subjects of `journey` whose first message was due in the
+        period."""
         ...
 
 

@@ -34,7 +34,7 @@ def report(*, uow: AnalyticsUnitOfWork, store: str, first: date, last: date) -> 
         tz = zone(info.timezone)
         start, end = midnight(first, tz), midnight(last + timedelta(days=1), tz)
         rows = _journeys(reader, store, start, end)
-        holdouts = sorted(j for j, row in rows.items() if row["suppressed"].get("holdout"))
+        holdouts = sorted(reader.held_back(store, start, end))
         arms = {
             j: reader.arms(store, j, OUTCOMES[j], start, end) for j in holdouts if j in OUTCOMES
         }

@@ -3,9 +3,9 @@
 A subject's first message of the journey (earliest due, then id) decides its arm (`_arm`):
 held back when suppressed for `holdout`, treated when it passed the checks that come before
 the holdout, neither when it did not (the reason was gone, no consent, opted out, no valid
-number at the due time). The subject counts in the period its first message was *due* in:
-a held-back message is decided when due, a treated one maybe only when quiet hours end, the
-next day. Each outcome is measured the same way in both arms.
+number when it was decided). The subject counts in the period its first message was *due*
+in: both arms may be decided only when quiet hours end, the next day. Each outcome is
+measured the same way in both arms.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from tidings.adapters.db.analytics.sql import id_of, instant, paid_at, seconds_b
 from tidings.domain.uplift import Arm
 
 DAY_SECONDS = 86_400
-DEFERRED_SECONDS = 600  # decided this long after it was due: quiet hours deferred it
 LATEST = timedelta(days=2)  # the longest quiet hours defer a message (they span under a day)
 
 
@@ -37,23 +36,38 @@ def arms(
     return found.get("treated", Arm(0, 0)), found.get("held", Arm(0, 0))
 
 
+def held_back(conn: Connection, store: str, start: datetime, end: datetime) -> list[str]:
+    """The journeys with a subject held back whose message was due in the period."""
+    m = t.messages.c
+    query = (
+        select(m.journey)
+        .distinct()
+        .where(
+            m.store_id == store,
+            m.decided_at >= instant(start),
+            m.decided_at < instant(end + LATEST),
+            m.due_at >= instant(start),
+            m.due_at < instant(end),
+            m.status == "suppressed",
+            m.reason == "holdout",
+        )
+    )
+    return sorted(conn.execute(query).scalars())
+
+
 def _arm(m: Any) -> Any:
     """Which arm a subject's first message puts it in (null: neither).
 
-    The engine holds a subject back right after the checks of consent and of the journey's
-    reason, before quiet hours, caps and the budget. So the treated arm is every subject that
-    passed those same checks: sent, or stopped only later by a cap or the budget, or
-    deferred by quiet hours and then found without its reason (decided well after it was
-    due). Counting only the sent ones would drop from the treated arm the shoppers who paid
-    during the night, while the held-back arm keeps them.
+    The engine holds a subject back at the moment its message would go: after the journey's
+    reason, consent, the recipient and quiet hours were checked, before the caps and the
+    budget. So the treated arm is every subject that passed those same checks: sent, or
+    stopped only later by a cap or the budget.
     """
     c = m.c
-    deferred = seconds_between(c.due_at, c.decided_at) > DEFERRED_SECONDS
     return case(
         (and_(c.status == "suppressed", c.reason == "holdout"), "held"),
         (c.status == "sent", "treated"),
         (c.reason.in_(("frequency_cap", "budget_exhausted")), "treated"),
-        (deferred, "treated"),
     )
 
 

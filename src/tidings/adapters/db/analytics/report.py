@@ -9,7 +9,7 @@ from sqlalchemy import Connection, and_, case, distinct, func, select
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.analytics.attribution import recovered
-from tidings.adapters.db.analytics.holdout import arms
+from tidings.adapters.db.analytics.holdout import arms, held_back
 from tidings.adapters.db.analytics.sql import instant, micros
 from tidings.domain.messages import REASONS
 from tidings.domain.uplift import Arm
@@ -85,6 +85,9 @@ class ReportQueries:
 
     def recovered(self, store: str, start: datetime, end: datetime) -> list[Recovered]:
         return recovered(self.conn, store, start, end)
+
+    def held_back(self, store: str, start: datetime, end: datetime) -> list[str]:
+        return held_back(self.conn, store, start, end)
 
     def arms(
         self, store: str, journey: str, outcome: str, start: datetime, end: datetime
