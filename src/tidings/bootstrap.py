@@ -160,7 +160,7 @@ class App:
 
     def score(self, store: str, at: datetime | None = None) -> dict[str, Any]:
         """The store service score at `at` (aware; default now). Raises UnknownStore."""
-        at = at or datetime.now(UTC)
+        at = at or self.clock()
         return score_service.score(uow=self.analytics_unit_of_work(), store=store, at=at)
 
     def report(self, store: str, first: date, last: date) -> dict[str, Any]:

@@ -305,3 +305,35 @@ def test_a_signed_inbound_stop_opts_the_shopper_out(twilio):
     consent = client.get("/v1/customers/c1", headers=_auth(key)).json()["consent"]
     assert consent["phone_opted_out"] is True
     assert client.post("/v1/providers/nobody/inbound", data=form).status_code == 404
+
+
+def test_the_score_and_the_report_are_the_stores_own(api):
+    client, app, keys, _, clock = api
+    acme, bolt = _auth(keys["acme"]), _auth(keys["bolt"])
+    review = {"review_id": "r1", "order_id": "o1", "customer_id": "c1", "rating": 5, "text": "ok"}
+    client.post(
+        "/v1/events", json=[*_day(), event("review.posted", at(11), **review)], headers=acme
+    )
+    clock.now = at(24 + 10)
+    rounds(app)
+    at_ = at(24 + 10).isoformat()
+    found = client.get("/v1/stores/acme/score", params={"at": at_}, headers=acme)
+    assert found.status_code == 200, found.text
+    reviews = found.json()["metrics"]["review_positive_rate"]
+    assert (reviews["numerator"], reviews["denominator"], reviews["met"]) == (1, 1, True)
+    assert found.json() == app.score("acme", at(24 + 10))
+    day = {"from": "2026-11-12", "to": "2026-11-12"}  # when the worker decided them
+    report = client.get("/v1/stores/acme/report", params=day, headers=acme).json()
+    assert {j["journey"] for j in report["journeys"]} >= {"shipping_notice", "review_reply"}
+    assert client.get("/v1/stores/acme/score", headers=bolt).status_code == 403
+    assert client.get("/v1/stores/bolt/score", headers=bolt).status_code == 404  # no store yet
+    backwards = {"from": "2026-11-12", "to": "2026-11-11"}
+    assert client.get("/v1/stores/acme/report", params=backwards, headers=acme).status_code == 422
+    naive = client.get("/v1/stores/acme/score", params={"at": "2026-11-12T10:00"}, headers=acme)
+    assert naive.status_code == 422
+    put = client.put("/v1/stores/acme/score/targets", json={"dispute_rate": "0.01"}, headers=acme)
+    assert put.status_code == 200
+    targets = client.get("/v1/stores/acme/score/targets", headers=acme).json()
+    assert "0.01" in json.dumps(targets)
+    wrong = client.put("/v1/stores/acme/score/targets", json={"nope": "1"}, headers=acme)
+    assert wrong.status_code == 422
