@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, cast
 
+from tidings.domain.delivery import Claim
 from tidings.domain.events import Event, EventRecord
 from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine
@@ -104,7 +105,8 @@ def _one_pass(
                 stats.beyond += sum(1 for ev in fresh if ev.occurred_at > until)
                 fresh, clock = [ev for ev in fresh if ev.occurred_at <= until], until
             run = [ev for ev in fresh if ev.type in types]
-            runner.step(run, clock, stored=True, inclusive=False, uow=uow)
+            claims = runner.step(run, clock, stored=True, inclusive=False, uow=uow)
+        runner.dispatcher.deliver(claims)  # its transaction over: one connection at a time
         if number & (number - 1) == 0:  # after batches 1, 2, 4, 8 …: as the tables double
             with runner.unit_of_work() as uow:
                 uow.refresh_statistics()
@@ -215,17 +217,21 @@ class _Runner:
         stored: bool = False,
         inclusive: bool = True,
         uow: UnitOfWork | None = None,
-    ) -> None:
-        """Run `chunk` and what falls due up to `until`, in `uow` or a unit of work of its own."""
+    ) -> list[Claim]:
+        """Run `chunk` and what falls due up to `until`. In a unit of work of its own, then
+        deliver what it decided (the virtual clock: each goes when decided); in `uow`, return
+        that for the caller to deliver once the unit of work is over."""
         if uow is None:
             with self.unit_of_work() as own:
-                return self.step(chunk, until, stored=stored, inclusive=inclusive, uow=own)
+                claims = self.step(chunk, until, stored=stored, inclusive=inclusive, uow=own)
+            self.dispatcher.deliver(claims)
+            return []
         result = self.engine.run(
             uow, chunk, until, world=self.world, stored=stored, inclusive=inclusive
         )
         uow.commit()
         if self.world.size() > WORLD_LIMIT:
             self.world = World()  # all of it is stored: what is needed again is loaded again
-        self.dispatcher.deliver(result.claims)  # the virtual clock: each goes when decided
         self.stats.decided += result.decided
         self.stats.sent += len(result.to_send)
+        return result.claims
