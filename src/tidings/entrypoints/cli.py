@@ -12,7 +12,6 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,6 +24,7 @@ from tidings.config import Settings, load_settings
 from tidings.domain.errors import InvalidEvent, InvalidJourney
 from tidings.domain.events import Event, EventRecord
 from tidings.entrypoints import outcomes_cli, worker
+from tidings.entrypoints.args import aware_time
 from tidings.services.queries import Summary, message_line
 
 
@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     rp = sub.add_parser("replay", help="run the engine over a file of events on a virtual clock")
     rp.add_argument("events", help="events file (JSONL), or - for standard input")
-    rp.add_argument("--until", type=_aware, help="run the clock on to this time (RFC 3339)")
+    rp.add_argument("--until", type=aware_time, help="run the clock on to this time (RFC 3339)")
     rp.add_argument("--out", help="messages file (JSONL); default standard output")
     rp.add_argument("--db", help="database URL (default: a temporary SQLite file)")
     rp.add_argument("--journeys", type=Path, help="journeys file adding to the built-in ones")
@@ -137,16 +137,6 @@ def _keys_create(args: argparse.Namespace) -> int:
     print(key)
     print(f"tidings: a key of store {args.store!r}; it is shown only this once", file=sys.stderr)
     return 0
-
-
-def _aware(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an RFC 3339 time: {text!r}") from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} needs an offset, e.g. +08:00")
-    return value
 
 
 def _keys_revoke(args: argparse.Namespace) -> int:

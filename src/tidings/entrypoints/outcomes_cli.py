@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from rich.console import Console
 from tidings import bootstrap
 from tidings.config import Settings
 from tidings.domain.errors import TidingsError
+from tidings.entrypoints.args import aware_time, day
 from tidings.entrypoints.outcomes_tables import print_report
 
 
@@ -41,24 +41,6 @@ def register(sub: Any) -> None:
 
 def _db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
-
-
-def aware_time(text: str) -> datetime:
-    """An RFC 3339 time with its offset; a naive one is refused."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an RFC 3339 time: {text!r}") from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} needs an offset, e.g. +08:00")
-    return value
-
-
-def day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _pair(text: str) -> tuple[str, str]:
