@@ -160,6 +160,37 @@ def test_refused_second_part_fails_the_message(provider: SmppProvider, smsc: Sms
     assert [s.status for s in smsc.submits] == [smpp34.ESME_ROK, smpp34.ESME_RINVSRCADR]
 
 
+def test_a_long_text_sent_again_sends_only_the_parts_not_yet_taken(
+    provider: SmppProvider, smsc: Smsc
+) -> None:
+    text = ("Your parcel is on its way. " * 15)[:400]
+    smsc.answer_next(smpp34.ESME_ROK, smpp34.ESME_RSYSERR)
+    with pytest.raises(Transient, match="ESME_RSYSERR"):
+        provider.send(sms(text))
+
+    accepted = provider.send(sms(text))
+
+    taken = [s for s in smsc.submits if s.status == smpp34.ESME_ROK]
+    assert [s.status for s in smsc.submits] == [0, smpp34.ESME_RSYSERR, 0, 0]
+    assert accepted.refs == tuple(s.message_id for s in taken)
+    assert reassembled(taken) == text
+
+
+def test_another_text_under_the_same_message_id_goes_whole(
+    provider: SmppProvider, smsc: Smsc
+) -> None:
+    smsc.answer_next(smpp34.ESME_ROK, smpp34.ESME_RSYSERR)
+    with pytest.raises(Transient):
+        provider.send(sms("x" * 200))
+
+    accepted = provider.send(sms("y" * 200))
+
+    assert len(accepted.refs) == 2
+    assert reassembled(smsc.submits[2:]) == "y" * 200
+    assert smsc.submits[0].udh and smsc.submits[2].udh
+    assert smsc.submits[0].udh[0] != smsc.submits[2].udh[0]
+
+
 @pytest.mark.parametrize(
     ("outgoing", "reason"),
     [

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 import pytest
 import smpp34
 
 from smsc import NOW, SHOPPER, WAIT, Smsc, sms
 from tidings.adapters.providers.smpp import SmppProvider
+from tidings.adapters.providers.smpp.inbound import PART_WAIT
 from tidings.domain.delivery import Receipt, Reply
 
 pytest_plugins = ("smpp_fixtures",)
@@ -149,3 +152,115 @@ def test_logs_hold_no_number_and_no_text(
     for secret in (SHOPPER[1:], "Secret words", "STOP please"):
         assert secret not in logged
         assert secret.encode().hex() not in logged
+
+
+LONG_REPLY = ["我上周买的外套尺码偏小，", "能不能换成大一号的？", "谢谢"]
+
+
+def _deliver_part(
+    provider: SmppProvider,
+    smsc: Smsc,
+    received: list[Receipt | Reply],
+    header: tuple[int, int, int],
+    text: str,
+    sender: str = SHOPPER,
+) -> int:
+    """Push one part of a long reply and poll until the adapter answered it; its answer."""
+    ref, total, seq = header
+    answer = smsc.deliver(
+        "Acme",
+        bytes([5, 0, 3, ref, total, seq]) + text.encode("utf-16-be"),
+        source_addr=sender[1:],
+        source_addr_ton=1,
+        esm_class=0x40,
+        data_coding=8,
+    )
+    deadline = time.monotonic() + WAIT
+    while not answer.done() and time.monotonic() < deadline:
+        provider.poll(received.append, wait=0.05)
+    return answer.result(WAIT)
+
+
+def test_a_long_reply_is_handed_once_whole_in_the_order_of_its_parts(
+    provider: SmppProvider, smsc: Smsc
+) -> None:
+    provider.poll(lambda item: None)  # binds
+    received: list[Receipt | Reply] = []
+
+    answers = [
+        _deliver_part(provider, smsc, received, (77, 3, seq), LONG_REPLY[seq - 1])
+        for seq in (2, 3, 1)
+    ]
+
+    assert received == [Reply("smpp", SHOPPER, "Acme", "".join(LONG_REPLY), NOW)]
+    assert answers == [smpp34.ESME_ROK] * 3
+
+
+def test_the_parts_of_different_replies_are_kept_apart(provider: SmppProvider, smsc: Smsc) -> None:
+    provider.poll(lambda item: None)
+    other = "+8613900139000"
+    received: list[Receipt | Reply] = []
+
+    for sender, ref, seq, text in [
+        (SHOPPER, 5, 1, "A1"),
+        (other, 5, 1, "B1"),
+        (SHOPPER, 6, 1, "C1"),
+        (other, 5, 2, "B2"),
+        (SHOPPER, 5, 2, "A2"),
+    ]:
+        _deliver_part(provider, smsc, received, (ref, 2, seq), text, sender=sender)
+
+    assert [(r.sender, r.text) for r in received if isinstance(r, Reply)] == [
+        (other, "B1B2"),
+        (SHOPPER, "A1A2"),
+    ]
+
+
+def test_a_whole_reply_the_handler_failed_on_comes_whole_again(
+    provider: SmppProvider, smsc: Smsc
+) -> None:
+    provider.poll(lambda item: None)
+    received: list[Receipt | Reply] = []
+    _deliver_part(provider, smsc, received, (9, 2, 1), "退")
+    failing = True
+
+    def handle(item: Receipt | Reply) -> None:
+        if failing:
+            raise RuntimeError("database is away")
+        received.append(item)
+
+    last = smsc.deliver_until_taken(
+        "Acme",
+        bytes([5, 0, 3, 9, 2, 2]) + "订".encode("utf-16-be"),
+        source_addr=SHOPPER[1:],
+        source_addr_ton=1,
+        esm_class=0x40,
+        data_coding=8,
+    )
+    with pytest.raises(RuntimeError):
+        provider.poll(handle, wait=WAIT)
+    failing = False
+    provider.poll(handle, wait=WAIT)
+
+    assert last.result(WAIT) == [RX_T_APPN, smpp34.ESME_ROK]
+    assert [r.text for r in received if isinstance(r, Reply)] == ["退订"]
+
+
+def test_a_reply_whose_parts_stop_coming_goes_with_what_came(
+    connect: Callable[..., SmppProvider], smsc: Smsc
+) -> None:
+    now = [0.0]
+    provider = connect(monotonic=lambda: now[0])
+    provider.poll(lambda item: None)
+    received: list[Receipt | Reply] = []
+    _deliver_part(provider, smsc, received, (3, 3, 1), "first ")
+    _deliver_part(provider, smsc, received, (3, 3, 3), "third")
+
+    now[0] = PART_WAIT - 1
+    provider.poll(received.append)
+    assert received == []
+    now[0] = PART_WAIT
+    provider.poll(received.append)
+    provider.poll(received.append)
+
+    assert [r.text for r in received if isinstance(r, Reply)] == ["first third"]

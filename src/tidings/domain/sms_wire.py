@@ -112,6 +112,28 @@ def concatenation_header(ref: int, total: int, seq: int) -> bytes:
     return bytes([5, 0, 3, ref, total, seq])
 
 
+def concatenation_of(data: bytes) -> tuple[int, int, int] | None:
+    """(reference, total, seq) from the concatenation element of the user data header that
+    opens `data` (8-bit or 16-bit reference); None when it has none or it makes no sense."""
+    if not data or len(data) < data[0] + 1:
+        return None
+    header, at = data[1 : data[0] + 1], 0
+    while at + 2 <= len(header):
+        element, size = header[at], header[at + 1]
+        value = header[at + 2 : at + 2 + size]
+        if len(value) < size:
+            return None
+        if element == 0x00 and size == 3:
+            ref, total, seq = value
+        elif element == 0x08 and size == 4:
+            ref, total, seq = value[0] << 8 | value[1], value[2], value[3]
+        else:
+            at += 2 + size
+            continue
+        return (ref, total, seq) if 1 <= seq <= total else None
+    return None
+
+
 def wire_parts(text: str, ref: int) -> list[WirePart]:
     """The parts `text` is submitted as; a long text's parts carry reference `ref`."""
     gsm = encoding_of(text) == "gsm7"

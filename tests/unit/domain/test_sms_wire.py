@@ -12,6 +12,7 @@ from tidings.domain.sms_wire import (
     UDHI,
     WirePart,
     concatenation_header,
+    concatenation_of,
     decode,
     decode_gsm7,
     encode_gsm7,
@@ -176,3 +177,36 @@ def test_decode_leaves_out_the_header() -> None:
 def test_broken_ucs2_reads_as_replacement_characters() -> None:
     assert decode(b"\x00S\xd8\x3d", 8) == "S\ufffd"  # a lone high surrogate
     assert decode(b"\x00S\x00", 8) == "S\ufffd"  # an odd byte
+
+
+@pytest.mark.parametrize(
+    ("data", "header"),
+    [
+        (bytes([5, 0, 3, 42, 3, 2]) + b"text", (42, 3, 2)),
+        (bytes([6, 8, 4, 1, 2, 4, 4]) + b"text", (258, 4, 4)),  # 16-bit reference
+        (bytes([9, 0x24, 1, 1, 0, 3, 7, 2, 1, 0]) + b"x", (7, 2, 1)),  # after another element
+    ],
+    ids=["8-bit", "16-bit", "second-element"],
+)
+def test_concatenation_read_back_from_a_header(data: bytes, header: tuple[int, int, int]) -> None:
+    assert concatenation_of(data) == header
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        bytes([3, 0x24, 1, 1]) + b"no concatenation element",
+        bytes([5, 0, 3, 42, 2, 3]),  # part 3 of 2
+        bytes([5, 0, 3, 42, 0, 0]),
+        bytes([5, 0, 4, 42, 2, 1]),  # a length the element cannot have, cut short
+        bytes([9, 0, 3]),  # the header is longer than the data
+    ],
+)
+def test_no_concatenation_where_the_header_has_none(data: bytes) -> None:
+    assert concatenation_of(data) is None
+
+
+def test_the_headers_of_wire_parts_read_back() -> None:
+    parts = wire_parts("x" * 400, ref=200)
+    assert [concatenation_of(p.short_message) for p in parts] == [(200, 3, n) for n in (1, 2, 3)]

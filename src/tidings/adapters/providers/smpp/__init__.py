@@ -2,7 +2,10 @@
 as deliver_sm and are handed over by `poll`.
 
     send(out)     each part of the text (`sms.split`, encoded by `sms_wire`) is one submit_sm,
-                  answered before the next goes; the message ids are `Accepted.refs`
+                  answered before the next goes; the message ids are `Accepted.refs`. When a
+                  part fails transiently, the parts the SMSC took are remembered (for the
+                  last `UNFINISHED_KEPT` messages): sending the same message again sends only
+                  the rest, with the same reference, so the shopper's phone joins one text
                   ├─ ESME_RTHROTTLED / ESME_RMSGQFUL: sleep backoff·2^k, send the part again,
                   │  up to `throttle_retries` times, then Transient
                   ├─ the connection lost or refused: bind again once and send the part again,
@@ -13,7 +16,10 @@ as deliver_sm and are handed over by `poll`.
                   raises, the SMSC is told ESME_RX_T_APPN (a temporary error: it delivers the
                   message again later) and the exception goes on. `wait` seconds: wait that
                   long at most for the first item. An SMSC that cannot be reached is Transient;
-                  a session lost while polling ends the poll (logged) and is bound next time
+                  a session lost while polling ends the poll (logged) and is bound next time.
+                  The parts of a long reply are acknowledged as they come and handed as one
+                  reply once the last one came (`inbound.Reassembly`; kept in memory: a
+                  worker that dies loses the parts it acknowledged)
     close()       unbinds and disconnects, quietly
 
 The bind is made on first use, and made again on the next use after it was lost. A session
@@ -29,11 +35,13 @@ import logging
 import random
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tidings.adapters.providers.smpp.inbound import inbound
+from tidings.adapters.providers.smpp.inbound import Reassembly, inbound, part_of
 from tidings.adapters.providers.smpp.session import WIRE_LOG, Login, Lost, Pdu, Session
 from tidings.adapters.providers.smpp.statuses import (
     ROK,
@@ -52,6 +60,17 @@ log = logging.getLogger(__name__)
 Address = tuple[int, int, str]  # TON, NPI, address
 _DIGITS = re.compile(r"[0-9]{1,20}")
 _MAX_ALPHANUMERIC = 11
+UNFINISHED_KEPT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class _Unfinished:
+    """A long text some parts of which the SMSC took before a transient failure."""
+
+    to: str
+    body: str
+    ref: int
+    refs: tuple[str, ...]  # of the parts taken, in order
 
 
 class SmppProvider:
@@ -88,6 +107,8 @@ class SmppProvider:
         self._idle = enquire_link_every
         self._session: Session | None = None
         self._ref = random.randrange(256)
+        self._unfinished: OrderedDict[str, _Unfinished] = OrderedDict()
+        self._parts = Reassembly()
         logging.getLogger(WIRE_LOG).setLevel(logging.INFO)  # no PDU dumps, whatever the root
 
     def send(self, out: Outgoing) -> Accepted:
@@ -95,11 +116,22 @@ class SmppProvider:
         if out.channel != "sms":
             raise Permanent(f"SMPP sends SMS, not {out.channel}")
         addressing = _addressing(_source(out.sender or self._source), _destination(out.to))
+        begun = self._unfinished.pop(out.message_id, None)
+        if begun is not None and (begun.to, begun.body) != (out.to, out.body):
+            begun = None  # another text now: it goes whole
+        ref = begun.ref if begun is not None else self._next_ref()
+        refs = begun.refs if begun is not None else ()
         try:
-            parts = wire_parts(out.body, self._next_ref())
+            parts = wire_parts(out.body, ref)
         except ValueError as exc:
             raise Permanent(str(exc)) from exc
-        refs = tuple(self._submit(part, addressing) for part in parts)
+        try:
+            for part in parts[len(refs) :]:
+                refs += (self._submit(part, addressing),)
+        except Transient:
+            if refs:
+                self._keep_unfinished(out, _Unfinished(out.to, out.body, ref, refs))
+            raise
         log.info("smpp accepted %s for %s as %s", out.message_id, mask(out.to), ",".join(refs))
         return Accepted(refs=refs)
 
@@ -112,7 +144,8 @@ class SmppProvider:
             raise Transient(f"SMPP unreachable: {exc}") from exc
         try:
             self._keep_alive(session)
-            handed = self._hand_kept(session, handle)
+            handed = self._hand_overdue(handle)
+            handed = self._hand_kept(session, handle) or handed
             while session.receive(0.0 if handed else max(0.0, deadline - self._monotonic())):
                 handed = self._hand_kept(session, handle) or handed
         except Lost as exc:
@@ -172,15 +205,31 @@ class SmppProvider:
 
     def _hand(self, session: Session, pdu: Pdu, handle: Callable[[Receipt | Reply], None]) -> bool:
         item = inbound(pdu, self.name, self._now())
+        whole = None
+        if isinstance(item, Reply) and (header := part_of(pdu)) is not None:
+            whole = self._parts.add(item, header, self._monotonic())
+            item = whole[1] if whole is not None else None
         if item is not None:
             try:
                 handle(item)
             except BaseException:
-                self._refuse_quietly(session, pdu)
+                self._refuse_quietly(session, pdu)  # its parts stay kept for the part again
                 raise
             _log_inbound(item)
+            if whole is not None:
+                self._parts.done(whole[0])
         session.respond(pdu, ROK)
         return item is not None
+
+    def _hand_overdue(self, handle: Callable[[Receipt | Reply], None]) -> bool:
+        overdue = self._parts.overdue(self._monotonic())
+        for key, reply in overdue:
+            handle(reply)
+            log.info(
+                "smpp: a long reply from %s went without its missing parts", mask(reply.sender)
+            )
+            self._parts.done(key)
+        return bool(overdue)
 
     def _bound(self) -> Session:
         """The session, bound now if there is none; Lost when the SMSC cannot be reached."""
@@ -204,6 +253,16 @@ class SmppProvider:
         if self._session is not None:
             self._session.close()
             self._session = None
+
+    def _keep_unfinished(self, out: Outgoing, begun: _Unfinished) -> None:
+        self._unfinished[out.message_id] = begun
+        while len(self._unfinished) > UNFINISHED_KEPT:
+            self._unfinished.popitem(last=False)
+        log.info(
+            "smpp: %d part(s) of %s taken; the rest go when it is sent again",
+            len(begun.refs),
+            out.message_id,
+        )
 
     def _next_ref(self) -> int:
         self._ref = (self._ref + 1) % 256

@@ -7,11 +7,16 @@ final (ENROUTE, ACCEPTD, an intermediate notification), or one that names no mes
 acknowledged and dropped. SME acknowledgements are dropped too. Anything else is a reply.
 
 Numbers of international type (TON 1) come back as E.164 (`+` and the digits).
+
+A long reply comes as parts that carry a concatenation header; `Reassembly` keeps them until
+the last one comes and makes one reply of them, in the parts' order. Parts still missing
+`PART_WAIT` seconds after the first came are given up: the reply goes with what came.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,13 +28,63 @@ from tidings.domain.sms_receipts import (
     receipt_error,
     receipt_status,
 )
-from tidings.domain.sms_wire import UDHI, decode
+from tidings.domain.sms_wire import UDHI, concatenation_of, decode
 
 log = logging.getLogger(__name__)
 
 MESSAGE_TYPE = 0x3C  # esm_class bits 5-2
 DEFAULT_TYPE, RECEIPT_TYPE = 0x00, 0x04
 INTERNATIONAL = 1
+PART_WAIT = 600.0
+
+Key = tuple[str, str, int, int]  # sender, to, reference, total
+
+
+@dataclass
+class _Pieces:
+    first: Reply
+    started: float  # monotonic seconds
+    texts: dict[int, str] = field(default_factory=dict)  # by seq
+
+    def joined(self, at: datetime) -> Reply:
+        return replace(self.first, text="".join(self.texts[n] for n in sorted(self.texts)), at=at)
+
+
+class Reassembly:
+    """The parts of shoppers' long replies, kept until each reply is whole."""
+
+    def __init__(self, wait: float = PART_WAIT) -> None:
+        self._wait = wait
+        self._open: dict[Key, _Pieces] = {}
+
+    def add(
+        self, part: Reply, header: tuple[int, int, int], now: float
+    ) -> tuple[Key, Reply] | None:
+        """Keep `part`; the whole reply (and its key, for `done`) once every part came."""
+        ref, total, seq = header
+        key = (part.sender, part.to, ref, total)
+        pieces = self._open.setdefault(key, _Pieces(part, now))
+        pieces.texts[seq] = part.text
+        return (key, pieces.joined(part.at)) if len(pieces.texts) == total else None
+
+    def overdue(self, now: float) -> list[tuple[Key, Reply]]:
+        """Replies whose missing parts waited too long, with what came."""
+        return [
+            (key, pieces.joined(pieces.first.at))
+            for key, pieces in self._open.items()
+            if now - pieces.started >= self._wait
+        ]
+
+    def done(self, key: Key) -> None:
+        """The reply of `key` was handed over: forget its parts."""
+        self._open.pop(key, None)
+
+
+def part_of(pdu: Any) -> tuple[int, int, int] | None:
+    """(reference, total, seq) when the deliver_sm is one part of a long text."""
+    if not pdu.esm_class & UDHI:
+        return None
+    return concatenation_of(pdu.short_message or pdu.message_payload or b"")
 
 
 def inbound(pdu: Any, provider: str, now: datetime) -> Receipt | Reply | None:
