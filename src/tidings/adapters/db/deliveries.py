@@ -10,7 +10,17 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, select, text, tuple_, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    literal_column,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
@@ -55,6 +65,11 @@ def _key(claim: Claim) -> dict[str, Any]:
     }
 
 
+# Written out, not bound: SQLite uses the partial index `ix_deliveries_claim` only for a WHERE
+# that is its own, and a bound parameter is not (it scanned every delivery ever made).
+_CLAIMABLE = [literal_column(f"'{state}'") for state in CLAIMABLE]
+
+
 class SqlDeliveries:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -69,7 +84,7 @@ class SqlDeliveries:
             select(*_CLAIMED)
             .join(t.messages, and_(M.store_id == D.store_id, M.message_id == D.message_id))
             .join(t.stores, t.stores.c.store_id == D.store_id)
-            .where(D.state.in_(CLAIMABLE), D.attempt_at <= now)
+            .where(D.state.in_(_CLAIMABLE), D.attempt_at <= now)
             .order_by(D.attempt_at)
             .limit(limit)
         )
