@@ -17,7 +17,13 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, exists, func, or_, select
 
 from tidings.adapters.db import tables as t
-from tidings.adapters.db.analytics.sql import id_of, instant, paid_at, seconds_between
+from tidings.adapters.db.analytics.sql import (
+    id_of,
+    instant,
+    paid_at,
+    seconds_between,
+    unindexed,
+)
 from tidings.domain.uplift import Arm
 
 DAY_SECONDS = 86_400
@@ -87,8 +93,8 @@ def _firsts(store: str, journey: str, start: datetime, end: datetime) -> Any:
             m.c.journey == journey,
             m.c.decided_at >= instant(start),  # the index's range: due in the period, and
             m.c.decided_at < instant(end + LATEST),  # decided then or after quiet hours
-            m.c.due_at >= instant(start),
-            m.c.due_at < instant(end),
+            unindexed(m.c.due_at) >= instant(start),
+            unindexed(m.c.due_at) < instant(end),
             m.c.status != "pending",
         )
         .subquery("decided")
@@ -99,9 +105,12 @@ def _firsts(store: str, journey: str, start: datetime, end: datetime) -> Any:
         p.c.journey == journey,
         p.c.step != decided.c.step,  # another step (read from the index: most have none)
         p.c.status != "pending",
-        or_(
-            p.c.due_at < decided.c.due_at,
-            and_(p.c.due_at == decided.c.due_at, p.c.message_id < decided.c.message_id),
+        or_(  # the subject's key leads (an index range on due_at would read every message)
+            unindexed(p.c.due_at) < decided.c.due_at,
+            and_(
+                unindexed(p.c.due_at) == decided.c.due_at,
+                unindexed(p.c.message_id) < decided.c.message_id,
+            ),
         ),
     )
     return select(decided).where(decided.c.arm.is_not(None), ~earlier).subquery("first")
