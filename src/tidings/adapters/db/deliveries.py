@@ -67,7 +67,7 @@ def _key(claim: Claim) -> dict[str, Any]:
 
 # Written out, not bound: SQLite uses the partial index `ix_deliveries_claim` only for a WHERE
 # that is its own, and a bound parameter is not (it scanned every delivery ever made).
-_CLAIMABLE = [literal_column(f"'{state}'") for state in CLAIMABLE]
+_CLAIMABLE: list[Any] = [literal_column(f"'{state}'") for state in CLAIMABLE]
 
 
 class SqlDeliveries:

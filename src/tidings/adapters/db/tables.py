@@ -395,6 +395,13 @@ deliveries = Table(
         postgresql_where=text("state IN ('queued', 'sending')"),
     ),
     Index("ix_deliveries_recipient", "store_id", "recipient", "accepted_at"),
+    Index(
+        "ix_deliveries_delivered",
+        "store_id",
+        "message_id",
+        sqlite_where=text("state = 'delivered'"),
+        postgresql_where=text("state = 'delivered'"),
+    ),
 )
 
 provider_refs = Table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, distinct, func, select
+from sqlalchemy import Connection, and_, case, distinct, exists, func, literal_column, select
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.analytics.attribution import recovered
@@ -62,14 +62,15 @@ class ReportQueries:
     def delivered(self, store: str, start: datetime, end: datetime) -> dict[str, int]:
         """Messages with at least one recipient that the provider says it delivered to."""
         m, d = t.messages.c, t.deliveries.c
-        delivered = select(d.message_id).where(d.store_id == store, d.state == "delivered")
-        if self.conn.execute(delivered.limit(1)).first() is None:
+        state = d.state == literal_column("'delivered'")  # written out: the partial index's own
+        any_delivered = select(d.message_id).where(d.store_id == store, state).limit(1)
+        if self.conn.execute(any_delivered).first() is None:
             return {}  # no receipts for this store (yet): no need to read the period's messages
         query = select(m.journey, func.count()).where(  # only sent ones, found in the index
             decided_in(store, start, end),
             m.journey.in_(journeys(store)),
             m.status == "sent",
-            m.message_id.in_(delivered),
+            exists().where(d.store_id == store, d.message_id == m.message_id, state),
         )
         return {journey: int(n) for journey, n in self.conn.execute(query.group_by(m.journey))}
 
