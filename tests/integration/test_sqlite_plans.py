@@ -1,0 +1,103 @@
+"""The plans SQLite makes for the statements that must not read a whole table.
+
+SQLite plans without statistics (tidings runs no ANALYZE on it), so a plan depends on the
+schema and the statement alone, not on how many rows there are: an empty database shows the
+plan a store with a million messages gets. Each of these statements once read every row of
+its table at every call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, create_engine, event, text
+
+from tidings import bootstrap
+from tidings.adapters.db.analytics.holdout import OUTCOMES
+from tidings.adapters.db.analytics.uow import SqlAnalytics
+from tidings.adapters.db.deliveries import SqlDeliveries
+
+START = datetime(2026, 11, 10, 16, tzinfo=UTC)
+END = START + timedelta(days=1)
+
+
+@pytest.fixture
+def plans(tmp_path: Any) -> Iterator[tuple[Connection, list[str]]]:
+    """A migrated SQLite file, and the plan of every SELECT run on it (one text each)."""
+    url = str(tmp_path / "plans.db")
+    bootstrap.upgrade_database(url)
+    engine = create_engine(f"sqlite:///{url}")
+    seen: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def explain(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            rows = cursor.execute(f"EXPLAIN QUERY PLAN {statement}", params).fetchall()
+            seen.append("\n".join(str(row[-1]) for row in rows))
+
+    with engine.connect() as conn:
+        yield conn, seen
+    engine.dispose()
+
+
+def _only(seen: list[str], run: Callable[[], object]) -> str:
+    before = len(seen)
+    run()
+    assert len(seen) > before, "the call ran no SELECT"
+    return "\n".join(seen[before:])
+
+
+def test_a_claim_reads_the_partial_index_of_what_waits(
+    plans: tuple[Connection, list[str]],
+) -> None:
+    conn, seen = plans
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+
+    plan = _only(seen, lambda: SqlDeliveries(conn).claim(now, "w1", now, 10))
+
+    assert "USING INDEX ix_deliveries_claim" in plan
+    assert "SCAN deliveries" not in plan
+
+
+@pytest.mark.parametrize("journey, outcome", [
+    ("payment_reminder", "paid"),
+    ("cart_recovery", "ordered"),
+    ("pickup_reminder", "collected"),
+    ("review_request", "reviewed"),
+])  # fmt: skip
+def test_the_uplift_finds_a_subjects_earlier_messages_by_its_key(
+    plans: tuple[Connection, list[str]], journey: str, outcome: str
+) -> None:
+    conn, seen = plans
+    assert outcome in OUTCOMES
+
+    plan = _only(seen, lambda: SqlAnalytics(conn).arms("s1", journey, outcome, START, END))
+
+    assert "SEARCH m USING INDEX ix_messages_journey" in plan
+    assert "SEARCH p USING INDEX sqlite_autoindex_messages_2 (store_id=? AND subject=?" in plan
+    assert "ix_messages_listing" not in plan
+    assert "SCAN" not in plan
+
+
+def test_the_reports_delivered_count_reads_the_partial_index_of_receipts(
+    plans: tuple[Connection, list[str]],
+) -> None:
+    conn, seen = plans
+    first = _only(seen, lambda: SqlAnalytics(conn).delivered("s1", START, END))  # none yet
+    assert first == "SEARCH deliveries USING INDEX ix_deliveries_delivered (store_id=?)"
+    conn.execute(
+        text(
+            "INSERT INTO deliveries (store_id, message_id, recipient, channel, provider, state,"
+            " attempts, attempt_at) VALUES ('s1', 'm1', '+1', 'sms', 'file', 'delivered', 1,"
+            " '2026-11-11 00:00:00.000000')"
+        )
+    )
+
+    plan = _only(seen, lambda: SqlAnalytics(conn).delivered("s1", START, END))
+
+    assert "SEARCH deliveries USING INDEX ix_deliveries_delivered (store_id=?)" in plan
+    assert "USING INDEX ix_deliveries_delivered (store_id=? AND message_id=?)" in plan
+    assert "SCAN deliveries" not in plan and "SCAN messages" not in plan
