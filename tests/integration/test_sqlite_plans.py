@@ -19,6 +19,7 @@ from tidings import bootstrap
 from tidings.adapters.db.analytics.holdout import OUTCOMES
 from tidings.adapters.db.analytics.uow import SqlAnalytics
 from tidings.adapters.db.deliveries import SqlDeliveries
+from tidings.adapters.db.outbox import SqlOutbox
 
 START = datetime(2026, 11, 10, 16, tzinfo=UTC)
 END = START + timedelta(days=1)
@@ -101,3 +102,21 @@ def test_the_reports_delivered_count_reads_the_partial_index_of_receipts(
     assert "SEARCH deliveries USING INDEX ix_deliveries_delivered (store_id=?)" in plan
     assert "USING INDEX ix_deliveries_delivered (store_id=? AND message_id=?)" in plan
     assert "SCAN deliveries" not in plan and "SCAN messages" not in plan
+
+
+@pytest.mark.parametrize("query", ["due", "stores_due", "next_due"])
+def test_due_messages_are_found_in_the_partial_index_of_pending_ones(
+    plans: tuple[Connection, list[str]], query: str
+) -> None:
+    conn, seen = plans
+    outbox = SqlOutbox(conn)
+    calls: dict[str, Callable[[], object]] = {
+        "due": lambda: outbox.due(END, 500, ["s1", "s2"]),
+        "stores_due": lambda: outbox.stores_due(END),
+        "next_due": outbox.next_due,
+    }
+
+    plan = _only(seen, calls[query])
+
+    assert "ix_messages_due" in plan
+    assert "SCAN messages" not in plan

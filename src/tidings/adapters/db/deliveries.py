@@ -15,7 +15,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
-    literal_column,
     select,
     text,
     tuple_,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
 from tidings.adapters.db.engine import claims_rows
+from tidings.adapters.db.plans import written
 from tidings.domain.delivery import ACCEPTED, CLAIMABLE, SENDING, Claim, Outcome, Receipt
 from tidings.domain.state import DeliveryReceipt
 
@@ -65,9 +65,7 @@ def _key(claim: Claim) -> dict[str, Any]:
     }
 
 
-# Written out, not bound: SQLite uses the partial index `ix_deliveries_claim` only for a WHERE
-# that is its own, and a bound parameter is not (it scanned every delivery ever made).
-_CLAIMABLE: list[Any] = [literal_column(f"'{state}'") for state in CLAIMABLE]
+_CLAIMABLE = [written(state) for state in CLAIMABLE]  # the partial index ix_deliveries_claim
 
 
 class SqlDeliveries:

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
 from tidings.adapters.db.engine import claims_rows
+from tidings.adapters.db.plans import unindexed, written
 from tidings.adapters.db.repositories import Pair, chunks
 from tidings.domain.messages import PENDING, Message
 from tidings.services.world import CAPPED, Sent
@@ -21,6 +22,7 @@ from tidings.services.world import CAPPED, Sent
 M = t.messages.c
 MICROS = Decimal(1_000_000)
 _MESSAGE_FIELDS = [f.name for f in fields(Message)]
+_PENDING = M.status == written(PENDING)  # the partial index ix_messages_due
 
 
 def insert(conn: Connection, table: Table) -> Any:
@@ -46,11 +48,11 @@ class SqlOutbox:
         """Claim pending rows due by `until` (PostgreSQL: rows other workers hold are skipped)."""
         query = (
             select(*MESSAGE_COLUMNS)
-            .where(M.status == PENDING, M.run_at <= until)
+            .where(_PENDING, M.run_at <= until)
             .order_by(M.run_at, M.message_id)
         )
         if stores is not None:
-            query = query.where(M.store_id.in_(stores))
+            query = query.where(unindexed(M.store_id).in_(stores))  # ix_messages_due leads
         if limit:
             query = query.limit(limit)
         if claims_rows(self.conn):
@@ -58,11 +60,12 @@ class SqlOutbox:
         return [message_of(r) for r in self.conn.execute(query)]
 
     def stores_due(self, until: datetime) -> list[str]:
-        query = select(M.store_id).where(M.status == PENDING, M.run_at <= until).distinct()
+        due = select(unindexed(M.store_id)).where(_PENDING, M.run_at <= until)  # ix_messages_due
+        query = due.distinct()
         return list(self.conn.execute(query).scalars())
 
     def next_due(self) -> datetime | None:
-        value = self.conn.execute(select(func.min(M.run_at)).where(M.status == PENDING)).scalar()
+        value = self.conn.execute(select(func.min(M.run_at)).where(_PENDING)).scalar()
         return t.UtcDateTime().process_result_value(value, self.conn.dialect)
 
     def for_subjects(self, pairs: Iterable[Pair]) -> list[Message]:
@@ -73,7 +76,7 @@ class SqlOutbox:
         return self._messages(pairs, M.customer_id, M.subject.startswith("customer:"))
 
     def pending_for_customers(self, pairs: Iterable[Pair]) -> list[Message]:
-        return self._messages(pairs, M.customer_id, M.status == PENDING)
+        return self._messages(pairs, M.customer_id, _PENDING)
 
     def _messages(self, pairs: Iterable[Pair], column: Any, *where: Any) -> list[Message]:
         """Messages whose `column` is one of the (store, value) pairs, and `where` holds."""

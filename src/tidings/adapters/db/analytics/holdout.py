@@ -22,8 +22,8 @@ from tidings.adapters.db.analytics.sql import (
     instant,
     paid_at,
     seconds_between,
-    unindexed,
 )
+from tidings.adapters.db.plans import unindexed
 from tidings.domain.uplift import Arm
 
 DAY_SECONDS = 86_400

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, distinct, exists, func, literal_column, select
+from sqlalchemy import Connection, and_, case, distinct, exists, func, select
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.analytics.attribution import recovered
 from tidings.adapters.db.analytics.holdout import arms, held_back
 from tidings.adapters.db.analytics.sql import instant, micros
+from tidings.adapters.db.plans import written
 from tidings.domain.messages import REASONS
 from tidings.domain.uplift import Arm
 from tidings.services.analytics.ports import MessageCount, Recovered
@@ -62,7 +63,7 @@ class ReportQueries:
     def delivered(self, store: str, start: datetime, end: datetime) -> dict[str, int]:
         """Messages with at least one recipient that the provider says it delivered to."""
         m, d = t.messages.c, t.deliveries.c
-        state = d.state == literal_column("'delivered'")  # written out: the partial index's own
+        state = d.state == written("delivered")  # ix_deliveries_delivered's own condition
         any_delivered = select(d.message_id).where(d.store_id == store, state).limit(1)
         if self.conn.execute(any_delivered).first() is None:
             return {}  # no receipts for this store (yet): no need to read the period's messages

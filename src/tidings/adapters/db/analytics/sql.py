@@ -50,29 +50,6 @@ def _seconds_pg(element: seconds_between, compiler: Any, **kw: Any) -> str:
     return f"ROUND(EXTRACT(EPOCH FROM ({end}) - ({start})), 3)"
 
 
-class unindexed(FunctionElement[Any]):  # lower case: it reads as the SQL it is
-    """A column that SQLite must not use an index for (its unary `+`): SQLite plans without
-    statistics and takes a range on an index of (store_id, time) for cheap, where a key of a
-    few rows is there to lead. PostgreSQL plans from statistics: the column as it is."""
-
-    name = "unindexed"
-    inherit_cache = True
-
-    @property
-    def type(self) -> Any:  # type: ignore[override]
-        return next(iter(self.clauses)).type
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
-    return f"+{compiler.process(next(iter(element.clauses)), **kw)}"
-
-
-@compiles(unindexed)
-def _unindexed(element: unindexed, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(next(iter(element.clauses)), **kw))
-
-
 def instant(value: datetime) -> ColumnElement[datetime]:
     """A bound timestamp, stored the way the tables store theirs."""
     return literal(value, UtcDateTime())
