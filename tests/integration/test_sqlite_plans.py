@@ -20,6 +20,8 @@ from tidings.adapters.db.analytics.holdout import OUTCOMES
 from tidings.adapters.db.analytics.uow import SqlAnalytics
 from tidings.adapters.db.deliveries import SqlDeliveries
 from tidings.adapters.db.outbox import SqlOutbox
+from tidings.adapters.db.read import SqlReadModel
+from tidings.services.ports import MessageFilter
 
 START = datetime(2026, 11, 10, 16, tzinfo=UTC)
 END = START + timedelta(days=1)
@@ -120,3 +122,19 @@ def test_due_messages_are_found_in_the_partial_index_of_pending_ones(
 
     assert "ix_messages_due" in plan
     assert "SCAN messages" not in plan
+
+
+@pytest.mark.parametrize("listing", ["of_customer", "messages"])
+def test_a_customers_messages_are_found_by_the_customer(
+    plans: tuple[Connection, list[str]], listing: str
+) -> None:
+    conn, seen = plans
+    read = SqlReadModel(conn)
+    calls: dict[str, Callable[[], object]] = {
+        "of_customer": lambda: read.of_customer("s1", "c1", 50),
+        "messages": lambda: read.messages("s1", MessageFilter(customer="c1"), None, 50),
+    }
+
+    plan = _only(seen, calls[listing])
+
+    assert "SEARCH messages USING INDEX ix_messages_customer (store_id=? AND customer_id=?)" in plan

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, or_, select, update
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.outbox import MESSAGE_COLUMNS, message_of
+from tidings.adapters.db.plans import unindexed
 from tidings.domain.delivery import RECEIPT_STATES
 from tidings.domain.messages import Message
 from tidings.domain.state import Alert
@@ -35,7 +36,8 @@ class SqlReadModel:
         if after is not None:
             due, ident = after
             query = query.where(or_(M.due_at < due, and_(M.due_at == due, M.message_id < ident)))
-        query = query.order_by(M.due_at.desc(), M.message_id.desc()).limit(limit)
+        by_due: Any = unindexed(M.due_at) if where.customer else M.due_at  # customer's index leads
+        query = query.order_by(by_due.desc(), M.message_id.desc()).limit(limit)
         return [message_of(row) for row in self.conn.execute(query)]
 
     def deliveries(self, store: str, messages: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
@@ -57,7 +59,7 @@ class SqlReadModel:
 
     def of_customer(self, store: str, customer: str, limit: int) -> list[Message]:
         query = select(*MESSAGE_COLUMNS).where(M.store_id == store, M.customer_id == customer)
-        query = query.order_by(M.due_at.desc(), M.message_id.desc()).limit(limit)
+        query = query.order_by(unindexed(M.due_at).desc(), M.message_id.desc()).limit(limit)
         return [message_of(row) for row in self.conn.execute(query)]
 
     def alerts(self, store: str, state: str | None, limit: int) -> list[tuple[Alert, str | None]]:
