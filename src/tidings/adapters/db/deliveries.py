@@ -139,9 +139,9 @@ class SqlDeliveries:
         for start in range(0, len(refs), 500):
             part = list(refs[start : start + 500])
             where = tuple_(W.provider, W.ref).in_(part)
-            rows = self.conn.execute(select(t.receipts_waiting).where(where)).all()
+            taken = delete(t.receipts_waiting).where(where).returning(*t.receipts_waiting.c)
+            rows = self.conn.execute(taken).all()  # one statement: found and gone
             found += [Receipt(p, ref, status, at, error) for p, ref, status, error, at in rows]
-            self.conn.execute(delete(t.receipts_waiting).where(where))
         return sorted(found, key=lambda r: r.at)
 
     def apply_receipts(self, receipts: Sequence[DeliveryReceipt]) -> None:
