@@ -176,6 +176,24 @@ def test_a_long_text_sent_again_sends_only_the_parts_not_yet_taken(
     assert reassembled(taken) == text
 
 
+def test_the_parts_taken_are_kept_apart_for_each_phone_a_message_goes_to(
+    provider: SmppProvider, smsc: Smsc
+) -> None:
+    """A merchant alert goes to every merchant phone under one message id."""
+    text, other = "z" * 200, "+8613900139000"
+    smsc.answer_next(smpp34.ESME_ROK, smpp34.ESME_RSYSERR)
+    with pytest.raises(Transient):
+        provider.send(sms(text))
+    provider.send(sms(text, to=other))
+
+    provider.send(sms(text))
+
+    first_phone = [s for s in smsc.submits if s.destination_addr == SHOPPER[1:]]
+    assert [s.status for s in first_phone] == [0, smpp34.ESME_RSYSERR, 0]
+    assert reassembled([s for s in first_phone if s.status == 0]) == text
+    assert reassembled([s for s in smsc.submits if s.destination_addr == other[1:]]) == text
+
+
 def test_another_text_under_the_same_message_id_goes_whole(
     provider: SmppProvider, smsc: Smsc
 ) -> None:

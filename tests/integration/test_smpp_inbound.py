@@ -162,14 +162,15 @@ def _deliver_part(
     smsc: Smsc,
     received: list[Receipt | Reply],
     header: tuple[int, int, int],
-    text: str,
+    text: str | bytes,
     sender: str = SHOPPER,
 ) -> int:
-    """Push one part of a long reply and poll until the adapter answered it; its answer."""
+    """Push one part of a long reply (UCS-2) and poll until the adapter answered it."""
     ref, total, seq = header
+    data = text if isinstance(text, bytes) else text.encode("utf-16-be")
     answer = smsc.deliver(
         "Acme",
-        bytes([5, 0, 3, ref, total, seq]) + text.encode("utf-16-be"),
+        bytes([5, 0, 3, ref, total, seq]) + data,
         source_addr=sender[1:],
         source_addr_ton=1,
         esm_class=0x40,
@@ -264,3 +265,60 @@ def test_a_reply_whose_parts_stop_coming_goes_with_what_came(
     provider.poll(received.append)
 
     assert [r.text for r in received if isinstance(r, Reply)] == ["first third"]
+
+
+def test_a_character_split_between_two_parts_is_whole_in_the_reply(
+    provider: SmppProvider, smsc: Smsc
+) -> None:
+    provider.poll(lambda item: None)
+    received: list[Receipt | Reply] = []
+    emoji = "好😀".encode("utf-16-be")  # the emoji is a surrogate pair: 4 octets
+
+    _deliver_part(provider, smsc, received, (8, 2, 1), emoji[:4])
+    _deliver_part(provider, smsc, received, (8, 2, 2), emoji[4:])
+
+    assert [r.text for r in received if isinstance(r, Reply)] == ["好😀"]
+
+
+def test_a_part_that_comes_again_after_its_reply_went_is_no_reply_of_its_own(
+    connect: Callable[..., SmppProvider], smsc: Smsc
+) -> None:
+    now = [0.0]
+    provider = connect(monotonic=lambda: now[0])
+    provider.poll(lambda item: None)
+    received: list[Receipt | Reply] = []
+    _deliver_part(provider, smsc, received, (4, 2, 1), "one ")
+    _deliver_part(provider, smsc, received, (4, 2, 2), "two")
+
+    assert _deliver_part(provider, smsc, received, (4, 2, 2), "two") == smpp34.ESME_ROK
+    now[0] = PART_WAIT + 1
+    provider.poll(received.append)
+
+    assert [r.text for r in received if isinstance(r, Reply)] == ["one two"]
+
+
+def test_an_unfinished_reply_the_handler_fails_on_holds_up_no_other_reply(
+    connect: Callable[..., SmppProvider], smsc: Smsc, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [0.0]
+    provider = connect(monotonic=lambda: now[0])
+    provider.poll(lambda item: None)
+    received: list[Receipt | Reply] = []
+    _deliver_part(provider, smsc, received, (6, 2, 1), "never stored")
+    now[0] = PART_WAIT
+
+    def handle(item: Receipt | Reply) -> None:
+        if isinstance(item, Reply) and item.text == "never stored":
+            raise RuntimeError("the database refuses this text")
+        received.append(item)
+
+    answers = []
+    for _ in range(4):  # given up after three failures; STOP still comes through each time
+        answer = smsc.deliver("Acme", b"STOP", source_addr=SHOPPER[1:], source_addr_ton=1)
+        provider.poll(handle, wait=WAIT)
+        answers.append(answer.result(WAIT))
+
+    assert answers == [smpp34.ESME_ROK] * 4
+    assert [r.text for r in received if isinstance(r, Reply)] == ["STOP"] * 4
+    assert sum("could not be handed over" in r.getMessage() for r in caplog.records) == 3
+    assert any("given up" in r.getMessage() for r in caplog.records)

@@ -61,13 +61,13 @@ Address = tuple[int, int, str]  # TON, NPI, address
 _DIGITS = re.compile(r"[0-9]{1,20}")
 _MAX_ALPHANUMERIC = 11
 UNFINISHED_KEPT = 1000
+_Sending = tuple[str, str, str, str]  # store, message id, recipient, source address
 
 
 @dataclass(frozen=True, slots=True)
 class _Unfinished:
     """A long text some parts of which the SMSC took before a transient failure."""
 
-    to: str
     body: str
     ref: int
     refs: tuple[str, ...]  # of the parts taken, in order
@@ -107,7 +107,7 @@ class SmppProvider:
         self._idle = enquire_link_every
         self._session: Session | None = None
         self._ref = random.randrange(256)
-        self._unfinished: OrderedDict[str, _Unfinished] = OrderedDict()
+        self._unfinished: OrderedDict[_Sending, _Unfinished] = OrderedDict()
         self._parts = Reassembly()
         logging.getLogger(WIRE_LOG).setLevel(logging.INFO)  # no PDU dumps, whatever the root
 
@@ -115,9 +115,11 @@ class SmppProvider:
         """Submit every part of `out`; Transient or Permanent when the SMSC did not take it."""
         if out.channel != "sms":
             raise Permanent(f"SMPP sends SMS, not {out.channel}")
-        addressing = _addressing(_source(out.sender or self._source), _destination(out.to))
-        begun = self._unfinished.pop(out.message_id, None)
-        if begun is not None and (begun.to, begun.body) != (out.to, out.body):
+        source = out.sender or self._source
+        addressing = _addressing(_source(source), _destination(out.to))
+        key = (out.store_id, out.message_id, out.to, source)  # an alert goes to several phones
+        begun = self._unfinished.pop(key, None)
+        if begun is not None and begun.body != out.body:
             begun = None  # another text now: it goes whole
         ref = begun.ref if begun is not None else self._next_ref()
         refs = begun.refs if begun is not None else ()
@@ -128,9 +130,11 @@ class SmppProvider:
         try:
             for part in parts[len(refs) :]:
                 refs += (self._submit(part, addressing),)
-        except Transient:
+        except Permanent:
+            raise
+        except Exception:  # tried again later: the parts taken need not go again
             if refs:
-                self._keep_unfinished(out, _Unfinished(out.to, out.body, ref, refs))
+                self._keep_unfinished(key, _Unfinished(out.body, ref, refs), out.message_id)
             raise
         log.info("smpp accepted %s for %s as %s", out.message_id, mask(out.to), ",".join(refs))
         return Accepted(refs=refs)
@@ -144,10 +148,10 @@ class SmppProvider:
             raise Transient(f"SMPP unreachable: {exc}") from exc
         try:
             self._keep_alive(session)
-            handed = self._hand_overdue(handle)
-            handed = self._hand_kept(session, handle) or handed
+            handed = self._hand_kept(session, handle)
             while session.receive(0.0 if handed else max(0.0, deadline - self._monotonic())):
                 handed = self._hand_kept(session, handle) or handed
+            self._hand_overdue(handle)
         except Lost as exc:
             self._drop()
             log.warning("smpp session lost while polling (%s); bound again on next use", exc)
@@ -205,30 +209,41 @@ class SmppProvider:
 
     def _hand(self, session: Session, pdu: Pdu, handle: Callable[[Receipt | Reply], None]) -> bool:
         item = inbound(pdu, self.name, self._now())
-        whole = None
-        if isinstance(item, Reply) and (header := part_of(pdu)) is not None:
-            whole = self._parts.add(item, header, self._monotonic())
+        whole, piece = None, None
+        if isinstance(item, Reply) and (piece := part_of(pdu)) is not None:
+            whole = self._parts.add(item, piece, self._monotonic())
             item = whole[1] if whole is not None else None
         if item is not None:
             try:
                 handle(item)
             except BaseException:
-                self._refuse_quietly(session, pdu)  # its parts stay kept for the part again
+                if whole is not None and piece is not None:
+                    self._parts.failed(whole[0], piece.seq)  # it comes again
+                self._refuse_quietly(session, pdu)
                 raise
             _log_inbound(item)
             if whole is not None:
-                self._parts.done(whole[0])
+                self._parts.done(whole[0], self._monotonic())
         session.respond(pdu, ROK)
         return item is not None
 
     def _hand_overdue(self, handle: Callable[[Receipt | Reply], None]) -> bool:
+        """Hand over the long replies whose missing parts waited too long; one the handler
+        fails on is tried again on later polls (then given up) and holds up nothing else."""
         overdue = self._parts.overdue(self._monotonic())
         for key, reply in overdue:
-            handle(reply)
+            try:
+                handle(reply)
+            except Exception:
+                log.warning(
+                    "smpp: an unfinished long reply could not be handed over", exc_info=True
+                )
+                self._parts.failed(key)
+                continue
             log.info(
                 "smpp: a long reply from %s went without its missing parts", mask(reply.sender)
             )
-            self._parts.done(key)
+            self._parts.done(key, self._monotonic())
         return bool(overdue)
 
     def _bound(self) -> Session:
@@ -254,14 +269,14 @@ class SmppProvider:
             self._session.close()
             self._session = None
 
-    def _keep_unfinished(self, out: Outgoing, begun: _Unfinished) -> None:
-        self._unfinished[out.message_id] = begun
+    def _keep_unfinished(self, key: _Sending, begun: _Unfinished, message_id: str) -> None:
+        self._unfinished[key] = begun
         while len(self._unfinished) > UNFINISHED_KEPT:
             self._unfinished.popitem(last=False)
         log.info(
             "smpp: %d part(s) of %s taken; the rest go when it is sent again",
             len(begun.refs),
-            out.message_id,
+            message_id,
         )
 
     def _next_ref(self) -> int:

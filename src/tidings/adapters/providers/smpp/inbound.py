@@ -36,36 +36,65 @@ MESSAGE_TYPE = 0x3C  # esm_class bits 5-2
 DEFAULT_TYPE, RECEIPT_TYPE = 0x00, 0x04
 INTERNATIONAL = 1
 PART_WAIT = 600.0
+MAX_OPEN = 1000  # long replies being put together at once; past it the oldest is given up
+FAILED_TRIES = 3  # an overdue reply the handler failed on so often is given up
 
 Key = tuple[str, str, int, int]  # sender, to, reference, total
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of a long text: its place and its user data after the header."""
+
+    ref: int
+    total: int
+    seq: int
+    data: bytes
+    coding: int
 
 
 @dataclass
 class _Pieces:
     first: Reply
     started: float  # monotonic seconds
-    texts: dict[int, str] = field(default_factory=dict)  # by seq
+    coding: int
+    data: dict[int, bytes] = field(default_factory=dict)  # by seq
+    failures: int = 0
 
     def joined(self, at: datetime) -> Reply:
-        return replace(self.first, text="".join(self.texts[n] for n in sorted(self.texts)), at=at)
+        """The reply, its parts' data decoded together (a character may span two parts)."""
+        data = b"".join(self.data[n] for n in sorted(self.data))
+        return replace(self.first, text=decode(data, self.coding), at=at)
 
 
 class Reassembly:
-    """The parts of shoppers' long replies, kept until each reply is whole."""
+    """The parts of shoppers' long replies, kept until each reply is whole.
 
-    def __init__(self, wait: float = PART_WAIT) -> None:
+    A reply handed over is remembered for `wait` seconds, so that a part the SMSC delivers
+    again after that (one acknowledged late, say) is recognised and not made a reply of its
+    own. A part the handler failed on is forgotten (`failed`): it comes again.
+    """
+
+    def __init__(self, wait: float = PART_WAIT, most: int = MAX_OPEN) -> None:
         self._wait = wait
+        self._most = most
         self._open: dict[Key, _Pieces] = {}
+        self._handed: dict[Key, float] = {}
 
-    def add(
-        self, part: Reply, header: tuple[int, int, int], now: float
-    ) -> tuple[Key, Reply] | None:
-        """Keep `part`; the whole reply (and its key, for `done`) once every part came."""
-        ref, total, seq = header
-        key = (part.sender, part.to, ref, total)
-        pieces = self._open.setdefault(key, _Pieces(part, now))
-        pieces.texts[seq] = part.text
-        return (key, pieces.joined(part.at)) if len(pieces.texts) == total else None
+    def add(self, part: Reply, piece: Part, now: float) -> tuple[Key, Reply] | None:
+        """Keep `piece`; the whole reply (and its key, for `done`) once every part came."""
+        key = (part.sender, part.to, piece.ref, piece.total)
+        self._forget_handed(now)
+        if key in self._handed:
+            log.info("smpp: a part of a reply already handed over came again; dropped")
+            return None
+        if key not in self._open and len(self._open) >= self._most:
+            oldest = min(self._open, key=lambda k: self._open[k].started)
+            log.warning("smpp: too many long replies at once; one was given up unfinished")
+            del self._open[oldest]
+        pieces = self._open.setdefault(key, _Pieces(part, now, piece.coding))
+        pieces.data[piece.seq] = piece.data
+        return (key, pieces.joined(part.at)) if len(pieces.data) == piece.total else None
 
     def overdue(self, now: float) -> list[tuple[Key, Reply]]:
         """Replies whose missing parts waited too long, with what came."""
@@ -75,16 +104,39 @@ class Reassembly:
             if now - pieces.started >= self._wait
         ]
 
-    def done(self, key: Key) -> None:
-        """The reply of `key` was handed over: forget its parts."""
-        self._open.pop(key, None)
+    def done(self, key: Key, now: float) -> None:
+        """The reply of `key` was handed over: forget its parts, remember that it went."""
+        if self._open.pop(key, None) is not None:
+            self._handed[key] = now
+
+    def failed(self, key: Key, seq: int | None = None) -> None:
+        """The handler failed on the reply of `key`: forget part `seq` (the SMSC delivers it
+        again), or, for an overdue reply, give it up after `FAILED_TRIES`."""
+        pieces = self._open.get(key)
+        if pieces is None:
+            return
+        if seq is not None:
+            pieces.data.pop(seq, None)
+            return
+        pieces.failures += 1
+        if pieces.failures >= FAILED_TRIES:
+            log.warning("smpp: an unfinished long reply was given up: its handler kept failing")
+            del self._open[key]
+
+    def _forget_handed(self, now: float) -> None:
+        for key in [k for k, at in self._handed.items() if now - at >= self._wait]:
+            del self._handed[key]
 
 
-def part_of(pdu: Any) -> tuple[int, int, int] | None:
-    """(reference, total, seq) when the deliver_sm is one part of a long text."""
+def part_of(pdu: Any) -> Part | None:
+    """The part of a long text the deliver_sm is, if it is one."""
     if not pdu.esm_class & UDHI:
         return None
-    return concatenation_of(pdu.short_message or pdu.message_payload or b"")
+    data = pdu.short_message or pdu.message_payload or b""
+    header = concatenation_of(data)
+    if header is None:
+        return None
+    return Part(*header, data=data[data[0] + 1 :], coding=pdu.data_coding or 0)
 
 
 def inbound(pdu: Any, provider: str, now: datetime) -> Receipt | Reply | None:
