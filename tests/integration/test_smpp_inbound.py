@@ -247,12 +247,19 @@ def test_a_whole_reply_the_handler_failed_on_comes_whole_again(
     assert [r.text for r in received if isinstance(r, Reply)] == ["退订"]
 
 
-def test_a_reply_whose_parts_stop_coming_goes_with_what_came(
-    connect: Callable[..., SmppProvider], smsc: Smsc
-) -> None:
+@pytest.fixture
+def on_a_clock(connect: Callable[..., SmppProvider]) -> tuple[SmppProvider, list[float]]:
+    """A provider bound, whose monotonic clock the test sets (`now[0]`)."""
     now = [0.0]
     provider = connect(monotonic=lambda: now[0])
     provider.poll(lambda item: None)
+    return provider, now
+
+
+def test_a_reply_whose_parts_stop_coming_goes_with_what_came(
+    on_a_clock: tuple[SmppProvider, list[float]], smsc: Smsc
+) -> None:
+    provider, now = on_a_clock
     received: list[Receipt | Reply] = []
     _deliver_part(provider, smsc, received, (3, 3, 1), "first ")
     _deliver_part(provider, smsc, received, (3, 3, 3), "third")
@@ -281,11 +288,9 @@ def test_a_character_split_between_two_parts_is_whole_in_the_reply(
 
 
 def test_a_part_that_comes_again_after_its_reply_went_is_no_reply_of_its_own(
-    connect: Callable[..., SmppProvider], smsc: Smsc
+    on_a_clock: tuple[SmppProvider, list[float]], smsc: Smsc
 ) -> None:
-    now = [0.0]
-    provider = connect(monotonic=lambda: now[0])
-    provider.poll(lambda item: None)
+    provider, now = on_a_clock
     received: list[Receipt | Reply] = []
     _deliver_part(provider, smsc, received, (4, 2, 1), "one ")
     _deliver_part(provider, smsc, received, (4, 2, 2), "two")
@@ -298,11 +303,9 @@ def test_a_part_that_comes_again_after_its_reply_went_is_no_reply_of_its_own(
 
 
 def test_an_unfinished_reply_the_handler_fails_on_holds_up_no_other_reply(
-    connect: Callable[..., SmppProvider], smsc: Smsc, caplog: pytest.LogCaptureFixture
+    on_a_clock: tuple[SmppProvider, list[float]], smsc: Smsc, caplog: pytest.LogCaptureFixture
 ) -> None:
-    now = [0.0]
-    provider = connect(monotonic=lambda: now[0])
-    provider.poll(lambda item: None)
+    provider, now = on_a_clock
     received: list[Receipt | Reply] = []
     _deliver_part(provider, smsc, received, (6, 2, 1), "never stored")
     now[0] = PART_WAIT
