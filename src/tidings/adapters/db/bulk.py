@@ -7,7 +7,7 @@ because per-parameter processing would cost more than the database itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -119,13 +119,9 @@ class Writer:
         self, cursor: Any, head: str, tail: str, rows: list[tuple[Any, ...]], returning: bool
     ) -> list[Any]:
         """SQLite: multi-row VALUES, as many rows a statement as its parameter limit allows."""
-        one = "(" + ", ".join(["?"] * len(self.columns)) + ")"
-        per = max(1, MAX_PARAMS // len(self.columns))
         found: list[Any] = []
-        for start in range(0, len(rows), per):
-            chunk = rows[start : start + per]
-            sql = head + "VALUES " + ", ".join([one] * len(chunk)) + tail
-            cursor.execute(sql, [v for row in chunk for v in row])
+        for values, params in self._value_lists(rows):
+            cursor.execute(head + values + tail, params)
             if returning:
                 found.extend(tuple(r) for r in cursor.fetchall())
         return found
@@ -140,13 +136,21 @@ class Writer:
         returning: bool,
     ) -> list[Any]:
         """PostgreSQL: one array a column, unnested: a short statement however many rows."""
-        types = [self.table.c[c].type.compile(dialect=conn.dialect) for c in self.columns]
-        arrays = ", ".join(f"%b::{kind}[]" for kind in types)  # binary: no escaping
-        cursor.execute(
-            head + f"SELECT * FROM unnest({arrays})" + tail,
-            [list(column) for column in zip(*rows, strict=True)],
-        )
+        cursor.execute(head + f"SELECT * FROM unnest({self._arrays(conn)})" + tail, _columns(rows))
         return [tuple(r) for r in cursor.fetchall()] if returning else []
+
+    def _arrays(self, conn: Connection) -> str:
+        """PostgreSQL: a binary array parameter of each column's type (no escaping)."""
+        types = [self.table.c[c].type.compile(dialect=conn.dialect) for c in self.columns]
+        return ", ".join(f"%b::{kind}[]" for kind in types)
+
+    def _value_lists(self, rows: list[tuple[Any, ...]]) -> Iterator[tuple[str, list[Any]]]:
+        """SQLite: `VALUES (?, …), …` and its parameters, as many rows each as its limit allows."""
+        one = "(" + ", ".join(["?"] * len(self.columns)) + ")"
+        per = max(1, MAX_PARAMS // len(self.columns))
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            yield "VALUES " + ", ".join([one] * len(chunk)), [v for row in chunk for v in row]
 
     def update(
         self,
@@ -170,19 +174,14 @@ class Writer:
         found: list[tuple[Any, ...]] = []
         try:
             if pg:
-                types = [self.table.c[c].type.compile(dialect=conn.dialect) for c in self.columns]
-                arrays = ", ".join(f"%b::{kind}[]" for kind in types)
                 sql = f"UPDATE {self.table.name} AS d SET {assign}"
-                sql += f" FROM unnest({arrays}) AS v({names}) WHERE " + where.replace("?", "%s")
-                cursor.execute(sql + tail, [list(c) for c in zip(*rows, strict=True)] + [*extra])
+                sql += f" FROM unnest({self._arrays(conn)}) AS v({names}) WHERE "
+                cursor.execute(sql + where.replace("?", "%s") + tail, [*_columns(rows), *extra])
                 return [tuple(r) for r in cursor.fetchall()] if returning else []
-            one = "(" + ", ".join(["?"] * len(self.columns)) + ")"
-            per = max(1, MAX_PARAMS // len(self.columns))
-            for start in range(0, len(rows), per):
-                chunk = rows[start : start + per]
-                sql = f"WITH v({names}) AS (VALUES {', '.join([one] * len(chunk))}) "
+            for values, params in self._value_lists(rows):
+                sql = f"WITH v({names}) AS ({values}) "
                 sql += f"UPDATE {self.table.name} AS d SET {assign} FROM v WHERE {where}"
-                cursor.execute(sql + tail, [x for row in chunk for x in row] + [*extra])
+                cursor.execute(sql + tail, [*params, *extra])
                 found += [tuple(r) for r in cursor.fetchall()] if returning else []
             return found
         finally:
@@ -193,3 +192,8 @@ class Writer:
             return "DO NOTHING"
         sets = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c not in self.keys)
         return f"DO UPDATE SET {sets}" + (f" WHERE {where}" if where else "")
+
+
+def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """PostgreSQL: the rows as one list a column, for unnest()."""
+    return [list(column) for column in zip(*rows, strict=True)]
