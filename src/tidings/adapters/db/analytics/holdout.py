@@ -18,6 +18,7 @@ from sqlalchemy import Connection, and_, case, exists, func, or_, select
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.analytics.sql import (
+    count_if,
     id_of,
     instant,
     paid_at,
@@ -34,10 +35,8 @@ def arms(
     conn: Connection, store: str, journey: str, outcome: str, start: datetime, end: datetime
 ) -> tuple[Arm, Arm]:
     first = _firsts(store, journey, start, end)
-    reached = OUTCOMES[outcome](store, first, start, end)
-    query = select(
-        first.c.arm, func.count(), func.coalesce(func.sum(case((reached, 1), else_=0)), 0)
-    ).group_by(first.c.arm)
+    reached = OUTCOMES[outcome](store, first)
+    query = select(first.c.arm, func.count(), count_if(reached)).group_by(first.c.arm)
     found = {arm: Arm(int(n), int(x)) for arm, n, x in conn.execute(query)}
     return found.get("treated", Arm(0, 0)), found.get("held", Arm(0, 0))
 
@@ -116,14 +115,14 @@ def _firsts(store: str, journey: str, start: datetime, end: datetime) -> Any:
     return select(decided).where(decided.c.arm.is_not(None), ~earlier).subquery("first")
 
 
-def _paid(store: str, first: Any, start: datetime, end: datetime) -> Any:
+def _paid(store: str, first: Any) -> Any:
     o = t.orders.c
     return exists().where(
         o.store_id == store, o.order_id == id_of(first.c.subject, "order"), paid_at().is_not(None)
     )
 
 
-def _ordered(store: str, first: Any, start: datetime, end: datetime) -> Any:
+def _ordered(store: str, first: Any) -> Any:
     """The customer ordered within 24 h of the reminder's due time (their orders' index)."""
     o = t.orders.c
     return exists().where(
@@ -134,7 +133,7 @@ def _ordered(store: str, first: Any, start: datetime, end: datetime) -> Any:
     )
 
 
-def _collected(store: str, first: Any, start: datetime, end: datetime) -> Any:
+def _collected(store: str, first: Any) -> Any:
     s = t.shipments.c
     return exists().where(
         s.store_id == store,
@@ -144,7 +143,7 @@ def _collected(store: str, first: Any, start: datetime, end: datetime) -> Any:
     )
 
 
-def _reviewed(store: str, first: Any, start: datetime, end: datetime) -> Any:
+def _reviewed(store: str, first: Any) -> Any:
     o = t.orders.c
     return exists().where(
         o.store_id == store,
@@ -153,7 +152,7 @@ def _reviewed(store: str, first: Any, start: datetime, end: datetime) -> Any:
     )
 
 
-OUTCOMES: dict[str, Callable[[str, Any, datetime, datetime], Any]] = {
+OUTCOMES: dict[str, Callable[[str, Any], Any]] = {
     "paid": _paid,
     "ordered": _ordered,
     "collected": _collected,

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import Connection, func, or_, select
 
 from tidings.adapters.db import tables as t
-from tidings.adapters.db.analytics.sql import deadline_of, instant, newest, paid_at
+from tidings.adapters.db.analytics.sql import count_if, deadline_of, instant, newest, paid_at
 from tidings.domain.scores import CULPRITS, Deadline, Tally
 
 
@@ -56,9 +56,7 @@ def _paid(store: str, rows: Sequence[Deadline], at: datetime) -> Any:
 def collection(conn: Connection, store: str, rows: Sequence[Deadline], at: datetime) -> Tally:
     paid = _paid(store, rows, at)
     on_time = paid.c.collected_at < paid.c.deadline
-    done, total = conn.execute(
-        select(func.coalesce(func.sum(case((on_time, 1), else_=0)), 0), func.count())
-    ).one()
+    done, total = conn.execute(select(count_if(on_time), func.count())).one()
     late = select(paid.c.order_id).where(or_(paid.c.collected_at.is_(None), ~on_time))
     late = late.order_by(paid.c.paid_at.desc(), paid.c.order_id.desc()).limit(CULPRITS)
     return Tally(int(done), int(total), newest(conn.execute(late).all()))
@@ -89,9 +87,7 @@ def arrival(conn: Connection, store: str, rows: Sequence[Deadline]) -> Tally:
         s.collected_at < instant(rows[-1].paid_to),
     )
     on_time = s.arrived_at < deadline
-    done, total = conn.execute(
-        select(func.coalesce(func.sum(case((on_time, 1), else_=0)), 0), func.count()).where(*where)
-    ).one()
+    done, total = conn.execute(select(count_if(on_time), func.count()).where(*where)).one()
     late = select(s.shipment_id).where(*where, or_(s.arrived_at.is_(None), ~on_time))
     late = late.order_by(s.collected_at.desc(), s.shipment_id.desc()).limit(CULPRITS)
     return Tally(int(done), int(total), newest(conn.execute(late).all()))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, distinct, exists, func, select
+from sqlalchemy import Connection, and_, distinct, exists, func, select
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.analytics.attribution import recovered
 from tidings.adapters.db.analytics.holdout import arms, held_back
-from tidings.adapters.db.analytics.sql import instant, micros
+from tidings.adapters.db.analytics.sql import count_if, instant, micros
 from tidings.adapters.db.plans import written
 from tidings.domain.messages import REASONS
 from tidings.domain.uplift import Arm
@@ -33,10 +33,6 @@ def journeys(store: str) -> Any:
     return select(names.union_all(step).c.name)
 
 
-def _count_if(condition: Any, value: Any = 1) -> Any:
-    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
-
-
 class ReportQueries:
     conn: Connection
 
@@ -46,11 +42,11 @@ class ReportQueries:
         m = t.messages.c
         sent = m.status == "sent"
         columns = [
-            _count_if(sent),
-            _count_if(sent, m.segments),
-            _count_if(sent, micros(m.cost)),
-            *(_count_if(m.reason == r) for r in REASONS),
-            _count_if(m.status == "suppressed"),
+            count_if(sent),
+            count_if(sent, m.segments),
+            count_if(sent, micros(m.cost)),
+            *(count_if(m.reason == r) for r in REASONS),
+            count_if(m.status == "suppressed"),
         ]
         query = (
             select(m.journey, *columns)

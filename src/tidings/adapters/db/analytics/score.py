@@ -10,20 +10,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.analytics import logistics
 from tidings.adapters.db.analytics.chats import turns
-from tidings.adapters.db.analytics.sql import instant, newest, paid_at, seconds_between
+from tidings.adapters.db.analytics.sql import count_if, instant, newest, paid_at, seconds_between
 from tidings.domain.scores import CULPRITS, Deadline, Tally, Window
 from tidings.services.analytics.ports import StoreInfo
 
 RETURN_KINDS = ("return", "exchange", "repair")
-
-
-def _count_if(condition: Any) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def _in(column: Any, win: Window) -> Any:
@@ -60,7 +56,7 @@ class ScoreQueries:
         r = t.reviews.c
         where = and_(r.store_id == store, _in(r.posted_at, win))  # deleted ones too
         good, total = self.conn.execute(
-            select(_count_if(r.rating >= 4), func.count()).where(where)
+            select(count_if(r.rating >= 4), func.count()).where(where)
         ).one()
         bad = select(r.review_id).where(where, r.rating < 4)
         bad = bad.order_by(r.posted_at.desc(), r.review_id.desc())
@@ -75,8 +71,8 @@ class ScoreQueries:
         total, quick, replied, seconds = self.conn.execute(
             select(
                 func.count(),
-                _count_if(in_time),
-                _count_if(answered),
+                count_if(in_time),
+                count_if(answered),
                 func.coalesce(func.sum(turn.c.seconds), 0),
             )
         ).one()
@@ -121,7 +117,7 @@ class ScoreQueries:
             k.satisfied.is_not(None),
         )
         happy, total = self.conn.execute(
-            select(_count_if(k.satisfied.is_(True)), func.count()).where(where)
+            select(count_if(k.satisfied.is_(True)), func.count()).where(where)
         ).one()
         unhappy = select(k.ticket_id).where(where, k.satisfied.is_(False))
         unhappy = unhappy.order_by(k.resolved_at.desc(), k.ticket_id.desc())

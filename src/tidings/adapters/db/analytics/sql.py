@@ -50,6 +50,11 @@ def _seconds_pg(element: seconds_between, compiler: Any, **kw: Any) -> str:
     return f"ROUND(EXTRACT(EPOCH FROM ({end}) - ({start})), 3)"
 
 
+def count_if(condition: Any, value: Any = 1) -> Any:
+    """SUM of `value` over the rows where `condition` holds; 0, not NULL, over no rows."""
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
 def instant(value: datetime) -> ColumnElement[datetime]:
     """A bound timestamp, stored the way the tables store theirs."""
     return literal(value, UtcDateTime())
