@@ -25,6 +25,7 @@ from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
 from tidings.adapters.db.engine import claims_rows
 from tidings.adapters.db.plans import written
+from tidings.adapters.db.repositories import CHUNK
 from tidings.domain.delivery import ACCEPTED, CLAIMABLE, SENDING, Claim, Outcome, Receipt
 from tidings.domain.state import DeliveryReceipt
 
@@ -126,7 +127,7 @@ class SqlDeliveries:
             query = query.with_for_update()
         free: datetime | None = self.conn.execute(query).scalar()
         start = max(free or now, now)
-        _SLOTS.write(self.conn, [_Slot(provider, start + span)])
+        _SLOTS.write_rows(self.conn, [(provider, Writer.time_for(self.conn)(start + span))])
         return start
 
     def wait(self, receipt: Receipt) -> None:
@@ -136,8 +137,8 @@ class SqlDeliveries:
 
     def waiting(self, refs: Sequence[tuple[str, str]]) -> list[Receipt]:
         found: list[Receipt] = []
-        for start in range(0, len(refs), 500):
-            part = list(refs[start : start + 500])
+        for start in range(0, len(refs), CHUNK):
+            part = list(refs[start : start + CHUNK])
             where = tuple_(W.provider, W.ref).in_(part)
             taken = delete(t.receipts_waiting).where(where).returning(*t.receipts_waiting.c)
             rows = self.conn.execute(taken).all()  # one statement: found and gone
@@ -174,9 +175,9 @@ class SqlDeliveries:
     def locate(self, provider: str, refs: Iterable[str]) -> dict[str, tuple[str, str]]:
         wanted = sorted(set(refs))
         out: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(wanted), 500):
+        for start in range(0, len(wanted), CHUNK):
             query = select(R.ref, R.store_id, R.message_id).where(
-                R.provider == provider, R.ref.in_(wanted[start : start + 500])
+                R.provider == provider, R.ref.in_(wanted[start : start + CHUNK])
             )
             out.update({ref: (store, mid) for ref, store, mid in self.conn.execute(query)})
         return out
@@ -204,11 +205,6 @@ def _outcome(o: Outcome, time: Callable[[datetime | None], Any]) -> tuple[Any, .
 
 def _receipt(r: DeliveryReceipt) -> dict[str, Any]:
     return {"k_store": r.store_id, "v_state": r.status, "v_error": r.error, "v_at": r.at}
-
-
-class _Slot:
-    def __init__(self, provider: str, free_at: datetime) -> None:
-        self.provider, self.free_at = provider, free_at
 
 
 _KEYS = ("store_id", "message_id", "recipient")

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, or_, select, update
 
 from tidings.adapters.db import tables as t
+from tidings.domain.delivery import CLAIMABLE
 
 C = t.customers.c
 M = t.messages.c
@@ -33,7 +34,7 @@ class SqlPrivacy:
         to_them = (M.store_id == store, M.customer_id == customer, M.channel != "alert")
         ids = select(M.message_id).where(*to_them)
         theirs = (D.store_id == store, D.message_id.in_(ids))
-        stopped = update(t.deliveries).where(*theirs, D.state.in_(("queued", "sending")))
+        stopped = update(t.deliveries).where(*theirs, D.state.in_(CLAIMABLE))
         self.conn.execute(stopped.values(state="failed", error="erased", final_at=at))
         gone = update(t.deliveries).where(*theirs).values(recipient=ERASED, lease_owner=None)
         deliveries = self.conn.execute(gone)

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine, RootTransaction, func, select
 
 from tidings.adapters.db.deliveries import SqlDeliveries
+from tidings.adapters.db.engine import claims_rows
 from tidings.adapters.db.inbox import SqlInbox
 from tidings.adapters.db.keys import SqlKeys
 from tidings.adapters.db.outbox import SqlOutbox
@@ -53,19 +54,13 @@ class SqlUnitOfWork:
         """PostgreSQL: a transaction-scoped advisory lock on the store, not waited for. SQLite:
         the transaction began with BEGIN IMMEDIATE, and so is the only writer already."""
         assert self._conn is not None
-        if self._conn.dialect.name != "postgresql":
+        if not claims_rows(self._conn):
             return True
         key = func.hashtextextended(store, 0)
         if wait:
             self._conn.execute(select(func.pg_advisory_xact_lock(key)))
             return True
         return bool(self._conn.execute(select(func.pg_try_advisory_xact_lock(key))).scalar())
-
-    @property
-    def connection(self) -> Connection:
-        """The transaction's connection, for the read side's queries."""
-        assert self._conn is not None
-        return self._conn
 
     def refresh_statistics(self) -> None:
         """PostgreSQL plans from statistics that only ANALYZE (or autovacuum, where it runs)
