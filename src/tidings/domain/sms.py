@@ -30,13 +30,28 @@ from typing import Final, Literal
 
 Encoding = Literal["gsm7", "ucs2"]
 
-_GSM_BASIC: Final = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ"
+# GSM 03.38 default alphabet in code order; the escape slot 0x1B holds a placeholder.
+GSM_BASIC_TABLE: Final = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ"
     " !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
     "¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-_GSM_EXTENSION: Final = frozenset("\f^{}\\[~]|€")
+# The extension table: each character is sent as the escape and this code (two septets).
+GSM_EXTENSION_CODES: Final = {
+    "\f": 0x0A,
+    "^": 0x14,
+    "{": 0x28,
+    "}": 0x29,
+    "\\": 0x2F,
+    "[": 0x3C,
+    "~": 0x3D,
+    "]": 0x3E,
+    "|": 0x40,
+    "€": 0x65,
+}
+_GSM_BASIC: Final = frozenset(GSM_BASIC_TABLE) - {"\x1b"}
+_GSM_EXTENSION: Final = frozenset(GSM_EXTENSION_CODES)
 _GSM_ALL: Final = _GSM_BASIC | _GSM_EXTENSION
 _BMP_LAST: Final = "\uffff"
 

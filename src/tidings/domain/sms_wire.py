@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from tidings.domain.sms import encoding_of, split
+from tidings.domain.sms import GSM_BASIC_TABLE, GSM_EXTENSION_CODES, encoding_of, split
 
 GSM7: Final = 0
 ASCII: Final = 1
@@ -33,30 +33,11 @@ UDHI: Final = 0x40  # esm_class: the short_message starts with a user data heade
 ESCAPE: Final = 0x1B
 MAX_PARTS: Final = 255
 
-# GSM 03.38 default alphabet in code order; the escape slot 0x1B holds a placeholder.
-_BASIC_TABLE: Final = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ"
-    " !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
-    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_EXTENSION_TABLE: Final = {
-    "\f": 0x0A,
-    "^": 0x14,
-    "{": 0x28,
-    "}": 0x29,
-    "\\": 0x2F,
-    "[": 0x3C,
-    "~": 0x3D,
-    "]": 0x3E,
-    "|": 0x40,
-    "€": 0x65,
-}
 _ENCODE: Final = {
-    **{char: bytes([code]) for code, char in enumerate(_BASIC_TABLE) if code != ESCAPE},
-    **{char: bytes([ESCAPE, code]) for char, code in _EXTENSION_TABLE.items()},
+    **{char: bytes([code]) for code, char in enumerate(GSM_BASIC_TABLE) if code != ESCAPE},
+    **{char: bytes([ESCAPE, code]) for char, code in GSM_EXTENSION_CODES.items()},
 }
-_EXTENDED: Final = {code: char for char, code in _EXTENSION_TABLE.items()}
+_EXTENDED: Final = {code: char for char, code in GSM_EXTENSION_CODES.items()}
 # An escape before a code the extension table lacks reads as the basic character (GSM 03.38),
 # and a second escape (reserved for a further table) as a space.
 _UNKNOWN_ESCAPE: Final = {ESCAPE: " "}
@@ -96,12 +77,12 @@ def decode_gsm7(data: bytes) -> str:
     escaped = False
     for byte in data:
         if escaped:
-            chars.append(_EXTENDED.get(byte, _UNKNOWN_ESCAPE.get(byte, _BASIC_TABLE[byte])))
+            chars.append(_EXTENDED.get(byte, _UNKNOWN_ESCAPE.get(byte, GSM_BASIC_TABLE[byte])))
             escaped = False
         elif byte == ESCAPE:
             escaped = True
         else:
-            chars.append(_BASIC_TABLE[byte])
+            chars.append(GSM_BASIC_TABLE[byte])
     return "".join(chars)
 
 
