@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from tidings.domain.state_after import (
-    MILESTONES_KEPT,
     Alert,
     ChatLine,
     Click,
@@ -31,7 +30,7 @@ from tidings.domain.state_after import (
 )
 
 __all__ = [
-    "MILESTONES_KEPT", "Alert", "Cart", "ChatLine", "Click", "Coupon", "Customer",
+    "Alert", "Cart", "ChatLine", "Click", "Coupon", "Customer",
     "DeliveryReceipt", "Dispute", "Order", "PhoneOptOut", "Review", "Shipment", "Store",
     "Ticket", "apply_cart", "apply_checkpoint", "apply_customer", "apply_order_created",
     "apply_review", "apply_shipped", "apply_store", "apply_ticket_opened",

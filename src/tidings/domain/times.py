@@ -15,7 +15,7 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 def require_aware(value: datetime, name: str) -> datetime:
     """Return `value` if it carries an offset, else refuse it."""
-    if value.tzinfo is None:
+    if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetime(f"{name}: a time zone offset is required")
     return value
 

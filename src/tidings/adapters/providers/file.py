@@ -1,5 +1,5 @@
 """The file provider: every message it takes is a line of a JSONL outbox; without a file it
-only counts them (replay's provider: the messages are in the database already). The embedded
+only accepts them (replay's provider: the messages are in the database already). The embedded
 default's channel for everything.
 
 A line is written in one `write` to a file opened for appending before `send` returns, so a
@@ -23,12 +23,10 @@ class FileProvider:
     def __init__(self, name: str = "file", path: Path | str | None = None) -> None:
         self.name = name
         self.path = Path(path) if path is not None else None
-        self.taken = 0
         self._lock = threading.Lock()
         self._fd: int | None = None
 
     def send(self, out: Outgoing) -> Accepted:
-        self.taken += 1
         if self.path is None:  # nothing will ever answer for it: no reference to keep
             return Accepted(())
         ref = hashlib.blake2b(f"{out.message_id}\x1f{out.to}".encode(), digest_size=8).hexdigest()

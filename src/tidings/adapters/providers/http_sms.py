@@ -33,11 +33,11 @@ from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply, mask
 from tidings.domain.errors import (
     InvalidEvent,
-    NaiveDatetime,
     Permanent,
     ProviderError,
     Transient,
 )
+from tidings.domain.times import require_aware
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ def receipt_from(
 
     `message_id` is tidings' own id when the callback URL carried one (the caller reads it).
     """
-    _aware(at)
+    require_aware(at, "a webhook's time")
     ref = _required(params, "MessageSid", "status callback")
     status = FINAL_STATUSES.get(_required(params, "MessageStatus", "status callback").lower())
     if status is None:
@@ -253,7 +253,7 @@ def _error_of(params: Mapping[str, str]) -> str | None:
 
 def reply_from(name: str, params: Mapping[str, str], at: datetime) -> Reply:
     """An inbound-message webhook as a shopper's reply."""
-    _aware(at)
+    require_aware(at, "a webhook's time")
     return Reply(
         provider=name,
         sender=_required(params, "From", "inbound message"),
@@ -269,8 +269,3 @@ def _required(params: Mapping[str, str], key: str, what: str) -> str:
     if not value:
         raise InvalidEvent(f"a {what} without {key}", field=key)
     return value
-
-
-def _aware(at: datetime) -> None:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise NaiveDatetime(f"a webhook's time must carry its offset: {at.isoformat()}")

@@ -29,7 +29,8 @@ from ssl import create_default_context
 
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply, mask
-from tidings.domain.errors import NaiveDatetime, Permanent, ProviderError, Transient
+from tidings.domain.errors import Permanent, ProviderError, Transient
+from tidings.domain.times import require_aware
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,7 @@ def build_email(out: Outgoing, default_sender: str, *, at: datetime | None = Non
     sender = out.sender or default_sender
     if not sender:
         raise Permanent("no sender: neither the message nor the provider names a From address")
-    when = datetime.now(UTC) if at is None else at
-    if when.utcoffset() is None:
-        raise NaiveDatetime(f"an email's Date must carry its offset: {when.isoformat()}")
+    when = datetime.now(UTC) if at is None else require_aware(at, "an email's Date")
     mail = EmailMessage(policy=POLICY)
     try:
         mail["From"] = sender

@@ -227,11 +227,10 @@ class SmppProvider:
         session.respond(pdu, ROK)
         return item is not None
 
-    def _hand_overdue(self, handle: Callable[[Receipt | Reply], None]) -> bool:
+    def _hand_overdue(self, handle: Callable[[Receipt | Reply], None]) -> None:
         """Hand over the long replies whose missing parts waited too long; one the handler
         fails on is tried again on later polls (then given up) and holds up nothing else."""
-        overdue = self._parts.overdue(self._monotonic())
-        for key, reply in overdue:
+        for key, reply in self._parts.overdue(self._monotonic()):
             try:
                 handle(reply)
             except Exception:
@@ -244,7 +243,6 @@ class SmppProvider:
                 "smpp: a long reply from %s went without its missing parts", mask(reply.sender)
             )
             self._parts.done(key, self._monotonic())
-        return bool(overdue)
 
     def _bound(self) -> Session:
         """The session, bound now if there is none; Lost when the SMSC cannot be reached."""
@@ -314,9 +312,8 @@ def _source(sender: str) -> Address:
     """A sender: none (the SMSC's default), a number, or an alphanumeric id (TON 5)."""
     if not sender:
         return (0, 0, "")
-    digits = sender.removeprefix("+")
-    if _DIGITS.fullmatch(digits):
-        return (1, 1, digits) if sender.startswith("+") else (0, 1, digits)
+    if _DIGITS.fullmatch(sender.removeprefix("+")):
+        return _destination(sender)  # a number is addressed the same either way
     if not (sender.isascii() and sender.isprintable()) or len(sender) > _MAX_ALPHANUMERIC:
         raise Permanent(f"an alphanumeric sender id is 1 to 11 ASCII characters: {sender!r}")
     return (5, 0, sender)

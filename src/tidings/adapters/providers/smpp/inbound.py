@@ -132,7 +132,7 @@ def part_of(pdu: Any) -> Part | None:
     """The part of a long text the deliver_sm is, if it is one."""
     if not pdu.esm_class & UDHI:
         return None
-    data = pdu.short_message or pdu.message_payload or b""
+    data = _user_data(pdu)
     header = concatenation_of(data)
     if header is None:
         return None
@@ -178,8 +178,11 @@ def _receipt(pdu: Any, provider: str, now: datetime) -> Receipt | None:
 
 
 def _body(pdu: Any) -> str:
-    data = pdu.short_message or pdu.message_payload or b""
-    return decode(data, pdu.data_coding or 0, header=bool(pdu.esm_class & UDHI))
+    return decode(_user_data(pdu), pdu.data_coding or 0, header=bool(pdu.esm_class & UDHI))
+
+
+def _user_data(pdu: Any) -> bytes:
+    return bytes(pdu.short_message or pdu.message_payload or b"")
 
 
 def _number(address: bytes | str | None, ton: int | None) -> str:
