@@ -46,10 +46,15 @@ def caller(
 Caller = Annotated[str, Depends(caller)]
 
 
-def own(store: str, caller: str) -> None:
-    """A key of one store can neither read nor write another."""
-    if store != caller:
-        raise ApiError(403, "forbidden", f"this key belongs to store {caller!r}, not {store!r}")
+def own_store(store_id: str, store: Caller) -> str:
+    """The store of the path, when the caller's key is its own: a key of one store can
+    neither read nor write another."""
+    if store_id != store:
+        raise ApiError(403, "forbidden", f"this key belongs to store {store!r}, not {store_id!r}")
+    return store_id
+
+
+OwnStore = Annotated[str, Depends(own_store)]
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:

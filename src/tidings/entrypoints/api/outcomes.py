@@ -10,16 +10,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from tidings.domain.errors import InvalidPeriod, InvalidTarget, NaiveDatetime, UnknownStore
-from tidings.entrypoints.api.deps import ApiError, App, Caller, own
+from tidings.entrypoints.api.deps import ApiError, App, OwnStore
 
 router = APIRouter(tags=["outcomes"])
 
 
 @router.get("/v1/stores/{store_id}/score", summary="The store service score at a time")
-def score(app: App, store: Caller, store_id: str, at: datetime | None = None) -> dict[str, Any]:
+def score(app: App, store_id: OwnStore, at: datetime | None = None) -> dict[str, Any]:
     """Every metric of score.md with its window, numerator, denominator, target, `met` and
     culprits, the orders at risk, and `overall`; `at` (RFC 3339 with offset) defaults to now."""
-    own(store_id, store)
     if at is not None and at.tzinfo is None:
         raise ApiError(422, "invalid_time", "at: a time zone offset is required")
     return _answer(lambda: app.score(store_id, at))
@@ -28,33 +27,28 @@ def score(app: App, store: Caller, store_id: str, at: datetime | None = None) ->
 @router.get("/v1/stores/{store_id}/report", summary="What the messages of some days did")
 def report(
     app: App,
-    store: Caller,
-    store_id: str,
+    store_id: OwnStore,
     first: Annotated[date, Query(alias="from")],
     last: Annotated[date, Query(alias="to")],
 ) -> dict[str, Any]:
     """Per journey: sent, suppressed by reason, delivered, clicked, segments and cost, orders
     and revenue recovered, cost per recovered order; uplift against each holdout. `from` and
     `to` are the store's local days (YYYY-MM-DD), both included."""
-    own(store_id, store)
     return _answer(lambda: app.report(store_id, first, last))
 
 
 @router.get("/v1/stores/{store_id}/score/targets", summary="The score's targets in force")
-def targets(app: App, store: Caller, store_id: str) -> dict[str, Any]:
-    own(store_id, store)
+def targets(app: App, store_id: OwnStore) -> dict[str, Any]:
     return _answer(lambda: app.targets(store_id))
 
 
 @router.put("/v1/stores/{store_id}/score/targets", summary="Override or clear targets")
 def set_targets(
     app: App,
-    store: Caller,
-    store_id: str,
+    store_id: OwnStore,
     given: Annotated[dict[str, Decimal | None], Body(examples=[{"dispute_rate": "0.01"}])],
 ) -> dict[str, Any]:
     """A number overrides a metric's target, null goes back to the default."""
-    own(store_id, store)
     return _answer(lambda: app.set_targets(store_id, given))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from tidings.entrypoints.api.deps import ApiError, App, Caller, own
+from tidings.entrypoints.api.deps import ApiError, App, Caller, OwnStore
 from tidings.services import consent, queries
 from tidings.services.ports import MessageFilter
 
@@ -95,8 +95,7 @@ def _alert(app: App, store: str, alert_id: str, state: str) -> dict[str, Any]:
 
 
 @router.get("/v1/stores/{store_id}", summary="A store's settings")
-def store_settings(app: App, store: Caller, store_id: str) -> dict[str, Any]:
-    own(store_id, store)
+def store_settings(app: App, store_id: OwnStore) -> dict[str, Any]:
     with app.unit_of_work() as uow:
         found = queries.store_view(uow, store_id)
     if found is None:
