@@ -68,7 +68,6 @@ class App:
     dispatcher: Dispatcher
     settings: Settings
     journeys: Path | None = None
-    providers: dict[str, Provider] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now
     wakeup: threading.Event = field(default_factory=threading.Event)
 
@@ -141,15 +140,16 @@ class App:
         return done
 
     def worker(self) -> Worker:
-        s = self.settings
-        routes = self.dispatcher.routes
         return Worker(
-            self.engine, self.dispatcher, self.unit_of_work, self.providers, routes, self.clock,
-            batch=s.worker_batch,
-        )  # fmt: skip
+            self.engine,
+            self.dispatcher,
+            self.unit_of_work,
+            self.clock,
+            batch=self.settings.worker_batch,
+        )
 
     def close(self) -> None:
-        for provider in self.providers.values():
+        for provider in self.dispatcher.providers.values():
             provider.close()
         self.db.dispose()
 
@@ -221,7 +221,7 @@ def build(
         callbacks=_callbacks(settings) if live else None,
     )
     engine = Engine(texts, dispatcher)
-    return App(db, catalogue, engine, dispatcher, settings, journeys, providers, clock)
+    return App(db, catalogue, engine, dispatcher, settings, journeys, clock)
 
 
 def _providers(settings: Settings) -> dict[str, Provider]:

@@ -70,7 +70,7 @@ def test_a_receipt_that_comes_before_its_acceptance_is_recorded_waits_for_it(db_
     def fast_receipt(_: int, accepted: Accepted) -> None:  # on another worker's bind
         worker.take(Receipt("file", accepted.refs[0], "delivered", clock()))
 
-    app.providers["file"] = app.dispatcher.providers["file"] = SlowProvider(clock, 0, fast_receipt)  # type: ignore[index]
+    app.dispatcher.providers["file"] = SlowProvider(clock, 0, fast_receipt)  # type: ignore[index]
     post(app, _orders(1))
     rounds(app)
     (row,) = _rows(app, tables.deliveries)
@@ -159,9 +159,7 @@ def test_erasure_while_a_worker_sends_leaves_no_trace_of_the_phone(db_url):
             consent.erase_customer(uow, "acme", "c0", clock())
             uow.commit()
 
-    app.providers["file"] = app.dispatcher.providers["file"] = SlowProvider(
-        clock, 0, erase_meanwhile
-    )  # type: ignore[index]
+    app.dispatcher.providers["file"] = SlowProvider(clock, 0, erase_meanwhile)  # type: ignore[index]
     post(app, _orders(1))
     rounds(app)
     assert all(r["recipient"] == "erased" for r in _rows(app, tables.provider_refs))

@@ -77,7 +77,8 @@ def test_no_configuration_at_all_is_the_embedded_default(monkeypatch, tmp_path):
     settings = load_settings()
     assert settings.database_url == "tidings.db" and settings.providers == {}
     app = bootstrap.build(settings, live=True)
-    assert list(app.providers) == ["file"] and isinstance(app.providers["file"], FileProvider)
+    assert list(app.dispatcher.providers) == ["file"]
+    assert isinstance(app.dispatcher.providers["file"], FileProvider)
     assert app.dispatcher.routes.provider("any", "sms") == "file"
     app.close()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,7 +19,7 @@ from tidings.domain.events import Event
 from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine, event_order
 from tidings.services.ingest import ingest, receipt_event, reply_event
-from tidings.services.ports import Provider, UnitOfWork
+from tidings.services.ports import UnitOfWork
 from tidings.services.routing import Routes
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,6 @@ class Worker:
     engine: Engine
     dispatcher: Dispatcher
     unit_of_work: Callable[[], UnitOfWork]
-    providers: Mapping[str, Provider]
-    routes: Routes
     clock: Callable[[], datetime]
     batch: int = 500  # events, due messages or deliveries a transaction
     stores_a_pass: int = 4  # stores run in one transaction (several workers share the rest)
@@ -69,7 +67,7 @@ class Worker:
             self.take(item)
             taken[0] += 1
 
-        for name, provider in self.providers.items():
+        for name, provider in self.dispatcher.providers.items():
             try:
                 provider.poll(handle)
             except Exception:  # one provider out of reach: the others are still heard
@@ -99,7 +97,7 @@ class Worker:
         """A provider's receipt or reply, stored as an event before the provider hears that
         it arrived."""
         with self.unit_of_work() as uow:
-            if take(uow, self.routes, item, self.clock()):
+            if take(uow, self.dispatcher.routes, item, self.clock()):
                 uow.commit()
 
 

@@ -28,8 +28,7 @@ class Signed:
         self.form, self.query = form, query
 
 
-async def signed(name: str, request: Request, signature: Signature = None) -> Signed:
-    app: bootstrap.App = request.app.state.tidings
+async def signed(name: str, request: Request, app: App, signature: Signature = None) -> Signed:
     token = app.webhook_secret(name)
     if token is None:
         raise ApiError(404, "not_found", f"no HTTP SMS provider {name!r} is configured")
