@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
-from tidings.adapters.templates import syntax_error
+from tidings.adapters.templates import texts_errors
 from tidings.domain.catalogue import Catalogue, check_overrides
 from tidings.domain.errors import InvalidEvent, InvalidJourney
 from tidings.domain.events import DATA_TYPES, Event, StoreUpserted
@@ -74,11 +74,8 @@ def _template_errors(overrides: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(field, what is wrong) of each override text that is no template."""
     for journey, raw in overrides.items():
         for step, texts in (raw.get("templates") or {}).items():
-            for locale, text in texts.items():
-                for one in text if isinstance(text, list) else [text]:
-                    problem = syntax_error(str(one))
-                    if problem:
-                        yield f"journeys.{journey}.templates.{step}.{locale}", problem
+            for locale, problem in texts_errors(texts):
+                yield f"journeys.{journey}.templates.{step}.{locale}", problem
 
 
 def _to_event(env: Any, raw: str, where: str) -> Event:

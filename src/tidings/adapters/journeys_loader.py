@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-from tidings.adapters.templates import syntax_error
+from tidings.adapters.templates import texts_errors
 from tidings.domain.catalogue import Catalogue, catalogue_from_dict
 from tidings.domain.errors import InvalidJourney
 
@@ -34,11 +34,8 @@ def _template_errors(found: Catalogue) -> Iterator[tuple[str, str]]:
     for journey in found.journeys.values():
         for step in journey.steps:
             texts = {**step.template, **{f"title.{k}": v for k, v in step.title.items()}}
-            for locale, text in texts.items():
-                for one in text if isinstance(text, tuple) else (text,):
-                    problem = syntax_error(one)
-                    if problem:
-                        yield f"journey {journey.name} step {step.name} {locale}", problem
+            for locale, problem in texts_errors(texts):
+                yield f"journey {journey.name} step {step.name} {locale}", problem
 
 
 def catalogue(extra: Path | None = None) -> Catalogue:

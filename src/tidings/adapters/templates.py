@@ -6,7 +6,7 @@ Besides Jinja's own filters, `local(zone, format)` shows a time in a time zone, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -47,6 +47,16 @@ def syntax_error(template: str) -> str | None:
     except TemplateError as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
+
+
+def texts_errors(texts: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(locale, what is wrong) of each text of a step, or each of its variants, that is no
+    template."""
+    for locale, text in texts.items():
+        for one in text if isinstance(text, list | tuple) else (text,):
+            problem = syntax_error(str(one))
+            if problem:
+                yield locale, problem
 
 
 def _local(value: Any, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
