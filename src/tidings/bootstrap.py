@@ -21,15 +21,11 @@ from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.engine import make_engine
 from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
-from tidings.adapters.providers import http_sms
 from tidings.adapters.providers.file import FileProvider
-from tidings.adapters.providers.http_sms import HttpSmsProvider
-from tidings.adapters.providers.smpp import SmppProvider
-from tidings.adapters.providers.smtp import SmtpProvider
 from tidings.adapters.templates import JinjaRenderer
 from tidings.config import REPLAY_SECRET, ProviderSettings, Settings
 from tidings.domain.catalogue import Catalogue
-from tidings.domain.delivery import Claim, RetryPolicy
+from tidings.domain.delivery import Claim, Receipt, Reply, RetryPolicy
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
 from tidings.services import keys
@@ -47,12 +43,30 @@ from tidings.services.world import Keys
 
 parse_line = contract.parse_line
 parse_object = contract.parse_object
-verify_webhook = http_sms.verify
-reply_from = http_sms.reply_from
+# The providers' adapters are imported when a provider or a webhook needs them (they bring
+# httpx, smpplib, smtplib): the embedded default and the read-side commands need none.
 
 
-def receipt_from(name: str, params: dict[str, str], at: datetime, message_id: str | None) -> Any:
+def verify_webhook(token: str, url: str, form: Mapping[str, str], signature: str | None) -> bool:
+    """Did the HTTP SMS provider holding `token` sign this webhook?"""
+    from tidings.adapters.providers import http_sms
+
+    return http_sms.verify(token, url, form, signature)
+
+
+def reply_from(name: str, params: Mapping[str, str], at: datetime) -> Reply:
+    """An HTTP SMS provider's inbound webhook as a shopper's reply."""
+    from tidings.adapters.providers import http_sms
+
+    return http_sms.reply_from(name, params, at)
+
+
+def receipt_from(
+    name: str, params: Mapping[str, str], at: datetime, message_id: str | None
+) -> Receipt | None:
     """A status callback's receipt (None for a status that is not final)."""
+    from tidings.adapters.providers import http_sms
+
     return http_sms.receipt_from(name, params, at, message_id=message_id)
 
 
@@ -237,10 +251,16 @@ def make_provider(name: str, conf: ProviderSettings) -> Provider:
     if conf.type == "file":
         return FileProvider(name, options.get("path"))
     if conf.type == "http_sms":
+        from tidings.adapters.providers.http_sms import HttpSmsProvider
+
         return HttpSmsProvider(name, **options)
     if conf.type == "smtp":
+        from tidings.adapters.providers.smtp import SmtpProvider
+
         return SmtpProvider(name, **options)
     if conf.type == "smpp":
+        from tidings.adapters.providers.smpp import SmppProvider
+
         return SmppProvider(name=name, **options)
     raise ValueError(f"provider {name}: unknown type {conf.type!r}")
 
