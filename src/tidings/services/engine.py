@@ -164,6 +164,5 @@ def _flush(uow: UnitOfWork, world: World) -> list[Message]:
     owned = uow.outbox.write(list(touched.values()))
     uow.outbox.add_spend(world.spent_delta)
     uow.outbox.add_links(world.links)
-
     world.end_batch()
     return [m for m in touched.values() if m.message_id in owned]
