@@ -26,7 +26,7 @@ TrackingStatus = Literal[
 @dataclass(frozen=True, slots=True)
 class Pickup:
     point: str
-    address: str
+    address: str | None = None  # a locker or a post office is often named without one
     code: str | None = None
     storage_until: datetime | None = None
 
@@ -40,10 +40,10 @@ class ShipmentCheckpoint:
     carrier: str
     tracking_number: str
     status: TrackingStatus
-    location: str
-    message: str
     order_id: str | None = None
     substatus: str | None = None
+    location: str | None = None  # carriers often send a milestone with no place or text
+    message: str | None = None
     pickup: Pickup | None = None
 
 

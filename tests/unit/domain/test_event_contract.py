@@ -127,6 +127,96 @@ def test_every_type_is_accepted(type_):
     assert ev.occurred_at.tzinfo is UTC
 
 
+# What events.md names as required, and nothing more: each type with only these is valid.
+REQUIRED = {
+    "store.upserted": {
+        "name": "Acme",
+        "timezone": "Asia/Shanghai",
+        "locale": "zh-CN",
+        "default_region": "CN",
+        "currency": "CNY",
+    },
+    "customer.upserted": {"customer_id": "c1"},
+    "cart.updated": {
+        "cart_id": "k",
+        "customer_id": "c1",
+        "items": [],
+        "total": "0.00",
+        "currency": "CNY",
+    },
+    "order.created": {
+        "order_id": "o",
+        "customer_id": "c1",
+        "items": [ITEM],
+        "total": "1.00",
+        "currency": "CNY",
+        "payment": "prepaid",
+        "status": "unpaid",
+    },
+    "order.paid": {"order_id": "o", "amount": "1.00"},
+    "order.cancelled": {"order_id": "o", "reason": "customer"},
+    "order.shipped": {"order_id": "o", "shipment_id": "s", "carrier": "SF", "tracking_number": "1"},
+    "shipment.checkpoint": {
+        "shipment_id": "s",
+        "carrier": "SF",
+        "tracking_number": "1",
+        "status": "in_transit",
+    },
+    "review.posted": {
+        "review_id": "r",
+        "order_id": "o",
+        "customer_id": "c1",
+        "rating": 5,
+        "text": "",
+    },
+    "review.deleted": {"review_id": "r"},
+    "aftersale.opened": {
+        "ticket_id": "t",
+        "order_id": "o",
+        "customer_id": "c1",
+        "kind": "refund",
+        "reason": "size",
+    },
+    "aftersale.resolved": {"ticket_id": "t", "outcome": "refunded"},
+    "dispute.opened": {"dispute_id": "d", "order_id": "o"},
+    "dispute.closed": {"dispute_id": "d", "outcome": "won"},
+    "chat.message": {"conversation_id": "v", "customer_id": "c1", "direction": "inbound"},
+    "message.inbound": {"from": "+8613800138000", "text": "STOP"},
+    "message.status": {"message_id": "m", "status": "failed"},
+    "link.clicked": {"token": "abc"},
+}
+
+
+def test_the_required_samples_cover_every_type():
+    assert sorted(REQUIRED) == sorted(SAMPLES)
+
+
+@pytest.mark.parametrize("type_", sorted(REQUIRED))
+def test_only_what_the_spec_requires_is_required(type_):
+    assert parse_line(_line(type_, REQUIRED[type_])).type == type_
+
+
+@pytest.mark.parametrize(
+    ("type_", "field"),
+    [
+        (t, f)
+        for t, data in sorted(REQUIRED.items())
+        for f in data
+        if t != "message.status"  # message_id or provider_message_id: either one will do
+    ],
+)
+def test_each_required_field_missing_is_refused_by_name(type_, field):
+    data = {k: v for k, v in REQUIRED[type_].items() if k != field}
+    with pytest.raises(InvalidEvent) as info:
+        parse_line(_line(type_, data))
+    assert info.value.field == f"data.{field}"
+
+
+def test_a_checkpoint_without_location_or_message_keeps_them_empty():
+    ev = parse_line(_line("shipment.checkpoint", REQUIRED["shipment.checkpoint"]))
+    assert (ev.data.location, ev.data.message, ev.data.pickup) == (None, None, None)
+
+
 def test_unknown_fields_are_kept_raw_and_ignored():
     ev = parse_line(_line("order.paid", {**SAMPLES["order.paid"], "extra": {"x": 1}}))
     assert json.loads(ev.raw)["data"]["extra"] == {"x": 1}
