@@ -134,5 +134,19 @@ def test_bad_arguments_exit_with_2(tmp_path, capsys, args, message):
 def test_a_database_that_is_not_there(tmp_path, capsys):
     missing = tmp_path / "missing.db"
     assert main(["score", "--store", "acme", "--db", str(missing)]) == 2
-    assert "no database at" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no database at" in err
+    assert "tidings replay EVENTS.jsonl --db tidings.db" in err  # how to make one
     assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", ["score", "report", "targets"])
+def test_the_read_commands_take_the_database_from_a_settings_file(tmp_path, capsys, command):
+    db = _replayed(tmp_path, str(tmp_path / "kept.db"))
+    config = tmp_path / "tidings.toml"
+    config.write_text(f'database_url = "{db}"\n', encoding="utf-8")
+    capsys.readouterr()
+    period = ["--from", "2026-11-11", "--to", "2026-11-11", "--json"]
+    args = {"score": ["--at", AT], "report": period, "targets": []}[command]
+    assert main([command, "--store", "acme", *args, "--config", str(config)]) == 0
+    assert json.loads(capsys.readouterr().out)

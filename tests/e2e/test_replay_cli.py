@@ -178,6 +178,15 @@ def test_reads_standard_input_and_prints_a_summary(tmp_path):
     assert {r["journey"] for r in out} >= {"payment_reminder", "cart_recovery", "keywords"}
     assert "suppressed by reason" in proc.stderr
     assert "segments" in proc.stderr
+    assert "temporary and is gone" in proc.stderr and "--db tidings.db" in proc.stderr
+
+
+def test_a_kept_run_says_where_it_is(tmp_path, capsys):
+    source = tmp_path / "day.jsonl"
+    source.write_text("\n".join(lines(DAY)) + "\n", encoding="utf-8")
+    db = str(tmp_path / "kept.db")
+    assert main(["replay", str(source), "--db", db, "--out", str(tmp_path / "out.jsonl")]) == 0
+    assert f"the run is kept in {db}" in capsys.readouterr().err
 
 
 def test_the_example_day_runs(tmp_path):

@@ -179,8 +179,20 @@ def _replay(args: argparse.Namespace) -> int:
         _print_summary(summary, stats.events, reader.bad)
         if stats.beyond:
             print(f"tidings: {stats.beyond} events after --until were not run", file=sys.stderr)
+        print(_kept(args.db), file=sys.stderr)
         app.db.dispose()
     return 1 if reader.bad else 0
+
+
+def _kept(url: str | None) -> str:
+    """Where the replay's database went: `tidings score` and `report` read it there."""
+    if url:
+        where = url.split("@")[-1]
+        return f"tidings: the run is kept in {where}; read it with `tidings report --db {url}`"
+    return (
+        "tidings: the run's database was temporary and is gone; to read it with "
+        "`tidings report` or `tidings score`, replay with `--db tidings.db`"
+    )
 
 
 class _Reader:

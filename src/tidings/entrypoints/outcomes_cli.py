@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 
 from tidings import bootstrap
-from tidings.config import Settings
+from tidings.config import load_settings
 from tidings.domain.errors import TidingsError
 from tidings.entrypoints.args import aware_time, day
 from tidings.entrypoints.outcomes_tables import print_report
@@ -41,6 +41,7 @@ def register(sub: Any) -> None:
 
 def _db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
+    parser.add_argument("--config", help="settings file (TOML); default TIDINGS_CONFIG")
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -50,11 +51,17 @@ def _pair(text: str) -> tuple[str, str]:
     return metric.strip(), value.strip()
 
 
-def _app(url: str | None) -> bootstrap.App:
-    url = url or Settings().database_url
+def _app(args: argparse.Namespace) -> bootstrap.App:
+    given = {"database_url": args.db} if args.db else {}
+    settings = load_settings(args.config, **given)
+    url = settings.database_url
     if "://" not in url and not Path(url).exists():
-        raise _NoDatabase(f"no database at {url}")
-    return bootstrap.build(Settings(database_url=url))
+        raise _NoDatabase(
+            f"no database at {url}: give the one a replay kept or a server fills with --db "
+            "(e.g. `tidings replay EVENTS.jsonl --db tidings.db`), or make it with "
+            "`tidings db upgrade`"
+        )
+    return bootstrap.build(settings)
 
 
 class _NoDatabase(Exception):
@@ -64,8 +71,8 @@ class _NoDatabase(Exception):
 def _run(args: argparse.Namespace, use: Any) -> int:
     """Run `use(app)`; a refusal (unknown store, bad target) is a message and exit code 2."""
     try:
-        app = _app(args.db)
-    except _NoDatabase as exc:
+        app = _app(args)
+    except (_NoDatabase, OSError) as exc:  # OSError: a settings file that is not there
         print(f"tidings: {exc}", file=sys.stderr)
         return 2
     try:
