@@ -67,6 +67,13 @@ def _key(claim: Claim) -> dict[str, Any]:
 
 
 _CLAIMABLE = [written(state) for state in CLAIMABLE]  # the partial index ix_deliveries_claim
+# Built once: a statement made anew for each recording cost more than the recording itself.
+_TAKE_WAITING = (
+    delete(t.receipts_waiting)
+    .where(tuple_(W.provider, W.ref).in_(bindparam("refs", expanding=True)))
+    .returning(*t.receipts_waiting.c)
+)
+_ANY_WAITING = select(W.ref).limit(1)
 
 
 class SqlDeliveries:
@@ -137,11 +144,11 @@ class SqlDeliveries:
 
     def waiting(self, refs: Sequence[tuple[str, str]]) -> list[Receipt]:
         found: list[Receipt] = []
+        if self.conn.execute(_ANY_WAITING).first() is None:  # the usual case, and cheap
+            return found
         for start in range(0, len(refs), CHUNK):
             part = list(refs[start : start + CHUNK])
-            where = tuple_(W.provider, W.ref).in_(part)
-            taken = delete(t.receipts_waiting).where(where).returning(*t.receipts_waiting.c)
-            rows = self.conn.execute(taken).all()  # one statement: found and gone
+            rows = self.conn.execute(_TAKE_WAITING, {"refs": part}).all()  # found and gone
             found += [Receipt(p, ref, status, at, error) for p, ref, status, error, at in rows]
         return sorted(found, key=lambda r: r.at)
 
