@@ -229,7 +229,7 @@ def build(
             timedelta(hours=settings.max_age_hours),
         ),
         lease=timedelta(seconds=settings.lease_seconds),
-        record_every=settings.record_every if live else 0,
+        in_flight=settings.in_flight,
         limits=_limits(settings) if live else {},
         unsubscribe=texts.unsubscribe_url,
         callbacks=_callbacks(settings) if live else None,

@@ -83,8 +83,9 @@ class Settings(BaseSettings):
     """How often an idle worker looks for work."""
     lease_seconds: float = 30.0
     """How long a worker holds a delivery before another may take it over."""
-    record_every: int = 10
-    """Deliveries sent between two recordings of what came of them."""
+    in_flight: int = 4
+    """Deliveries a worker may have handed to providers and not yet recorded: the most a
+    worker killed at the wrong moment can send twice."""
     retry_first_seconds: float = 5.0
     retry_cap_seconds: float = 600.0
     max_age_hours: float = 6.0

@@ -52,7 +52,7 @@ def test_a_long_batch_keeps_its_lease_and_no_other_worker_sends_it_again(db_url)
             taken.append(len(other.dispatcher.claim(clock(), 100)))
 
     slow = SlowProvider(clock, 1.0, meanwhile)
-    app = live(db_url, clock, {"file": slow}, lease_seconds=10, record_every=2)
+    app = live(db_url, clock, {"file": slow}, lease_seconds=10, in_flight=2)
     post(app, _orders(30))
     rounds(app)  # 30 notices, 1 s each: three times the lease
     assert len(slow.sent) == 30 and taken and set(taken) == {0}

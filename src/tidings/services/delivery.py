@@ -3,19 +3,25 @@ is recorded.
 
 A delivery is claimed (state `sending`, with a lease) in the very transaction that decided its
 message, or later by `claim` when its retry time came or its lease ran out. The provider is
-called outside any transaction. Every `record_every` tries one transaction records what came
-of them, only where this worker still holds the lease; it also renews the lease on the rest of
-the batch once half of it has gone, and drops those another worker took meanwhile. A worker
-that dies after the provider accepted a message and before recording it is the one way a
-message goes out twice: its lease runs out and another worker sends the message again.
+called outside any transaction. On a real clock a recorder of its own writes what came of each
+try as soon as it can, while the next messages go out: whatever came back meanwhile goes in one
+transaction, and at most `in_flight` tries are ever handed over and not yet recorded. Recording
+keeps pace at any rate: the faster messages go, the more each transaction takes. Once half the
+lease has gone, the lease is renewed on the rest of the batch, and those another worker took
+meanwhile are dropped. A worker that dies after a provider accepted a message and before that
+was recorded is the one way a message goes out twice (its lease runs out and another worker
+sends it again): at most the `in_flight` messages of that moment.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 
 from tidings.domain.delivery import (
     ACCEPTED,
@@ -38,6 +44,7 @@ from tidings.services.world import World
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 RECORD_TRIES = 3
+PACED_TOGETHER = 10  # tries whose slots of a rate-limited provider are reserved at once
 
 
 @dataclass
@@ -48,7 +55,7 @@ class Dispatcher:
     owner: str
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     lease: timedelta = timedelta(seconds=30)
-    record_every: int = 10  # outcomes a transaction; 0: all of a batch at once
+    in_flight: int = 4  # tries handed over and not yet recorded, at most (a real clock)
     limits: Mapping[str, RateLimit] = field(default_factory=dict)
     unsubscribe: Callable[[str, str], str] | None = None  # (base URL, message) -> its URL
     callbacks: Callable[[str, Claim], str | None] | None = None  # (provider, claim) -> URL
@@ -81,23 +88,34 @@ class Dispatcher:
         return claims
 
     def deliver(self, claims: Sequence[Claim], clock: Clock | None = None) -> list[Outcome]:
-        """Hand each claim to its provider, a group of `record_every` at a time.
+        """Hand each claim to its provider and record what came of it.
 
-        Without a `clock` (replay) each message goes at the time it was decided.
+        Without a `clock` (replay) each message goes at the time it was decided, and all are
+        recorded together.
         """
-        size = self.record_every or max(1, len(claims))
-        renew_at = clock() + self.lease / 2 if clock else None
+        if clock is None:
+            done = [self._try(claim, None) for claim in claims]
+            self._record(done)
+            return done
+        return self._deliver_live(claims, clock)
+
+    def _deliver_live(self, claims: Sequence[Claim], clock: Clock) -> list[Outcome]:
+        renew_at = clock() + self.lease / 2
         done: list[Outcome] = []
-        rest = list(claims)
-        while rest:
-            group, rest = rest[:size], rest[size:]
-            self._pace(group, clock)
-            outcomes = [self._try(claim, clock) for claim in group]
-            renew = renew_at is not None and clock is not None and clock() >= renew_at
-            kept = self._record(outcomes, rest if renew else [], clock)
-            if renew and clock is not None:
-                rest, renew_at = kept, clock() + self.lease / 2
-            done += outcomes
+        queue, paced = deque(claims), 0  # paced: tries whose provider slots are reserved
+        with Recorder(self._record, self.in_flight) as recorder:
+            while queue:
+                if not paced:
+                    paced = self._pace(list(islice(queue, PACED_TOGETHER)), clock)
+                recorder.wait_for_room()
+                outcome = self._try(queue.popleft(), clock)
+                recorder.put(outcome)
+                done.append(outcome)
+                paced -= 1
+                if queue and clock() >= renew_at:
+                    recorder.flush()
+                    queue = deque(self._renew(list(queue), clock))
+                    paced, renew_at = min(paced, len(queue)), clock() + self.lease / 2
         return done
 
     def _try(self, claim: Claim, clock: Clock | None) -> Outcome:
@@ -129,14 +147,15 @@ class Dispatcher:
         self._resting[claim.provider] = retry
         return Outcome(claim, QUEUED, at, error=error, retry_at=retry)
 
-    def _pace(self, group: Sequence[Claim], clock: Clock | None) -> None:
-        """Reserve the group's slots of each provider with a rate, shared by every worker."""
+    def _pace(self, group: Sequence[Claim], clock: Clock) -> int:
+        """Reserve the group's slots of each provider with a rate, shared by every worker;
+        how many tries the group is."""
         counts: dict[str, int] = {}
         for claim in group:
             if claim.provider in self.limits:
                 counts[claim.provider] = counts.get(claim.provider, 0) + 1
-        if not counts or clock is None:
-            return
+        if not counts:
+            return len(group)
         now = clock()
         with self.unit_of_work() as uow:
             for provider, n in sorted(counts.items()):
@@ -144,27 +163,31 @@ class Dispatcher:
                 start = uow.deliveries.reserve(provider, span, now)
                 self.limits[provider].not_before((start - now).total_seconds())
             uow.commit()
+        return len(group)
 
-    def _record(
-        self, outcomes: Sequence[Outcome], renew: Sequence[Claim], clock: Clock | None
-    ) -> list[Claim]:
-        """Record `outcomes` and what receipts waited for them; renew the lease on `renew`
-        and return those still held. Tried again on a database error: a record lost would
-        let the messages go twice once the lease ran out."""
+    def _record(self, outcomes: Sequence[Outcome]) -> None:
+        """Record `outcomes` and what receipts waited for them. Tried again on a database
+        error: a record lost would let the messages go twice once the lease ran out."""
         for attempt in range(1, RECORD_TRIES + 1):
             try:
                 with self.unit_of_work() as uow:
                     refs = uow.deliveries.record(outcomes, self.owner)
                     self._receipts_for(uow, refs, outcomes)
-                    kept = list(renew)
-                    if renew and clock is not None:
-                        held = uow.deliveries.renew(renew, self.owner, clock() + self.lease)
-                        kept = [c for c in renew if c.key in held]
                     uow.commit()
-                    return kept
+                    return
             except Exception:
                 log.exception("recording %d outcomes failed (try %d)", len(outcomes), attempt)
-        return list(renew)
+
+    def _renew(self, claims: Sequence[Claim], clock: Clock) -> list[Claim]:
+        """Renew the lease on `claims`; those this worker still holds."""
+        try:
+            with self.unit_of_work() as uow:
+                held = uow.deliveries.renew(claims, self.owner, clock() + self.lease)
+                uow.commit()
+        except Exception:
+            log.exception("renewing the lease of %d deliveries failed", len(claims))
+            return list(claims)
+        return [c for c in claims if c.key in held]
 
     def _receipts_for(
         self, uow: UnitOfWork, refs: Sequence[tuple[str, str]], outcomes: Sequence[Outcome]
@@ -200,3 +223,54 @@ class Dispatcher:
     def rested(self) -> None:
         """Forget which providers failed: a new round tries them all again."""
         self._resting.clear()
+
+
+class Recorder:
+    """Records outcomes in a thread of its own, in the order they came, whatever came while
+    the last transaction ran going into the next; `wait_for_room` holds the sender back while
+    `window` outcomes are handed over and not yet recorded."""
+
+    def __init__(self, record: Callable[[list[Outcome]], None], window: int) -> None:
+        self._record, self.window = record, max(1, window)
+        self._pending: list[Outcome] = []
+        self._open = 0  # tries begun (room taken) and not yet recorded
+        self._closing = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
+
+    def __enter__(self) -> Recorder:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+        self._thread.join()
+
+    def wait_for_room(self) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._open < self.window)
+            self._open += 1
+
+    def put(self, outcome: Outcome) -> None:
+        with self._changed:
+            self._pending.append(outcome)
+            self._changed.notify_all()
+
+    def flush(self) -> None:
+        """Wait until every outcome put is recorded."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._open == 0)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: bool(self._pending) or self._closing)
+                if not self._pending:
+                    return
+                batch, self._pending = self._pending, []
+            self._record(batch)
+            with self._changed:
+                self._open -= len(batch)
+                self._changed.notify_all()

@@ -37,7 +37,7 @@ class Recorder:
 def _run(tables: Tables, events, until=None, batch: int = 100):  # type: ignore[no-untyped-def]
     sender = Recorder()
     units = lambda: FakeUnitOfWork(tables)  # noqa: E731
-    dispatcher = Dispatcher({"file": sender}, Routes(), units, "replay", record_every=0)
+    dispatcher = Dispatcher({"file": sender}, Routes(), units, "replay")
     engine = Engine(Texts(builtin(), JinjaRenderer(), b"k"), dispatcher)
     stats = replay(
         events=[parse_line(x) for x in lines(events)],
