@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from tidings.domain.times import zone
 
@@ -13,6 +14,7 @@ STORE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _MONEY = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
 _BIRTHDAY = re.compile(r"^(\d{4}-)?(\d{2})-(\d{2})$")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_UNSAFE = re.compile(r"[\x00-\x20\x7f]")  # spaces and control characters
 
 
 def check(ok: bool, field: str, reason: str) -> None:
@@ -61,3 +63,32 @@ def check_aware(value: datetime | None, field: str) -> None:
             field,
             "a time zone offset is required",
         )
+
+
+def check_web_url(value: str | None, field: str, *, base: bool = False) -> None:
+    """A link target from outside: an absolute http(s) URL with a host, never a path of the
+    pages tidings serves (only tidings links to those) nor `javascript:` and the like. A
+    `base` (a store's `base_url`, which links are put under) has no query or fragment."""
+    if value is None:
+        return
+    check(not _UNSAFE.search(value), field, "must not contain spaces or control characters")
+    try:
+        parts = urlsplit(value)
+        scheme, host = parts.scheme.lower(), parts.hostname
+    except ValueError:  # a malformed host, e.g. an unclosed [
+        scheme, host = "", None
+    wanted = "must be an absolute http or https URL (https://host/...)"
+    check(scheme in ("http", "https") or not scheme, field, f"{wanted}, not {scheme}:")
+    check(bool(scheme and host), field, wanted)
+    if base:
+        check(not parts.query and not parts.fragment, field, "must have no query or fragment")
+
+
+def web_host(url: str) -> str:
+    """The host of a URL (or of a `Host` header given as `//host:port`), as links compare
+    hosts: lower case, no port, no trailing dot; empty when there is none."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.rstrip(".")

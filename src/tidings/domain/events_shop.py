@@ -14,6 +14,7 @@ from tidings.domain.checks import (
     Region,
     check,
     check_aware,
+    check_web_url,
     check_zone,
 )
 
@@ -55,6 +56,7 @@ class StoreUpserted:
 
     def __post_init__(self) -> None:
         check_zone(self.timezone, "timezone")
+        check_web_url(self.base_url, "base_url", base=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,9 @@ class CartUpdated:
     currency: Currency
     url: str | None = None
 
+    def __post_init__(self) -> None:
+        check_web_url(self.url, "url")
+
 
 @dataclass(frozen=True, slots=True)
 class OrderCreated:
@@ -120,6 +125,7 @@ class OrderCreated:
 
     def __post_init__(self) -> None:
         check_aware(self.auto_close_at, "auto_close_at")
+        check_web_url(self.pay_url, "pay_url")
 
 
 @dataclass(frozen=True, slots=True)

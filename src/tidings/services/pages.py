@@ -1,28 +1,46 @@
-"""What the shopper opens: short links (each opening is a click, kept as an event) and a
-parcel's tracking page, readable only with the key its link carries."""
+"""What the shopper opens: short links (an opening is a click, kept as an event, once a short
+window per link) and a parcel's tracking page, readable only with the key its link carries.
+A short link belongs to its store and resolves only under that store's host."""
 
 from __future__ import annotations
 
 import hmac
-import uuid
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
+from tidings.domain.checks import web_host
 from tidings.domain.messages import page_key
 from tidings.domain.times import iso, zone
 from tidings.services.ingest import click_event, ingest
 from tidings.services.ports import UnitOfWork
 from tidings.services.world import Keys
 
+CLICK_WINDOW = timedelta(seconds=30)  # a shopper's clicks on one link within it count once
+log = logging.getLogger(__name__)
 
-def follow(uow: UnitOfWork, token: str, at: datetime) -> str | None:
-    """Where a short link leads, its click recorded (the caller commits); None if unknown."""
-    found = uow.read.link(token)
-    if found is None:
-        return None
-    store, _, target = found
-    ingest(uow, [click_event(f"click-{uuid.uuid4().hex}", store, token, at)], at)
-    return target
+
+def follow(uow: UnitOfWork, token: str, host: str, at: datetime, shared: str = "") -> str | None:
+    """Where a short link asked for at `host` leads, its click recorded (the caller commits);
+    None if unknown there. A link resolves only at its store's own host: the host of the
+    store's `base_url` when no other store names that host too, or `shared`, the host tidings
+    itself is reached at, which stores may share."""
+    host = web_host(f"//{host}")
+    for store, target, base_url in uow.read.links(token):
+        if host and web_host(base_url) == host and (host == shared or _owns(uow, store, host)):
+            window = int(at.timestamp() // CLICK_WINDOW.total_seconds())
+            ingest(uow, [click_event(f"click-{token}-{window}", store, token, at)], at)
+            return target
+    return None
+
+
+def _owns(uow: UnitOfWork, store: str, host: str) -> bool:
+    """Whether `store` alone names `host` in its base_url: a host two stores claim is neither's
+    (a store cannot take over the short links of another store's domain)."""
+    claims = {s for s, url in uow.read.base_urls(host).items() if web_host(url) == host}
+    if claims != {store}:
+        log.warning("short link refused: stores %s all claim host %s", sorted(claims), host)
+    return claims == {store}
 
 
 def tracking(

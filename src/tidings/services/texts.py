@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tidings.domain.catalogue import Catalogue
+from tidings.domain.checks import check_web_url
 from tidings.domain.conditions import any_holds, resolve
 from tidings.domain.journeys import Journey, Step
 from tidings.domain.messages import (
@@ -64,12 +65,7 @@ class Texts:
         links: dict[str, str] = {}
         rows: list[Link] = []
         for name, path in step.links.items():
-            target = str(resolve(tuple(path.split(".")), ctx) or "")
-            if target.startswith("/"):  # a page tidings serves: only its link opens it
-                base = store.base_url or self.public_url
-                target = f"{base}{target}?k={page_key(self.link_secret, target)}"
-            elif not target:
-                target = store.base_url
+            target = self._target(str(resolve(tuple(path.split(".")), ctx) or ""), store, ctx)
             if store.base_url:
                 token = link_token(self.link_secret, message.message_id, name)
                 links[name] = f"{store.base_url}/l/{token}"
@@ -92,6 +88,18 @@ class Texts:
         if message.channel != "sms":  # alerts and public review replies: the text alone
             return text, rows
         return self._compose(text, store, locale, message.kind == "marketing"), rows
+
+    def _target(self, target: str, store: Store, ctx: dict[str, Any]) -> str:
+        """Where a link leads: a web page named by the event (absolute http or https), or the
+        tracking page of the message's own parcel, signed (only its link opens it); any
+        other target (a path, `javascript:`, another store's page) leads to the store's
+        home instead."""
+        parcel = ctx.get("shipment")
+        own = getattr(parcel, "store_id", None) == store.store_id
+        if own and target == getattr(parcel, "tracking_path", None):
+            base = store.base_url or self.public_url
+            return f"{base}{target}?k={page_key(self.link_secret, target)}"
+        return target if _web_url(target) else store.base_url
 
     def unsubscribe_url(self, base_url: str, message_id: str) -> str:
         """The one-click link that stops a shopper's emails (List-Unsubscribe), under the
@@ -132,6 +140,14 @@ class Texts:
             hint = OPT_OUT_HINT.get(locale, OPT_OUT_HINT["en"])
             body = f"{body}{hint}" if locale == "zh-CN" else f"{body} {hint}"
         return body
+
+
+def _web_url(target: str) -> bool:
+    try:
+        check_web_url(target, "link")
+    except ValueError:
+        return False
+    return True
 
 
 def _first_sentence(store: Store, text: str) -> str:

@@ -277,3 +277,45 @@ def test_refusals_name_the_event_and_field(type_, data, env, field):
 
 def test_a_phone_that_is_not_a_phone_does_not_refuse_the_event():
     assert parse_line(_line("customer.upserted", {"customer_id": "c", "phone": "hello"}))
+
+
+_LINKS = [("order.created", "pay_url"), ("cart.updated", "url"), ("store.upserted", "base_url")]
+
+
+@pytest.mark.parametrize(("type_", "field"), _LINKS)
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("/t/acme/s012", "must be an absolute http or https URL"),  # another store's page
+        ("//evil.example/pay", "must be an absolute http or https URL"),
+        ("javascript:alert(1)", "not javascript:"),
+        ("JavaScript:alert(1)", "not javascript:"),
+        ("data:text/html,<b>pay</b>", "not data:"),
+        ("ftp://a.example/p", "not ftp:"),
+        ("https://", "must be an absolute http or https URL"),
+        ("https://[::1/p", "must be an absolute http or https URL"),
+        ("a.example/p", "must be an absolute http or https URL"),
+        ("", "must be an absolute http or https URL"),
+        ("https://a.example/p q", "must not contain spaces or control characters"),
+        ("https://a.example/\np", "must not contain spaces or control characters"),
+    ],
+)
+def test_a_link_target_is_an_absolute_web_url(type_, field, url, reason):
+    with pytest.raises(InvalidEvent) as info:
+        parse_line(_line(type_, {**SAMPLES[type_], field: url}), "line 3")
+    assert info.value.field == f"data.{field}"
+    assert reason in str(info.value)
+
+
+@pytest.mark.parametrize(("type_", "field"), _LINKS)
+@pytest.mark.parametrize("url", ["https://a.example", "http://127.0.0.1:8000", "HTTPS://A.example"])
+def test_http_and_https_links_are_accepted(type_, field, url):
+    assert getattr(parse_line(_line(type_, {**SAMPLES[type_], field: url})).data, field) == url
+
+
+@pytest.mark.parametrize("url", ["https://a.example/?s=1", "https://a.example/#top"])
+def test_a_base_url_has_no_query_or_fragment(url):
+    data = {**SAMPLES["store.upserted"], "base_url": url}
+    with pytest.raises(InvalidEvent, match="must have no query or fragment") as info:
+        parse_line(_line("store.upserted", data))
+    assert info.value.field == "data.base_url"

@@ -21,6 +21,7 @@ D = t.deliveries.c
 A = t.alerts.c
 L = t.links.c
 R = t.provider_refs.c
+S = t.stores.c
 DELIVERY_STATES = ("queued", "sending", "accepted", *RECEIPT_STATES, "expired")
 
 
@@ -81,11 +82,20 @@ class SqlReadModel:
         stmt = update(t.alerts).where(A.store_id == store, A.message_id == message_id)
         return bool(self.conn.execute(stmt.values(**values)).rowcount)
 
-    def link(self, token: str) -> tuple[str, str, str] | None:
-        """(store, message, target) of a short link."""
-        row = self.conn.execute(select(L.store_id, L.message_id, L.target).where(L.token == token))
-        found = row.first()
-        return None if found is None else (found[0], found[1], found[2])
+    def links(self, token: str) -> list[tuple[str, str, str]]:
+        """(store, target, the store's base_url) of each short link that has `token` (one,
+        but for a chance collision of two stores' tokens)."""
+        query = (
+            select(L.store_id, L.target, S.base_url)
+            .join(t.stores, S.store_id == L.store_id)
+            .where(L.token == token)
+        )
+        return [(row[0], row[1], row[2] or "") for row in self.conn.execute(query)]
+
+    def base_urls(self, host: str) -> dict[str, str]:
+        """The `base_url` of each store whose base_url names `host` (or contains its text)."""
+        query = select(S.store_id, S.base_url).where(S.base_url.contains(host, autoescape=True))
+        return {row[0]: row[1] for row in self.conn.execute(query)}
 
     def message(self, message_id: str) -> Message | None:
         row = self.conn.execute(select(*MESSAGE_COLUMNS).where(M.message_id == message_id)).first()

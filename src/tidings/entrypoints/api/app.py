@@ -17,6 +17,7 @@ from tidings.entrypoints import worker
 from tidings.entrypoints.api import events, outcomes, providers, resources
 from tidings.entrypoints.api.deps import ApiError, error_response
 from tidings.entrypoints.web import pages
+from tidings.entrypoints.web.throttle import Throttle
 
 
 def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
@@ -47,6 +48,7 @@ def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     api.state.tidings = app
+    api.state.link_throttle = Throttle()  # the shoppers' short links: requests per client
     api.add_middleware(BodyLimit, limit=app.settings.max_body_bytes)
     routers = (events.router, resources.router, outcomes.router, providers.router, pages.router)
     for router in routers:

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from tidings.domain.checks import web_host
 from tidings.entrypoints.api.deps import App
+from tidings.entrypoints.web.throttle import Throttle
 from tidings.services import consent, pages
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -22,12 +24,14 @@ WORDS: dict[str, dict[str, str]] = {
         "missing": "This page does not exist or its link is incomplete.",
         "unsubscribe": "Stop emails from this shop?", "confirm": "Unsubscribe",
         "unsubscribed": "Done: you will get no more emails from this shop.",
+        "busy": "Too many requests from your address: please try again in a minute.",
     },
     "zh-CN": {
         "title": "您的包裹", "order": "订单", "pickup": "包裹已到", "code": "取件码",
         "until": "取件截止", "none": "暂无物流信息。", "missing": "页面不存在或链接不完整。",
         "unsubscribe": "不再接收本店邮件？", "confirm": "退订",
         "unsubscribed": "已退订：您将不再收到本店的邮件。",
+        "busy": "您的请求过于频繁，请一分钟后再试。",
     },
     "ru": {
         "title": "Ваша посылка", "order": "Заказ", "pickup": "Ждёт вас", "code": "Код получения",
@@ -35,6 +39,7 @@ WORDS: dict[str, dict[str, str]] = {
         "missing": "Страница не найдена или ссылка неполная.",
         "unsubscribe": "Отписаться от писем магазина?", "confirm": "Отписаться",
         "unsubscribed": "Готово: писем от магазина больше не будет.",
+        "busy": "Слишком много запросов с вашего адреса: попробуйте через минуту.",
     },
 }  # fmt: skip
 STATUSES: dict[str, dict[str, str]] = {
@@ -60,15 +65,28 @@ STATUSES: dict[str, dict[str, str]] = {
 
 
 @router.get("/l/{token}")
-def link(token: str, app: App) -> Response:
-    """A short link: its click is kept, and the shopper goes on to the page it stands for."""
+def link(token: str, request: Request, app: App) -> Response:
+    """A short link, at its store's host: its click is kept, and the shopper goes on to the
+    page it stands for; a client past its limit of requests is told to wait (429)."""
+    now = app.clock()
+    client = request.client.host if request.client else ""
+    wait = throttle_of(request).wait(client, now)
+    if wait:
+        return _busy("en", wait)
+    shared = web_host(app.settings.public_url)
     with app.unit_of_work() as uow:
-        target = pages.follow(uow, token, app.clock())
+        target = pages.follow(uow, token, request.headers.get("host", ""), now, shared)
         uow.commit()
     if target is None:
         return _missing("en", 404)
     app.wake()
-    return RedirectResponse(target, status_code=302)
+    return RedirectResponse(target, 302, headers={"Cache-Control": "no-store"})
+
+
+def throttle_of(request: Request) -> Throttle:
+    """The link route's limit of requests per client, one per app (`create_app` sets it)."""
+    found: Throttle = request.app.state.link_throttle
+    return found
 
 
 @router.get("/t/{store}/{shipment}")
@@ -99,6 +117,12 @@ def unsubscribe(token: str, request: Request, app: App) -> Response:
     app.wake()
     context: dict[str, Any] = {"w": WORDS["en"], "token": token, "done": True}
     return templates.TemplateResponse(request, "unsubscribe.html", context)
+
+
+def _busy(locale: str, seconds: int) -> HTMLResponse:
+    text = WORDS[locale]["busy"]
+    page = f"<!doctype html><meta charset=utf-8><p>{text}</p>"
+    return HTMLResponse(page, 429, headers={"Retry-After": str(seconds)})
 
 
 def _missing(locale: str, status: int) -> HTMLResponse:
