@@ -91,7 +91,7 @@ def measure(name: str, url: str, workers: int, args: argparse.Namespace, folder:
     if wait < 0:
         raise SystemExit(f"{name}: preparing took {time.monotonic() - started:.0f} s, too long")
     time.sleep(wait)
-    procs = [_worker(url, folder / f"{name}-{n}.jsonl", args.record_every) for n in range(workers)]
+    procs = [_worker(url, folder / f"{name}-{n}.jsonl", args.in_flight) for n in range(workers)]
     total = args.rate * args.seconds
     end = first_due + timedelta(seconds=args.seconds + 30)
     engine = bootstrap.make_engine(url)
@@ -115,12 +115,12 @@ def measure(name: str, url: str, workers: int, args: argparse.Namespace, folder:
     )
 
 
-def _worker(url: str, outbox: Path, record_every: int) -> subprocess.Popen[bytes]:
+def _worker(url: str, outbox: Path, in_flight: int) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "TIDINGS_DATABASE_URL": url,
         "TIDINGS_OUTBOX": str(outbox),
         "TIDINGS_POLL_SECONDS": "0.05",
-        "TIDINGS_RECORD_EVERY": str(record_every),
+        "TIDINGS_IN_FLIGHT": str(in_flight),
     }
     command = [sys.executable, "-m", "tidings.entrypoints.cli", "worker"]
     return subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
@@ -150,7 +150,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1000, help="messages falling due a second")
     parser.add_argument("--seconds", type=int, default=20, help="for how long")
     parser.add_argument("--stores", type=int, default=8, help="stores the orders spread over")
-    parser.add_argument("--record-every", type=int, default=Settings().record_every)
+    parser.add_argument("--in-flight", type=int, default=Settings().in_flight)
     parser.add_argument("--workers", default="1,2,4", help="PostgreSQL runs: workers each")
     parser.add_argument("--pg", default=PG_ADMIN, help="PostgreSQL admin URL (a database is made)")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
@@ -170,7 +170,7 @@ def main() -> None:
 
 def _print(runs: list[Run], args: argparse.Namespace) -> None:
     title = f"{args.rate} messages due a second for {args.seconds} s, over {args.stores} stores"
-    table = Table(title=f"tidings live timing: {title} (record every {args.record_every})")
+    table = Table(title=f"tidings live timing: {title} (in flight {args.in_flight})")
     for column in ("run", "messages", "p50 late s", "p99 late s", "max late s", "> 1 s late",
                    "last sent after first due, s"):  # fmt: skip
         table.add_column(column, justify="left" if column == "run" else "right")
