@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine as DbEngine
 
 from tidings.adapters import contract, journeys_loader, jsonl
-from tidings.adapters.db import instance
+from tidings.adapters.db import instance, privacy
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.engine import make_engine
 from tidings.adapters.db.migrate import upgrade
@@ -28,7 +28,7 @@ from tidings.domain.catalogue import Catalogue
 from tidings.domain.delivery import Claim, Receipt, Reply, RetryPolicy
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
-from tidings.services import keys
+from tidings.services import consent, keys
 from tidings.services import replay as replay_service
 from tidings.services.analytics import report as report_service
 from tidings.services.analytics import score as score_service
@@ -152,6 +152,18 @@ class App:
             done = keys.revoke(uow, key, self.clock())
             uow.commit()
         return done
+
+    def erase_customer(self, store: str, customer: str) -> dict[str, int]:
+        """Erase a customer's personal data (services.consent), then its copies outside the
+        rows: the file providers' lines, the database's old row versions. Counts by place.
+        Raises KeyError for an unknown customer."""
+        with self.unit_of_work() as uow:
+            erased = consent.erase_customer(uow, store, customer, self.clock())
+            uow.commit()
+        files = [p for p in self.dispatcher.providers.values() if isinstance(p, FileProvider)]
+        lines = sum(file.erase(erased.messages) for file in files)
+        privacy.scrub(self.db)
+        return erased.counts | {"outbox_lines": lines}
 
     def worker(self) -> Worker:
         return Worker(

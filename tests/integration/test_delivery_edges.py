@@ -179,7 +179,7 @@ def test_erasure_keeps_the_merchants_alerts_and_finds_replies_however_written(db
     post(app, [event("shipment.checkpoint", at(10), shipment_id="s1", status="exception", **lost)])
     rounds(app)
     with app.unit_of_work() as uow:
-        counts = consent.erase_customer(uow, "acme", "c1", clock())
+        counts = consent.erase_customer(uow, "acme", "c1", clock()).counts
         uow.commit()
     assert counts["events"] == 2  # the customer's upsert and the reply
     payloads = [e["payload"] for e in _rows(app, tables.events)]

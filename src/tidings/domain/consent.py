@@ -1,7 +1,14 @@
-"""Consent by message kind, and the opt-out / opt-in / help keywords of SMS replies."""
+"""Consent by message kind, and the opt-out / opt-in / help keywords of SMS replies.
+
+A STOP outlives the shopper's erasure, so an opt-out is kept under a keyed digest of the
+number, never the number itself: `phone_digest(key, phone)` is the same for the same key
+and number, and tells nothing of the number without the key.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Literal
 
 from tidings.domain.state import Customer, PhoneOptOut
@@ -25,6 +32,15 @@ OPT_OUT = frozenset(
 OPT_IN = frozenset({"START", "UNSTOP"})
 HELP = frozenset({"HELP", "INFO"})
 Keyword = Literal["opt_out", "opt_in", "help"]
+
+
+ERASED = "erased"  # what stands where an erased shopper's number or words were
+DIGEST_CHARS = 32  # 128 bits of HMAC-SHA256 in hex: no two numbers of a store meet
+
+
+def phone_digest(key: bytes, phone: str) -> str:
+    """The keyed digest an opt-out of `phone` (E.164) is kept under."""
+    return hmac.new(key, phone.encode(), hashlib.sha256).hexdigest()[:DIGEST_CHARS]
 
 
 def keyword(text: str) -> Keyword | None:

@@ -4,36 +4,82 @@ from __future__ import annotations
 
 import hmac
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tidings.domain.consent import ERASED
 from tidings.domain.events import CustomerUpserted, Event
 from tidings.domain.messages import unsubscribe_token
+from tidings.domain.state import Customer
 from tidings.services.ingest import event_of, ingest
-from tidings.services.phones import lookup_key
+from tidings.services.phones import lookup_key, national_digits
 from tidings.services.ports import UnitOfWork
 from tidings.services.world import Keys
 
-PERSONAL = {
+PERSONAL = {  # what goes from an event: dropped, or emptied where the contract needs it
     "customer.upserted": ("phone", "email", "name", "birthday", "tags"),
     "message.inbound": ("from", "text"),
+    "review.posted": ("text",),
+    "aftersale.opened": ("reason",),
 }
+EMPTIED = {"message.inbound": "", "review.posted": ERASED, "aftersale.opened": ERASED}
+BY_CUSTOMER = ("customer.upserted", "review.posted", "aftersale.opened")
+QUOTING = ("review:", "ticket:")  # alerts about these quote the shopper's own words
 
 
-def erase_customer(uow: UnitOfWork, store: str, customer: str, at: datetime) -> dict[str, int]:
-    """Erase a customer's phone, email, name, birthday and message texts wherever stored: the
-    customer's row, messages and deliveries, and the events that carried them. The rows stay
-    (counts keep), and an opt-out stays in force. Raises KeyError for an unknown customer."""
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure changed: counts by table, and the messages whose texts went (a copy
+    kept outside the database, such as the file provider's, goes with them)."""
+
+    counts: dict[str, int]
+    messages: frozenset[str]
+
+
+def erase_customer(uow: UnitOfWork, store: str, customer: str, at: datetime) -> Erasure:
+    """Erase a customer's phone, email, name, birthday, own words (reviews, after-sale
+    reasons) and message texts wherever stored: the customer's row, messages and deliveries,
+    the merchant's alerts that quote or name them, and the events that carried them. The rows
+    stay (counts keep), and an opt-out stays in force (it is kept under a digest of the
+    number). Raises KeyError for an unknown customer."""
     uow.lock_store(store, wait=True)  # no worker holds the customer meanwhile
     known = uow.state.load(Keys(stores={store}, customers={(store, customer)}))
     found = known.customers.get((store, customer))
     if found is None:
         raise KeyError(customer)
     region = known.store(store).default_region
-    counts = uow.privacy.erase_customer(store, customer, at)
     phone = found.phone_key or lookup_key(found.phone, region)
+    alerts = _alerts_naming(uow, store, customer, _needles(found, phone))
+    messages = frozenset(uow.privacy.messages_to(store, customer)) | alerts
+    counts = uow.privacy.erase_customer(store, customer, at)
+    counts |= uow.privacy.replace_their_words(store, customer)
+    counts["alerts"] = uow.privacy.replace_alert_texts(store, alerts)
+    counts["events"] = _erase_events(uow, store, customer, phone, region)
+    return Erasure(counts, messages)
+
+
+def _needles(found: Customer, phone: str | None) -> set[str]:
+    """How the customer may be written in a text: name, email, number as stored, in E.164,
+    and as dialled at home."""
+    said = {found.name, found.email, found.phone, phone, national_digits(phone)}
+    return {needle for needle in said if needle}
+
+
+def _alerts_naming(uow: UnitOfWork, store: str, customer: str, needles: set[str]) -> frozenset[str]:
+    """The merchant's alerts about the customer that quote their words or name them."""
+    return frozenset(
+        ident
+        for ident, subject, title, body in uow.privacy.alerts_about(store, customer)
+        if subject.startswith(QUOTING) or any(n in title or n in body for n in needles)
+    )
+
+
+def _erase_events(
+    uow: UnitOfWork, store: str, customer: str, phone: str | None, region: str
+) -> int:
     named = {customer, json.dumps(customer)[1:-1]}  # as sent, or with its escapes
-    found_events = uow.privacy.events_mentioning(store, ["customer.upserted"], sorted(named))
+    found_events = uow.privacy.events_mentioning(store, BY_CUSTOMER, sorted(named))
     if phone:  # a reply's number may be written any way: each one is read
         found_events += uow.privacy.events_mentioning(store, ["message.inbound"], None)
     events = 0
@@ -42,22 +88,22 @@ def erase_customer(uow: UnitOfWork, store: str, customer: str, at: datetime) -> 
         if cleaned is not None:
             uow.privacy.rewrite_event(store, ident, cleaned)
             events += 1
-    return counts | {"events": events}
+    return events
 
 
 def _without_personal(payload: str, customer: str, phone: str | None, region: str) -> str | None:
     """The event's JSON with the customer's personal fields gone, or None if not theirs."""
     event: dict[str, Any] = json.loads(payload)
-    data = event.get("data") or {}
-    if event.get("type") == "customer.upserted" and data.get("customer_id") != customer:
+    data, kind = event.get("data") or {}, event.get("type")
+    if kind in BY_CUSTOMER and data.get("customer_id") != customer:
         return None
-    if event.get("type") == "message.inbound" and (
+    if kind == "message.inbound" and (
         phone is None or lookup_key(str(data.get("from", "")), region) != phone
     ):
         return None
     kept = {k: v for k, v in data.items() if k not in PERSONAL[event["type"]]}
-    if event["type"] == "message.inbound":
-        kept |= {"from": "", "text": ""}
+    if kind in EMPTIED:
+        kept |= dict.fromkeys(PERSONAL[kind], EMPTIED[kind])
     return json.dumps({**event, "data": kept}, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from tidings.domain.events import Event, MessageInbound
+from tidings.domain.events import CustomerUpserted, Event, MessageInbound
 from tidings.domain.messages import Message
 from tidings.services.phones import lookup_key
 from tidings.services.ports import UnitOfWork
@@ -121,7 +121,20 @@ def _load_phones(uow: UnitOfWork, world: World, events: Sequence[Event], keys: K
                 world.remember(message)
     customers = [world.customers.get(k) for k in keys.customers]
     phones = inbound | {(c.store_id, c.phone_key) for c in customers if c and c.phone_key}
+    phones |= _arriving(world, events)
     _merge(world, uow.state.load(world.unseen(Keys(phones=phones))))
+
+
+def _arriving(world: World, events: Sequence[Event]) -> set[Pair]:
+    """The numbers the batch's customer events bring: a STOP sent before a customer came with
+    the number (or before an erased one came back) holds for them too."""
+    found = set()
+    for ev in events:
+        if isinstance(ev.data, CustomerUpserted) and ev.data.phone:
+            key = lookup_key(ev.data.phone, world.store(ev.store).default_region)
+            if key:
+                found.add((ev.store, key))
+    return found
 
 
 def _load_messages(

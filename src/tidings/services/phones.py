@@ -29,3 +29,13 @@ def lookup_key(raw: str | None, region: str) -> str | None:
     if compact.startswith("+"):
         return compact
     return to_e164(raw, region)
+
+
+def national_digits(e164: str | None) -> str | None:
+    """The number's digits as written at home (`+8613800138000` → `13800138000`)."""
+    if not e164:
+        return None
+    try:
+        return str(phonenumbers.parse(e164).national_number)
+    except phonenumbers.NumberParseException:
+        return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -164,6 +164,14 @@ class ReadModel(Protocol):
 
 class Privacy(Protocol):
     def erase_customer(self, store: str, customer: str, at: datetime) -> dict[str, int]: ...
+
+    def messages_to(self, store: str, customer: str) -> list[str]: ...
+
+    def alerts_about(self, store: str, customer: str) -> list[tuple[str, str, str, str]]: ...
+
+    def replace_alert_texts(self, store: str, message_ids: Collection[str]) -> int: ...
+
+    def replace_their_words(self, store: str, customer: str) -> dict[str, int]: ...
 
     def events_mentioning(
         self, store: str, types: Sequence[str], needles: Sequence[str] | None

@@ -47,6 +47,9 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=60000")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: the hot indexes stay in memory
     cursor.execute("PRAGMA temp_store=MEMORY")
+    # What a write frees (an erased phone, a rewritten payload) is zeroed, not left readable
+    # in the file's free space; the WAL's old pages go when an erasure checkpoints it.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

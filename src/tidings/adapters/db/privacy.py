@@ -1,22 +1,28 @@
 """Erasing a customer's personal data from every table that holds it; the rows stay, so
-that counts do."""
+that counts do. Then `scrub`: the old versions of those rows go from the database's files
+too (SQLite: zeroed pages and a truncated WAL; PostgreSQL: VACUUM of the tables touched).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
 
 from tidings.adapters.db import tables as t
+from tidings.domain.consent import ERASED
 from tidings.domain.delivery import CLAIMABLE
 
+log = logging.getLogger(__name__)
 C = t.customers.c
 M = t.messages.c
 D = t.deliveries.c
 E = t.events.c
 R = t.provider_refs.c
-ERASED = "erased"
+WORDS = (("reviews", t.reviews, "text"), ("tickets", t.tickets, "reason"))
+TOUCHED = ("customers", "events", "messages", "deliveries", "provider_refs", "reviews", "tickets")
 
 
 class SqlPrivacy:
@@ -48,6 +54,37 @@ class SqlPrivacy:
             "deliveries": deliveries.rowcount,
         }
 
+    def messages_to(self, store: str, customer: str) -> list[str]:
+        """The ids of the messages to the customer (the merchant's alerts are not)."""
+        to_them = (M.store_id == store, M.customer_id == customer, M.channel != "alert")
+        return list(self.conn.execute(select(M.message_id).where(*to_them)).scalars())
+
+    def alerts_about(self, store: str, customer: str) -> list[tuple[str, str, str, str]]:
+        """(id, subject, title, body) of the merchant's alerts about the customer."""
+        about = (M.store_id == store, M.customer_id == customer, M.channel == "alert")
+        query = select(M.message_id, M.subject, M.title, M.body).where(*about)
+        return [(i, s, title or "", body or "") for i, s, title, body in self.conn.execute(query)]
+
+    def replace_alert_texts(self, store: str, message_ids: Collection[str]) -> int:
+        """The alerts' title and body become ERASED: the alert stays, as does what it was."""
+        mine = (M.store_id == store, M.message_id.in_(sorted(message_ids)))
+        replaced = update(t.messages).where(*mine).values(title=ERASED, body=ERASED)
+        return self.conn.execute(replaced).rowcount if message_ids else 0
+
+    def replace_their_words(self, store: str, customer: str) -> dict[str, int]:
+        """The customer's review texts and after-sale reasons become ERASED (ratings, kinds and
+        outcomes stay, so the scores do)."""
+        counts = {}
+        for name, table, column in (
+            ("reviews", t.reviews, "text"),
+            ("tickets", t.tickets, "reason"),
+        ):
+            mine = (table.c.store_id == store, table.c.customer_id == customer)
+            said = table.c[column].is_not(None)
+            stmt = update(table).where(*mine, said).values({column: ERASED})
+            counts[name] = self.conn.execute(stmt).rowcount
+        return counts
+
     def events_mentioning(
         self, store: str, types: Sequence[str], needles: Sequence[str] | None
     ) -> list[tuple[str, str]]:
@@ -61,3 +98,25 @@ class SqlPrivacy:
     def rewrite_event(self, store: str, event_id: str, payload: str) -> None:
         stmt = update(t.events).where(E.store_id == store, E.event_id == event_id)
         self.conn.execute(stmt.values(payload=payload))
+
+
+def scrub(engine: Engine) -> bool:
+    """After an erasure committed: no old version of an erased row stays readable in the
+    database's files. SQLite zeroes what it frees (`secure_delete`, engine.py); here the WAL,
+    which still holds the pages as they were, is checkpointed and truncated. PostgreSQL keeps
+    the old row versions as dead tuples until VACUUM: the touched tables are vacuumed, their
+    indexes too. False when a reader held the WAL meanwhile (the next checkpoint does it)."""
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()
+        try:  # outside any transaction: the pool's connections run in autocommit
+            cursor = raw.cursor()
+            busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cursor.close()
+        finally:
+            raw.close()
+        if busy:
+            log.warning("erasure: a reader held the WAL; its old pages go at the next checkpoint")
+        return not busy
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"VACUUM (INDEX_CLEANUP ON) {', '.join(TOUCHED)}")
+    return True

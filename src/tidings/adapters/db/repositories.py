@@ -1,9 +1,14 @@
-"""Repositories over SQLAlchemy Core: set-based loads, bulk writes, one statement per kind."""
+"""Repositories over SQLAlchemy Core: set-based loads, bulk writes, one statement per kind.
+
+Opt-outs are kept under a keyed digest of the number (`domain.consent.phone_digest`), never
+the number: they are asked for and handed out by number, and only here meet the digest.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +17,8 @@ from sqlalchemy import Connection, Table, func, literal, select, tuple_
 from tidings.adapters.contract import parse_line
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
+from tidings.adapters.db.instance import optout_key
+from tidings.domain.consent import phone_digest
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.state import (
     Alert,
@@ -112,6 +119,7 @@ _APPENDED = {ChatLine: Writer(t.chat_messages), Click: Writer(t.clicks)}
 class SqlStateRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._optout_key: bytes | None = None
 
     def load(self, keys: Keys) -> World:
         world = World()
@@ -132,9 +140,9 @@ class SqlStateRepo:
             ("ticket", keys.tickets, world.tickets),
             ("dispute", keys.disputes, world.disputes),
             ("coupon", keys.coupons, world.coupons),
-            ("optout", keys.phones, world.optouts),
         ):
             target.update(self._load(kind, pairs))
+        world.optouts.update(self._load_optouts(keys.phones))
         return world
 
     def _load(self, kind: str, pairs: Iterable[Pair]) -> dict[Pair, Any]:
@@ -148,6 +156,23 @@ class SqlStateRepo:
                 if key in wanted:
                     out[key] = entity
         return out
+
+    def _key(self, make: bool) -> bytes | None:
+        """This database's opt-out key (None: there is none, so no opt-out either)."""
+        if self._optout_key is None:
+            self._optout_key = optout_key(self.conn, make)
+        return self._optout_key
+
+    def _load_optouts(self, pairs: set[Pair]) -> dict[Pair, PhoneOptOut]:
+        key = self._key(make=False) if pairs else None
+        if key is None:
+            return {}
+        phones = {(store, phone_digest(key, phone)): phone for store, phone in pairs}
+        found: dict[Pair, PhoneOptOut] = self._load("optout", phones)
+        return {
+            (pair[0], phones[pair]): replace(optout, phone=phones[pair])
+            for pair, optout in found.items()
+        }
 
     def customers_by_phone(self, pairs: Iterable[Pair]) -> list[Pair]:
         found: list[Pair] = []
@@ -181,9 +206,17 @@ class SqlStateRepo:
             dirty[kind].append(key)
         for kind, keys in sorted(dirty.items()):
             entities = [sources[kind][k] for k in sorted(keys)]
+            if kind == "optout":
+                entities = self._as_kept(entities)
             _WRITERS[kind].write(self.conn, entities)
         appended: dict[type[Any], list[Any]] = defaultdict(list)
         for row in world.appended:
             appended[type(row)].append(row)
         for cls, rows in appended.items():
             _APPENDED[cls].write(self.conn, rows, update=False)
+
+    def _as_kept(self, optouts: list[PhoneOptOut]) -> list[PhoneOptOut]:
+        """The opt-outs as their rows hold them: under the digest of the number."""
+        key = self._key(make=True)
+        assert key is not None
+        return [replace(o, phone=phone_digest(key, o.phone)) for o in optouts]

@@ -248,7 +248,7 @@ phone_optouts = Table(
     "phone_optouts",
     metadata,
     Column("store_id", String(64), nullable=False),
-    Column("phone", String(32), nullable=False),
+    Column("phone", String(32), nullable=False),  # a keyed digest of the number (0006)
     Column("opted_out", Boolean, nullable=False),
     _time("changed_at"),
     PrimaryKeyConstraint("store_id", "phone"),

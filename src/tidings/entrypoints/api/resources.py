@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from tidings.entrypoints.api.deps import ApiError, App, Caller, OwnStore
-from tidings.services import consent, queries
+from tidings.services import queries
 from tidings.services.ports import MessageFilter
 
 router = APIRouter(tags=["store"])
@@ -56,15 +56,15 @@ def customer(app: App, store: Caller, customer_id: str) -> dict[str, Any]:
 
 @router.delete("/v1/customers/{customer_id}", summary="Erase a customer's personal data")
 def erase(app: App, store: Caller, customer_id: str) -> dict[str, Any]:
-    """Phone, email, name, birthday and message texts go from every table and event that held
-    them; the rows stay, so counts do. An opt-out stays in force."""
-    with app.unit_of_work() as uow:
-        try:
-            counts = consent.erase_customer(uow, store, customer_id, app.clock())
-        except KeyError:
-            missing = f"store {store!r} has no customer {customer_id!r}"
-            raise ApiError(404, "not_found", missing) from None
-        uow.commit()
+    """Phone, email, name, birthday, the shopper's own words (review texts, after-sale
+    reasons, the alerts quoting them) and message texts go from every table, event and outbox
+    line that held them, and from the database's files; the rows stay, so counts do. An
+    opt-out stays in force."""
+    try:
+        counts = app.erase_customer(store, customer_id)
+    except KeyError:
+        missing = f"store {store!r} has no customer {customer_id!r}"
+        raise ApiError(404, "not_found", missing) from None
     return {"customer_id": customer_id, "erased": counts}
 
 
