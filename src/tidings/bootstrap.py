@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy import Engine as DbEngine
 
@@ -61,13 +60,11 @@ def reply_from(name: str, params: Mapping[str, str], at: datetime) -> Reply:
     return http_sms.reply_from(name, params, at)
 
 
-def receipt_from(
-    name: str, params: Mapping[str, str], at: datetime, message_id: str | None
-) -> Receipt | None:
+def receipt_from(name: str, params: Mapping[str, str], at: datetime) -> Receipt | None:
     """A status callback's receipt (None for a status that is not final)."""
     from tidings.adapters.providers import http_sms
 
-    return http_sms.receipt_from(name, params, at, message_id=message_id)
+    return http_sms.receipt_from(name, params, at)
 
 
 def utc_now() -> datetime:
@@ -290,10 +287,8 @@ def _callbacks(settings: Settings) -> Callable[[str, Claim], str | None]:
     http = {n for n, c in settings.providers.items() if c.type == "http_sms"}
 
     def url(provider: str, claim: Claim) -> str | None:
-        if provider not in http:
-            return None
-        query = urlencode({"store": claim.store_id, "message_id": claim.message_id})
-        return f"{base}/v1/providers/{provider}/status?{query}"
+        """The provider's status URL; it names no message (the receipt's reference does)."""
+        return f"{base}/v1/providers/{provider}/status" if provider in http else None
 
     return url
 

@@ -227,20 +227,16 @@ def verify(auth_token: str, url: str, params: Mapping[str, str], header: str | N
     return hmac.compare_digest(expected.encode(), header.encode())
 
 
-def receipt_from(
-    name: str, params: Mapping[str, str], at: datetime, *, message_id: str | None = None
-) -> Receipt | None:
-    """A status callback as a receipt; None while the message is still on its way.
-
-    `message_id` is tidings' own id when the callback URL carried one (the caller reads it).
-    """
+def receipt_from(name: str, params: Mapping[str, str], at: datetime) -> Receipt | None:
+    """A status callback as a receipt of the provider's reference (MessageSid); None while the
+    message is still on its way."""
     require_aware(at, "a webhook's time")
     ref = _required(params, "MessageSid", "status callback")
     status = FINAL_STATUSES.get(_required(params, "MessageStatus", "status callback").lower())
     if status is None:
         return None
     error = _error_of(params) if status != "delivered" else None
-    return Receipt(provider=name, ref=ref, status=status, at=at, error=error, message_id=message_id)
+    return Receipt(provider=name, ref=ref, status=status, at=at, error=error)
 
 
 def _error_of(params: Mapping[str, str]) -> str | None:
