@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from fakes_providers import ScriptedProvider
 from helpers import Clock, at, customer, live, order, rounds, shipped, store
+from tidings.adapters.db import tables
 from tidings.adapters.providers.http_sms import signature
 from tidings.entrypoints.api.app import create_app
 
@@ -84,3 +86,16 @@ def test_a_callback_acts_on_its_reference_s_message_whatever_the_url_names(two_s
 
     assert _states(client, keys["acme"]) == ["delivered"]
     assert _states(client, keys["bolt"]) == ["accepted"]
+
+
+def test_a_signed_inbound_without_its_sid_posted_twice_is_one_reply(two_stores):
+    client, app, _, _ = two_stores
+    path = "/v1/providers/twilio/inbound"
+    form = {"From": "+8613800138000", "To": "+15550100", "Body": "STOP"}
+    assert _callback(client, app, "twilio", path, form) == 204
+    app.clock.advance(minutes=3)  # type: ignore[attr-defined]  # the same request, replayed later
+    assert _callback(client, app, "twilio", path, form) == 204
+    e = tables.events.c
+    with app.db.connect() as conn:
+        found = conn.execute(select(e.event_id).where(e.type == "message.inbound")).all()
+    assert len(found) == 1

@@ -248,7 +248,7 @@ def _error_of(params: Mapping[str, str]) -> str | None:
 
 
 def reply_from(name: str, params: Mapping[str, str], at: datetime) -> Reply:
-    """An inbound-message webhook as a shopper's reply."""
+    """An inbound-message webhook as a shopper's reply, known by the provider's id of it."""
     require_aware(at, "a webhook's time")
     return Reply(
         provider=name,
@@ -256,8 +256,18 @@ def reply_from(name: str, params: Mapping[str, str], at: datetime) -> Reply:
         to=params.get("To", ""),
         text=params.get("Body", ""),
         at=at,
-        ref=params.get("MessageSid", ""),
+        ref=_reply_ref(params),
     )
+
+
+def _reply_ref(params: Mapping[str, str]) -> str:
+    """MessageSid (or its older names); a form without one is known by a digest of the whole
+    signed form, never by the time it came: the same request posted twice is one reply."""
+    for key in ("MessageSid", "SmsMessageSid", "SmsSid"):
+        if sid := params.get(key, "").strip():
+            return sid
+    form = json.dumps(sorted(params.items()), ensure_ascii=False)
+    return "form-" + hashlib.blake2b(form.encode(), digest_size=12).hexdigest()
 
 
 def _required(params: Mapping[str, str], key: str, what: str) -> str:
