@@ -208,8 +208,8 @@ def build(
     if migrate:
         upgrade(db)
     catalogue = journeys_loader.catalogue(journeys)
-    if live and settings.link_secret == REPLAY_SECRET:  # a live store never signs with it
-        settings = settings.model_copy(update={"link_secret": instance.link_secret(db)})
+    if settings.link_secret == REPLAY_SECRET:  # none set
+        settings = settings.model_copy(update={"link_secret": _own_secret(db, live)})
     secret = settings.link_secret.encode()
     texts = Texts(catalogue, JinjaRenderer(), secret, settings.public_url.rstrip("/"))
     if providers is None:
@@ -233,6 +233,15 @@ def build(
     )
     engine = Engine(texts, dispatcher)
     return App(db, catalogue, engine, dispatcher, settings, journeys, clock)
+
+
+def _own_secret(db: DbEngine, live: bool) -> str:
+    """The database's own link secret, made now for a live store that has none. The public
+    replay one signs only where no live store ever ran (replay's own database): a replay into
+    a live store's database signs with its secret, so nothing it adds there can be forged."""
+    if live:
+        return instance.link_secret(db)
+    return instance.kept_link_secret(db) or REPLAY_SECRET
 
 
 def _providers(settings: Settings) -> dict[str, Provider]:
