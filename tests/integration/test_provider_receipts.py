@@ -3,12 +3,16 @@ the message's other recipients, not on another provider's delivery (both databas
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from fakes_providers import ScriptedProvider
 from helpers import Clock, at, event, live, post, rounds, store
+from tidings.adapters.contract import parse_object
 from tidings.adapters.db import tables
 from tidings.domain.delivery import Receipt
+from tidings.domain.errors import InvalidEvent
+from tidings.domain.events import MessageStatus
 
 CONTACTS = [{"phone": "+8613911110000"}, {"phone": "+8613911110001"}]
 REVIEW = {"review_id": "r1", "order_id": "o1", "customer_id": "c1", "rating": 1, "text": "x"}
@@ -57,3 +61,11 @@ def test_a_receipt_of_a_provider_that_is_not_the_delivery_s_changes_nothing(db_u
     rounds(app)
     assert set(_states(app).values()) == {"accepted"}  # carrier took them: only it can say
     app.close()
+
+
+def test_a_status_naming_its_provider_needs_the_provider_s_reference():
+    data = {"message_id": "m1", "status": "delivered", "provider": "carrier"}
+    with pytest.raises(InvalidEvent, match="provider_message_id"):
+        parse_object(event("message.status", at(10), **data))
+    taken = parse_object(event("message.status", at(10), **data, provider_message_id="c-1"))
+    assert taken.data == MessageStatus("delivered", "m1", "c-1", None, "carrier")
