@@ -110,3 +110,13 @@ def test_a_link_secret_of_32_bytes_or_none_at_all_is_taken(monkeypatch):
     assert load_settings(link_secret="密" * 11).link_secret == "密" * 11  # 33 bytes
     assert load_settings(link_secret="x" * 32).link_secret == "x" * 32
     assert load_settings().link_secret == REPLAY_SECRET  # unset: see bootstrap._own_secret
+
+
+def test_the_command_names_the_refused_setting_and_not_its_value(monkeypatch, capsys, tmp_path):
+    from tidings.entrypoints.cli import main
+
+    monkeypatch.setenv("TIDINGS_LINK_SECRET", "change-me")
+    assert main(["keys", "create", "--store", "acme", "--db", str(tmp_path / "t.db")]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("tidings: settings: link_secret: ") and "32 bytes" in said
+    assert "change-me" not in said and "Traceback" not in said
