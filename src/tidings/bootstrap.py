@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy import Engine as DbEngine
 
@@ -61,13 +60,11 @@ def reply_from(name: str, params: Mapping[str, str], at: datetime) -> Reply:
     return http_sms.reply_from(name, params, at)
 
 
-def receipt_from(
-    name: str, params: Mapping[str, str], at: datetime, message_id: str | None
-) -> Receipt | None:
+def receipt_from(name: str, params: Mapping[str, str], at: datetime) -> Receipt | None:
     """A status callback's receipt (None for a status that is not final)."""
     from tidings.adapters.providers import http_sms
 
-    return http_sms.receipt_from(name, params, at, message_id=message_id)
+    return http_sms.receipt_from(name, params, at)
 
 
 def utc_now() -> datetime:
@@ -223,8 +220,8 @@ def build(
     if migrate:
         upgrade(db)
     catalogue = journeys_loader.catalogue(journeys)
-    if live and settings.link_secret == REPLAY_SECRET:  # a live store never signs with it
-        settings = settings.model_copy(update={"link_secret": instance.link_secret(db)})
+    if settings.link_secret == REPLAY_SECRET:  # none set
+        settings = settings.model_copy(update={"link_secret": _own_secret(db, live)})
     secret = settings.link_secret.encode()
     texts = Texts(catalogue, JinjaRenderer(), secret, settings.public_url.rstrip("/"))
     if providers is None:
@@ -248,6 +245,15 @@ def build(
     )
     engine = Engine(texts, dispatcher)
     return App(db, catalogue, engine, dispatcher, settings, journeys, clock)
+
+
+def _own_secret(db: DbEngine, live: bool) -> str:
+    """The database's own link secret, made now for a live store that has none. The public
+    replay one signs only where no live store ever ran (replay's own database): a replay into
+    a live store's database signs with its secret, so nothing it adds there can be forged."""
+    if live:
+        return instance.link_secret(db)
+    return instance.kept_link_secret(db) or REPLAY_SECRET
 
 
 def _providers(settings: Settings) -> dict[str, Provider]:
@@ -302,10 +308,8 @@ def _callbacks(settings: Settings) -> Callable[[str, Claim], str | None]:
     http = {n for n, c in settings.providers.items() if c.type == "http_sms"}
 
     def url(provider: str, claim: Claim) -> str | None:
-        if provider not in http:
-            return None
-        query = urlencode({"store": claim.store_id, "message_id": claim.message_id})
-        return f"{base}/v1/providers/{provider}/status?{query}"
+        """The provider's status URL; it names no message (the receipt's reference does)."""
+        return f"{base}/v1/providers/{provider}/status" if provider in http else None
 
     return url
 

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -22,7 +22,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-REPLAY_SECRET = "tidings-replay"
+REPLAY_SECRET = "tidings-replay"  # public: replay's own, for output that is the same every time
+LINK_SECRET_MIN_BYTES = 32
 _FILE: ContextVar[dict[str, Any] | None] = ContextVar("tidings_config_file", default=None)
 
 
@@ -53,14 +54,19 @@ class StoreChannels(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TIDINGS_", env_nested_delimiter="__")
+    model_config = SettingsConfigDict(
+        env_prefix="TIDINGS_",
+        env_nested_delimiter="__",
+        hide_input_in_errors=True,  # a refused secret, password or token is not printed back
+    )
 
     database_url: str = "tidings.db"
     """SQLite file path or URL, or a PostgreSQL URL (postgresql://user@host/db)."""
     link_secret: str = REPLAY_SECRET
-    """Key of short links, page keys, unsubscribe links and coupon codes. Replay signs with a
-    fixed one, for output that is the same every time; a live store without one of its own
-    makes one at random and keeps it in its database."""
+    """Key of short links, page keys, unsubscribe links and coupon codes: at least 32 bytes when
+    set. Unset, a live store makes one at random and keeps it in its database; replay signs
+    with that one where the database has it, else with a fixed public one (the same output
+    every time)."""
     batch_size: int = 25_000
     """Events per transaction in replay."""
 
@@ -90,6 +96,18 @@ class Settings(BaseSettings):
     retry_cap_seconds: float = 600.0
     max_age_hours: float = 6.0
     """A message that transient errors kept from going this long after it was due expires."""
+
+    @field_validator("link_secret")
+    @classmethod
+    def _long_enough(cls, secret: str) -> str:
+        """A configured link secret too short to keep links and coupons unguessable is refused."""
+        if secret != REPLAY_SECRET and len(secret.encode()) < LINK_SECRET_MIN_BYTES:
+            raise ValueError(
+                f"a link secret needs at least {LINK_SECRET_MIN_BYTES} bytes, this one has"
+                f" {len(secret.encode())} (make one: python -c 'import secrets;"
+                " print(secrets.token_urlsafe(32))'; or leave it unset and tidings keeps its own)"
+            )
+        return secret
 
     @classmethod
     def settings_customise_sources(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from tidings import bootstrap
 from tidings.adapters.providers.file import FileProvider
 from tidings.adapters.providers.http_sms import HttpSmsProvider
 from tidings.adapters.providers.smpp import SmppProvider
 from tidings.adapters.providers.smtp import SmtpProvider
-from tidings.config import Settings, load_settings
+from tidings.config import REPLAY_SECRET, Settings, load_settings
 
 FILE = """
 database_url = "from-file.db"
@@ -93,3 +94,29 @@ def test_a_store_route_with_an_unknown_key_is_refused(tmp_path):
 def test_an_unknown_provider_type_is_refused():
     with pytest.raises(ValueError, match="type"):
         Settings(providers={"x": {"type": "pigeon"}})
+
+
+@pytest.mark.parametrize("secret", ["change-me", "x" * 31, "密" * 10])  # 9, 31, 30 bytes
+def test_a_configured_link_secret_shorter_than_32_bytes_is_refused(monkeypatch, secret):
+    monkeypatch.setenv("TIDINGS_LINK_SECRET", secret)
+    with pytest.raises(ValidationError, match="link_secret") as refused:
+        load_settings()
+    assert "at least 32 bytes" in str(refused.value)
+    assert secret not in str(refused.value)  # the refused secret is not printed back
+
+
+def test_a_link_secret_of_32_bytes_or_none_at_all_is_taken(monkeypatch):
+    monkeypatch.delenv("TIDINGS_LINK_SECRET", raising=False)
+    assert load_settings(link_secret="密" * 11).link_secret == "密" * 11  # 33 bytes
+    assert load_settings(link_secret="x" * 32).link_secret == "x" * 32
+    assert load_settings().link_secret == REPLAY_SECRET  # unset: see bootstrap._own_secret
+
+
+def test_the_command_names_the_refused_setting_and_not_its_value(monkeypatch, capsys, tmp_path):
+    from tidings.entrypoints.cli import main
+
+    monkeypatch.setenv("TIDINGS_LINK_SECRET", "change-me")
+    assert main(["keys", "create", "--store", "acme", "--db", str(tmp_path / "t.db")]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("tidings: settings: link_secret: ") and "32 bytes" in said
+    assert "change-me" not in said and "Traceback" not in said

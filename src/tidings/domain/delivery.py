@@ -57,7 +57,6 @@ class Receipt:
     status: ReceiptStatus
     at: datetime
     error: str | None = None
-    message_id: str | None = None  # when the provider echoes tidings' own id
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,12 +126,18 @@ class MessageStatus:
     message_id: str | None = None
     provider_message_id: str | None = None
     error: str | None = None
+    provider: str | None = None  # set on a provider's own receipt: its reference is its own
 
     def __post_init__(self) -> None:
         check(
             bool(self.message_id or self.provider_message_id),
             "message_id",
             "message_id or provider_message_id is required",
+        )
+        check(
+            not self.provider or bool(self.provider_message_id),
+            "provider_message_id",
+            "a provider's status needs the provider's reference",
         )
 
 

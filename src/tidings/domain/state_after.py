@@ -126,7 +126,9 @@ class Click:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReceipt:
-    """A provider's word on a message it took: by tidings' id or the provider's reference."""
+    """A provider's word on a message it took: by tidings' id or the provider's reference;
+    with `provider`, by that provider's reference alone (a delivery of another provider, or
+    another message, is never touched)."""
 
     store_id: str
     status: str  # delivered, failed, undeliverable
@@ -134,6 +136,7 @@ class DeliveryReceipt:
     message_id: str | None = None
     ref: str | None = None
     error: str | None = None
+    provider: str | None = None
 
 
 def apply_shipped(shipment: Shipment, data: OrderShipped, at: datetime) -> None:

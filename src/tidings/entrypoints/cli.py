@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
@@ -34,6 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except InvalidJourney as exc:
         print(f"tidings: journeys: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:  # the settings (their values are not printed back)
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            print(f"tidings: settings: {where}: {error['msg']}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"tidings: {exc.strerror}: {exc.filename}", file=sys.stderr)

@@ -178,7 +178,7 @@ def _click(ev: Event, world: World, schedule: Schedule) -> None:
 def _receipt(ev: Event, world: World, schedule: Schedule) -> None:
     d = ev.data
     assert isinstance(d, MessageStatus)
-    refs = (d.message_id, d.provider_message_id, d.error)
+    refs = (d.message_id, d.provider_message_id, d.error, d.provider)
     world.receipts.append(state.DeliveryReceipt(ev.store, d.status, ev.occurred_at, *refs))
 
 

@@ -30,12 +30,14 @@ def ingest(uow: UnitOfWork, events: Sequence[Event], received_at: datetime) -> l
     return out
 
 
-def receipt_event(item: Receipt, store: str, message_id: str | None) -> Event:
+def receipt_event(item: Receipt, store: str, message_id: str) -> Event:
     """A provider's receipt as the contract's `message.status` (its id makes a second copy of
-    the same receipt a duplicate)."""
-    data = MessageStatus(item.status, message_id, item.ref, item.error)
+    the same receipt a duplicate). It names the provider: it acts only on the delivery that
+    provider took under that reference (`message_id` is what the reference was found to be)."""
+    data = MessageStatus(item.status, message_id, item.ref, item.error, item.provider)
     ident = f"dlr-{item.provider}-{item.ref}-{item.status}"
     body = {"message_id": message_id, "provider_message_id": item.ref, "status": item.status}
+    body["provider"] = item.provider
     if item.error:
         body["error"] = item.error
     return event_of(ident, "message.status", store, item.at, data, body)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -53,8 +53,8 @@ def test_verify_accepts_the_signed_request_only():
 
 def test_a_delivered_callback_is_a_delivered_receipt():
     params = {"MessageSid": "SM0001", "MessageStatus": "delivered", "To": "+8613800138000"}
-    assert receipt_from("twilio", params, AT, message_id="msg_1") == Receipt(
-        provider="twilio", ref="SM0001", status="delivered", at=AT, message_id="msg_1"
+    assert receipt_from("twilio", params, AT) == Receipt(
+        provider="twilio", ref="SM0001", status="delivered", at=AT
     )
 
 
@@ -75,7 +75,7 @@ def test_a_callback_that_did_not_reach_the_phone_names_the_error(
         params["ErrorMessage"] = message
     receipt = receipt_from("twilio", params, AT)
     assert receipt is not None
-    assert (receipt.status, receipt.error, receipt.message_id) == (expected, error, None)
+    assert (receipt.status, receipt.error) == (expected, error)
 
 
 @pytest.mark.parametrize("status", ["queued", "sending", "sent", "accepted", "scheduled"])
@@ -97,6 +97,17 @@ def test_an_inbound_message_is_a_reply():
     )
     with pytest.raises(InvalidEvent, match="From"):
         reply_from("twilio", {"Body": "hi"}, AT)
+
+
+def test_an_inbound_message_without_its_sid_is_known_by_its_form_not_by_when_it_came():
+    params = {"From": "+8613800138000", "To": "+15005550006", "Body": "TD"}
+    first = reply_from("twilio", params, AT)
+    again = reply_from("twilio", params, AT + timedelta(minutes=5))
+    assert first.ref == again.ref and first.ref.startswith("form-")
+    assert reply_from("twilio", params | {"Body": "Y"}, AT).ref != first.ref
+    assert "13800138000" not in first.ref and "TD" not in first.ref
+    older = reply_from("twilio", params | {"SmsMessageSid": "SM7"}, AT)
+    assert older.ref == "SM7"
 
 
 def test_webhook_times_must_be_aware():

@@ -153,31 +153,15 @@ class SqlDeliveries:
         return sorted(found, key=lambda r: r.at)
 
     def apply_receipts(self, receipts: Sequence[DeliveryReceipt]) -> None:
-        """A receipt sets the state of its message's deliveries, found by id or by reference,
-        among those the provider took."""
-        values: dict[str, Any] = {"state": bindparam("v_state"), "error": bindparam("v_error")}
-        values |= {"final_at": bindparam("v_at")}
-        by_id = [r for r in receipts if r.message_id]
-        if by_id:
-            stmt = update(t.deliveries).where(
-                D.store_id == bindparam("k_store"),
-                D.message_id == bindparam("k_message"),
-                _RECEIVED,
-            )
-            params = [_receipt(r) | {"k_message": r.message_id} for r in by_id]
-            self.conn.execute(stmt.values(**values), params)
-        by_ref = [r for r in receipts if not r.message_id and r.ref]
-        if by_ref:
-            found = select(R.message_id, R.recipient).where(
-                R.store_id == bindparam("k_store"), R.ref == bindparam("k_ref")
-            )
-            stmt = update(t.deliveries).where(
-                D.store_id == bindparam("k_store"),
-                tuple_(D.message_id, D.recipient).in_(found.scalar_subquery()),
-                _RECEIVED,
-            )
-            params = [_receipt(r) | {"k_ref": r.ref} for r in by_ref]
-            self.conn.execute(stmt.values(**values), params)
+        """A receipt sets the state of its message's deliveries among those the provider took:
+        a provider's own receipt the one delivery its reference was recorded for, with that
+        provider; a store's own word, by tidings' id or by reference, in that store."""
+        own = [r for r in receipts if r.provider and r.ref]
+        by_id = [r for r in receipts if not (r.provider and r.ref) and r.message_id]
+        by_ref = [r for r in receipts if not (r.provider or r.message_id) and r.ref]
+        for stmt, rows in ((_BY_PROVIDER, own), (_BY_ID, by_id), (_BY_REF, by_ref)):
+            if rows:
+                self.conn.execute(stmt, [_receipt(r) for r in rows])
 
     def locate(self, provider: str, refs: Iterable[str]) -> dict[str, tuple[str, str]]:
         wanted = sorted(set(refs))
@@ -211,7 +195,33 @@ def _outcome(o: Outcome, time: Callable[[datetime | None], Any]) -> tuple[Any, .
 
 
 def _receipt(r: DeliveryReceipt) -> dict[str, Any]:
-    return {"k_store": r.store_id, "v_state": r.status, "v_error": r.error, "v_at": r.at}
+    keys = {"k_store": r.store_id, "k_message": r.message_id, "k_ref": r.ref}
+    return keys | {"k_provider": r.provider, "v_state": r.status, "v_error": r.error, "v_at": r.at}
+
+
+def _receipts_where(*where: Any) -> Any:
+    """The update a receipt makes of the deliveries `where` finds, among those received."""
+    values: dict[str, Any] = {"state": bindparam("v_state"), "error": bindparam("v_error")}
+    values |= {"final_at": bindparam("v_at")}
+    return (
+        update(t.deliveries)
+        .where(D.store_id == bindparam("k_store"), *where, _RECEIVED)
+        .values(**values)
+    )
+
+
+def _referred(*where: Any) -> Any:
+    """(message, recipient) of the store's references `where` names."""
+    found = select(R.message_id, R.recipient).where(R.store_id == bindparam("k_store"), *where)
+    return tuple_(D.message_id, D.recipient).in_(found.scalar_subquery())
+
+
+_BY_PROVIDER = _receipts_where(
+    D.provider == bindparam("k_provider"),
+    _referred(R.provider == bindparam("k_provider"), R.ref == bindparam("k_ref")),
+)
+_BY_ID = _receipts_where(D.message_id == bindparam("k_message"))
+_BY_REF = _receipts_where(_referred(R.ref == bindparam("k_ref")))
 
 
 _KEYS = ("store_id", "message_id", "recipient")

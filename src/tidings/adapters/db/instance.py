@@ -1,5 +1,6 @@
 """What an installation keeps for itself: the link secret it made when none was set, and the
-key its opt-outs are kept under.
+key its opt-outs are kept under. A database that has a link secret is a live store's:
+whatever runs on it signs with that secret.
 
 The opt-out key is its own, never the link secret: a seller may set or change the link secret
 (after a leaked link, say), and every STOP kept under the old one would silently lapse.
@@ -40,3 +41,9 @@ def _kept(conn: Connection, name: str, make: bool) -> str | None:
         conn.execute(dialect.insert(t.instance).values(**made).on_conflict_do_nothing())
     found = conn.execute(select(N.value).where(N.name == name)).scalar_one_or_none()
     return None if found is None else str(found)
+
+
+def kept_link_secret(engine: Engine) -> str | None:
+    """The link secret this database keeps, if a live store made one; none is made here."""
+    with engine.connect() as conn:
+        return _kept(conn, "link_secret", make=False)

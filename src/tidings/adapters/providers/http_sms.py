@@ -227,20 +227,16 @@ def verify(auth_token: str, url: str, params: Mapping[str, str], header: str | N
     return hmac.compare_digest(expected.encode(), header.encode())
 
 
-def receipt_from(
-    name: str, params: Mapping[str, str], at: datetime, *, message_id: str | None = None
-) -> Receipt | None:
-    """A status callback as a receipt; None while the message is still on its way.
-
-    `message_id` is tidings' own id when the callback URL carried one (the caller reads it).
-    """
+def receipt_from(name: str, params: Mapping[str, str], at: datetime) -> Receipt | None:
+    """A status callback as a receipt of the provider's reference (MessageSid); None while the
+    message is still on its way."""
     require_aware(at, "a webhook's time")
     ref = _required(params, "MessageSid", "status callback")
     status = FINAL_STATUSES.get(_required(params, "MessageStatus", "status callback").lower())
     if status is None:
         return None
     error = _error_of(params) if status != "delivered" else None
-    return Receipt(provider=name, ref=ref, status=status, at=at, error=error, message_id=message_id)
+    return Receipt(provider=name, ref=ref, status=status, at=at, error=error)
 
 
 def _error_of(params: Mapping[str, str]) -> str | None:
@@ -252,7 +248,7 @@ def _error_of(params: Mapping[str, str]) -> str | None:
 
 
 def reply_from(name: str, params: Mapping[str, str], at: datetime) -> Reply:
-    """An inbound-message webhook as a shopper's reply."""
+    """An inbound-message webhook as a shopper's reply, known by the provider's id of it."""
     require_aware(at, "a webhook's time")
     return Reply(
         provider=name,
@@ -260,8 +256,18 @@ def reply_from(name: str, params: Mapping[str, str], at: datetime) -> Reply:
         to=params.get("To", ""),
         text=params.get("Body", ""),
         at=at,
-        ref=params.get("MessageSid", ""),
+        ref=_reply_ref(params),
     )
+
+
+def _reply_ref(params: Mapping[str, str]) -> str:
+    """MessageSid (or its older names); a form without one is known by a digest of the whole
+    signed form, never by the time it came: the same request posted twice is one reply."""
+    for key in ("MessageSid", "SmsMessageSid", "SmsSid"):
+        if sid := params.get(key, "").strip():
+            return sid
+    form = json.dumps(sorted(params.items()), ensure_ascii=False)
+    return "form-" + hashlib.blake2b(form.encode(), digest_size=12).hexdigest()
 
 
 def _required(params: Mapping[str, str], key: str, what: str) -> str:

@@ -33,7 +33,7 @@ def caller(
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> str:
     """The store whose API key came with the request."""
-    given = x_api_key or (authorization or "").removeprefix("Bearer ").strip()
+    given = x_api_key or _bearer(authorization or "")
     if not given:
         raise ApiError(401, "unauthorized", "an API key is required: Authorization: Bearer <key>")
     with app.unit_of_work() as uow:
@@ -41,6 +41,12 @@ def caller(
     if store is None:
         raise ApiError(401, "unauthorized", "this API key is not valid")
     return store
+
+
+def _bearer(authorization: str) -> str:
+    """The key of `Bearer <key>`, the scheme in any case (RFC 9110 §11.1); a bare key as is."""
+    scheme, _, key = authorization.strip().partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else authorization.strip()
 
 
 Caller = Annotated[str, Depends(caller)]

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from tidings import bootstrap
 from tidings.domain.errors import InvalidEvent
 from tidings.entrypoints.api.deps import ApiError, App
-from tidings.services.ingest import ingest, receipt_event
 from tidings.services.live import take
 
 router = APIRouter(tags=["providers"])
@@ -22,10 +21,10 @@ Signature = Annotated[str | None, Header(alias="X-Twilio-Signature")]
 
 
 class Signed:
-    """A webhook's form and query, once its signature checked."""
+    """A webhook's form, once its signature checked."""
 
-    def __init__(self, form: dict[str, str], query: dict[str, str]) -> None:
-        self.form, self.query = form, query
+    def __init__(self, form: dict[str, str]) -> None:
+        self.form = form
 
 
 async def signed(name: str, request: Request, app: App, signature: Signature = None) -> Signed:
@@ -38,7 +37,7 @@ async def signed(name: str, request: Request, app: App, signature: Signature = N
         url += "?" + request.url.query
     if not bootstrap.verify_webhook(token, url, form, signature):
         raise ApiError(403, "bad_signature", "the request's signature does not check")
-    return Signed(form, dict(request.query_params))
+    return Signed(form)
 
 
 Webhook = Annotated[Signed, Depends(signed)]
@@ -47,19 +46,17 @@ Webhook = Annotated[Signed, Depends(signed)]
 @router.post("/v1/providers/{name}/status", summary="A provider's delivery status callback")
 def status(name: str, app: App, hook: Webhook) -> Response:
     """A final status becomes the message's `message.status` (`sent`, `queued` … say nothing
-    new); tidings' own callback URL names the store and the message."""
-    message = hook.query.get("message_id")
+    new). Its message is the one this provider took under the callback's MessageSid, and no
+    other: a store or message named in the URL is not believed (any provider's token signs
+    any URL). A receipt of a reference not recorded yet waits for it, so the answer is the
+    same for a fast provider and for a reference that names nothing."""
     try:
-        receipt = bootstrap.receipt_from(name, hook.form, app.clock(), message)
+        receipt = bootstrap.receipt_from(name, hook.form, app.clock())
     except InvalidEvent as exc:
         raise ApiError(422, "invalid_callback", str(exc)) from None
     if receipt is not None:
         with app.unit_of_work() as uow:
-            store = hook.query.get("store")
-            if store and message:
-                ingest(uow, [receipt_event(receipt, store, message)], app.clock())
-            else:
-                take(uow, app.dispatcher.routes, receipt, app.clock())
+            take(uow, app.dispatcher.routes, receipt, app.clock())
             uow.commit()
         app.wake()
     return Response(status_code=204)
