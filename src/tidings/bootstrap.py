@@ -42,6 +42,7 @@ from tidings.services.texts import Texts
 from tidings.services.world import Keys
 
 parse_line = contract.parse_line
+loads = contract.loads  # JSON from outside, its nesting bounded
 parse_object = contract.parse_object
 # The providers' adapters are imported when a provider or a webhook needs them (they bring
 # httpx, smpplib, smtplib): the embedded default and the read-side commands need none.

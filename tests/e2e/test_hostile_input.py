@@ -1,0 +1,88 @@
+"""Hostile input at the API's edges gets a 4xx with the error body, never a 500 (issue item 6)."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fakes_providers import ScriptedProvider
+from helpers import Clock, at, customer, lines, live, order, shipped, store
+from tidings.entrypoints.api.app import create_app
+from tidings.entrypoints.cli import main
+
+DEEP = "[" * 100_000  # 100 KB of nesting: deeper than any parser's recursion
+
+
+@pytest.fixture
+def api(db_url):  # type: ignore[no-untyped-def]
+    """The live app, its test client answering 500s instead of raising them."""
+    clock, provider = Clock(at(10)), ScriptedProvider("twilio")
+    conf = {"twilio": {"type": "http_sms", "base_url": "http://x", "account_sid": "AC1",
+                       "auth_token": "tok"}}  # fmt: skip
+    app = live(db_url, clock, {"twilio": provider}, providers=conf, channels={"sms": "twilio"})
+    key = app.create_key("acme")
+    with TestClient(create_app(app), raise_server_exceptions=False) as client:
+        yield client, app, {"Authorization": f"Bearer {key}"}
+    app.close()
+
+
+def _error(answer, status: int) -> dict:  # type: ignore[no-untyped-def]
+    assert answer.status_code == status, answer.text
+    error: dict = answer.json()["error"]
+    return error
+
+
+def test_a_deeply_nested_json_body_is_refused_as_json(api):
+    client, _, acme = api
+    answer = client.post("/v1/events", content=DEEP, headers=acme)
+    error = _error(answer, 422)
+    assert error["code"] == "invalid_json" and "nest" in error["message"]
+
+
+def test_a_deeply_nested_json_line_is_refused_by_line_and_the_others_kept(api):
+    client, _, acme = api
+    body = "\n".join([*lines([store()]), DEEP, '{"a":' * 50_000])
+    headers = {**acme, "Content-Type": "application/x-ndjson"}
+    answer = client.post("/v1/events", content=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "rejected", "rejected"]
+    assert results[1]["error"].startswith("line 2: ") and "nest" in results[1]["error"]
+    assert results[2]["error"].startswith("line 3: ") and "nest" in results[2]["error"]
+
+
+def _replay(tmp_path: Path, events: list[str], name: str, capsys) -> tuple[int, list[str], str]:  # type: ignore[no-untyped-def]
+    source = tmp_path / name
+    source.write_text("\n".join(events) + "\n", encoding="utf-8")
+    out = tmp_path / f"{name}.out"
+    code = main(["replay", str(source), "--out", str(out)])
+    return code, out.read_text(encoding="utf-8").splitlines(), capsys.readouterr().err
+
+
+def test_a_replay_reports_deeply_nested_lines_like_any_bad_line_and_goes_on(tmp_path, capsys):
+    day = lines([store(), customer("c1"), order("o1", at(10)), shipped("o1", "s1", at(11))])
+    _, clean, _ = _replay(tmp_path, day, "clean.jsonl", capsys)
+    brackets = json.dumps(customer("c2", name="[{" * 100))  # text, not nesting: a good line
+    inside = json.dumps(customer("c3") | {"more": json.loads("[" * 80 + "]" * 80)})
+    hostile = [*day[:2], DEEP, brackets, *day[2:], inside, '{"a":' * 50_000]
+    code, rows, err = _replay(tmp_path, hostile, "hostile.jsonl", capsys)
+    assert code == 1 and rows == clean and clean
+    assert "tidings: line 3: nested deeper than 64 arrays and objects (char 64)" in err
+    assert "line 4" not in err
+    assert "tidings: line 7: nested deeper than 64 arrays and objects" in err
+    assert "tidings: line 8: nested deeper than 64 arrays and objects (char 320)" in err
+    assert err.count("tidings: line") == 3
+
+
+def test_a_replay_from_standard_input_reports_them_too(tmp_path, capsys, monkeypatch):
+    day = lines([store(), customer("c1"), order("o1", at(10))])
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join([day[0], DEEP, *day[1:]]) + "\n"))
+    out = tmp_path / "stdin.out"
+    assert main(["replay", "-", "--out", str(out)]) == 1
+    assert out.read_text(encoding="utf-8")
+    assert "tidings: line 2: nested deeper than 64" in capsys.readouterr().err
