@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fakes_providers import ScriptedProvider
-from helpers import Clock, at, customer, lines, live, order, shipped, store
+from helpers import Clock, at, customer, lines, live, order, rounds, shipped, store
 from tidings.entrypoints.api.app import create_app
 from tidings.entrypoints.cli import main
 
@@ -86,3 +86,63 @@ def test_a_replay_from_standard_input_reports_them_too(tmp_path, capsys, monkeyp
     assert main(["replay", "-", "--out", str(out)]) == 1
     assert out.read_text(encoding="utf-8")
     assert "tidings: line 2: nested deeper than 64" in capsys.readouterr().err
+
+
+def test_a_tracking_key_or_unsubscribe_token_out_of_ascii_opens_nothing(api):
+    client, _, _ = api
+    assert client.get("/t/acme/s1", params={"k": "ключ"}).status_code == 404
+    assert client.get("/t/acme/ключ", params={"k": "ключ"}).status_code == 404
+    assert client.post("/u/сообщение.ключ").status_code == 404
+    assert client.post("/u/m1.%F0%9F%98%80").status_code == 404
+
+
+def test_a_signed_webhook_naming_no_store_that_can_be_is_refused(api):
+    client, app, _ = api
+    path = "/v1/providers/twilio/status?store=BAD!&message_id=m1"
+    form = {"MessageSid": "SM1", "MessageStatus": "delivered"}
+    answer = client.post(path, data=form, headers=_signed(app, path, form))
+    error = _error(answer, 422)
+    assert error["code"] == "invalid_callback" and "store" in error["message"]
+
+
+def _signed(app, path: str, form: dict[str, str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    from tidings.adapters.providers.http_sms import signature
+
+    return {"X-Twilio-Signature": signature("tok", app.settings.public_url + path, form)}
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "name"),
+    [
+        ("score", {"at": "9999-12-31T00:00:00+00:00"}, "at"),
+        ("score", {"at": "0001-01-01T00:00:00+00:00"}, "at"),
+        ("score", {"at": "9999-12-31T23:00:00-05:00"}, "at"),
+        ("report", {"from": "0001-01-01", "to": "9999-12-31"}, "from"),
+        ("report", {"from": "2026-11-12", "to": "9999-12-31"}, "to"),
+    ],
+)
+def test_a_time_out_of_range_is_refused_naming_the_parameter(api, path, params, name):
+    client, app, acme = api
+    client.post("/v1/events", json=[store()], headers=acme)
+    rounds(app)
+    answer = client.get(f"/v1/stores/acme/{path}", params=params, headers=acme)
+    error = _error(answer, 422)
+    assert error["message"].startswith(f"{name}: "), error
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["score", "--at", "9999-12-31T00:00:00+00:00"],
+        ["report", "--from", "0001-01-01", "--to", "2026-11-12"],
+        ["report", "--from", "2026-11-12", "--to", "9999-12-31"],
+    ],
+)
+def test_the_commands_refuse_a_time_out_of_range_as_a_bad_argument(api, args, capsys):
+    client, app, acme = api
+    client.post("/v1/events", json=[store()], headers=acme)
+    rounds(app)
+    with pytest.raises(SystemExit) as stopped:
+        main([args[0], "--store", "acme", *args[1:], "--db", app.settings.database_url])
+    assert stopped.value.code == 2
+    assert "is not between 1970-01-01 and 9998-12-31" in capsys.readouterr().err
