@@ -22,7 +22,7 @@ def score(app: App, store_id: OwnStore, at: datetime | None = None) -> dict[str,
     culprits, the orders at risk, and `overall`; `at` (RFC 3339 with offset) defaults to now."""
     if at is not None and at.tzinfo is None:
         raise ApiError(422, "invalid_time", "at: a time zone offset is required")
-    _refuse("at", at and time_out_of_range(at), "invalid_time")
+    _refuse("at", time_out_of_range(at) if at else None, "invalid_time")
     return _answer(lambda: app.score(store_id, at))
 
 

@@ -12,7 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, Response
 
 from tidings import bootstrap
+from tidings.domain.delivery import Receipt
 from tidings.domain.errors import InvalidEvent
+from tidings.domain.events import Event
 from tidings.entrypoints.api.deps import ApiError, App
 from tidings.services.ingest import ingest, receipt_event
 from tidings.services.live import take
@@ -54,15 +56,24 @@ def status(name: str, app: App, hook: Webhook) -> Response:
     except InvalidEvent as exc:
         raise ApiError(422, "invalid_callback", str(exc)) from None
     if receipt is not None:
+        store = hook.query.get("store")
+        named = _named(receipt, store, message) if store and message else None
         with app.unit_of_work() as uow:
-            store = hook.query.get("store")
-            if store and message:
-                ingest(uow, [receipt_event(receipt, store, message)], app.clock())
+            if named is not None:
+                ingest(uow, [named], app.clock())
             else:
                 take(uow, app.dispatcher.routes, receipt, app.clock())
             uow.commit()
         app.wake()
     return Response(status_code=204)
+
+
+def _named(receipt: Receipt, store: str, message: str) -> Event:
+    """The receipt as an event of the store and message its callback URL names."""
+    try:
+        return receipt_event(receipt, store, message)
+    except ValueError as exc:  # a URL naming what cannot be, e.g. `?store=BAD!`
+        raise ApiError(422, "invalid_callback", str(exc)) from None
 
 
 @router.post("/v1/providers/{name}/inbound", summary="A shopper's SMS to the store's number")
