@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import sys
@@ -146,3 +147,10 @@ def test_the_commands_refuse_a_time_out_of_range_as_a_bad_argument(api, args, ca
         main([args[0], "--store", "acme", *args[1:], "--db", app.settings.database_url])
     assert stopped.value.code == 2
     assert "is not between 1970-01-01 and 9998-12-31" in capsys.readouterr().err
+
+
+def test_a_cursor_of_deep_json_is_no_cursor(api):
+    client, _, acme = api
+    cursor = base64.urlsafe_b64encode(b"[" * 5_000).decode()
+    answer = client.get("/v1/messages", params={"cursor": cursor}, headers=acme)
+    assert _error(answer, 422)["code"] == "invalid_cursor"
