@@ -6,13 +6,14 @@ import base64
 import io
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from fakes_providers import ScriptedProvider
-from helpers import Clock, at, customer, lines, live, order, rounds, shipped, store
+from helpers import Clock, at, checkpoint, customer, lines, live, order, rounds, shipped, store
 from tidings.entrypoints.api.app import create_app
 from tidings.entrypoints.cli import main
 
@@ -154,3 +155,51 @@ def test_a_cursor_of_deep_json_is_no_cursor(api):
     cursor = base64.urlsafe_b64encode(b"[" * 5_000).decode()
     answer = client.get("/v1/messages", params={"cursor": cursor}, headers=acme)
     assert _error(answer, 422)["code"] == "invalid_cursor"
+
+
+def _far(day: str) -> list[dict]:
+    """Events whose times fall at `day` (UTC 20:00), each kind of time once."""
+    when = datetime.fromisoformat(f"{day}T20:00:00+00:00")
+    pickup = {"point": "菜鸟驿站", "storage_until": when.isoformat()}
+    return [
+        order("o8", when),
+        order("o9", at(10))
+        | {"data": order("o9", at(10))["data"] | {"auto_close_at": when.isoformat()}},
+        checkpoint("s1", "available_for_pickup", at(10), order_id="o1", pickup=pickup),
+    ]
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1969-12-31"])
+def test_a_replay_refuses_times_off_the_years_it_reckons_with_as_bad_lines(tmp_path, capsys, day):
+    day_lines = lines([store(), customer("c1"), order("o1", at(10))])
+    _, clean, _ = _replay(tmp_path, day_lines, "clean.jsonl", capsys)
+    code, rows, err = _replay(tmp_path, [*day_lines, *lines(_far(day))], "far.jsonl", capsys)
+    assert code == 1 and rows == clean
+    assert (
+        "line 4, event 'e" in err
+        and "field occurred_at: must be between 1970-01-01 and 9998-12-31" in err
+    )
+    assert "line 5, event 'e" in err and "field data.auto_close_at: must be between" in err
+    assert "line 6, event 'e" in err and "field data.pickup.storage_until: must be between" in err
+
+
+def test_times_at_the_years_ends_are_taken_and_run(tmp_path, capsys):
+    for first in ("1970-01-01T00:00:00+00:00", "9998-12-31T23:00:00+00:00"):
+        when = datetime.fromisoformat(first)
+        events = [
+            store(when),
+            customer("c1", when=when),
+            order("o1", when),
+            shipped("o1", "s1", when),
+        ]
+        code, _, err = _replay(tmp_path, lines(events), "ends.jsonl", capsys)
+        assert code == 0, err
+
+
+def test_the_api_refuses_them_by_item(api):
+    client, _, acme = api
+    answer = client.post("/v1/events", json=[store(), *_far("9999-12-31")], headers=acme)
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "rejected", "rejected", "rejected"]
+    assert "occurred_at: must be between 1970-01-01 and 9998-12-31" in results[1]["error"]

@@ -1,19 +1,12 @@
 """What the commands' and the API's time arguments may be: aware times and calendar days
-within the years tidings can reckon with, refused clearly.
-
-A time or day is taken from 1970 (the POSIX epoch) up to the end of year 9998: the score
-looks back 180 days from its time and the report reads to the day after its last, in the
-store's zone, and neither may fall off the calendar's ends (`OverflowError`: a 500).
-"""
+within the years tidings reckons with (`domain.times`), refused clearly."""
 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
-_FIRST = datetime(1970, 1, 1, tzinfo=UTC)
-_AFTER = datetime(9999, 1, 1, tzinfo=UTC)
+from tidings.domain.times import FIRST_DAY, LAST_DAY, day_in_range, in_range
 
 
 def aware_time(text: str) -> datetime:
@@ -43,11 +36,13 @@ def day(text: str) -> date:
 
 def time_out_of_range(value: datetime) -> str | None:
     """What is wrong with an aware time out of the years tidings reckons with, if it is."""
-    inside = _FIRST <= value < _AFTER
-    return None if inside else f"{value.isoformat()} is not between {FIRST_DAY} and {LAST_DAY}"
+    return None if in_range(value) else _outside(value.isoformat())
 
 
 def day_out_of_range(value: date) -> str | None:
     """What is wrong with a day out of the years tidings reckons with, if it is."""
-    inside = FIRST_DAY <= value <= LAST_DAY
-    return None if inside else f"{value.isoformat()} is not between {FIRST_DAY} and {LAST_DAY}"
+    return None if day_in_range(value) else _outside(value.isoformat())
+
+
+def _outside(text: str) -> str:
+    return f"{text} is not between {FIRST_DAY} and {LAST_DAY}"
