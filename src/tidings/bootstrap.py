@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -14,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine as DbEngine
 
-from tidings.adapters import contract, journeys_loader, jsonl
+from tidings.adapters import contract, journeys_loader, jsonl, redact
 from tidings.adapters.db import instance, privacy
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.engine import make_engine
@@ -41,7 +42,15 @@ from tidings.services.texts import Texts
 from tidings.services.world import Keys
 
 parse_line = contract.parse_line
+loads = contract.loads  # JSON from outside, its nesting bounded
 parse_object = contract.parse_object
+
+
+def redact_access_log(logger: str = "uvicorn.access") -> None:
+    """The access log keeps no key or token of a shopper's page in clear."""
+    logging.getLogger(logger).addFilter(redact.UrlSecrets())
+
+
 # The providers' adapters are imported when a provider or a webhook needs them (they bring
 # httpx, smpplib, smtplib): the embedded default and the read-side commands need none.
 

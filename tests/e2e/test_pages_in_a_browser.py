@@ -122,3 +122,19 @@ def test_the_page_speaks_the_shoppers_language_where_it_differs_from_the_stores(
     assert page.locator("html").get_attribute("lang") == "ru"
     assert page.locator("#status").inner_text() == "Ждёт получения"
     assert page.locator("#until").inner_text() == "2026-11-14 13:00"  # 18:00 Shanghai, Moscow
+
+
+def test_the_pages_style_holds_under_their_policy_and_nothing_is_refused(site, browser):
+    base, app, provider = site
+    post(app, _waiting_parcel(base))
+    rounds(app)
+    page = browser.new_page(**PHONE)  # type: ignore[attr-defined]
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Security Policy" in m.text else None)
+    notice = next(o for o in provider.sent if "物流" in o.body)
+    answer = page.goto(notice.body.rsplit("：", 1)[1])
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    code = page.locator("#code")
+    assert code.evaluate("e => getComputedStyle(e).fontWeight") == "700"  # from pages.css
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(245, 245, 244)"
+    assert refused == []

@@ -8,7 +8,6 @@ process while the caller stores what came before (two cores, two jobs).
 from __future__ import annotations
 
 import heapq
-import json
 import multiprocessing
 from array import array
 from collections import deque
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tidings.adapters import journeys_loader
-from tidings.adapters.contract import check_event, parse_line
+from tidings.adapters.contract import check_event, loads, parse_line
 from tidings.domain.catalogue import Catalogue
 from tidings.domain.errors import InvalidEvent
 from tidings.domain.events import Event, EventRecord
@@ -195,7 +194,7 @@ def _when(line: str) -> float:
         return INF
     else:
         try:
-            obj = json.loads(line)
+            obj = loads(line)
         except ValueError:
             return INF  # refused
         text = obj.get("occurred_at") if isinstance(obj, dict) else None

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from tidings.domain.times import zone
+from tidings.domain.times import OUT_OF_RANGE, in_range, zone
 
 STORE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _MONEY = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
@@ -56,13 +56,14 @@ def check_zone(name: str, field: str) -> None:
 
 
 def check_aware(value: datetime | None, field: str) -> None:
-    """Timestamps inside data need an offset too."""
+    """Timestamps inside data need an offset too, and a year tidings reckons with."""
     if value is not None:
         check(
             value.tzinfo is not None and value.utcoffset() is not None,
             field,
             "a time zone offset is required",
         )
+        check(in_range(value), field, OUT_OF_RANGE)
 
 
 def check_web_url(value: str | None, field: str, *, base: bool = False) -> None:

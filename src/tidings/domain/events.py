@@ -71,7 +71,7 @@ __all__ = [
     "StoreUpserted",
     "TrackingStatus",
 ]
-from tidings.domain.times import require_aware
+from tidings.domain.times import OUT_OF_RANGE, in_range, require_aware
 
 EventData = (
     StoreUpserted
@@ -142,6 +142,7 @@ class Event:
         check(1 <= len(self.id) <= 128, "id", "must be 1-128 characters")
         check(_store_id_ok(self.store), "store", "must match [a-z0-9][a-z0-9_-]{0,63}")
         require_aware(self.occurred_at, "occurred_at")
+        check(in_range(self.occurred_at), "occurred_at", OUT_OF_RANGE)
 
 
 @lru_cache(maxsize=4096)

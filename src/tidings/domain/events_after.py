@@ -31,7 +31,7 @@ class Pickup:
     storage_until: datetime | None = None
 
     def __post_init__(self) -> None:
-        check_aware(self.storage_until, "pickup.storage_until")
+        check_aware(self.storage_until, "storage_until")  # under data.pickup
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,15 @@
-"""Time helpers: aware datetimes only, durations written as `30m`, `2h`, `3d`."""
+"""Time helpers: aware datetimes only, within the years tidings reckons with; durations
+written as `30m`, `2h`, `3d`.
+
+A time is taken from 1970 (the POSIX epoch) to the end of 9998: a journey's waits, a score's
+180 days back, a report's day after its last, a store's zone, all stay on the calendar, which
+ends in 9999 (past it, `OverflowError`).
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,6 +17,10 @@ from tidings.domain.errors import NaiveDatetime
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
+_FIRST = datetime(1970, 1, 1, tzinfo=UTC)
+_AFTER = datetime(9999, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = f"must be between {FIRST_DAY} and {LAST_DAY}"
 
 
 def require_aware(value: datetime, name: str) -> datetime:
@@ -18,6 +28,15 @@ def require_aware(value: datetime, name: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetime(f"{name}: a time zone offset is required")
     return value
+
+
+def in_range(value: datetime) -> bool:
+    """Is the aware `value` within the years tidings reckons with?"""
+    return _FIRST <= value < _AFTER
+
+
+def day_in_range(value: date) -> bool:
+    return FIRST_DAY <= value <= LAST_DAY
 
 
 def parse_duration(text: str) -> timedelta:

@@ -1,9 +1,12 @@
-"""What the commands' arguments may be: aware times and calendar days, refused clearly."""
+"""What the commands' and the API's time arguments may be: aware times and calendar days
+within the years tidings reckons with (`domain.times`), refused clearly."""
 
 from __future__ import annotations
 
 import argparse
 from datetime import date, datetime
+
+from tidings.domain.times import FIRST_DAY, LAST_DAY, day_in_range, in_range
 
 
 def aware_time(text: str) -> datetime:
@@ -14,11 +17,32 @@ def aware_time(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not an RFC 3339 time: {text!r}") from None
     if value.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} needs an offset, e.g. +08:00")
+    problem = time_out_of_range(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
     return value
 
 
 def day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+    problem = day_out_of_range(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
+def time_out_of_range(value: datetime) -> str | None:
+    """What is wrong with an aware time out of the years tidings reckons with, if it is."""
+    return None if in_range(value) else _outside(value.isoformat())
+
+
+def day_out_of_range(value: date) -> str | None:
+    """What is wrong with a day out of the years tidings reckons with, if it is."""
+    return None if day_in_range(value) else _outside(value.isoformat())
+
+
+def _outside(text: str) -> str:
+    return f"{text} is not between {FIRST_DAY} and {LAST_DAY}"

@@ -106,8 +106,10 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args, host=args.host, port=args.port)
     app = bootstrap.build(settings, journeys=args.journeys, live=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    config = uvicorn.Config(create_app(app, run_worker=True), settings.host, settings.port)
+    bootstrap.redact_access_log()  # once uvicorn has set its loggers up
     print(f"tidings: serving {settings.public_url} (API docs at /docs)", file=sys.stderr)
-    uvicorn.run(create_app(app, run_worker=True), host=settings.host, port=settings.port)
+    uvicorn.Server(config).run()
     app.close()
     return 0
 

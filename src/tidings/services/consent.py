@@ -111,7 +111,8 @@ def unsubscribe(uow: UnitOfWork, secret: bytes, token: str, at: datetime) -> boo
     """A one-click unsubscribe: the message's customer gets `email_consent: false`, as an
     event of its own. False for a token that does not open."""
     message_id, _, _ = token.partition(".")
-    if not hmac.compare_digest(unsubscribe_token(secret, message_id), token):
+    expected = unsubscribe_token(secret, message_id).encode()
+    if not hmac.compare_digest(expected, token.encode()):  # bytes: any token
         return False
     message = uow.read.message(message_id)
     if message is None or message.customer_id is None:

@@ -48,7 +48,7 @@ def tracking(
 ) -> dict[str, Any] | None:
     """The tracking page of a parcel in the reader's zone and locale; None without the key."""
     path = f"/t/{store}/{shipment}"
-    if not hmac.compare_digest(page_key(secret, path), key):
+    if not hmac.compare_digest(page_key(secret, path).encode(), key.encode()):  # bytes: any key
         return None
     world = uow.state.load(Keys(stores={store}, shipments={(store, shipment)}))
     parcel = world.shipments.get((store, shipment))

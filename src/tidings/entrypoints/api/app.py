@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,6 +18,7 @@ from tidings.entrypoints import worker
 from tidings.entrypoints.api import events, outcomes, providers, resources
 from tidings.entrypoints.api.deps import ApiError, error_response
 from tidings.entrypoints.web import pages
+from tidings.entrypoints.web.headers import SecurityHeaders
 from tidings.entrypoints.web.throttle import Throttle
 
 
@@ -50,9 +52,11 @@ def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
     api.state.tidings = app
     api.state.link_throttle = Throttle()  # the shoppers' short links: requests per client
     api.add_middleware(BodyLimit, limit=app.settings.max_body_bytes)
+    api.add_middleware(SecurityHeaders)  # outermost: a refusal of BodyLimit carries them too
     routers = (events.router, resources.router, outcomes.router, providers.router, pages.router)
     for router in routers:
         api.include_router(router)
+    api.mount("/static/pages", StaticFiles(directory=pages.STATIC), name="pages-static")
     _errors(api)
 
     @api.get("/healthz", include_in_schema=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -51,7 +50,7 @@ def _items(raw: bytes, content_type: str) -> list[Any]:
         items: Any = [_line(line, number) for number, line in enumerate(lines, start=1)]
     else:
         try:
-            items = json.loads(raw)
+            items = bootstrap.loads(raw)
         except ValueError as exc:
             raise ApiError(422, "invalid_json", f"the body is not JSON: {exc}") from None
     items = [items] if isinstance(items, dict) else items
@@ -64,7 +63,7 @@ def _items(raw: bytes, content_type: str) -> list[Any]:
 
 def _line(line: str, number: int) -> Any:
     try:
-        return json.loads(line)
+        return bootstrap.loads(line)
     except ValueError as exc:
         return _Unreadable(f"line {number}: not JSON: {exc}")
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Query
 
 from tidings.domain.errors import InvalidPeriod, InvalidTarget, NaiveDatetime, UnknownStore
 from tidings.entrypoints.api.deps import ApiError, App, OwnStore
+from tidings.entrypoints.args import day_out_of_range, time_out_of_range
 
 router = APIRouter(tags=["outcomes"])
 
@@ -21,6 +22,7 @@ def score(app: App, store_id: OwnStore, at: datetime | None = None) -> dict[str,
     culprits, the orders at risk, and `overall`; `at` (RFC 3339 with offset) defaults to now."""
     if at is not None and at.tzinfo is None:
         raise ApiError(422, "invalid_time", "at: a time zone offset is required")
+    _refuse("at", time_out_of_range(at) if at else None, "invalid_time")
     return _answer(lambda: app.score(store_id, at))
 
 
@@ -34,6 +36,8 @@ def report(
     """Per journey: sent, suppressed by reason, delivered, clicked, segments and cost, orders
     and revenue recovered, cost per recovered order; uplift against each holdout. `from` and
     `to` are the store's local days (YYYY-MM-DD), both included."""
+    _refuse("from", day_out_of_range(first), "invalid_date")
+    _refuse("to", day_out_of_range(last), "invalid_date")
     return _answer(lambda: app.report(store_id, first, last))
 
 
@@ -50,6 +54,12 @@ def set_targets(
 ) -> dict[str, Any]:
     """A number overrides a metric's target, null goes back to the default."""
     return _answer(lambda: app.set_targets(store_id, given))
+
+
+def _refuse(name: str, problem: str | None, code: str) -> None:
+    """A parameter out of the years tidings reckons with is the request's fault: 422."""
+    if problem:
+        raise ApiError(422, code, f"{name}: {problem}")
 
 
 def _answer(work: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from tidings.services import consent, pages
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+STATIC = Path(__file__).parent / "static"  # served at /static/pages: the CSP allows no inline style
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {

@@ -1,0 +1,30 @@
+"""How deep text from outside may nest: brackets inside strings are text, not levels."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tidings.adapters.contract import MAX_DEPTH, loads, too_deep
+
+
+def test_the_limit_itself_passes_and_one_level_more_is_refused_where_it_opens():
+    assert too_deep("[" * MAX_DEPTH + "]" * MAX_DEPTH) is None
+    assert too_deep('{"a":' * MAX_DEPTH + "1" + "}" * MAX_DEPTH) is None
+    assert too_deep('{"a":' * (MAX_DEPTH + 1)) == 5 * MAX_DEPTH
+
+
+def test_many_brackets_side_by_side_are_one_level():
+    assert too_deep("[" + "[]," * 1000 + "[]]") is None
+
+
+def test_brackets_in_strings_even_after_escaped_quotes_are_text():
+    text = json.dumps(['\\"[' * 100, {"k": "{" * 100}])
+    assert too_deep(text) is None
+    assert json.loads(text) == loads(text)
+
+
+def test_loads_refuses_deep_bytes_as_bad_json_naming_the_place():
+    with pytest.raises(json.JSONDecodeError, match=r"nested deeper than 64 .* \(char 64\)"):
+        loads(b"[" * 200_000)
