@@ -38,6 +38,7 @@ class FakeMessagesApi(ThreadingHTTPServer):
     def reset(self) -> None:
         self.answer: tuple[int, bytes] = (201, _json({"sid": "SM0001", "status": "queued"}))
         self.forms: list[dict[str, str]] = []
+        self.taken: dict[str, tuple[int, bytes]] = {}  # answers given, by Idempotency-Key
         self.stall = False
         self.release = threading.Event()
 
@@ -56,7 +57,12 @@ class _Handler(BaseHTTPRequestHandler):
         form = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
         if not {"To", "From", "Body"} <= form.keys():
             return self._reply(400, _json({"code": 21604, "message": "A field is missing"}))
+        key = self.headers.get("Idempotency-Key")
+        if key in self.server.taken:  # the same message tried again: taken once, same answer
+            return self._reply(*self.server.taken[key])
         self.server.forms.append(form)
+        if key is not None and 200 <= self.server.answer[0] < 300:
+            self.server.taken[key] = self.server.answer
         if self.server.stall:
             self.server.release.wait(timeout=10)  # let the client give up first
             return None
@@ -134,7 +140,7 @@ def test_the_message_sender_wins_and_the_default_callback_is_used(api):
             "t2", base_url=api.url, account_sid=SID, auth_token=TOKEN, client=client
         )
         sms.send(_out(sender="TIDINGS"))
-        injected.send(_out(sender="+15005550007"))
+        injected.send(_out(message_id="msg_2", sender="+15005550007"))
         injected.close()
         assert not client.is_closed  # the owner of an injected client closes it
     sms.close()
@@ -203,6 +209,34 @@ def test_no_answer_in_time_is_transient(api):
         sms.send(_out())
     sms.close()
     assert len(api.forms) == 1  # it did arrive: the answer is what never came
+
+
+def test_a_message_tried_again_after_no_answer_is_taken_once(api):
+    """The worker cannot know whether a message with no answer went: it tries it again, and a
+    provider that honours Idempotency-Key takes it as the same message."""
+    api.stall = True
+    sms = HttpSmsProvider(
+        "t", base_url=api.url, account_sid=SID, auth_token=TOKEN, sender="x", timeout=0.2
+    )
+    with pytest.raises(Transient):
+        sms.send(_out())
+    api.stall = False
+    assert sms.send(_out()) == Accepted(refs=("SM0001",))
+    assert sms.send(_out(to="+8613800138001")) == Accepted(refs=("SM0001",))
+    sms.close()
+    assert [f["To"] for f in api.forms] == ["+8613800138000", "+8613800138001"]
+
+
+def test_the_idempotency_key_is_the_message_and_recipient_s_own():
+    def key(**changes: str) -> str:
+        request = build_request(
+            _out(**changes), base_url="https://x", account_sid=SID, auth_token=TOKEN, sender="S"
+        )
+        return request.headers["Idempotency-Key"]
+
+    assert key() == key(body="another text, the same message")
+    assert len({key(), key(to="+8613800138001"), key(message_id="msg_2")}) == 3
+    assert key().startswith("msg_1:") and "13800138000" not in key()
 
 
 def test_the_request_is_built_without_io():

@@ -10,6 +10,10 @@ Sending is three steps, only the middle one touches the network:
     2xx whose body is not that JSON    Transient (naming what was wrong)
     any other 4xx                      Permanent ("21211: The 'To' number … is not valid …")
 
+Every request carries an `Idempotency-Key` made from tidings' message id and the recipient: a
+provider that honours it takes a message tried again (a worker killed after the provider took
+it, before that was recorded) as the same one, and sends nothing twice.
+
 Receipts and replies come by webhook, so `poll` has nothing to do. The entrypoint that takes a
 webhook checks `verify` against the X-Twilio-Signature header, then turns the form into a
 `Receipt` (`receipt_from`, the status callback) or a `Reply` (`reply_from`, an inbound SMS).
@@ -75,6 +79,14 @@ class Request:
     url: str
     form: dict[str, str] = field(repr=False)  # holds the phone number and the text
     auth: tuple[str, str] = field(repr=False)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def idempotency_key(out: Outgoing) -> str:
+    """The same for every try of one message to one recipient, and for no other: the message
+    id, and a digest of the number (an alert goes to several, and no number goes out)."""
+    digest = hashlib.blake2b(out.to.encode(), digest_size=6).hexdigest()
+    return f"{out.message_id}:{digest}"
 
 
 def build_request(
@@ -96,7 +108,8 @@ def build_request(
         form["StatusCallback"] = callback
     account = quote(account_sid, safe="")
     url = f"{base_url.rstrip('/')}/{API_VERSION}/Accounts/{account}/Messages.json"
-    return Request("POST", url, form, (account_sid, auth_token))
+    headers = {"Idempotency-Key": idempotency_key(out)}
+    return Request("POST", url, form, (account_sid, auth_token), headers)
 
 
 def parse_response(status: int, body: bytes) -> Accepted | ProviderError:
@@ -194,6 +207,7 @@ class HttpSmsProvider:
                 request.url,
                 data=request.form,
                 auth=request.auth,
+                headers=request.headers,
                 timeout=self.timeout,
             )
         except httpx.TimeoutException as exc:
