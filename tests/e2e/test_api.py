@@ -217,6 +217,36 @@ def test_the_tracking_page_opens_only_with_its_key(api):
     assert client.get("/t/acme/s1").status_code == 404
 
 
+def _tracking_page(api, *later: dict) -> str:  # type: ignore[no-untyped-def]
+    client, app, keys, provider, _ = api
+    pickup = {"point": "菜鸟驿站", "address": "建国路88号", "code": "5-2-1017"}
+    waiting = checkpoint("s1", "available_for_pickup", at(10, 1), order_id="o1", pickup=pickup)
+    client.post("/v1/events", json=[*_day(), waiting, *later], headers=_auth(keys["acme"]))
+    rounds(app)
+    token = provider.sent[0].body.rsplit("/l/", 1)[1]
+    at_acme = {"host": "acme.example"}
+    target = client.get(f"/l/{token}", headers=at_acme, follow_redirects=False).headers["location"]
+    return str(client.get(target.removeprefix("https://acme.example")).text)
+
+
+def test_a_collected_parcel_says_so_first_and_shows_no_pickup_code_any_more(api):
+    page = _tracking_page(api, checkpoint("s1", "delivered", at(15, 30), order_id="o1"))
+    assert page.index('id="status">已签收<') < page.index('<div id="ended">您的包裹已签收。<')
+    assert "5-2-1017" not in page and 'id="pickup"' not in page
+    assert "最后更新: 2026-11-11 15:30" in page  # when the latest news came, in Shanghai time
+
+
+def test_a_returned_parcel_says_it_went_back(api):
+    page = _tracking_page(api, checkpoint("s1", "returned", at(80), order_id="o1"))
+    assert "您的包裹已退回商家。" in page and "5-2-1017" not in page
+
+
+def test_a_parcel_still_waiting_shows_its_code_and_when_it_arrived(api):
+    page = _tracking_page(api)
+    assert "5-2-1017" in page and 'id="ended"' not in page
+    assert "最后更新: 2026-11-11 10:01" in page
+
+
 def test_one_click_unsubscribe_stops_emails(api):
     client, app, keys, provider, clock = api
     acme = _auth(keys["acme"])

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import hmac
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from tidings.domain.checks import web_host
 from tidings.domain.messages import page_key
@@ -43,9 +43,46 @@ def _owns(uow: UnitOfWork, store: str, host: str) -> bool:
     return claims == {store}
 
 
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    status: str
+    at: str  # ISO 8601 in the reader's zone
+    location: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PickupPoint:
+    point: str
+    address: str | None
+    code: str | None
+    storage_until: str | None  # ISO 8601 in the reader's zone
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingPage:
+    """A parcel as its shopper sees it. The pickup point, with its code, shows only while the
+    parcel waits there: once it is collected or on its way back the code is no use."""
+
+    store: str
+    locale: str
+    carrier: str | None
+    tracking_number: str | None
+    order_id: str | None
+    status: str | None
+    message: str | None
+    updated_at: str | None  # the latest milestone's time, ISO 8601 in the reader's zone
+    milestones: tuple[Milestone, ...]
+    pickup: PickupPoint | None
+
+    @property
+    def ended(self) -> str | None:
+        """`delivered` or `returned`: the parcel's story is over; `returning`: it goes back."""
+        return self.status if self.status in ("delivered", "returning", "returned") else None
+
+
 def tracking(
     uow: UnitOfWork, secret: bytes, store: str, shipment: str, key: str
-) -> dict[str, Any] | None:
+) -> TrackingPage | None:
     """The tracking page of a parcel in the reader's zone and locale; None without the key."""
     path = f"/t/{store}/{shipment}"
     if not hmac.compare_digest(page_key(secret, path).encode(), key.encode()):  # bytes: any key
@@ -60,24 +97,26 @@ def tracking(
     reader = people.get((store, owner or ""))
     shop = world.store(store)
     tz = zone(getattr(reader, "timezone", None) or shop.timezone)
-    return {
-        "store": shop.name or store,
-        "locale": getattr(reader, "locale", None) or shop.locale,
-        "carrier": parcel.carrier,
-        "tracking_number": parcel.tracking_number,
-        "order_id": parcel.order_id,
-        "status": parcel.status,
-        "message": parcel.message,
-        "milestones": [
-            {"status": s, "at": iso(datetime.fromisoformat(when), tz), "location": where}
+    waiting = parcel.pickup_point and parcel.status == "available_for_pickup"
+    return TrackingPage(
+        store=shop.name or store,
+        locale=getattr(reader, "locale", None) or shop.locale,
+        carrier=parcel.carrier,
+        tracking_number=parcel.tracking_number,
+        order_id=parcel.order_id,
+        status=parcel.status,
+        message=parcel.message,
+        updated_at=iso(parcel.status_at, tz) if parcel.status_at else None,
+        milestones=tuple(
+            Milestone(s, iso(datetime.fromisoformat(when), tz), where)
             for s, when, where in reversed(parcel.milestones)
-        ],
-        "pickup": {
-            "point": parcel.pickup_point,
-            "address": parcel.pickup_address,
-            "code": parcel.pickup_code,
-            "storage_until": iso(parcel.storage_until, tz) if parcel.storage_until else None,
-        }
-        if parcel.pickup_point
+        ),
+        pickup=PickupPoint(
+            parcel.pickup_point or "",
+            parcel.pickup_address,
+            parcel.pickup_code,
+            iso(parcel.storage_until, tz) if parcel.storage_until else None,
+        )
+        if waiting
         else None,
-    }
+    )

@@ -26,6 +26,9 @@ WORDS: dict[str, dict[str, str]] = {
         "unsubscribe": "Stop emails from this shop?", "confirm": "Unsubscribe",
         "unsubscribed": "Done: you will get no more emails from this shop.",
         "busy": "Too many requests from your address: please try again in a minute.",
+        "delivered": "Your parcel has been delivered or collected.",
+        "returning": "Your parcel is on its way back to the sender.",
+        "returned": "Your parcel went back to the sender.", "updated": "Last updated",
     },
     "zh-CN": {
         "title": "您的包裹", "order": "订单", "pickup": "包裹已到", "code": "取件码",
@@ -33,6 +36,8 @@ WORDS: dict[str, dict[str, str]] = {
         "unsubscribe": "不再接收本店邮件？", "confirm": "退订",
         "unsubscribed": "已退订：您将不再收到本店的邮件。",
         "busy": "您的请求过于频繁，请一分钟后再试。",
+        "delivered": "您的包裹已签收。", "returning": "您的包裹正在退回商家。",
+        "returned": "您的包裹已退回商家。", "updated": "最后更新",
     },
     "ru": {
         "title": "Ваша посылка", "order": "Заказ", "pickup": "Ждёт вас", "code": "Код получения",
@@ -41,6 +46,9 @@ WORDS: dict[str, dict[str, str]] = {
         "unsubscribe": "Отписаться от писем магазина?", "confirm": "Отписаться",
         "unsubscribed": "Готово: писем от магазина больше не будет.",
         "busy": "Слишком много запросов с вашего адреса: попробуйте через минуту.",
+        "delivered": "Посылка доставлена или получена.",
+        "returning": "Посылка возвращается отправителю.",
+        "returned": "Посылка вернулась к отправителю.", "updated": "Обновлено",
     },
 }  # fmt: skip
 STATUSES: dict[str, dict[str, str]] = {
@@ -96,7 +104,7 @@ def tracking(store: str, shipment: str, request: Request, app: App, k: str = "")
         view = pages.tracking(uow, app.settings.link_secret.encode(), store, shipment, k)
     if view is None:
         return _missing("en", 404)
-    locale = view["locale"] if view["locale"] in WORDS else "en"
+    locale = view.locale if view.locale in WORDS else "en"
     context = {"p": view, "w": WORDS[locale], "labels": STATUSES[locale], "lang": locale}
     return templates.TemplateResponse(request, "tracking.html", context)
 
