@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine as DbEngine
 
 from tidings.adapters import contract, journeys_loader, jsonl
+from tidings.adapters.connectors import PLATFORMS
 from tidings.adapters.db import instance
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.engine import make_engine
@@ -28,7 +29,7 @@ from tidings.domain.catalogue import Catalogue
 from tidings.domain.delivery import Claim, Receipt, Reply, RetryPolicy
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
-from tidings.services import keys
+from tidings.services import connectors, keys
 from tidings.services import replay as replay_service
 from tidings.services.analytics import report as report_service
 from tidings.services.analytics import score as score_service
@@ -150,6 +151,40 @@ class App:
     def revoke_key(self, key: str) -> bool:
         with self.unit_of_work() as uow:
             done = keys.revoke(uow, key, self.clock())
+            uow.commit()
+        return done
+
+    # --- connectors: a store's platforms, and their webhooks -------------------------------
+
+    def platform(self, source: str) -> connectors.Platform | None:
+        """The module that reads `source`'s webhooks (None for a source tidings has not)."""
+        return PLATFORMS.get(source)
+
+    def contract_event(self, obj: dict[str, Any]) -> Event:
+        """A translator's JSON object as a checked contract event (InvalidEvent if not)."""
+        where = f"{obj.get('type')} {obj.get('id')!r}"
+        return self.check(contract.parse_object(obj), where)
+
+    def hook_url(self, source: str, store: str) -> str:
+        return f"{self.settings.public_url.rstrip('/')}/hooks/{source}/{store}"
+
+    def add_connector(self, store: str, source: str, secret: str) -> str:
+        """Connect `source` to `store`; its webhook URL. Raises InvalidEvent."""
+        with self.unit_of_work() as uow:
+            connectors.add(uow, store, source, secret, self.clock())
+            uow.commit()
+        return self.hook_url(source, store)
+
+    def connectors(self, store: str | None = None) -> list[dict[str, str]]:
+        """The connectors (of `store`, or all), without their secrets."""
+        with self.unit_of_work() as uow:
+            rows = uow.connectors.listed(store)
+        return [{"store": s, "source": src, "webhook_url": self.hook_url(src, s),
+                 "added_at": at.isoformat()} for s, src, at in rows]  # fmt: skip
+
+    def remove_connector(self, store: str, source: str) -> bool:
+        with self.unit_of_work() as uow:
+            done = uow.connectors.remove(store, source)
             uow.commit()
         return done
 

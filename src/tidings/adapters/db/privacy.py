@@ -16,6 +16,7 @@ M = t.messages.c
 D = t.deliveries.c
 E = t.events.c
 R = t.provider_refs.c
+H = t.hook_deliveries.c
 ERASED = "erased"
 
 
@@ -42,6 +43,8 @@ class SqlPrivacy:
         self.conn.execute(update(t.provider_refs).where(*refs).values(recipient=ERASED))
         texts = update(t.messages).where(*to_them).values(body=None, recipient=None, title=None)
         messages = self.conn.execute(texts)
+        kept = update(t.hook_deliveries).where(H.store_id == store, H.customer_id == customer)
+        self.conn.execute(kept.values(body=None, headers=None))  # the webhooks about them
         return {
             "customers": customers.rowcount,
             "messages": messages.rowcount,
