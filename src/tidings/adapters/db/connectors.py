@@ -60,7 +60,7 @@ class SqlConnectors:
         table = t.hook_deliveries
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(table).values(**row).on_conflict_do_nothing()
-        return bool(self.conn.execute(stmt).rowcount)
+        return self.conn.execute(stmt.returning(H.delivery_id)).first() is not None
 
     def failures(self, store: str, source: str, limit: int) -> list[dict[str, Any]]:
         query = (
