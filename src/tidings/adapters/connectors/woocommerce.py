@@ -9,6 +9,7 @@ webhook is saved (`webhook_id=N`) is answered 200 and kept nowhere.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -160,7 +161,7 @@ def _items(lines: Any) -> list[dict[str, Any]]:
         sku = line.get("sku") or line.get("variation_id") or line.get("product_id")
         where = f"line_items.{index}"
         out.append({"sku": ident(sku, f"{where}.sku"),
-                    "name": str(line.get("name") or ""),
+                    "name": html.unescape(str(line.get("name") or "")),  # Woo keeps entities
                     "qty": int(line.get("quantity") or 0),
                     "price": money(line.get("price") or 0, f"{where}.price")})  # fmt: skip
     return out
