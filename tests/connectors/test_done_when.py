@@ -29,6 +29,7 @@ def shop(db_url):  # type: ignore[no-untyped-def]
                  currency="USD", locale="en", sms_signature="", base_url="https://acme.example",
                  merchant_contacts=[{"phone": MERCHANT}])  # fmt: skip
     post(app, [acme])
+    rounds(app)  # the store is known: its zone, region and currency
     for source in SOURCES:
         app.add_connector("acme", source, SECRET)
     with TestClient(create_app(app)) as client:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from tidings.domain.connectors import Delivery
@@ -21,11 +21,16 @@ router = APIRouter(tags=["hooks"])
 log = logging.getLogger(__name__)
 
 
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
 @router.post("/hooks/{source}/{store_id}", summary="A platform's webhook (signed by it)")
-async def hook(app: App, source: str, store_id: str, request: Request) -> Response:
+def hook(
+    app: App, source: str, store_id: str, request: Request, body: bytes = Depends(raw_body)
+) -> Response:
     """Shopify, WooCommerce, AfterShip, 17TRACK and kuaidi100 post here once a connector of
-    the store is added (`tidings connectors add`)."""
-    body = await request.body()
+    the store is added (`tidings connectors add`). The database work runs off the event loop."""
     headers = {k.lower(): v for k, v in request.headers.items()}
     return _take(app, source, store_id, body, headers)
 
