@@ -188,6 +188,17 @@ class App:
             uow.commit()
         return done
 
+    def retry_failures(self, store: str, source: str) -> dict[str, int]:
+        """Translate again the deliveries from `source` that failed; counts by outcome."""
+        platform = PLATFORMS[source]
+        with self.unit_of_work() as uow:
+            counts = connectors.retranslate(
+                uow, platform, store, source, self.contract_event, self.clock()
+            )
+            uow.commit()
+        self.wake()
+        return counts
+
     def worker(self) -> Worker:
         return Worker(
             self.engine,

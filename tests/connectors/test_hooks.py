@@ -138,12 +138,18 @@ def test_a_fulfillment_event_finds_its_shipments_carrier_and_number(shop):
     post(app, [shipped("2776493818019", "shopify-2608403447971", NOW, carrier="DHL",
                        tracking_number="JD0001")])  # fmt: skip
     rounds(app)
-    late = _hook(client, "shopify", shopify(happened, "fulfillment_events/create", "wh-e2"))
-    assert late.json() == {"status": "accepted"}
+    retry = "/v1/connectors/shopify/failures/retry"
+    assert client.post(retry, headers=auth).json() == {"outcomes": {"accepted": 1}}
+    assert client.get("/v1/connectors/shopify/failures", headers=auth).json()["failures"] == []
     rounds(app)
     with app.db.connect() as conn:
         row = conn.execute(select(tables.shipments.c.status, tables.shipments.c.carrier)).one()
     assert tuple(row) == ("failed_attempt", "DHL")
+    assert client.post(retry, headers=auth).json() == {"outcomes": {}}
+    again = _hook(client, "shopify", shopify(happened, "fulfillment_events/create", "wh-e2"))
+    assert again.json() == {"status": "accepted"}  # a new delivery id, the same event: no news
+    with app.db.connect() as conn:
+        assert conn.execute(select(tables.inbox.c.event_id)).all() == []
 
 
 def test_a_number_two_carriers_share_is_told_apart_by_carrier(shop):
@@ -208,6 +214,8 @@ def test_the_cli_adds_lists_and_removes(db_url, capsys):
     assert main(["connectors", "add", "--store", "acme", "--source", "woocommerce",
                  "--secret", "short", *args]) == 2  # fmt: skip
     assert "--secret: must be at least 8 characters" in capsys.readouterr().err
+    assert main(["connectors", "retry", "--store", "acme", "--source", "woocommerce", *args]) == 0
+    assert capsys.readouterr().out.strip() == "nothing failed"
     assert main(["connectors", "remove", "--store", "acme", "--source", "woocommerce", *args]) == 0
     assert main(["connectors", "remove", "--store", "acme", "--source", "woocommerce", *args]) == 2
 

@@ -1,4 +1,4 @@
-"""`tidings connectors add|list|remove`: a store's platforms, configured from the terminal.
+"""`tidings connectors add|list|remove|retry`: a store's platforms, configured from the terminal.
 
 `add` prints the webhook URL to paste into the platform; the secret is never printed."""
 
@@ -33,6 +33,11 @@ def register(sub: Any) -> None:
     rm.add_argument("--source", required=True, choices=SOURCES, help="the platform")
     _db(rm)
     rm.set_defaults(run=_remove)
+    rt = actions.add_parser("retry", help="translate again the deliveries that failed")
+    rt.add_argument("--store", required=True, help="the store id")
+    rt.add_argument("--source", required=True, choices=SOURCES, help="the platform")
+    _db(rt)
+    rt.set_defaults(run=_retry)
 
 
 def _db(parser: argparse.ArgumentParser) -> None:
@@ -79,3 +84,13 @@ def _remove(args: argparse.Namespace) -> int:
         app.close()
     print("tidings: removed" if done else "tidings: no such connector", file=sys.stderr)
     return 0 if done else 2
+
+
+def _retry(args: argparse.Namespace) -> int:
+    app = _app(args)
+    try:
+        counts = app.retry_failures(args.store, args.source)
+    finally:
+        app.close()
+    print(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing failed")
+    return 0

@@ -25,6 +25,7 @@ from tidings.services.ports import UnitOfWork
 
 Parse = Callable[[dict[str, Any]], Event]
 MIN_SECRET = 8
+RETRY_BATCH = 1000  # failed deliveries translated again in one go
 
 
 class Platform(Protocol):
@@ -83,6 +84,25 @@ def receive(uow: UnitOfWork, platform: Platform, delivery: Delivery, parse: Pars
         return Received("duplicate")
     new = ingest(uow, events, delivery.received_at)
     return Received(outcome, reason, sum(new))
+
+
+def retranslate(
+    uow: UnitOfWork, platform: Platform, store: str, source: str, parse: Parse, at: datetime
+) -> dict[str, int]:
+    """Translate again the store's deliveries from `source` that failed (after a mapping fix,
+    or once the shipment they name is known); counts by new outcome. Their events' ids are
+    the platform's, so running this twice makes nothing twice."""
+    facts = uow.connectors.facts(store)
+    counts: dict[str, int] = {}
+    for ident, body, headers, received in uow.connectors.failed(store, source, RETRY_BATCH):
+        delivery = Delivery(store, source, body, headers, received, facts)
+        events, customer, outcome, reason = _translated(uow, platform, delivery, parse)
+        row = {"outcome": outcome, "reason": reason or None, "customer_id": customer,
+               "events": [e.id for e in events]}  # fmt: skip
+        uow.connectors.settle(store, source, ident, row)
+        ingest(uow, events, at)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
 
 
 def _translated(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.adapters.db import tables as t
@@ -70,6 +70,26 @@ class SqlConnectors:
             .limit(limit)
         )
         return [dict(r._mapping) for r in self.conn.execute(query)]
+
+    def failed(
+        self, store: str, source: str, limit: int
+    ) -> list[tuple[str, bytes, dict[str, str], datetime]]:
+        """(id, body, headers, received at) of the deliveries that did not translate and still
+        have their body (erasure blanks it), oldest first."""
+        query = (
+            select(H.delivery_id, H.body, H.headers, H.received_at)
+            .where(H.store_id == store, H.source == source, H.outcome == "failed")
+            .where(H.body.is_not(None))
+            .order_by(H.received_at, H.delivery_id)
+            .limit(limit)
+        )
+        return [(r[0], r[1].encode(), r[2] or {}, r[3]) for r in self.conn.execute(query)]
+
+    def settle(self, store: str, source: str, delivery_id: str, row: dict[str, Any]) -> None:
+        """Record what a delivery's translation came to, again (outcome, reason, customer and
+        events)."""
+        mine = (H.store_id == store, H.source == source, H.delivery_id == delivery_id)
+        self.conn.execute(update(t.hook_deliveries).where(*mine).values(**row))
 
     def shipments(self, store: str, number: str) -> list[tuple[str, str | None, str | None]]:
         """(shipment id, carrier, order id) of the store's shipments with this number."""

@@ -51,3 +51,12 @@ def failures(
     with app.unit_of_work() as uow:
         rows = uow.connectors.failures(store, source, limit)
     return {"failures": [r | {"received_at": r["received_at"].isoformat()} for r in rows]}
+
+
+@router.post("/v1/connectors/{source}/failures/retry", summary="Translate failures again")
+def retry(app: App, store: Caller, source: str) -> dict[str, Any]:
+    """After a mapping fix (or once the shipment a tracking update names is known): the kept
+    deliveries that failed are translated again; counts by their new outcome."""
+    if source not in SOURCES:
+        raise ApiError(404, "unknown_source", f"no platform is called {source[:32]!r}")
+    return {"outcomes": app.retry_failures(store, source)}
