@@ -104,7 +104,7 @@ def test_a_failed_attempt_from_aftership_alerts_the_merchant_and_tells_the_shopp
     update["msg"]["checkpoints"][-1].update(
         slug="ups", tag="AttemptFail", subtag="AttemptFail_001",
         checkpoint_time=NOW.replace(tzinfo=None, hour=11).isoformat(),
-        message="Receiver not available")  # fmt: skip
+        message="Receiver not available {{ store.secret }} {% raw %}")  # fmt: skip
     clock.advance(hours=1, minutes=1)
     answer = _hook(client, "aftership", aftership(update))
     assert answer.status_code == 200 and answer.json() == {"status": "accepted"}
@@ -113,6 +113,7 @@ def test_a_failed_attempt_from_aftership_alerts_the_merchant_and_tells_the_shopp
     assert sorted(m.to for m in news) == sorted([MERCHANT, SHOPPER])
     alert = next(m for m in news if m.to == MERCHANT)
     assert alert.body.startswith("Failed delivery attempt: order 450789469, ups 1Z2345")
+    assert alert.body.endswith(": Receiver not available {{ store.secret }} {% raw %}")  # data
     assert "hitch with the delivery" in next(m for m in news if m.to == SHOPPER).body
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from connector_kit import SECRET, aftership, kuaidi100, sample, shopify, woocommerce
+from connector_kit import SECRET, aftership, kuaidi100, sample, seventeen, shopify, woocommerce
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -31,7 +31,7 @@ def shop(db_url):  # type: ignore[no-untyped-def]
     rounds(app)  # the store is known: its zone, region and currency
     key = app.create_key("acme")
     auth = {"Authorization": f"Bearer {key}"}
-    for source in ("shopify", "woocommerce", "aftership", "kuaidi100"):
+    for source in ("shopify", "woocommerce", "aftership", "kuaidi100", "17track"):
         assert app.add_connector("acme", source, SECRET)
     with TestClient(create_app(app)) as client:
         yield client, app, auth
@@ -226,3 +226,19 @@ def test_a_signed_woocommerce_order_is_accepted(shop):
                                                       "order.created"))  # fmt: skip
     assert answer.status_code == 200 and answer.json() == {"status": "accepted"}
     assert [k["customer_id"] for k in _kept(app)] == ["guest-727"]
+
+
+@pytest.mark.parametrize(
+    ("source", "signed"),
+    [("aftership", aftership(sample("aftership", "tracking_update.json"))),
+     ("17track", seventeen(sample("17track", "tracking_updated.synthetic.json"))),
+     ("kuaidi100", kuaidi100(sample("kuaidi100", "push_param.synthetic.json")))],
+)  # fmt: skip
+def test_a_tracking_platforms_retry_is_kept_once_and_makes_nothing_twice(shop, source, signed):
+    client, app, _ = shop
+    first, again = _hook(client, source, signed), _hook(client, source, signed)
+    assert first.status_code == again.status_code == 200
+    [kept] = _kept(app)
+    assert kept["outcome"] == "accepted"
+    with app.db.connect() as conn:
+        assert len(conn.execute(select(tables.inbox.c.event_id)).all()) == 1
