@@ -199,6 +199,32 @@ class App:
         self.wake()
         return counts
 
+    def catch_up_shopify(
+        self, store: str, shop: str, token: str, since: datetime, client: Any = None
+    ) -> dict[str, int]:
+        """Take in the orders the Shopify shop changed since `since`, as their webhooks would
+        have been; counts by outcome. Raises PlatformError (and LookupError when the store has
+        no Shopify connector)."""
+        import httpx
+
+        from tidings.adapters.connectors import shopify, shopify_sync
+
+        with self.unit_of_work() as uow:
+            if uow.connectors.secret(store, "shopify") is None:
+                raise LookupError(f"store {store!r} has no shopify connector: add it first")
+        counts: dict[str, int] = {}
+        with httpx.Client(timeout=30) if client is None else client as http:
+            for page in shopify_sync.pages(http, shop, token, since):
+                with self.unit_of_work() as uow:
+                    facts, now = uow.connectors.facts(store), self.clock()
+                    for order in page:
+                        for item in shopify_sync.deliveries(order, store, now, facts):
+                            got = connectors.receive(uow, shopify, item, self.contract_event)
+                            counts[got.outcome] = counts.get(got.outcome, 0) + 1
+                    uow.commit()
+                self.wake()
+        return counts
+
     def worker(self) -> Worker:
         return Worker(
             self.engine,

@@ -1,17 +1,19 @@
-"""`tidings connectors add|list|remove|retry`: a store's platforms, configured from the terminal.
+"""`tidings connectors add|list|remove|retry|sync`: a store's platforms, from the terminal.
 
 `add` prints the webhook URL to paste into the platform; the secret is never printed."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
 from tidings import bootstrap
 from tidings.config import load_settings
 from tidings.domain.connectors import SOURCES
-from tidings.domain.errors import InvalidEvent
+from tidings.domain.errors import InvalidEvent, PlatformError
+from tidings.entrypoints.args import aware_time
 
 
 def register(sub: Any) -> None:
@@ -38,6 +40,14 @@ def register(sub: Any) -> None:
     rt.add_argument("--source", required=True, choices=SOURCES, help="the platform")
     _db(rt)
     rt.set_defaults(run=_retry)
+    sy = actions.add_parser("sync", help="take in the Shopify orders changed since a time")
+    sy.add_argument("--store", required=True, help="the store id (its shopify connector added)")
+    sy.add_argument("--shop", required=True, help="<name>.myshopify.com")
+    sy.add_argument("--since", required=True, type=aware_time, help="RFC 3339, with offset")
+    sy.add_argument("--token", default=os.environ.get("SHOPIFY_ACCESS_TOKEN"),
+                    help="Admin API access token (default: SHOPIFY_ACCESS_TOKEN)")  # fmt: skip
+    _db(sy)
+    sy.set_defaults(run=_sync)
 
 
 def _db(parser: argparse.ArgumentParser) -> None:
@@ -93,4 +103,23 @@ def _retry(args: argparse.Namespace) -> int:
     finally:
         app.close()
     print(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing failed")
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    if not args.token:
+        print("tidings: --token (or SHOPIFY_ACCESS_TOKEN) is required", file=sys.stderr)
+        return 2
+    app = _app(args)
+    try:
+        counts = app.catch_up_shopify(args.store, args.shop, args.token, args.since)
+    except LookupError as exc:
+        print(f"tidings: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except PlatformError as exc:
+        print(f"tidings: shopify: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        app.close()
+    print(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing changed")
     return 0
