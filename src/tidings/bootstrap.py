@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine as DbEngine
 
 from tidings.adapters import contract, journeys_loader, jsonl, redact
+from tidings.adapters.connectors import PLATFORMS
 from tidings.adapters.db import instance, privacy
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.engine import make_engine
@@ -28,7 +29,7 @@ from tidings.domain.catalogue import Catalogue
 from tidings.domain.delivery import Claim, Receipt, Reply, RetryPolicy
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
-from tidings.services import consent, keys
+from tidings.services import connectors, consent, keys
 from tidings.services import replay as replay_service
 from tidings.services.analytics import report as report_service
 from tidings.services.analytics import score as score_service
@@ -170,6 +171,77 @@ class App:
         lines = sum(file.erase(erased.messages) for file in files)
         privacy.scrub(self.db)
         return erased.counts | {"outbox_lines": lines}
+
+    # --- connectors: a store's platforms, and their webhooks -------------------------------
+
+    def platform(self, source: str) -> connectors.Platform | None:
+        """The module that reads `source`'s webhooks (None for a source tidings has not)."""
+        return PLATFORMS.get(source)
+
+    def contract_event(self, obj: dict[str, Any]) -> Event:
+        """A translator's JSON object as a checked contract event (InvalidEvent if not)."""
+        where = f"{obj.get('type')} {obj.get('id')!r}"
+        return self.check(contract.parse_object(obj), where)
+
+    def hook_url(self, source: str, store: str) -> str:
+        return f"{self.settings.public_url.rstrip('/')}/hooks/{source}/{store}"
+
+    def add_connector(self, store: str, source: str, secret: str) -> str:
+        """Connect `source` to `store`; its webhook URL. Raises InvalidEvent."""
+        with self.unit_of_work() as uow:
+            connectors.add(uow, store, source, secret, self.clock())
+            uow.commit()
+        return self.hook_url(source, store)
+
+    def connectors(self, store: str | None = None) -> list[dict[str, str]]:
+        """The connectors (of `store`, or all), without their secrets."""
+        with self.unit_of_work() as uow:
+            rows = uow.connectors.listed(store)
+        return [{"store": s, "source": src, "webhook_url": self.hook_url(src, s),
+                 "added_at": at.isoformat()} for s, src, at in rows]  # fmt: skip
+
+    def remove_connector(self, store: str, source: str) -> bool:
+        with self.unit_of_work() as uow:
+            done = uow.connectors.remove(store, source)
+            uow.commit()
+        return done
+
+    def retry_failures(self, store: str, source: str) -> dict[str, int]:
+        """Translate again the deliveries from `source` that failed; counts by outcome."""
+        platform = PLATFORMS[source]
+        with self.unit_of_work() as uow:
+            counts = connectors.retranslate(
+                uow, platform, store, source, self.contract_event, self.clock()
+            )
+            uow.commit()
+        self.wake()
+        return counts
+
+    def catch_up_shopify(
+        self, store: str, shop: str, token: str, since: datetime, client: Any = None
+    ) -> dict[str, int]:
+        """Take in the orders the Shopify shop changed since `since`, as their webhooks would
+        have been; counts by outcome. Raises PlatformError (and LookupError when the store has
+        no Shopify connector)."""
+        import httpx
+
+        from tidings.adapters.connectors import shopify, shopify_sync
+
+        with self.unit_of_work() as uow:
+            if uow.connectors.secret(store, "shopify") is None:
+                raise LookupError(f"store {store!r} has no shopify connector: add it first")
+        counts: dict[str, int] = {}
+        with httpx.Client(timeout=30) if client is None else client as http:
+            for page in shopify_sync.pages(http, shop, token, since):
+                with self.unit_of_work() as uow:
+                    facts, now = uow.connectors.facts(store), self.clock()
+                    for order in page:
+                        for item in shopify_sync.deliveries(order, store, now, facts):
+                            got = connectors.receive(uow, shopify, item, self.contract_event)
+                            counts[got.outcome] = counts.get(got.outcome, 0) + 1
+                    uow.commit()
+                self.wake()
+        return counts
 
     def worker(self) -> Worker:
         return Worker(

@@ -8,6 +8,8 @@ TidingsError
 ├── UnknownStore        a store that no event has named
 ├── InvalidTarget       a score target that is no number for a known metric
 ├── InvalidPeriod       a report period that ends before it starts
+├── Untranslatable      a platform's webhook that says nothing the contract can carry
+├── PlatformError       a platform's API refused or failed (a catch-up from Shopify)
 └── ProviderError       a channel provider refused or failed
     ├── Transient       retry later with backoff
     └── Permanent       fail the message now, record why
@@ -57,6 +59,14 @@ class InvalidTarget(TidingsError, ValueError):
 
 class InvalidPeriod(TidingsError, ValueError):
     """A report period whose last day comes before its first."""
+
+
+class Untranslatable(TidingsError, ValueError):
+    """A platform's delivery that cannot become contract events: kept with this reason."""
+
+
+class PlatformError(TidingsError):
+    """A platform's API refused, failed, or answered with what tidings will not follow."""
 
 
 class ProviderError(TidingsError):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol
 
+from tidings.domain.connectors import StoreFacts
 from tidings.domain.delivery import Accepted, Claim, Outcome, Outgoing, Receipt, Reply
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
@@ -180,6 +181,34 @@ class Privacy(Protocol):
     def rewrite_event(self, store: str, event_id: str, payload: str) -> None: ...
 
 
+class Connectors(Protocol):
+    """A store's platform connections and the webhook deliveries kept as received."""
+
+    def add(self, store: str, source: str, secret: str, at: datetime) -> None: ...
+
+    def remove(self, store: str, source: str) -> bool: ...
+
+    def listed(self, store: str | None) -> list[tuple[str, str, datetime]]: ...
+
+    def secret(self, store: str, source: str) -> str | None: ...
+
+    def facts(self, store: str) -> StoreFacts: ...
+
+    def keep(self, row: dict[str, Any]) -> bool: ...
+
+    def failures(self, store: str, source: str, limit: int) -> list[dict[str, Any]]: ...
+
+    def failed(
+        self, store: str, source: str, limit: int
+    ) -> list[tuple[str, bytes, dict[str, str], datetime]]: ...
+
+    def settle(self, store: str, source: str, delivery_id: str, row: dict[str, Any]) -> None: ...
+
+    def shipments(self, store: str, number: str) -> list[tuple[str, str | None, str | None]]: ...
+
+    def shipment(self, store: str, shipment_id: str) -> tuple[str | None, str | None] | None: ...
+
+
 class ApiKeys(Protocol):
     def add(self, key_id: str, store: str, secret_hash: str, label: str, at: datetime) -> None: ...
 
@@ -259,6 +288,9 @@ class UnitOfWork(Protocol):
 
     @property
     def privacy(self) -> Privacy: ...
+
+    @property
+    def connectors(self) -> Connectors: ...
 
     def lock_store(self, store: str, wait: bool = False) -> bool:
         """Hold the store for this transaction: one worker at a time runs a store's journeys

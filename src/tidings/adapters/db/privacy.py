@@ -21,8 +21,12 @@ M = t.messages.c
 D = t.deliveries.c
 E = t.events.c
 R = t.provider_refs.c
+H = t.hook_deliveries.c
 WORDS = (("reviews", t.reviews, "text"), ("tickets", t.tickets, "reason"))
-TOUCHED = ("customers", "events", "messages", "deliveries", "provider_refs", "reviews", "tickets")
+TOUCHED = (
+    "customers", "events", "messages", "deliveries", "provider_refs", "reviews", "tickets",
+    "hook_deliveries",
+)  # fmt: skip
 
 
 class SqlPrivacy:
@@ -48,6 +52,8 @@ class SqlPrivacy:
         self.conn.execute(update(t.provider_refs).where(*refs).values(recipient=ERASED))
         texts = update(t.messages).where(*to_them).values(body=None, recipient=None, title=None)
         messages = self.conn.execute(texts)
+        kept = update(t.hook_deliveries).where(H.store_id == store, H.customer_id == customer)
+        self.conn.execute(kept.values(body=None, headers=None))  # the webhooks about them
         return {
             "customers": customers.rowcount,
             "messages": messages.rowcount,
@@ -75,10 +81,7 @@ class SqlPrivacy:
         """The customer's review texts and after-sale reasons become ERASED (ratings, kinds and
         outcomes stay, so the scores do)."""
         counts = {}
-        for name, table, column in (
-            ("reviews", t.reviews, "text"),
-            ("tickets", t.tickets, "reason"),
-        ):
+        for name, table, column in WORDS:
             mine = (table.c.store_id == store, table.c.customer_id == customer)
             said = table.c[column].is_not(None)
             stmt = update(table).where(*mine, said).values({column: ERASED})

@@ -453,6 +453,35 @@ api_keys = Table(
     Index("ix_api_keys_store", "store_id"),
 )
 
+connectors = Table(  # a store's platform connections; the secret verifies their webhooks
+    "connectors",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("secret", Text, nullable=False),  # kept in clear: an HMAC needs it; never answered
+    _time("created_at", False),
+    PrimaryKeyConstraint("store_id", "source"),
+)
+
+hook_deliveries = Table(  # every verified webhook delivery as received, and what came of it
+    "hook_deliveries",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("source", String(32), nullable=False),
+    _id("delivery_id"),
+    _time("received_at", False),
+    _text("topic"),
+    Column("headers", JSON),
+    Column("body", Text),
+    Column("outcome", String(16), nullable=False),
+    _text("reason"),
+    Column("customer_id", String(128)),
+    Column("events", JSON),
+    PrimaryKeyConstraint("store_id", "source", "delivery_id"),
+    Index("ix_hook_deliveries_outcome", "store_id", "source", "outcome", "received_at"),
+    Index("ix_hook_deliveries_customer", "store_id", "customer_id"),
+)
+
 score_targets = Table(
     "score_targets",
     metadata,

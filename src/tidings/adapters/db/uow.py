@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction, func, select
 
+from tidings.adapters.db.connectors import SqlConnectors
 from tidings.adapters.db.deliveries import SqlDeliveries
 from tidings.adapters.db.engine import claims_rows
 from tidings.adapters.db.inbox import SqlInbox
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
         self.keys = SqlKeys(self._conn)
         self.read = SqlReadModel(self._conn)
         self.privacy = SqlPrivacy(self._conn)
+        self.connectors = SqlConnectors(self._conn)
         return self
 
     def __exit__(

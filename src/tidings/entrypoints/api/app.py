@@ -14,8 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings import bootstrap
-from tidings.entrypoints import worker
-from tidings.entrypoints.api import events, outcomes, providers, resources
+from tidings.entrypoints import hooks, worker
+from tidings.entrypoints.api import connectors, events, outcomes, providers, resources
 from tidings.entrypoints.api.deps import ApiError, error_response
 from tidings.entrypoints.web import pages
 from tidings.entrypoints.web.headers import SecurityHeaders
@@ -53,7 +53,8 @@ def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
     api.state.link_throttle = Throttle()  # the shoppers' short links: requests per client
     api.add_middleware(BodyLimit, limit=app.settings.max_body_bytes)
     api.add_middleware(SecurityHeaders)  # outermost: a refusal of BodyLimit carries them too
-    routers = (events.router, resources.router, outcomes.router, providers.router, pages.router)
+    routers = (events.router, resources.router, outcomes.router, providers.router, pages.router,
+               connectors.router, hooks.router)  # fmt: skip
     for router in routers:
         api.include_router(router)
     api.mount("/static/pages", StaticFiles(directory=pages.STATIC), name="pages-static")

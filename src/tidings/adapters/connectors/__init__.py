@@ -1,0 +1,19 @@
+"""The platforms tidings hears from, one module each with the same names: `verify`,
+`delivery_id`, `topic`, `translate` (pure), `answer`, the `HEADERS` kept with a delivery, and
+their mapping tables. `PLATFORMS` names them by the source in `/hooks/{source}/{store}`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from tidings.adapters.connectors import aftership, kuaidi100, seventeen_track, shopify, woocommerce
+from tidings.services.connectors import Platform
+
+PLATFORMS: Final[Mapping[str, Platform]] = {
+    "shopify": shopify,
+    "woocommerce": woocommerce,
+    "aftership": aftership,
+    "17track": seventeen_track,
+    "kuaidi100": kuaidi100,
+}

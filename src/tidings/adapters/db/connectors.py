@@ -1,0 +1,107 @@
+"""Connectors (a store's platforms and the secrets their webhooks are signed with) and the
+deliveries kept as received.
+
+The one rule: a secret is read here only to check a signature; nothing here hands it to an
+answer or a log (`listed` has no secret in it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tidings.adapters.db import tables as t
+from tidings.domain.connectors import StoreFacts
+
+C = t.connectors.c
+H = t.hook_deliveries.c
+S = t.stores.c
+P = t.shipments.c
+
+
+class SqlConnectors:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, store: str, source: str, secret: str, at: datetime) -> None:
+        """Connect `source` to `store`; a second add replaces the secret."""
+        self.conn.execute(delete(t.connectors).where(C.store_id == store, C.source == source))
+        row = {"store_id": store, "source": source, "secret": secret, "created_at": at}
+        self.conn.execute(insert(t.connectors).values(**row))
+
+    def remove(self, store: str, source: str) -> bool:
+        gone = delete(t.connectors).where(C.store_id == store, C.source == source)
+        return bool(self.conn.execute(gone).rowcount)
+
+    def listed(self, store: str | None) -> list[tuple[str, str, datetime]]:
+        """(store, source, added at), without the secrets."""
+        query = select(C.store_id, C.source, C.created_at).order_by(C.store_id, C.source)
+        if store is not None:
+            query = query.where(C.store_id == store)
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(query)]
+
+    def secret(self, store: str, source: str) -> str | None:
+        query = select(C.secret).where(C.store_id == store, C.source == source)
+        found: str | None = self.conn.execute(query).scalar()
+        return found
+
+    def facts(self, store: str) -> StoreFacts:
+        query = select(S.timezone, S.default_region, S.currency).where(S.store_id == store)
+        row = self.conn.execute(query).first()
+        if row is None:
+            return StoreFacts()
+        return StoreFacts(row[0] or "UTC", row[1], row[2])
+
+    def keep(self, row: dict[str, Any]) -> bool:
+        """Keep a delivery; False when one with the same id was kept before."""
+        table = t.hook_deliveries
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(table).values(**row).on_conflict_do_nothing()
+        return self.conn.execute(stmt.returning(H.delivery_id)).first() is not None
+
+    def failures(self, store: str, source: str, limit: int) -> list[dict[str, Any]]:
+        query = (
+            select(H.delivery_id, H.received_at, H.topic, H.reason)
+            .where(H.store_id == store, H.source == source, H.outcome == "failed")
+            .order_by(H.received_at.desc(), H.delivery_id)
+            .limit(limit)
+        )
+        return [dict(r._mapping) for r in self.conn.execute(query)]
+
+    def failed(
+        self, store: str, source: str, limit: int
+    ) -> list[tuple[str, bytes, dict[str, str], datetime]]:
+        """(id, body, headers, received at) of the deliveries that did not translate and still
+        have their body (erasure blanks it), oldest first."""
+        query = (
+            select(H.delivery_id, H.body, H.headers, H.received_at)
+            .where(H.store_id == store, H.source == source, H.outcome == "failed")
+            .where(H.body.is_not(None))
+            .order_by(H.received_at, H.delivery_id)
+            .limit(limit)
+        )
+        return [(r[0], r[1].encode(), r[2] or {}, r[3]) for r in self.conn.execute(query)]
+
+    def settle(self, store: str, source: str, delivery_id: str, row: dict[str, Any]) -> None:
+        """Record what a delivery's translation came to, again (outcome, reason, customer and
+        events)."""
+        mine = (H.store_id == store, H.source == source, H.delivery_id == delivery_id)
+        self.conn.execute(update(t.hook_deliveries).where(*mine).values(**row))
+
+    def shipments(self, store: str, number: str) -> list[tuple[str, str | None, str | None]]:
+        """(shipment id, carrier, order id) of the store's shipments with this number."""
+        query = select(P.shipment_id, P.carrier, P.order_id).where(
+            P.store_id == store, P.tracking_number == number
+        )
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(query)]
+
+    def shipment(self, store: str, shipment_id: str) -> tuple[str | None, str | None] | None:
+        """(carrier, tracking number) of one shipment, or None when it is not known."""
+        query = select(P.carrier, P.tracking_number).where(
+            P.store_id == store, P.shipment_id == shipment_id
+        )
+        row = self.conn.execute(query).first()
+        return None if row is None else (row[0], row[1])

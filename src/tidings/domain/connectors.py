@@ -1,0 +1,49 @@
+"""A platform's webhook delivery as tidings holds it, and what a translator makes of it.
+
+The one rule: a delivery is kept as received (raw body, the headers that matter) before or
+whatever its translation, so that a mapping fix can translate it again; the events it gives
+carry ids made from the platform's own, so a retry or a second translation is a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, Literal
+
+SOURCES: Final = ("shopify", "woocommerce", "aftership", "17track", "kuaidi100")
+
+Outcome = Literal["accepted", "duplicate", "ignored", "failed"]
+# accepted: translated and ingested; duplicate: this delivery was kept before; ignored: a
+# topic or state with nothing to tell a shopper; failed: not translatable, kept with the reason
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFacts:
+    """What a translator needs of the store: naive times are read in its zone, national phones
+    in its region, and an order in another currency is refused."""
+
+    timezone: str = "UTC"
+    region: str | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    store: str
+    source: str
+    body: bytes
+    headers: Mapping[str, str]  # names in lower case
+    received_at: datetime
+    facts: StoreFacts = field(default_factory=StoreFacts)
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """The contract events (JSON objects) a delivery gives, and the customer it is about (for
+    erasure); no events means there was nothing to tell (`why` says so)."""
+
+    events: list[dict[str, Any]]
+    customer_id: str | None = None
+    why: str = ""
