@@ -14,8 +14,8 @@ from tidings.adapters.template_bounds import MAX_SIZE
 from tidings.adapters.templates import JinjaRenderer
 from tidings.domain.errors import InvalidTemplate
 
-SECONDS = 0.05  # the budget of each render here
-SLACK = 0.5  # what a loaded machine may add to the budget before the render notices
+SECONDS = 0.05  # the budget of each render here, in the thread's CPU time
+SLACK = 0.2  # what a render may spend past its budget before it reads the clock (16 steps)
 MEGABYTES = 16
 
 NUMBERS = st.sampled_from(["0", "2", "7", "999", "10**6", "10**8", "-3", "2.5", "n"])
@@ -78,18 +78,19 @@ def _templates() -> st.SearchStrategy[str]:
 
 
 RENDERER = JinjaRenderer(seconds=SECONDS)
+RENDERER.render("{{ 1 }}", {})  # the lexer's expressions are compiled once, on first use
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(template=_templates())
 def test_no_random_template_escapes_the_time_or_size_budget(template):
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.thread_time()
     try:
         text = RENDERER.render(template, {"name": "王芳", "n": 12})
     except InvalidTemplate:
         text = ""
-    elapsed = time.perf_counter() - started
+    elapsed = time.thread_time() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert len(text) <= MAX_SIZE

@@ -3,6 +3,8 @@ or `InvalidTemplate`, and a template that passes a bound on its own is refused a
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tidings.adapters.template_bounds import MAX_STEPS, MAX_WRITTEN
@@ -53,10 +55,16 @@ def test_a_repeated_text_of_100_mb_is_refused_before_it_is_made():
         "{{ ('x' * 20000) ~ ('x' * 20000) }}",
         "{{ ('x' * 15000) + ('x' * 15000) }}",
         "{{ 'a\nb' | indent(10**6) }}",
+        "{{ range(10000) | list | tojson(20000) }}",
     ],
 )
 def test_operators_filters_and_methods_that_would_make_a_huge_text_are_refused(template):
     assert "characters" in _refused(template)
+
+
+def test_only_numbers_add_up_in_a_sum():
+    assert "a sum starts from a number" in _refused("{{ range(9) | batch(1) | sum(start=[]) }}")
+    assert JinjaRenderer().render("{{ [1, 2.5] | sum }}", {}) == "3.5"
 
 
 def test_a_huge_power_is_refused_and_so_is_a_product_of_huge_numbers():
@@ -73,11 +81,15 @@ def test_what_a_render_writes_is_bounded_even_into_a_buffer():
     assert f"more than {MAX_WRITTEN} characters" in _refused(block)
 
 
-def test_the_time_budget_is_read_at_every_step():
+def test_the_time_budget_is_read_every_few_steps():
     clock = Ticks(0.001)
     with pytest.raises(InvalidTemplate, match="time budget"):
         JinjaRenderer(seconds=0.25, clock=clock).render(FAN_OUT, {})
-    assert 250 <= clock.reads <= 252  # the start, then a step each tick until the budget
+    assert clock.reads == 1 + 250  # the start, then every 16 steps until past the budget
+
+
+def test_the_time_budget_is_the_rendering_threads_cpu_time():
+    assert JinjaRenderer().clock is time.thread_time
 
 
 @pytest.mark.parametrize(
