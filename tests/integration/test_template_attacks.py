@@ -145,6 +145,13 @@ def test_the_apis_reads_do_not_wait_for_the_workers_write_transaction(db_url):
     app.close()
 
 
+def test_a_read_only_unit_of_work_cannot_commit(db_url):
+    app = live(db_url, Clock(at(10)), {"file": ScriptedProvider()})
+    with app.unit_of_work(read_only=True) as uow, pytest.raises(RuntimeError, match="read-only"):
+        uow.commit()
+    app.close()
+
+
 def _impatient(dbapi_conn: Any, _record: Any) -> None:
     if type(dbapi_conn).__module__.startswith("sqlite3"):
         dbapi_conn.execute("PRAGMA busy_timeout=100")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from jinja2 import nodes, pass_context
+from jinja2.filters import make_attrgetter
 from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -96,7 +97,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         for name in UNSAFE_GLOBALS:
             self.globals.pop(name, None)
         self.filters["join"] = lambda value, d="", attribute=None: joined(
-            value if attribute is None else (self.getattr(v, attribute) for v in value), d
+            value if attribute is None else map(make_attrgetter(self, attribute), value), d
         )
         for name, func in list(self.filters.items()):
             self.add_filter(name, func)

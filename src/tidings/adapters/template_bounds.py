@@ -289,6 +289,7 @@ def guarded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def bounded_range(*args: int) -> range:
-    numbers = range(*args)
-    within(len(numbers))
-    return numbers
+    """The `range` of templates: at most `MAX_SIZE` numbers."""
+    span = range(*args)
+    within(len(span))
+    return span
