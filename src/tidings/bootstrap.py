@@ -103,8 +103,9 @@ class App:
             return None
         return str(conf.options.get("auth_token") or "") or None  # none: nothing is signed
 
-    def unit_of_work(self) -> UnitOfWork:
-        return SqlUnitOfWork(self.db)
+    def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
+        """One transaction; a `read_only` one never waits for SQLite's writer."""
+        return SqlUnitOfWork(self.db, read_only=read_only)
 
     def check(self, event: Event, where: str) -> Event:
         """Checks that need the journeys in force: a store's overrides must name real ones."""
@@ -139,11 +140,11 @@ class App:
         )
 
     def decided(self, stores: Sequence[str]) -> Iterable[Message]:
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             yield from uow.outbox.decided(stores)
 
     def store_zones(self, stores: Iterable[str]) -> dict[str, str]:
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             world = uow.state.load(Keys(stores=set(stores)))
         return {sid: world.store(sid).timezone for sid in stores}
 
@@ -250,6 +251,7 @@ class App:
             self.unit_of_work,
             self.clock,
             batch=self.settings.worker_batch,
+            read_unit_of_work=lambda: self.unit_of_work(read_only=True),
         )
 
     def close(self) -> None:
@@ -259,8 +261,8 @@ class App:
 
     # --- measured outcomes: plain JSON-ready dicts for the CLI and the HTTP API ------------
 
-    def analytics_unit_of_work(self) -> AnalyticsUnitOfWork:
-        return SqlAnalyticsUnitOfWork(self.db)
+    def analytics_unit_of_work(self, read_only: bool = True) -> AnalyticsUnitOfWork:
+        return SqlAnalyticsUnitOfWork(self.db, read_only=read_only)
 
     def score(self, store: str, at: datetime | None = None) -> dict[str, Any]:
         """The store service score at `at` (aware; default now). Raises UnknownStore."""
@@ -281,7 +283,7 @@ class App:
         self, store: str, targets: Mapping[str, str | Decimal | None]
     ) -> dict[str, Any]:
         """Override (a number) or clear (None) score targets. Raises InvalidTarget."""
-        uow = self.analytics_unit_of_work()
+        uow = self.analytics_unit_of_work(read_only=False)
         return score_service.set_targets(uow=uow, store=store, targets=targets)
 
 

@@ -1,4 +1,8 @@
-"""Seller-written templates, rendered in Jinja2's sandbox (never eval).
+"""Seller-written templates, rendered in a bounded sandbox (`adapters/sandbox.py`, never eval).
+
+Its one rule: whatever goes wrong in a render, a bound passed or any error of the template's
+own making, is `InvalidTemplate` (the message waits for the seller to mend the text); and a
+template that passes a bound on its own, with no data, is refused when it comes in.
 
 Besides Jinja's own filters, `local(zone, format)` shows a time in a time zone, e.g.
 `{{ shipment.storage_until | local(tz, "%d.%m %H:%M") }}` (`tz` is the recipient's zone).
@@ -6,24 +10,36 @@ Besides Jinja's own filters, `local(zone, format)` shows a time in a time zone, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import ChainableUndefined, StrictUndefined, Template, TemplateError
 
+from tidings.adapters.sandbox import BoundedEnvironment
+from tidings.adapters.template_bounds import MAX_SIZE, OverBudget, budget
 from tidings.domain.errors import InvalidTemplate
 from tidings.domain.times import zone
 
+# One render's time budget, in the CPU time of the rendering thread (`time.thread_time`): what
+# the template itself spends, so that a loaded machine never makes a good template invalid
+# (and a replay gives the same result on any machine). A good one takes about 1 ms.
+SECONDS = 0.25
+
+
+def _local(value: Any, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(zone(tz)).strftime(fmt) if isinstance(value, datetime) else ""
+
 
 class JinjaRenderer:
-    def __init__(self) -> None:
-        self.env = SandboxedEnvironment(
-            autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False
-        )
-        self.env.filters["local"] = _local
+    def __init__(
+        self, *, seconds: float = SECONDS, clock: Callable[[], float] = time.thread_time
+    ) -> None:
+        self.env = BoundedEnvironment(undefined=StrictUndefined)
+        self.env.add_filter("local", _local)
+        self.seconds, self.clock = seconds, clock
         self._compile = lru_cache(maxsize=1024)(self._build)
 
     def _build(self, source: str) -> Template:
@@ -31,22 +47,42 @@ class JinjaRenderer:
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
         try:
-            return self._compile(template).render(context).strip()
-        except TemplateError as exc:
-            raise InvalidTemplate(f"{type(exc).__name__}: {exc}") from None
+            compiled = self._compile(template)
+            with budget(self.seconds, self.clock):
+                text = compiled.render(context).strip()
+        except Exception as exc:  # any failure of a seller's text is the seller's to mend
+            raise InvalidTemplate(_why(exc)) from None
+        if len(text) > MAX_SIZE:
+            raise InvalidTemplate(f"the text is longer than {MAX_SIZE} characters")
+        return text
 
 
-_SYNTAX = SandboxedEnvironment(autoescape=False)
+_TRIAL = BoundedEnvironment(undefined=ChainableUndefined)  # every name there, and empty
+_TRIAL.add_filter("local", _local)
 
 
-def syntax_error(template: str) -> str | None:
-    """What is wrong with a template's syntax, or None (names it uses are checked only when it
-    renders)."""
+def syntax_error(template: str, seconds: float = SECONDS) -> str | None:
+    """What is wrong with a template as it comes in, or None: its syntax, and the bounds it
+    passes rendered with no data (names it uses are checked only when it renders)."""
     try:
-        _SYNTAX.parse(template)
-    except TemplateError as exc:
-        return f"{type(exc).__name__}: {exc}"
+        compiled = _TRIAL.from_string(template)
+    except Exception as exc:  # a text that does not compile, however it fails
+        return _why(exc)
+    try:
+        with budget(seconds, time.thread_time):
+            compiled.render()
+    except OverBudget as exc:
+        return _why(exc)
+    except Exception:  # data missing here: the render will tell
+        pass
     return None
+
+
+def _why(exc: BaseException) -> str:
+    """What went wrong, without the values involved (they may be a shopper's data)."""
+    if isinstance(exc, TemplateError):
+        return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__} in the template's arithmetic or filters"
 
 
 def texts_errors(texts: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -57,7 +93,3 @@ def texts_errors(texts: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             problem = syntax_error(str(one))
             if problem:
                 yield locale, problem
-
-
-def _local(value: Any, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return value.astimezone(zone(tz)).strftime(fmt) if isinstance(value, datetime) else ""

@@ -2,6 +2,10 @@
 
 `tidings replay` and the live service run this same code; only the clock and the
 providers differ. Events at the same instant as a due message come first.
+
+A live batch decides for at most `decide_seconds` (each text's render has its own, smaller
+budget): the messages still due then wait for the next transaction, so that the writer's
+lock is never held long, whatever the sellers' templates do. Replay decides every message.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +33,7 @@ from tidings.services.world import World
 
 log = logging.getLogger(__name__)
 MEND = timedelta(hours=1)  # how long a message whose text does not render waits
+DECIDE_SECONDS = 1.0  # a live batch's time for deciding, inside the writer's transaction
 
 
 @dataclass
@@ -49,6 +55,8 @@ def event_order(ev: Event) -> tuple[datetime, str, str, str]:
 class Engine:
     texts: Texts
     dispatcher: Dispatcher | None = None
+    decide_seconds: float = DECIDE_SECONDS
+    timer: Callable[[], float] = time.monotonic
 
     def run(
         self,
@@ -75,6 +83,7 @@ class Engine:
         """
         result = BatchResult(world=world or World())
         world = result.world
+        over = self._over(now is not None)
         if stored:
             fresh, result.fresh = list(events), len(events)
         else:
@@ -97,11 +106,11 @@ class Engine:
         for message in due:
             schedule(message)
         for ev in fresh:
-            self._drain(queue, decider, schedule, ev.occurred_at, now, result, inclusive=False)
+            self._drain(queue, decider, schedule, ev.occurred_at, now, result, False, over)
             if apply(ev, world, schedule):
                 journeys = self.texts.triggered(world.store(ev.store), ev.type)
                 start_journeys(ev, journeys, world, schedule)
-        self._drain(queue, decider, schedule, until, now, result, inclusive=inclusive)
+        self._drain(queue, decider, schedule, until, now, result, inclusive, over)
         uow.state.save(world)
         receipts = list(world.receipts)
         result.to_send = [m for m in _flush(uow, world) if m.status == SENT]
@@ -114,6 +123,19 @@ class Engine:
         """The event types that change state or start a journey; the rest are only stored."""
         journeys = self.texts.catalogue.journeys.values()
         return set(HANDLED).union(*(j.triggers for j in journeys))
+
+    def _over(self, live: bool) -> Callable[[], bool]:
+        """Whether a live batch has spent its time for deciding, counted from its first
+        decision, so that each batch decides at least one message (replay's is never over)."""
+        deadline: list[float] = []
+
+        def over() -> bool:
+            if not deadline:
+                deadline.append(self.timer() + self.decide_seconds)
+                return False
+            return self.timer() > deadline[0]
+
+        return over if live else lambda: False
 
     @staticmethod
     def _fresh(
@@ -137,8 +159,13 @@ class Engine:
         now: datetime | None,
         result: BatchResult,
         inclusive: bool,
+        over: Callable[[], bool],
     ) -> None:
+        """Decide the queued messages due before `limit` (or at it, `inclusive`), in time
+        order, until `over` says the batch's time is spent: the rest stay pending."""
         while queue and (queue[0][0] < limit or (inclusive and queue[0][0] == limit)):
+            if over():
+                return
             run_at, _, _, message = heapq.heappop(queue)
             if message.status != "pending" or message.run_at != run_at:
                 continue  # moved or decided since it was queued

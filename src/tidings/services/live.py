@@ -4,6 +4,10 @@ report back (receipts, shopper replies).
 
 Any number of workers may run rounds at once against PostgreSQL: a store is run by one
 worker at a time (a transaction-scoped lock), deliveries are claimed with leases.
+
+A store whose batch fails is backed off: tried again after `BACKOFF_FIRST`, then twice as long
+after each failure in a row (at most `BACKOFF_MOST`), logged once each time; the other stores
+go on meanwhile, and one success clears it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tidings.domain.delivery import Receipt, Reply, mask
 from tidings.domain.events import Event
@@ -23,6 +27,21 @@ from tidings.services.ports import UnitOfWork
 from tidings.services.routing import Routes
 
 log = logging.getLogger(__name__)
+BACKOFF_FIRST = timedelta(seconds=5)
+BACKOFF_MOST = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """A store whose batch failed `failures` times in a row: left alone until `until`."""
+
+    failures: int
+    until: datetime
+
+    def after(self, now: datetime) -> Backoff:
+        """The backoff after one more failure at `now`."""
+        wait = min(BACKOFF_FIRST * 2**self.failures, BACKOFF_MOST)
+        return Backoff(self.failures + 1, now + wait)
 
 
 @dataclass
@@ -34,12 +53,15 @@ class Worker:
     batch: int = 500  # events, due messages or deliveries a transaction
     stores_a_pass: int = 4  # stores run in one transaction (several workers share the rest)
     shuffle: Callable[[list[str]], None] = field(default=random.shuffle)
+    read_unit_of_work: Callable[[], UnitOfWork] | None = None  # one that never waits to read
+    backoffs: dict[str, Backoff] = field(default_factory=dict)
 
     def round(self) -> int:
         """One round over every store with work; how many things it did (0: nothing to do)."""
         now = self.clock()
-        with self.unit_of_work() as uow:
+        with (self.read_unit_of_work or self.unit_of_work)() as uow:
             stores = sorted(set(uow.inbox.stores()) | set(uow.outbox.stores_due(now)))
+        stores = [s for s in stores if s not in self.backoffs or self.backoffs[s].until <= now]
         self.shuffle(stores)  # workers that start together spread over the stores
         step = self.stores_a_pass
         done = sum(self._guarded(stores[i : i + step]) for i in range(0, len(stores), step))
@@ -50,14 +72,26 @@ class Worker:
 
     def _guarded(self, stores: list[str]) -> int:
         """Run `stores`; when that fails, each one alone, so that one store's trouble (a
-        database refusing its rows, say) holds up no other store's messages."""
+        database refusing its rows, say) holds up no other store's messages, and a store
+        that fails alone is backed off."""
         try:
-            return self.run_stores(stores)
+            done = self.run_stores(stores)
         except Exception:
             if len(stores) == 1:
-                log.exception("store %s: its events and due messages failed", stores[0])
+                self._back_off(stores[0])
                 return 0
-        return sum(self._guarded([store]) for store in stores)
+            return sum(self._guarded([store]) for store in stores)
+        for store in stores:
+            self.backoffs.pop(store, None)
+        return done
+
+    def _back_off(self, store: str) -> None:
+        backoff = self.backoffs.get(store, Backoff(0, self.clock())).after(self.clock())
+        self.backoffs[store] = backoff
+        log.exception(
+            "store %s: its events and due messages failed (%d in a row); tried again at %s",
+            store, backoff.failures, backoff.until.isoformat(),
+        )  # fmt: skip
 
     def _poll(self) -> int:
         """Every provider's receipts and replies, each stored as it comes."""

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from tidings.domain import sms
 from tidings.domain.catalogue import Catalogue
 from tidings.domain.checks import check_web_url
 from tidings.domain.conditions import any_holds, resolve
+from tidings.domain.errors import InvalidTemplate
 from tidings.domain.journeys import Journey, Step
 from tidings.domain.messages import (
     Message,
@@ -25,6 +27,10 @@ from tidings.services.ports import Renderer
 
 OPT_OUT_HINT = {"zh-CN": "回T退订", "en": "Reply STOP to opt out", "ru": "Отписка: СТОП"}
 UNSUBSCRIBE = {"zh-CN": "退订邮件：", "en": "Unsubscribe: ", "ru": "Отписаться от писем: "}
+# The longest SMS a template may make: 10 segments are 1,530 GSM-7 or 670 UCS-2 characters,
+# several times any reminder's text; past that an SMS is a mistake or an attack, billed per
+# segment (a 100 MB text was 653,595), and many carriers cut concatenated SMS at 6 to 10.
+MAX_SMS_SEGMENTS = 10
 Link = tuple[str, str, str, str]  # store, token, message id, target url
 StoreJourneys = tuple[dict[str, Journey], dict[str, list[Journey]]]
 
@@ -139,6 +145,11 @@ class Texts:
         if marketing:
             hint = OPT_OUT_HINT.get(locale, OPT_OUT_HINT["en"])
             body = f"{body}{hint}" if locale == "zh-CN" else f"{body} {hint}"
+        segments = sms.count(body).segments
+        if segments > MAX_SMS_SEGMENTS:
+            raise InvalidTemplate(
+                f"the SMS takes {segments} segments, more than {MAX_SMS_SEGMENTS}"
+            )
         return body
 
 

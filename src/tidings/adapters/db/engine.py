@@ -1,4 +1,9 @@
-"""Database engines: SQLite (a file, WAL, one writer at a time) or PostgreSQL by URL."""
+"""Database engines: SQLite (a file, WAL, one writer at a time) or PostgreSQL by URL.
+
+On SQLite a transaction begins IMMEDIATE (it takes the one writer's lock at once, so that two
+writers never deadlock upgrading), unless its connection is marked `READ_ONLY`: that one
+begins DEFERRED and reads beside the writer (WAL), never waiting for it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+READ_ONLY = "tidings_read_only"  # the execution option of a read-only unit of work
 
 
 def normalize_url(url: str) -> str:
@@ -53,5 +60,6 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Connection) -> None:
+    reads_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN DEFERRED" if reads_only else "BEGIN IMMEDIATE")

@@ -1,4 +1,9 @@
-"""The unit of work: one transaction, rolled back unless committed."""
+"""The unit of work: one transaction, rolled back unless committed.
+
+A read-only one (`read_only=True`: the API's GETs, queries, the worker's look at which stores
+have work) begins DEFERRED on SQLite: it reads a snapshot beside the one writer instead of
+queueing for the writer's lock, and it cannot commit.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from sqlalchemy import Connection, Engine, RootTransaction, func, select
 
 from tidings.adapters.db.connectors import SqlConnectors
 from tidings.adapters.db.deliveries import SqlDeliveries
-from tidings.adapters.db.engine import claims_rows
+from tidings.adapters.db.engine import READ_ONLY, claims_rows
 from tidings.adapters.db.inbox import SqlInbox
 from tidings.adapters.db.keys import SqlKeys
 from tidings.adapters.db.outbox import SqlOutbox
@@ -19,13 +24,16 @@ from tidings.adapters.db.tables import metadata
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
+        self.read_only = read_only
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         self._conn = self.engine.connect()
+        if self.read_only:
+            self._conn.execution_options(**{READ_ONLY: True})
         self._tx = self._conn.begin()
         self.events = SqlEventLog(self._conn)
         self.state = SqlStateRepo(self._conn)
@@ -50,6 +58,8 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         assert self._tx is not None
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work has nothing to commit")
         self._tx.commit()
 
     def lock_store(self, store: str, wait: bool = False) -> bool:

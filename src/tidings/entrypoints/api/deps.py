@@ -36,7 +36,7 @@ def caller(
     given = x_api_key or _bearer(authorization or "")
     if not given:
         raise ApiError(401, "unauthorized", "an API key is required: Authorization: Bearer <key>")
-    with app.unit_of_work() as uow:
+    with app.unit_of_work(read_only=True) as uow:
         store = keys.store_of(uow, given)
     if store is None:
         raise ApiError(401, "unauthorized", "this API key is not valid")

@@ -38,7 +38,7 @@ def messages(
         if value is not None and value.tzinfo is None:
             raise ApiError(422, "invalid_time", f"{name}: a time zone offset is required")
     where = MessageFilter(journey, status, reason, customer, since, until)
-    with app.unit_of_work() as uow:
+    with app.unit_of_work(read_only=True) as uow:
         try:
             return queries.list_messages(uow, store, where, cursor, limit)
         except ValueError as exc:
@@ -47,7 +47,7 @@ def messages(
 
 @router.get("/v1/customers/{customer_id}", summary="A customer: consent and message history")
 def customer(app: App, store: Caller, customer_id: str) -> dict[str, Any]:
-    with app.unit_of_work() as uow:
+    with app.unit_of_work(read_only=True) as uow:
         found = queries.customer_view(uow, store, customer_id)
     if found is None:
         raise ApiError(404, "not_found", f"store {store!r} has no customer {customer_id!r}")
@@ -72,7 +72,7 @@ def erase(app: App, store: Caller, customer_id: str) -> dict[str, Any]:
 def alerts(
     app: App, store: Caller, state: Literal["open", "acknowledged", "resolved"] | None = None
 ) -> dict[str, Any]:
-    with app.unit_of_work() as uow:
+    with app.unit_of_work(read_only=True) as uow:
         return {"alerts": queries.alerts_view(uow, store, state)}
 
 
@@ -96,7 +96,7 @@ def _alert(app: App, store: str, alert_id: str, state: str) -> dict[str, Any]:
 
 @router.get("/v1/stores/{store_id}", summary="A store's settings")
 def store_settings(app: App, store_id: OwnStore) -> dict[str, Any]:
-    with app.unit_of_work() as uow:
+    with app.unit_of_work(read_only=True) as uow:
         found = queries.store_view(uow, store_id)
     if found is None:
         raise ApiError(404, "not_found", f"no store.upserted has come for {store_id!r} yet")

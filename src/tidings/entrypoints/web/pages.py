@@ -100,7 +100,7 @@ def throttle_of(request: Request) -> Throttle:
 
 @router.get("/t/{store}/{shipment}")
 def tracking(store: str, shipment: str, request: Request, app: App, k: str = "") -> Response:
-    with app.unit_of_work() as uow:
+    with app.unit_of_work(read_only=True) as uow:
         view = pages.tracking(uow, app.settings.link_secret.encode(), store, shipment, k)
     if view is None:
         return _missing("en", 404)
