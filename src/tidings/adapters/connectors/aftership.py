@@ -9,17 +9,19 @@ A checkpoint time without an offset is the carrier's local time, read in the sto
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 from tidings.adapters.connectors.common import (
     digest,
     event,
+    event_topic,
     hmac_base64,
     json_body,
     moment,
     need,
     peek_json,
     same,
+    status_answer,
 )
 from tidings.domain.connectors import Delivery, Translation
 from tidings.domain.errors import Untranslatable
@@ -55,12 +57,10 @@ def delivery_id(body: bytes, headers: Mapping[str, str]) -> str:
     return str(found)[:128] if isinstance(found, str | int) and found else digest(body)
 
 
-def topic(body: bytes, headers: Mapping[str, str]) -> str:
-    return str(peek_json(body).get("event") or "")[:64]
+topic = event_topic
 
 
-def answer(outcome: str) -> tuple[int, dict[str, Any]]:
-    return 200, {"status": outcome}
+answer = status_answer
 
 
 def translate(delivery: Delivery) -> Translation:

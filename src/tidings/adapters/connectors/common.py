@@ -18,10 +18,9 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-
 from tidings.domain.connectors import Delivery
 from tidings.domain.errors import Untranslatable
+from tidings.services.phones import to_e164
 
 
 def hmac_base64(secret: str, body: bytes) -> str:
@@ -97,14 +96,7 @@ def e164(raw: Any, country: Any, delivery: Delivery) -> str | None:
     none, or for what is no number at all (the contract would only suppress messages to it)."""
     if not isinstance(raw, str) or not raw.strip():
         return None
-    region = str(country or delivery.facts.region or "").upper() or None
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return to_e164(raw, str(country or delivery.facts.region or "").upper())
 
 
 def link(value: Any) -> str | None:
@@ -145,3 +137,13 @@ def event(ident_: str, type_: str, delivery: Delivery, at: datetime, **data: Any
 
 def header(delivery: Delivery, name: str) -> str:
     return delivery.headers.get(name.lower(), "")
+
+
+def status_answer(outcome: str) -> tuple[int, dict[str, Any]]:
+    """The answer of a platform that needs nothing but a 2xx: what came of its delivery."""
+    return 200, {"status": outcome}
+
+
+def event_topic(body: bytes, headers: Any) -> str:
+    """The topic of a platform that names it in the body's `event`."""
+    return str(peek_json(body).get("event") or "")[:64]

@@ -24,6 +24,7 @@ from tidings.adapters.connectors.common import (
     money,
     need,
     same,
+    status_answer,
 )
 from tidings.domain.connectors import Delivery, Translation
 from tidings.domain.errors import Untranslatable
@@ -91,8 +92,7 @@ def topic(body: bytes, headers: Mapping[str, str]) -> str:
     return headers.get("x-shopify-topic", "").strip()[:64]
 
 
-def answer(outcome: str) -> tuple[int, dict[str, Any]]:
-    return 200, {"status": outcome}
+answer = status_answer
 
 
 def translate(delivery: Delivery) -> Translation:
