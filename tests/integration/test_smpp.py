@@ -7,29 +7,12 @@ from collections.abc import Callable
 import pytest
 import smpp34
 
-from smsc import SHOPPER, WAIT, Proxy, Smsc, Submitted, free_port, sms
+from smsc import SHOPPER, WAIT, Proxy, Smsc, by_part, free_port, reassembled, sms
 from tidings.adapters.providers.smpp import SmppProvider
 from tidings.domain.delivery import Accepted, Outgoing
 from tidings.domain.errors import Permanent, Transient
 
 pytest_plugins = ("smpp_fixtures",)
-
-
-def reassembled(parts: list[Submitted]) -> str:
-    """The text an SMSC puts back together from concatenated parts, by their headers."""
-    headers = [part.udh for part in parts]
-    assert all(headers), "every part carries a concatenation header"
-    refs = {h[0] for h in headers if h}
-    assert len(refs) == 1, f"one reference for all parts, got {refs}"
-    assert sorted(h[1:] for h in headers if h) == [
-        (len(parts), n) for n in range(1, 1 + len(parts))
-    ]
-    return "".join(part.text for part in by_part(parts))
-
-
-def by_part(parts: list[Submitted]) -> list[Submitted]:
-    """Parts in their text's order (the SMSC may take the parts of a window in any order)."""
-    return sorted(parts, key=lambda part: part.udh[2] if part.udh else 0)
 
 
 # --- sending ------------------------------------------------------------------------------
