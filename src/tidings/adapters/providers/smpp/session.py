@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import select
+import socket
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 WIRE_LOG = "tidings.smpp.wire"  # smpplib's logger: hex dumps of PDUs (numbers, texts) at DEBUG
 
 Pdu = Any  # smpplib's PDU objects are untyped
+_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 _SOCKET_ERRORS = (smpplib.exceptions.ConnectionError, OSError)
 
 
@@ -76,6 +78,9 @@ class Session:
         )
         try:
             client.connect()
+            # No Nagle: a submit_sm written while another is unanswered would otherwise wait
+            # for the SMSC's delayed ACK (40 ms on Linux) before it leaves.
+            client._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             client.bind_transceiver(
                 system_id=login.system_id,
                 password=login.password,
@@ -190,6 +195,7 @@ class Session:
                 if not readable:
                     return None
                 pdu = self._client.read_pdu()
+                _ack_at_once(self._client._socket)
             except smpplib.exceptions.UnknownCommandError:
                 log.warning("smpp: a PDU of an unknown command was skipped")
                 continue
@@ -241,6 +247,13 @@ def text_of(value: bytes | str | None) -> str:
     if isinstance(value, bytes):
         value = value.decode("latin-1")
     return (value or "").rstrip("\x00")
+
+
+def _ack_at_once(sock: socket.socket) -> None:
+    """Linux: acknowledge what was read at once, not 40 ms later. An SMSC that writes several
+    submit_sm_resp together (a window's) would otherwise hold the second until then (Nagle)."""
+    if _QUICKACK is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
 
 
 def _disconnect(client: Any) -> None:
