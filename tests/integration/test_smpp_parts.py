@@ -14,13 +14,14 @@ from sqlalchemy import Engine, Table, select
 
 from fakes_providers import ScriptedProvider
 from helpers import Clock, at, live
-from smsc import NOW, SHOPPER, Smsc, by_part, deliver_part, reassembled, sms
+from smsc import NOW, SHOPPER, WAIT, Smsc, by_part, deliver_part, reassembled, sms
 from tidings.adapters.db import tables
 from tidings.adapters.db.engine import make_engine
 from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.smpp_parts import SqlSmppParts
 from tidings.adapters.providers.smpp import SmppProvider
 from tidings.adapters.providers.smpp.inbound import PART_WAIT
+from tidings.adapters.providers.smpp.kept import MemoryParts, ReplyPart
 from tidings.domain.delivery import Receipt, Reply
 from tidings.domain.errors import Permanent, Transient
 
@@ -160,3 +161,23 @@ def test_the_worker_looks_for_old_receipts_once_an_hour(db_url: str) -> None:
 
     assert (kept, len(rows(app.db, tables.receipts_waiting))) == (1, 0)
     app.close()
+
+
+def test_a_reply_part_that_could_not_be_kept_is_refused_and_comes_again(
+    connect: Callable[..., SmppProvider], smsc: Smsc
+) -> None:
+    class Away(MemoryParts):
+        def keep_part(self, part: ReplyPart) -> None:
+            raise RuntimeError("database is away")
+
+    provider = connect(kept=Away())
+    provider.poll(lambda item: None)
+    answer = smsc.deliver(
+        "Acme", bytes([5, 0, 3, 79, 2, 1]) + "退".encode("utf-16-be"),
+        source_addr=SHOPPER[1:], source_addr_ton=1, esm_class=0x40, data_coding=8,
+    )  # fmt: skip
+
+    with pytest.raises(RuntimeError, match="database is away"):
+        provider.poll(lambda item: None, wait=WAIT)
+
+    assert answer.result(WAIT) == 0x64  # ESME_RX_T_APPN: the SMSC delivers it again later

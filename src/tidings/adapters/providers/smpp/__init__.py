@@ -39,7 +39,6 @@ import logging
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,23 +52,19 @@ from tidings.adapters.providers.smpp.kept import (
     Sending,
     Taken,
 )
+from tidings.adapters.providers.smpp.sending import Link, Submission
 from tidings.adapters.providers.smpp.session import WIRE_LOG, Login, Lost, Pdu, Session
 from tidings.adapters.providers.smpp.statuses import (
     ROK,
     TEMPORARY_APP_ERROR,
-    THROTTLED,
-    describe,
-    submit_refused,
 )
 from tidings.adapters.providers.smpp.window import DEFAULT_WINDOW, Window
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply, mask
-from tidings.domain.errors import Permanent, ProviderError, Transient
+from tidings.domain.errors import Permanent, Transient
 from tidings.domain.sms_wire import WirePart, wire_parts
 from tidings.services.ports import Clock
 
 log = logging.getLogger(__name__)
-_Part = tuple[int, dict[str, Any], int]  # index, submit_sm fields, throttled tries
-_Posted = tuple[int, dict[str, Any], int, Session, int]  # a part, its session and sequence
 
 
 class SmppProvider:
@@ -100,15 +95,13 @@ class SmppProvider:
         self._login = Login(host, port, system_id, password, system_type, timeout)
         self._source = source_addr
         self._registered = 1 if registered_delivery else 0
-        self._retries = throttle_retries
-        self._backoff = backoff
-        self._sleep = sleep
         self._now = clock.now if clock is not None else _utc_now
         self._monotonic = monotonic
         self._idle = enquire_link_every
         self._session: Session | None = None
         self._binding = threading.Lock()
         self._window = Window(window)
+        self._link = Link(self._window, self._ready, self._drop, throttle_retries, backoff, sleep)
         self._ref = random.randrange(256)
         self._kept: PartsKept = kept if kept is not None else MemoryParts()
         self._parts = Reassembly(kept=self._kept)
@@ -133,7 +126,8 @@ class SmppProvider:
             raise Permanent(str(exc)) from exc
         todo = [(i, self._fields(p, fields)) for i, p in enumerate(parts) if i not in taken.refs]
         try:
-            self._submit(todo, lambda i, ref: self._taken(key, taken, i, ref, len(parts)))
+            taking = lambda i, ref: self._taken(key, taken, i, ref, len(parts))  # noqa: E731
+            Submission(self._link, taking).run(todo)
         except Permanent:
             self._kept.sent(key) if len(parts) > 1 else None
             raise
@@ -193,91 +187,6 @@ class SmppProvider:
             "registered_delivery": self._registered,
         }
 
-    def _submit(
-        self, todo: list[tuple[int, dict[str, Any]]], taken: Callable[[int, str], None]
-    ) -> None:
-        """Submit the parts, as many outstanding as the window lets, and read the answers in
-        the order sent; raise the worst error once every part sent was answered."""
-        queue: deque[_Part] = deque((i, fields, 0) for i, fields in todo)
-        pending: deque[_Posted] = deque()
-        errors: list[ProviderError] = []
-        lost: list[str] = []  # sessions lost during this send
-        while pending or (queue and not errors):
-            if queue and not errors and self._window.take(wait=not pending):
-                self._post(queue, pending, errors, lost)
-                continue
-            index, fields, tries, session, sequence = pending.popleft()
-            try:
-                status, message_id = session.answer(sequence)
-            except (Lost, Transient) as exc:
-                self._window.give_back()
-                self._drop(session)
-                if isinstance(exc, Transient):
-                    errors.append(exc)
-                else:
-                    self._lost(exc, queue, (index, fields, tries), errors, lost)
-                continue
-            self._answered(status, (index, fields, tries), queue, errors)
-            if status == ROK:
-                taken(index, message_id)
-        if errors:
-            raise min(errors, key=lambda e: not isinstance(e, Permanent))
-
-    def _post(
-        self, queue: deque[_Part], pending: deque[_Posted], errors: list[ProviderError],
-        lost: list[str],
-    ) -> None:  # fmt: skip
-        """Send the next part (its place in the window taken)."""
-        part = queue.popleft()
-        try:
-            session = self._bound()
-            self._keep_alive(session)
-            pending.append((*part, session, session.post(part[1])))
-        except Lost as exc:
-            self._window.give_back()
-            self._drop(self._session)
-            self._lost(exc, queue, part, errors, lost)
-        except ProviderError as exc:  # a bind refused
-            self._window.give_back()
-            errors.append(exc)
-
-    def _lost(
-        self, exc: Lost, queue: deque[_Part], part: _Part, errors: list[ProviderError],
-        lost: list[str],
-    ) -> None:  # fmt: skip
-        """A part whose session was lost goes again on a new bind, once in a send."""
-        in_order = sorted([*queue, part], key=lambda p: p[0])
-        queue.clear()
-        queue.extend(in_order)
-        if lost:
-            errors.append(Transient(f"SMPP: {exc} (tried twice)"))
-        else:
-            lost.append(str(exc))
-            log.warning("smpp session lost (%s): binding again", exc)
-
-    def _answered(
-        self, status: int, part: _Part, queue: deque[_Part], errors: list[ProviderError]
-    ) -> None:
-        """Give the part's place back, the window told how it went; a throttled part goes
-        again after a pause."""
-        self._window.give_back(
-            taken=True if status == ROK else False if status in THROTTLED else None
-        )
-        index, fields, tries = part
-        if status == ROK:
-            return
-        if status not in THROTTLED:
-            errors.append(submit_refused(status))
-        elif tries < self._retries:
-            pause = self._backoff * 2**tries
-            log.info("smpp %s: sending again in %.2f s", describe(status), pause)
-            self._sleep(pause)
-            queue.appendleft((index, fields, tries + 1))
-        else:
-            errors.append(Transient(
-                f"the SMSC is still throttling after {tries + 1} tries: {describe(status)}"
-            ))  # fmt: skip
-
     def _hand_kept(self, session: Session, handle: Callable[[Receipt | Reply], None]) -> bool:
         """Hand each kept deliver_sm over, acknowledging it after; True if any was handed."""
         handed = False
@@ -290,7 +199,11 @@ class SmppProvider:
         item = inbound(pdu, self.name, self._now())
         whole, piece = None, None
         if isinstance(item, Reply) and (piece := part_of(pdu)) is not None:
-            whole = self._parts.add(item, piece, self._monotonic())
+            try:
+                whole = self._parts.add(item, piece, self._monotonic())  # kept, then answered
+            except BaseException:
+                self._refuse_quietly(session, pdu)  # not kept: the SMSC delivers it again
+                raise
             item = whole[1] if whole is not None else None
         if item is not None:
             try:
@@ -330,14 +243,20 @@ class SmppProvider:
                 self._session = Session.bind(self._login, self._monotonic)
             return self._session
 
+    def _ready(self) -> Session:
+        """The session, bound if need be and probed when it was idle."""
+        session = self._bound()
+        self._keep_alive(session)
+        return session
+
     def _take_up(self) -> None:
         """Once: the reply parts kept before this provider began, and the parts taken of
         texts not sent again for a week forgotten."""
         if self._taken_up:
             return
-        self._taken_up = True
         self._parts.restore(self.name, self._monotonic(), self._now())
         self._kept.forget_taken(self._now() - timedelta(days=KEPT_FOR_DAYS))
+        self._taken_up = True
 
     def _keep_alive(self, session: Session) -> None:
         if self._monotonic() - session.last_traffic >= self._idle:
