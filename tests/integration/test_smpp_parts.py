@@ -105,6 +105,7 @@ def test_a_restarted_worker_joins_a_long_reply_with_the_parts_acknowledged_befor
 
     again = worker_provider(connect, db)
     again.poll(received.append)
+    smsc.wait_for(lambda: len(smsc.sessions) == 2, "second bind")  # deliver to that one
     assert deliver_part(again, smsc, received, (77, 2, 2), "订") == smpp34.ESME_ROK
 
     assert received == [Reply("smpp", SHOPPER, "Acme", "退订", NOW)]
@@ -125,6 +126,7 @@ def test_a_part_delivered_again_after_a_restart_is_no_reply_of_its_own(
     now = [0.0]
     again = worker_provider(connect, db, monotonic=lambda: now[0])
     again.poll(received.append)
+    smsc.wait_for(lambda: len(smsc.sessions) == 2, "second bind")
     assert deliver_part(again, smsc, received, (78, 2, 2), "订") == smpp34.ESME_ROK
     now[0] = PART_WAIT + 1
     again.poll(received.append)
