@@ -270,6 +270,11 @@ class FakeDeliveries:
         self.t.waiting = [r for r in self.t.waiting if (r.provider, r.ref) not in wanted]
         return found
 
+    def forget_waiting(self, before: datetime) -> int:
+        kept = [r for r in self.t.waiting if r.at >= before]
+        gone, self.t.waiting = len(self.t.waiting) - len(kept), kept
+        return gone
+
     def apply_receipts(self, receipts: Sequence[DeliveryReceipt]) -> None:
         for r in receipts:
             for (store, message, _), row in self.t.deliveries.items():

@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
@@ -24,7 +25,7 @@ from typing import Any
 import smpp34
 
 from gsm import read_septets
-from tidings.domain.delivery import Outgoing
+from tidings.domain.delivery import Outgoing, Receipt, Reply
 
 HOST = "127.0.0.1"
 WAIT = 5.0  # seconds a test waits for something that should come at once
@@ -39,6 +40,23 @@ class FixedClock:
 
 def sms(body: str, to: str = SHOPPER, sender: str = "Acme") -> Outgoing:
     return Outgoing(store_id="s1", message_id="m1", channel="sms", to=to, body=body, sender=sender)
+
+
+def reassembled(parts: list[Submitted]) -> str:
+    """The text an SMSC puts back together from concatenated parts, by their headers."""
+    headers = [part.udh for part in parts]
+    assert all(headers), "every part carries a concatenation header"
+    refs = {h[0] for h in headers if h}
+    assert len(refs) == 1, f"one reference for all parts, got {refs}"
+    assert sorted(h[1:] for h in headers if h) == [
+        (len(parts), n) for n in range(1, 1 + len(parts))
+    ]
+    return "".join(part.text for part in by_part(parts))
+
+
+def by_part(parts: list[Submitted]) -> list[Submitted]:
+    """Parts in their text's order (the SMSC may take the parts of a window in any order)."""
+    return sorted(parts, key=lambda part: part.udh[2] if part.udh else 0)
 
 
 def free_port() -> int:
@@ -207,6 +225,31 @@ class Smsc:
             if name not in ("status", "message_id")
         }
         self.submits.append(Submitted(**fields, status=status, message_id=message_id))
+
+
+def deliver_part(
+    provider: Any,
+    smsc: Smsc,
+    received: list[Receipt | Reply],
+    header: tuple[int, int, int],
+    text: str | bytes,
+    sender: str = SHOPPER,
+) -> int:
+    """Push one part of a long reply (UCS-2) and poll until the adapter answered it."""
+    ref, total, seq = header
+    data = text if isinstance(text, bytes) else text.encode("utf-16-be")
+    answer = smsc.deliver(
+        "Acme",
+        bytes([5, 0, 3, ref, total, seq]) + data,
+        source_addr=sender[1:],
+        source_addr_ton=1,
+        esm_class=0x40,
+        data_coding=8,
+    )
+    deadline = time.monotonic() + WAIT
+    while not answer.done() and time.monotonic() < deadline:
+        provider.poll(received.append, wait=0.05)
+    return answer.result(WAIT)
 
 
 class Proxy:

@@ -308,7 +308,7 @@ def build(
     secret = settings.link_secret.encode()
     texts = Texts(catalogue, JinjaRenderer(), secret, settings.public_url.rstrip("/"))
     if providers is None:
-        providers = _providers(settings) if live else {"file": FileProvider()}
+        providers = _providers(settings, db) if live else {"file": FileProvider()}
     routes = _routes(settings) if live else Routes()
     dispatcher = Dispatcher(
         providers,
@@ -339,15 +339,15 @@ def _own_secret(db: DbEngine, live: bool) -> str:
     return instance.kept_link_secret(db) or REPLAY_SECRET
 
 
-def _providers(settings: Settings) -> dict[str, Provider]:
+def _providers(settings: Settings, db: DbEngine) -> dict[str, Provider]:
     out: dict[str, Provider] = {"file": FileProvider("file", settings.outbox)}
     for name, conf in settings.providers.items():
-        out[name] = make_provider(name, conf)
+        out[name] = make_provider(name, conf, db)
     return out
 
 
-def make_provider(name: str, conf: ProviderSettings) -> Provider:
-    """The adapter of a configured provider."""
+def make_provider(name: str, conf: ProviderSettings, db: DbEngine | None = None) -> Provider:
+    """The adapter of a configured provider; an SMPP one keeps its parts in `db`."""
     options = conf.options
     if conf.type == "file":
         return FileProvider(name, options.get("path"))
@@ -360,9 +360,11 @@ def make_provider(name: str, conf: ProviderSettings) -> Provider:
 
         return SmtpProvider(name, **options)
     if conf.type == "smpp":
+        from tidings.adapters.db.smpp_parts import SqlSmppParts
         from tidings.adapters.providers.smpp import SmppProvider
 
-        return SmppProvider(name=name, **options)
+        kept = SqlSmppParts(db, name) if db is not None else None
+        return SmppProvider(name=name, kept=kept, **options)
     raise ValueError(f"provider {name}: unknown type {conf.type!r}")
 
 

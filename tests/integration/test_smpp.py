@@ -7,25 +7,12 @@ from collections.abc import Callable
 import pytest
 import smpp34
 
-from smsc import SHOPPER, WAIT, Proxy, Smsc, Submitted, free_port, sms
+from smsc import SHOPPER, WAIT, Proxy, Smsc, by_part, free_port, reassembled, sms
 from tidings.adapters.providers.smpp import SmppProvider
 from tidings.domain.delivery import Accepted, Outgoing
 from tidings.domain.errors import Permanent, Transient
 
 pytest_plugins = ("smpp_fixtures",)
-
-
-def reassembled(parts: list[Submitted]) -> str:
-    """The text an SMSC puts back together from concatenated parts, by their headers."""
-    headers = [part.udh for part in parts]
-    assert all(headers), "every part carries a concatenation header"
-    refs = {h[0] for h in headers if h}
-    assert len(refs) == 1, f"one reference for all parts, got {refs}"
-    assert sorted(h[1:] for h in headers if h) == [
-        (len(parts), n) for n in range(1, 1 + len(parts))
-    ]
-    by_seq = sorted(parts, key=lambda part: part.udh[2] if part.udh else 0)
-    return "".join(part.text for part in by_seq)
 
 
 # --- sending ------------------------------------------------------------------------------
@@ -80,7 +67,7 @@ def test_long_text_goes_as_concatenated_parts(
     accepted = provider.send(sms(text))
 
     assert len(smsc.submits) == parts
-    assert accepted.refs == tuple(s.message_id for s in smsc.submits)
+    assert accepted.refs == tuple(s.message_id for s in by_part(smsc.submits))
     assert len(set(accepted.refs)) == parts
     assert all(s.esm_class == 0x40 for s in smsc.submits)
     assert reassembled(smsc.submits) == text
@@ -170,7 +157,7 @@ def test_a_long_text_sent_again_sends_only_the_parts_not_yet_taken(
 
     accepted = provider.send(sms(text))
 
-    taken = [s for s in smsc.submits if s.status == smpp34.ESME_ROK]
+    taken = by_part([s for s in smsc.submits if s.status == smpp34.ESME_ROK])
     assert [s.status for s in smsc.submits] == [0, smpp34.ESME_RSYSERR, 0, 0]
     assert accepted.refs == tuple(s.message_id for s in taken)
     assert reassembled(taken) == text

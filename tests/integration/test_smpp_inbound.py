@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 import pytest
 import smpp34
 
-from smsc import NOW, SHOPPER, WAIT, Smsc, sms
+from smsc import NOW, SHOPPER, WAIT, Smsc, deliver_part, sms
 from tidings.adapters.providers.smpp import SmppProvider
 from tidings.adapters.providers.smpp.inbound import PART_WAIT
 from tidings.domain.delivery import Receipt, Reply
@@ -157,31 +156,6 @@ def test_logs_hold_no_number_and_no_text(
 LONG_REPLY = ["我上周买的外套尺码偏小，", "能不能换成大一号的？", "谢谢"]
 
 
-def _deliver_part(
-    provider: SmppProvider,
-    smsc: Smsc,
-    received: list[Receipt | Reply],
-    header: tuple[int, int, int],
-    text: str | bytes,
-    sender: str = SHOPPER,
-) -> int:
-    """Push one part of a long reply (UCS-2) and poll until the adapter answered it."""
-    ref, total, seq = header
-    data = text if isinstance(text, bytes) else text.encode("utf-16-be")
-    answer = smsc.deliver(
-        "Acme",
-        bytes([5, 0, 3, ref, total, seq]) + data,
-        source_addr=sender[1:],
-        source_addr_ton=1,
-        esm_class=0x40,
-        data_coding=8,
-    )
-    deadline = time.monotonic() + WAIT
-    while not answer.done() and time.monotonic() < deadline:
-        provider.poll(received.append, wait=0.05)
-    return answer.result(WAIT)
-
-
 def test_a_long_reply_is_handed_once_whole_in_the_order_of_its_parts(
     provider: SmppProvider, smsc: Smsc
 ) -> None:
@@ -189,7 +163,7 @@ def test_a_long_reply_is_handed_once_whole_in_the_order_of_its_parts(
     received: list[Receipt | Reply] = []
 
     answers = [
-        _deliver_part(provider, smsc, received, (77, 3, seq), LONG_REPLY[seq - 1])
+        deliver_part(provider, smsc, received, (77, 3, seq), LONG_REPLY[seq - 1])
         for seq in (2, 3, 1)
     ]
 
@@ -209,7 +183,7 @@ def test_the_parts_of_different_replies_are_kept_apart(provider: SmppProvider, s
         (other, 5, 2, "B2"),
         (SHOPPER, 5, 2, "A2"),
     ]:
-        _deliver_part(provider, smsc, received, (ref, 2, seq), text, sender=sender)
+        deliver_part(provider, smsc, received, (ref, 2, seq), text, sender=sender)
 
     assert [(r.sender, r.text) for r in received if isinstance(r, Reply)] == [
         (other, "B1B2"),
@@ -222,7 +196,7 @@ def test_a_whole_reply_the_handler_failed_on_comes_whole_again(
 ) -> None:
     provider.poll(lambda item: None)
     received: list[Receipt | Reply] = []
-    _deliver_part(provider, smsc, received, (9, 2, 1), "退")
+    deliver_part(provider, smsc, received, (9, 2, 1), "退")
     failing = True
 
     def handle(item: Receipt | Reply) -> None:
@@ -261,8 +235,8 @@ def test_a_reply_whose_parts_stop_coming_goes_with_what_came(
 ) -> None:
     provider, now = on_a_clock
     received: list[Receipt | Reply] = []
-    _deliver_part(provider, smsc, received, (3, 3, 1), "first ")
-    _deliver_part(provider, smsc, received, (3, 3, 3), "third")
+    deliver_part(provider, smsc, received, (3, 3, 1), "first ")
+    deliver_part(provider, smsc, received, (3, 3, 3), "third")
 
     now[0] = PART_WAIT - 1
     provider.poll(received.append)
@@ -281,8 +255,8 @@ def test_a_character_split_between_two_parts_is_whole_in_the_reply(
     received: list[Receipt | Reply] = []
     emoji = "好😀".encode("utf-16-be")  # the emoji is a surrogate pair: 4 octets
 
-    _deliver_part(provider, smsc, received, (8, 2, 1), emoji[:4])
-    _deliver_part(provider, smsc, received, (8, 2, 2), emoji[4:])
+    deliver_part(provider, smsc, received, (8, 2, 1), emoji[:4])
+    deliver_part(provider, smsc, received, (8, 2, 2), emoji[4:])
 
     assert [r.text for r in received if isinstance(r, Reply)] == ["好😀"]
 
@@ -292,10 +266,10 @@ def test_a_part_that_comes_again_after_its_reply_went_is_no_reply_of_its_own(
 ) -> None:
     provider, now = on_a_clock
     received: list[Receipt | Reply] = []
-    _deliver_part(provider, smsc, received, (4, 2, 1), "one ")
-    _deliver_part(provider, smsc, received, (4, 2, 2), "two")
+    deliver_part(provider, smsc, received, (4, 2, 1), "one ")
+    deliver_part(provider, smsc, received, (4, 2, 2), "two")
 
-    assert _deliver_part(provider, smsc, received, (4, 2, 2), "two") == smpp34.ESME_ROK
+    assert deliver_part(provider, smsc, received, (4, 2, 2), "two") == smpp34.ESME_ROK
     now[0] = PART_WAIT + 1
     provider.poll(received.append)
 
@@ -307,7 +281,7 @@ def test_an_unfinished_reply_the_handler_fails_on_holds_up_no_other_reply(
 ) -> None:
     provider, now = on_a_clock
     received: list[Receipt | Reply] = []
-    _deliver_part(provider, smsc, received, (6, 2, 1), "never stored")
+    deliver_part(provider, smsc, received, (6, 2, 1), "never stored")
     now[0] = PART_WAIT
 
     def handle(item: Receipt | Reply) -> None:

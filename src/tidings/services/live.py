@@ -1,6 +1,7 @@
 """The live service's worker: a round runs each store's new events and due messages, hands
 what was decided to the providers, tries again what failed, and takes in what the providers
-report back (receipts, shopper replies).
+report back (receipts, shopper replies). Once in `purge_every`, receipts still waiting for
+the acceptance they answer after `receipts_wait` are forgotten: that acceptance never comes.
 
 Any number of workers may run rounds at once against PostgreSQL: a store is run by one
 worker at a time (a transaction-scoped lock), deliveries are claimed with leases.
@@ -55,6 +56,9 @@ class Worker:
     shuffle: Callable[[list[str]], None] = field(default=random.shuffle)
     read_unit_of_work: Callable[[], UnitOfWork] | None = None  # one that never waits to read
     backoffs: dict[str, Backoff] = field(default_factory=dict)
+    receipts_wait: timedelta = timedelta(days=7)
+    purge_every: timedelta = timedelta(hours=1)
+    _purged_at: datetime | None = None
 
     def round(self) -> int:
         """One round over every store with work; how many things it did (0: nothing to do)."""
@@ -68,7 +72,24 @@ class Worker:
         self.dispatcher.rested()
         claims = self.dispatcher.claim(self.clock(), self.batch)
         self.dispatcher.deliver(claims, self.clock)
-        return done + len(claims) + self._poll()
+        return done + len(claims) + self._poll() + self._purge()
+
+    def _purge(self) -> int:
+        """Forget the receipts that waited too long, once in `purge_every`; how many."""
+        now = self.clock()
+        if self._purged_at is not None and now - self._purged_at < self.purge_every:
+            return 0
+        with self.unit_of_work() as uow:
+            gone = uow.deliveries.forget_waiting(now - self.receipts_wait)
+            uow.commit()
+        self._purged_at = now
+        if gone:
+            log.info(
+                "%d receipts waited more than %s for their message; forgotten",
+                gone,
+                self.receipts_wait,
+            )
+        return gone
 
     def _guarded(self, stores: list[str]) -> int:
         """Run `stores`; when that fails, each one alone, so that one store's trouble (a

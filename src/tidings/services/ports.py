@@ -114,6 +114,10 @@ class Deliveries(Protocol):
         """The kept receipts of these (provider, ref), no longer kept."""
         ...
 
+    def forget_waiting(self, before: datetime) -> int:
+        """Forget the kept receipts that came before `before`; how many there were."""
+        ...
+
     def apply_receipts(self, receipts: Sequence[DeliveryReceipt]) -> None: ...
 
     def locate(self, provider: str, refs: Iterable[str]) -> dict[str, tuple[str, str]]:

@@ -152,6 +152,12 @@ class SqlDeliveries:
             found += [Receipt(p, ref, status, at, error) for p, ref, status, error, at in rows]
         return sorted(found, key=lambda r: r.at)
 
+    def forget_waiting(self, before: datetime) -> int:
+        """Receipts whose acceptance was never recorded (a part of a long text taken before
+        the message failed, another installation's message) wait no longer."""
+        gone = self.conn.execute(delete(t.receipts_waiting).where(W.received_at < before))
+        return int(gone.rowcount or 0)
+
     def apply_receipts(self, receipts: Sequence[DeliveryReceipt]) -> None:
         """A receipt sets the state of its message's deliveries among those the provider took:
         a provider's own receipt the one delivery its reference was recorded for, with that

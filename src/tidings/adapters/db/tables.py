@@ -14,6 +14,7 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -489,4 +490,35 @@ score_targets = Table(
     Column("metric", String(64), nullable=False),
     Column("target", String(24), nullable=False),
     PrimaryKeyConstraint("store_id", "metric"),
+)
+
+smpp_parts_taken = Table(  # parts of a long text an SMSC took, until all were (kept.PartsKept)
+    "smpp_parts_taken",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("message_id", String(40), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("provider", String(64), nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("concat_ref", Integer, nullable=False),
+    Column("ref", String(128), nullable=False),
+    _time("taken_at", False),
+    PrimaryKeyConstraint("store_id", "message_id", "recipient", "provider", "part"),
+)
+
+smpp_reply_parts = Table(  # parts of shoppers' long replies acknowledged; part 0: handed over
+    "smpp_reply_parts",
+    metadata,
+    Column("provider", String(64), nullable=False),
+    Column("sender", String(32), nullable=False),
+    Column("recipient", String(32), nullable=False),
+    Column("concat_ref", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("coding", Integer, nullable=False),
+    _time("received_at", False),
+    PrimaryKeyConstraint("provider", "sender", "recipient", "concat_ref", "total", "part"),
 )

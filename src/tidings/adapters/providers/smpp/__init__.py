@@ -1,15 +1,19 @@
 """SMPP: texts go out as submit_sm over one transceiver bind; receipts and replies come back
 as deliver_sm and are handed over by `poll`.
 
-    send(out)     each part of the text (`sms.split`, encoded by `sms_wire`) is one submit_sm,
-                  answered before the next goes; the message ids are `Accepted.refs`. When a
-                  part fails transiently, the parts the SMSC took are remembered (for the
-                  last `UNFINISHED_KEPT` messages): sending the same message again sends only
-                  the rest, with the same reference, so the shopper's phone joins one text
-                  ├─ ESME_RTHROTTLED / ESME_RMSGQFUL: sleep backoff·2^k, send the part again,
-                  │  up to `throttle_retries` times, then Transient
-                  ├─ the connection lost or refused: bind again once and send the part again,
-                  │  then Transient; no answer within `timeout`: Transient
+    send(out)     each part of the text (`sms.split`, encoded by `sms_wire`) is one submit_sm;
+                  up to `window` submit_sm are outstanding on the bind at once, whether parts
+                  of one text or of texts other threads send meanwhile, and each response is
+                  matched by its sequence number. The message ids are `Accepted.refs`, in the
+                  parts' order. Each part of a long text taken is kept (`kept.PartsKept`: in
+                  the database for a live worker) until all were: sending the same message
+                  again, after a failure or a restart, sends only the rest, with the same
+                  reference, so the shopper's phone joins one text
+                  ├─ ESME_RTHROTTLED / ESME_RMSGQFUL: the window halves (`window.Window`;
+                  │  it widens again as parts are taken), and the part goes again after
+                  │  backoff·2^k, up to `throttle_retries` times, then Transient
+                  ├─ the connection lost or refused: bind again once and send the parts not
+                  │  answered again, then Transient; no answer within `timeout`: Transient
                   └─ any other status: Permanent or Transient (see `statuses`), naming it
     poll(handle)  hands each receipt and reply that came (or that `send` read while it waited)
                   to `handle`, and acknowledges it only once `handle` returned; when `handle`
@@ -17,9 +21,8 @@ as deliver_sm and are handed over by `poll`.
                   message again later) and the exception goes on. `wait` seconds: wait that
                   long at most for the first item. An SMSC that cannot be reached is Transient;
                   a session lost while polling ends the poll (logged) and is bound next time.
-                  The parts of a long reply are acknowledged as they come and handed as one
-                  reply once the last one came (`inbound.Reassembly`; kept in memory: a
-                  worker that dies loses the parts it acknowledged)
+                  The parts of a long reply are kept as they come, then acknowledged, and
+                  handed as one reply once the last one came (`inbound.Reassembly`)
     close()       unbinds and disconnects, quietly
 
 The bind is made on first use, and made again on the next use after it was lost. A session
@@ -31,46 +34,37 @@ Logs name message ids and masked numbers, never a text.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
-import re
+import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tidings.adapters.providers.smpp.addresses import addressing, destination, source
 from tidings.adapters.providers.smpp.inbound import Reassembly, inbound, part_of
+from tidings.adapters.providers.smpp.kept import (
+    KEPT_FOR_DAYS,
+    MemoryParts,
+    PartsKept,
+    Sending,
+    Taken,
+)
+from tidings.adapters.providers.smpp.sending import Link, Submission
 from tidings.adapters.providers.smpp.session import WIRE_LOG, Login, Lost, Pdu, Session
 from tidings.adapters.providers.smpp.statuses import (
     ROK,
     TEMPORARY_APP_ERROR,
-    THROTTLED,
-    describe,
-    submit_refused,
 )
+from tidings.adapters.providers.smpp.window import DEFAULT_WINDOW, Window
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply, mask
 from tidings.domain.errors import Permanent, Transient
 from tidings.domain.sms_wire import WirePart, wire_parts
 from tidings.services.ports import Clock
 
 log = logging.getLogger(__name__)
-
-Address = tuple[int, int, str]  # TON, NPI, address
-_DIGITS = re.compile(r"[0-9]{1,20}")
-_MAX_ALPHANUMERIC = 11
-UNFINISHED_KEPT = 1000
-_Sending = tuple[str, str, str, str]  # store, message id, recipient, source address
-
-
-@dataclass(frozen=True, slots=True)
-class _Unfinished:
-    """A long text some parts of which the SMSC took before a transient failure."""
-
-    body: str
-    ref: int
-    refs: tuple[str, ...]  # of the parts taken, in order
 
 
 class SmppProvider:
@@ -93,49 +87,57 @@ class SmppProvider:
         clock: Clock | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         enquire_link_every: float = 30.0,
+        window: int = DEFAULT_WINDOW,
+        kept: PartsKept | None = None,
         name: str = "smpp",
     ) -> None:
         self.name = name
         self._login = Login(host, port, system_id, password, system_type, timeout)
         self._source = source_addr
         self._registered = 1 if registered_delivery else 0
-        self._retries = throttle_retries
-        self._backoff = backoff
-        self._sleep = sleep
         self._now = clock.now if clock is not None else _utc_now
         self._monotonic = monotonic
         self._idle = enquire_link_every
         self._session: Session | None = None
+        self._binding = threading.Lock()
+        self._window = Window(window)
+        self._link = Link(self._window, self._ready, self._drop, throttle_retries, backoff, sleep)
         self._ref = random.randrange(256)
-        self._unfinished: OrderedDict[_Sending, _Unfinished] = OrderedDict()
-        self._parts = Reassembly()
+        self._kept: PartsKept = kept if kept is not None else MemoryParts()
+        self._parts = Reassembly(kept=self._kept)
+        self._taken_up = False  # what was kept before this provider began, taken up
         logging.getLogger(WIRE_LOG).setLevel(logging.INFO)  # no PDU dumps, whatever the root
+
+    @property
+    def window(self) -> Window:
+        return self._window
 
     def send(self, out: Outgoing) -> Accepted:
         """Submit every part of `out`; Transient or Permanent when the SMSC did not take it."""
         if out.channel != "sms":
             raise Permanent(f"SMPP sends SMS, not {out.channel}")
-        source = out.sender or self._source
-        addressing = _addressing(_source(source), _destination(out.to))
-        key = (out.store_id, out.message_id, out.to, source)  # an alert goes to several phones
-        begun = self._unfinished.pop(key, None)
-        if begun is not None and begun.body != out.body:
-            begun = None  # another text now: it goes whole
-        ref = begun.ref if begun is not None else self._next_ref()
-        refs = begun.refs if begun is not None else ()
+        sender = out.sender or self._source
+        fields = addressing(source(sender), destination(out.to))
+        key = (out.store_id, out.message_id, out.to)  # an alert goes to several phones
+        taken = self._begun(key, sender, out.body)
         try:
-            parts = wire_parts(out.body, ref)
+            parts = wire_parts(out.body, taken.ref)
         except ValueError as exc:
             raise Permanent(str(exc)) from exc
+        todo = [(i, self._fields(p, fields)) for i, p in enumerate(parts) if i not in taken.refs]
         try:
-            for part in parts[len(refs) :]:
-                refs += (self._submit(part, addressing),)
+            taking = lambda i, ref: self._taken(key, taken, i, ref, len(parts))  # noqa: E731
+            Submission(self._link, taking).run(todo)
         except Permanent:
+            self._kept.sent(key) if len(parts) > 1 else None
             raise
-        except Exception:  # tried again later: the parts taken need not go again
-            if refs:
-                self._keep_unfinished(key, _Unfinished(out.body, ref, refs), out.message_id)
+        except Exception:
+            if taken.refs:  # tried again later: the parts taken need not go again
+                log.info("smpp: %d part(s) of %s taken", len(taken.refs), out.message_id)
             raise
+        if len(parts) > 1:
+            self._kept.sent(key)
+        refs = tuple(taken.refs[i] for i in range(len(parts)))
         log.info("smpp accepted %s for %s as %s", out.message_id, mask(out.to), ",".join(refs))
         return Accepted(refs=refs)
 
@@ -146,6 +148,7 @@ class SmppProvider:
             session = self._bound()
         except Lost as exc:
             raise Transient(f"SMPP unreachable: {exc}") from exc
+        self._take_up()
         try:
             self._keep_alive(session)
             handed = self._hand_kept(session, handle)
@@ -153,51 +156,36 @@ class SmppProvider:
                 handed = self._hand_kept(session, handle) or handed
             self._hand_overdue(handle)
         except Lost as exc:
-            self._drop()
+            self._drop(session)
             log.warning("smpp session lost while polling (%s); bound again on next use", exc)
 
     def close(self) -> None:
         """Unbind and disconnect; nothing happens when there is no session."""
-        self._drop()
+        self._drop(self._session)
 
-    def _submit(self, part: WirePart, addressing: dict[str, Any]) -> str:
-        fields = {
-            **addressing,
+    def _begun(self, key: Sending, sender: str, body: str) -> Taken:
+        """The parts of this text taken before (none for another text under the same key)."""
+        digest = hashlib.sha256(body.encode()).hexdigest()[:32]
+        begun = self._kept.taken(key)
+        if begun is not None and (begun.source, begun.digest) == (sender, digest):
+            return Taken(sender, digest, begun.ref, dict(begun.refs))
+        if begun is not None:
+            self._kept.sent(key)  # another text now: it goes whole
+        return Taken(sender, digest, self._next_ref(), {})
+
+    def _taken(self, key: Sending, taken: Taken, index: int, ref: str, parts: int) -> None:
+        taken.refs[index] = ref
+        if parts > 1:
+            self._kept.take(key, taken, index, self._now())
+
+    def _fields(self, part: WirePart, addressed: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **addressed,
             "esm_class": part.esm_class,
             "data_coding": part.data_coding,
             "short_message": part.short_message,
             "registered_delivery": self._registered,
         }
-        for attempt in range(self._retries + 1):
-            status, message_id = self._submit_once(fields)
-            if status == ROK:
-                return message_id
-            if status not in THROTTLED:
-                raise submit_refused(status)
-            if attempt < self._retries:
-                pause = self._backoff * 2**attempt
-                log.info("smpp %s: sending again in %.2f s", describe(status), pause)
-                self._sleep(pause)
-        raise Transient(
-            f"the SMSC is still throttling after {self._retries + 1} tries: {describe(status)}"
-        )
-
-    def _submit_once(self, fields: dict[str, Any]) -> tuple[int, str]:
-        """Submit one part on the session, binding again once if it was lost."""
-        for attempt in (1, 2):
-            try:
-                session = self._bound()
-                self._keep_alive(session)
-                return session.submit(fields)
-            except Lost as exc:
-                self._drop()
-                if attempt == 2:
-                    raise Transient(f"SMPP: {exc} (tried twice)") from exc
-                log.warning("smpp session lost (%s): binding again", exc)
-            except Transient:
-                self._drop()
-                raise
-        raise AssertionError("unreachable")
 
     def _hand_kept(self, session: Session, handle: Callable[[Receipt | Reply], None]) -> bool:
         """Hand each kept deliver_sm over, acknowledging it after; True if any was handed."""
@@ -211,7 +199,11 @@ class SmppProvider:
         item = inbound(pdu, self.name, self._now())
         whole, piece = None, None
         if isinstance(item, Reply) and (piece := part_of(pdu)) is not None:
-            whole = self._parts.add(item, piece, self._monotonic())
+            try:
+                whole = self._parts.add(item, piece, self._monotonic())  # kept, then answered
+            except BaseException:
+                self._refuse_quietly(session, pdu)  # not kept: the SMSC delivers it again
+                raise
             item = whole[1] if whole is not None else None
         if item is not None:
             try:
@@ -223,7 +215,7 @@ class SmppProvider:
                 raise
             _log_inbound(item)
             if whole is not None:
-                self._parts.done(whole[0], self._monotonic())
+                self._parts.done(whole[0], self._monotonic(), self._now())
         session.respond(pdu, ROK)
         return item is not None
 
@@ -242,13 +234,29 @@ class SmppProvider:
             log.info(
                 "smpp: a long reply from %s went without its missing parts", mask(reply.sender)
             )
-            self._parts.done(key, self._monotonic())
+            self._parts.done(key, self._monotonic(), self._now())
 
     def _bound(self) -> Session:
         """The session, bound now if there is none; Lost when the SMSC cannot be reached."""
-        if self._session is None:
-            self._session = Session.bind(self._login, self._monotonic)
-        return self._session
+        with self._binding:
+            if self._session is None or self._session.gone:
+                self._session = Session.bind(self._login, self._monotonic)
+            return self._session
+
+    def _ready(self) -> Session:
+        """The session, bound if need be and probed when it was idle."""
+        session = self._bound()
+        self._keep_alive(session)
+        return session
+
+    def _take_up(self) -> None:
+        """Once: the reply parts kept before this provider began, and the parts taken of
+        texts not sent again for a week forgotten."""
+        if self._taken_up:
+            return
+        self._parts.restore(self.name, self._monotonic(), self._now())
+        self._kept.forget_taken(self._now() - timedelta(days=KEPT_FOR_DAYS))
+        self._taken_up = True
 
     def _keep_alive(self, session: Session) -> None:
         if self._monotonic() - session.last_traffic >= self._idle:
@@ -259,23 +267,17 @@ class SmppProvider:
         try:
             session.respond(pdu, TEMPORARY_APP_ERROR)
         except Lost:
-            self._drop()
+            self._drop(session)
             log.warning("smpp: session lost before a deliver_sm could be refused")
 
-    def _drop(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
-
-    def _keep_unfinished(self, key: _Sending, begun: _Unfinished, message_id: str) -> None:
-        self._unfinished[key] = begun
-        while len(self._unfinished) > UNFINISHED_KEPT:
-            self._unfinished.popitem(last=False)
-        log.info(
-            "smpp: %d part(s) of %s taken; the rest go when it is sent again",
-            len(begun.refs),
-            message_id,
-        )
+    def _drop(self, session: Session | None) -> None:
+        """Close `session`; it is no longer the provider's (one another thread bound stays)."""
+        with self._binding:
+            if session is None:
+                return
+            if self._session is session:
+                self._session = None
+        session.close()
 
     def _next_ref(self) -> int:
         self._ref = (self._ref + 1) % 256
@@ -287,36 +289,6 @@ def _log_inbound(item: Receipt | Reply) -> None:
         log.info("smpp receipt for %s: %s", item.ref, item.status)
     else:
         log.info("smpp reply from %s to %s", mask(item.sender), mask(item.to))
-
-
-def _addressing(source: Address, destination: Address) -> dict[str, Any]:
-    return {
-        "source_addr_ton": source[0],
-        "source_addr_npi": source[1],
-        "source_addr": source[2],
-        "dest_addr_ton": destination[0],
-        "dest_addr_npi": destination[1],
-        "destination_addr": destination[2],
-    }
-
-
-def _destination(to: str) -> Address:
-    """An E.164 number is international (TON 1, NPI 1); other digits are of unknown type."""
-    digits = to.removeprefix("+")
-    if not _DIGITS.fullmatch(digits):
-        raise Permanent(f"not a phone number: {mask(to)}")
-    return (1, 1, digits) if to.startswith("+") else (0, 1, digits)
-
-
-def _source(sender: str) -> Address:
-    """A sender: none (the SMSC's default), a number, or an alphanumeric id (TON 5)."""
-    if not sender:
-        return (0, 0, "")
-    if _DIGITS.fullmatch(sender.removeprefix("+")):
-        return _destination(sender)  # a number is addressed the same either way
-    if not (sender.isascii() and sender.isprintable()) or len(sender) > _MAX_ALPHANUMERIC:
-        raise Permanent(f"an alphanumeric sender id is 1 to 11 ASCII characters: {sender!r}")
-    return (5, 0, sender)
 
 
 def _utc_now() -> datetime:

@@ -10,16 +10,19 @@ Numbers of international type (TON 1) come back as E.164 (`+` and the digits).
 
 A long reply comes as parts that carry a concatenation header; `Reassembly` keeps them until
 the last one comes and makes one reply of them, in the parts' order. Parts still missing
-`PART_WAIT` seconds after the first came are given up: the reply goes with what came.
+`PART_WAIT` seconds after the first came are given up: the reply goes with what came. Each
+part is kept (`kept.PartsKept`: in the database for a live worker) before the SMSC hears it
+arrived, so a worker that restarts puts the reply together with the parts it acknowledged.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from tidings.adapters.providers.smpp.kept import MemoryParts, PartsKept, ReplyKey, ReplyPart
 from tidings.adapters.providers.smpp.session import text_of
 from tidings.domain.delivery import Receipt, Reply
 from tidings.domain.sms_receipts import (
@@ -39,7 +42,7 @@ PART_WAIT = 600.0
 MAX_OPEN = 1000  # long replies being put together at once; past it the oldest is given up
 FAILED_TRIES = 3  # an overdue reply the handler failed on so often is given up
 
-Key = tuple[str, str, int, int]  # sender, to, reference, total
+Key = ReplyKey  # sender, to, reference, total
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,23 +78,39 @@ class Reassembly:
     own. A part the handler failed on is forgotten (`failed`): it comes again.
     """
 
-    def __init__(self, wait: float = PART_WAIT, most: int = MAX_OPEN) -> None:
+    def __init__(
+        self, wait: float = PART_WAIT, most: int = MAX_OPEN, kept: PartsKept | None = None
+    ) -> None:
         self._wait = wait
         self._most = most
+        self._kept: PartsKept = kept if kept is not None else MemoryParts()
         self._open: dict[Key, _Pieces] = {}
         self._handed: dict[Key, float] = {}
+
+    def restore(self, provider: str, now: float, wall: datetime) -> None:
+        """Take up the parts and handed replies kept (by a worker before a restart); a wall
+        time `at` is `now - (wall - at)` on the monotonic clock."""
+        for key, at in self._kept.handed():
+            self._handed[key] = now - (wall - at).total_seconds()
+        for part in sorted(self._kept.reply_parts(), key=lambda p: p.at):
+            sender, to, _, _ = part.key
+            first = Reply(provider=provider, sender=sender, to=to, text="", at=part.at)
+            started = now - (wall - part.at).total_seconds()
+            pieces = self._open.setdefault(part.key, _Pieces(first, started, part.coding))
+            pieces.data[part.seq] = part.data
 
     def add(self, part: Reply, piece: Part, now: float) -> tuple[Key, Reply] | None:
         """Keep `piece`; the whole reply (and its key, for `done`) once every part came."""
         key = (part.sender, part.to, piece.ref, piece.total)
-        self._forget_handed(now)
+        self._forget_handed(now, part.at)
         if key in self._handed:
             log.info("smpp: a part of a reply already handed over came again; dropped")
             return None
         if key not in self._open and len(self._open) >= self._most:
             oldest = min(self._open, key=lambda k: self._open[k].started)
             log.warning("smpp: too many long replies at once; one was given up unfinished")
-            del self._open[oldest]
+            self._give_up(oldest)
+        self._kept.keep_part(ReplyPart(key, piece.seq, piece.data, piece.coding, part.at))
         pieces = self._open.setdefault(key, _Pieces(part, now, piece.coding))
         pieces.data[piece.seq] = piece.data
         return (key, pieces.joined(part.at)) if len(pieces.data) == piece.total else None
@@ -104,10 +123,12 @@ class Reassembly:
             if now - pieces.started >= self._wait
         ]
 
-    def done(self, key: Key, now: float) -> None:
-        """The reply of `key` was handed over: forget its parts, remember that it went."""
+    def done(self, key: Key, now: float, at: datetime) -> None:
+        """The reply of `key` was handed over (at wall time `at`): forget its parts, remember
+        that it went."""
         if self._open.pop(key, None) is not None:
             self._handed[key] = now
+            self._kept.hand(key, at)
 
     def failed(self, key: Key, seq: int | None = None) -> None:
         """The handler failed on the reply of `key`: forget part `seq` (the SMSC delivers it
@@ -117,15 +138,23 @@ class Reassembly:
             return
         if seq is not None:
             pieces.data.pop(seq, None)
+            self._kept.drop_parts(key, seq)
             return
         pieces.failures += 1
         if pieces.failures >= FAILED_TRIES:
             log.warning("smpp: an unfinished long reply was given up: its handler kept failing")
-            del self._open[key]
+            self._give_up(key)
 
-    def _forget_handed(self, now: float) -> None:
-        for key in [k for k, at in self._handed.items() if now - at >= self._wait]:
+    def _give_up(self, key: Key) -> None:
+        del self._open[key]
+        self._kept.drop_parts(key)
+
+    def _forget_handed(self, now: float, wall: datetime) -> None:
+        old = [k for k, at in self._handed.items() if now - at >= self._wait]
+        for key in old:
             del self._handed[key]
+        if old:
+            self._kept.forget_handed(wall - timedelta(seconds=self._wait))
 
 
 def part_of(pdu: Any) -> Part | None:
