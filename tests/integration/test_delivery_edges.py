@@ -4,6 +4,7 @@ slots shared by workers, templates that do not render, erasure while a worker se
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -188,4 +189,42 @@ def test_erasure_keeps_the_merchants_alerts_and_finds_replies_however_written(db
     assert alerts and all(m["body"] for m in alerts)  # the merchant's own, kept
     mine = [m for m in _rows(app, tables.messages) if m["channel"] == "sms"]
     assert mine and all(m["body"] is m["recipient"] is m["title"] is None for m in mine)
+    app.close()
+
+
+class WideProvider(ScriptedProvider):
+    """Takes `concurrent` sends at once (an SMPP window); each waits until as many are in
+    its hands as may be, or a second has gone, and records the most it held at once."""
+
+    def __init__(self, concurrent: int, expect: int) -> None:
+        super().__init__()
+        self.concurrent, self.expect = concurrent, expect
+        self.holding = self.most = 0
+        self._changed = threading.Condition()
+
+    def send(self, out: Outgoing) -> Accepted:
+        with self._changed:
+            self.holding += 1
+            self.most = max(self.most, self.holding)
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self.holding >= self.expect, timeout=1.0)
+        accepted = super().send(out)
+        with self._changed:
+            self.holding -= 1
+        return accepted
+
+
+@pytest.mark.parametrize(("in_flight", "window"), [(4, 10), (2, 10), (4, 1)])
+def test_a_provider_that_takes_several_sends_at_once_gets_them_up_to_the_in_flight_bound(
+    db_url, in_flight, window
+):
+    clock = Clock(at(10))
+    wide = WideProvider(window, expect=min(in_flight, window))
+    app = live(db_url, clock, {"file": wide}, in_flight=in_flight)
+    post(app, _orders(12))
+    rounds(app)
+    assert len({o.message_id for o in wide.sent}) == 12
+    assert wide.most == min(in_flight, window)  # never more than in flight, nor the window
+    states = [d["state"] for d in _rows(app, tables.deliveries)]
+    assert states == ["accepted"] * 12
     app.close()

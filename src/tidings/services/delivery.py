@@ -19,6 +19,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
@@ -103,20 +104,35 @@ class Dispatcher:
         renew_at = clock() + self.lease / 2
         done: list[Outcome] = []
         queue, paced = deque(claims), 0  # paced: tries whose provider slots are reserved
-        with Recorder(self._record, self.in_flight) as recorder:
+        with Recorder(self._record, self.in_flight) as recorder, _Hands(self._widest()) as hands:
             while queue:
                 if not paced:
                     paced = self._pace(list(islice(queue, PACED_TOGETHER)), clock)
                 recorder.wait_for_room()
-                outcome = self._try(queue.popleft(), clock)
-                recorder.put(outcome)
-                done.append(outcome)
+                claim = queue.popleft()
+                hands.run(self._hand, self._concurrent(claim), claim, clock, recorder, done)
                 paced -= 1
                 if queue and clock() >= renew_at:
                     recorder.flush()
                     queue = deque(self._renew(list(queue), clock))
                     paced, renew_at = min(paced, len(queue)), clock() + self.lease / 2
+            hands.wait()
         return done
+
+    def _hand(self, claim: Claim, clock: Clock, recorder: Recorder, done: list[Outcome]) -> None:
+        outcome = self._try(claim, clock)
+        recorder.put(outcome)
+        done.append(outcome)
+
+    def _concurrent(self, claim: Claim) -> bool:
+        """Whether the claim's provider takes several sends at once (an SMPP window)."""
+        return getattr(self.providers.get(claim.provider), "concurrent", 1) > 1
+
+    def _widest(self) -> int:
+        """Threads worth having: as many tries as may be in flight, when a provider takes
+        several at once; none when every provider takes one at a time."""
+        most = max((getattr(p, "concurrent", 1) for p in self.providers.values()), default=1)
+        return min(most, self.in_flight) if most > 1 else 0
 
     def _try(self, claim: Claim, clock: Clock | None) -> Outcome:
         at = clock() if clock else claim.decided_at
@@ -274,3 +290,31 @@ class Recorder:
             with self._changed:
                 self._open -= len(batch)
                 self._changed.notify_all()
+
+
+class _Hands:
+    """Threads that hand tries to providers taking several at once; a try for any other
+    provider runs in the caller's thread, one after another."""
+
+    def __init__(self, threads: int) -> None:
+        self._pool = ThreadPoolExecutor(threads, "hand") if threads else None
+        self._running: list[Future[None]] = []
+
+    def __enter__(self) -> _Hands:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def run(self, work: Callable[..., None], concurrent: bool, *args: object) -> None:
+        if concurrent and self._pool is not None:
+            self._running = [f for f in self._running if not f.done()]
+            self._running.append(self._pool.submit(work, *args))
+            return
+        work(*args)
+
+    def wait(self) -> None:
+        for future in self._running:
+            future.result()
+        self._running.clear()

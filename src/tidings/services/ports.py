@@ -35,6 +35,9 @@ class Provider(Protocol):
     `poll` hands each receipt and reply that came in since the last call to `handle`, and
     acknowledges it to the provider only once `handle` returned (a provider whose receipts come
     by webhook has nothing to poll).
+
+    A provider whose `send` may be called from several threads at once says how many in
+    `concurrent` (an SMPP bind: its window); without it, one at a time.
     """
 
     name: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -38,13 +39,15 @@ class RateLimit:
     monotonic: Callable[[], float]
     sleep: Callable[[float], None]
     _next: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def wait(self) -> None:
-        now = self.monotonic()
-        if now < self._next:
-            self.sleep(self._next - now)
-            now = self._next
-        self._next = now + 1 / self.rate
+        with self._lock:  # tries handed over from several threads take slots one by one
+            now = self.monotonic()
+            start = max(now, self._next)
+            self._next = start + 1 / self.rate
+        if start > now:
+            self.sleep(start - now)
 
     def not_before(self, seconds: float) -> None:
         """The next message waits `seconds` from now at least (another worker's slots)."""

@@ -112,6 +112,11 @@ class SmppProvider:
     def window(self) -> Window:
         return self._window
 
+    @property
+    def concurrent(self) -> int:
+        """Sends the dispatcher may hand over at once, from as many threads: the window."""
+        return self._window.most
+
     def send(self, out: Outgoing) -> Accepted:
         """Submit every part of `out`; Transient or Permanent when the SMSC did not take it."""
         if out.channel != "sms":
