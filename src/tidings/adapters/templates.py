@@ -4,8 +4,10 @@ Its one rule: whatever goes wrong in a render, a bound passed or any error of th
 own making, is `InvalidTemplate` (the message waits for the seller to mend the text); and a
 template that passes a bound on its own, with no data, is refused when it comes in.
 
-Besides Jinja's own filters, `local(zone, format)` shows a time in a time zone, e.g.
-`{{ shipment.storage_until | local(tz, "%d.%m %H:%M") }}` (`tz` is the recipient's zone).
+Besides Jinja's own filters, `when(zone, locale)` shows a time as the recipient's language
+writes it in a short text, e.g. `{{ shipment.storage_until | when(tz, locale) }}` (`tz` and
+`locale` are the recipient's): `Dec 1, 12:00`, `12月1日12:00`, `01.12 12:00`; and
+`local(zone, format)` in a format of the seller's, e.g. `local(tz, "%d.%m %H:%M")`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from jinja2 import ChainableUndefined, StrictUndefined, Template, TemplateError
 from tidings.adapters.sandbox import BoundedEnvironment
 from tidings.adapters.template_bounds import MAX_SIZE, OverBudget, budget
 from tidings.domain.errors import InvalidTemplate
-from tidings.domain.times import zone
+from tidings.domain.times import spoken, zone
 
 # One render's time budget, in the CPU time of the rendering thread (`time.thread_time`): what
 # the template itself spends, so that a loaded machine never makes a good template invalid
@@ -33,12 +35,17 @@ def _local(value: Any, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(zone(tz)).strftime(fmt) if isinstance(value, datetime) else ""
 
 
+def _when(value: Any, tz: str, locale: str = "en") -> str:
+    return spoken(value, zone(tz), locale) if isinstance(value, datetime) else ""
+
+
 class JinjaRenderer:
     def __init__(
         self, *, seconds: float = SECONDS, clock: Callable[[], float] = time.thread_time
     ) -> None:
         self.env = BoundedEnvironment(undefined=StrictUndefined)
         self.env.add_filter("local", _local)
+        self.env.add_filter("when", _when)
         self.seconds, self.clock = seconds, clock
         self._compile = lru_cache(maxsize=1024)(self._build)
 
@@ -59,6 +66,7 @@ class JinjaRenderer:
 
 _TRIAL = BoundedEnvironment(undefined=ChainableUndefined)  # every name there, and empty
 _TRIAL.add_filter("local", _local)
+_TRIAL.add_filter("when", _when)
 
 
 def syntax_error(template: str, seconds: float = SECONDS) -> str | None:

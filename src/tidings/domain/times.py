@@ -59,3 +59,18 @@ def zone(name: str) -> ZoneInfo:
 def iso(value: datetime, tz: ZoneInfo) -> str:
     """RFC 3339 text of `value` in zone `tz`, with offset, seconds precision."""
     return value.astimezone(tz).isoformat(timespec="seconds")
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def spoken(value: datetime, tz: ZoneInfo, locale: str) -> str:
+    """A day and a time of day in `tz`, as a short text in `locale` writes them: `Dec 1,
+    12:00` (English, also for a locale not known here), `12月1日12:00`, `01.12 12:00`."""
+    at = value.astimezone(tz)
+    clock = f"{at.hour:02d}:{at.minute:02d}"
+    if locale == "zh-CN":
+        return f"{at.month}月{at.day}日{clock}"
+    if locale == "ru":
+        return f"{at.day:02d}.{at.month:02d} {clock}"
+    return f"{_MONTHS[at.month - 1]} {at.day}, {clock}"

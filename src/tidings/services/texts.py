@@ -31,6 +31,7 @@ UNSUBSCRIBE = {"zh-CN": "退订邮件：", "en": "Unsubscribe: ", "ru": "Отп�
 # several times any reminder's text; past that an SMS is a mistake or an attack, billed per
 # segment (a 100 MB text was 653,595), and many carriers cut concatenated SMS at 6 to 10.
 MAX_SMS_SEGMENTS = 10
+SIGNATURE_CLOSERS = ("】", "]", ")", "）", "」", "〕")  # a bracketed signature needs no space
 Link = tuple[str, str, str, str]  # store, token, message id, target url
 StoreJourneys = tuple[dict[str, Journey], dict[str, list[Journey]]]
 
@@ -85,7 +86,7 @@ class Texts:
             ctx["coupon"] = coupon_code(self.link_secret, store.store_id, store.coupons_issued)
         reader = None if message.channel == "alert" else ctx.get("customer")  # or the merchant
         ctx["tz"] = getattr(reader, "timezone", None) or store.timezone
-        locale = _locale(step.template, reader, store)
+        locale = ctx["locale"] = _locale(step.template, reader, store)
         text = self.renderer.render(_variant(step.template[locale], message, store), ctx)
         if message.channel in ("alert", "email"):
             message.title = self._title(step, store, ctx, locale, text)
@@ -141,7 +142,7 @@ class Texts:
 
     @staticmethod
     def _compose(text: str, store: Store, locale: str, marketing: bool) -> str:
-        body = f"{store.sms_signature}{text}"
+        body = signed(store.sms_signature, text)
         if marketing:
             hint = OPT_OUT_HINT.get(locale, OPT_OUT_HINT["en"])
             body = f"{body}{hint}" if locale == "zh-CN" else f"{body} {hint}"
@@ -151,6 +152,14 @@ class Texts:
                 f"the SMS takes {segments} segments, more than {MAX_SMS_SEGMENTS}"
             )
         return body
+
+
+def signed(signature: str, text: str) -> str:
+    """The text after the store's signature: one space between them, unless the signature
+    closes a bracket (`【Acme】`, `[Acme]`, `(Acme)`) or ends in a space already."""
+    if not signature or signature.endswith(SIGNATURE_CLOSERS) or signature[-1].isspace():
+        return f"{signature}{text}"
+    return f"{signature} {text}"
 
 
 def _web_url(target: str) -> bool:
