@@ -28,6 +28,8 @@ DEFAULT_DAYS = 7
 
 
 class ConsoleReads(Protocol):
+    def store_locale(self, store: str) -> str | None: ...
+
     def open_alerts(self, store: str) -> int: ...
 
     def search(
@@ -167,9 +169,17 @@ def period_of(
     return Period(first, last)
 
 
-def home(uow: ConsoleUnitOfWork, store: str, period: Period, at: datetime) -> HomePage:
-    """The store's figures over `period` and the period before, open alerts, today's score
-    and the daily volume. Raises UnknownStore."""
+def store_locale(uow: ConsoleUnitOfWork, store: str) -> str | None:
+    with uow:
+        return uow.console.store_locale(store)
+
+
+def home(
+    uow: ConsoleUnitOfWork, store: str, first: date | None, last: date | None, at: datetime
+) -> HomePage:
+    """The store's figures over the period (`period_of`) and the period before, open alerts,
+    the score at `at` and the daily volume. Raises UnknownStore, InvalidPeriod."""
+    period = period_of(uow, store, first, last, at)
     now = report(uow=uow, store=store, first=period.first, last=period.last)
     before = period.previous()
     then = report(uow=uow, store=store, first=before.first, last=before.last)
@@ -183,8 +193,12 @@ def home(uow: ConsoleUnitOfWork, store: str, period: Period, at: datetime) -> Ho
     )  # fmt: skip
 
 
-def journeys(uow: ConsoleUnitOfWork, store: str, period: Period) -> JourneysPage:
-    """One row per journey that decided a message in `period`. Raises UnknownStore."""
+def journeys(
+    uow: ConsoleUnitOfWork, store: str, first: date | None, last: date | None, at: datetime
+) -> JourneysPage:
+    """One row per journey that decided a message in the period (`period_of`). Raises
+    UnknownStore, InvalidPeriod."""
+    period = period_of(uow, store, first, last, at)
     found = report(uow=uow, store=store, first=period.first, last=period.last)
     uplift = {u["journey"]: u for u in found["uplift"]}
     rows = tuple(_journey_row(j, uplift.get(j["journey"])) for j in found["journeys"])

@@ -23,6 +23,10 @@ class SqlConsoleReads:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    def store_locale(self, store: str) -> str | None:
+        row = self.conn.execute(select(t.stores.c.locale).where(t.stores.c.store_id == store))
+        return row.scalar()
+
     def open_alerts(self, store: str) -> int:
         query = select(func.count()).where(A.store_id == store, A.state == "open")
         return int(self.conn.execute(query).scalar_one())

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings import bootstrap
-from tidings.entrypoints import worker
+from tidings.entrypoints import console, worker
 from tidings.entrypoints.api import events, outcomes, providers, resources
 from tidings.entrypoints.api.deps import ApiError, error_response
 from tidings.entrypoints.web import pages
@@ -51,6 +51,7 @@ def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
     routers = (events.router, resources.router, outcomes.router, providers.router, pages.router)
     for router in routers:
         api.include_router(router)
+    api.include_router(console.router)
     _errors(api)
 
     @api.get("/healthz", include_in_schema=False)
