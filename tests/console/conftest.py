@@ -15,12 +15,14 @@ from html_tree import Node, parse
 
 from helpers import Clock, at, checkpoint, customer, live, order, paid, post, rounds, shipped, store
 from tidings import bootstrap
+from tidings.adapters.passwords import Argon2Passwords
 from tidings.entrypoints.api.app import create_app
 from tidings.services import people
 
 PASSWORD = "correct horse battery"
 USERS = {"owner@acme.example": ("acme", "owner"), "staff@acme.example": ("acme", "staff"),
          "owner@bolt.example": ("bolt", "owner")}  # fmt: skip
+CHEAP = Argon2Passwords(time_cost=1, memory_cost=64, parallelism=1)  # the real cost: test_users
 LATIN = re.compile(r"[A-Za-z]{2,}")
 ALLOWED_LATIN = {"CSV", "YYYY", "MM", "DD"}  # written so in every language
 
@@ -99,6 +101,7 @@ def untranslated(node: Node) -> list[str]:
 def console(db_url: str) -> Iterator[Console]:
     clock = Clock(at(0))
     app = live(db_url, clock)
+    app.passwords = CHEAP
     post(app, demo_day())
     rounds(app)
     clock.advance(hours=10)

@@ -8,8 +8,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 
 class Argon2Passwords:
-    def __init__(self) -> None:
-        self._hasher = PasswordHasher()
+    def __init__(self, time_cost: int = 3, memory_cost: int = 65536, parallelism: int = 4) -> None:
+        """argon2-cffi's default costs (64 MiB, 3 passes); tests make them cheap."""
+        self._hasher = PasswordHasher(time_cost, memory_cost, parallelism)
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)

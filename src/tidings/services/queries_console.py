@@ -7,6 +7,7 @@ module only picks and arranges them. Days are the store's local days.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -33,7 +34,13 @@ class ConsoleReads(Protocol):
     def open_alerts(self, store: str) -> int: ...
 
     def search(
-        self, store: str, where: MessageFilter, text: str, phone: str | None, limit: int
+        self,
+        store: str,
+        where: MessageFilter,
+        text: str,
+        phone: str | None,
+        customers: Sequence[str],
+        limit: int,
     ) -> list[Message]: ...
 
     def message(self, store: str, message_id: str) -> Message | None: ...

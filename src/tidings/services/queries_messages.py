@@ -118,7 +118,9 @@ def messages(uow: ConsoleUnitOfWork, store: str, search: MessageSearch) -> Messa
     with uow:
         shop = uow.state.load(Keys(stores={store})).store(store)
         phone = to_e164(search.text, shop.default_region or "CN") if search.text else None
-        found = uow.console.search(store, where, search.text.strip(), phone, LIMIT)
+        owners = uow.state.customers_by_phone([(store, phone)]) if phone else []
+        customers = [customer for _, customer in owners]
+        found = uow.console.search(store, where, search.text, phone, customers, LIMIT)
     rows = tuple(_row(m) for m in found)
     return MessagesPage(store, shop.timezone, shop.currency or "", search, rows)
 

@@ -3,6 +3,7 @@ the few reads only the console makes (a message search, a message's clicks, open
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, func, or_, select
@@ -32,10 +33,16 @@ class SqlConsoleReads:
         return int(self.conn.execute(query).scalar_one())
 
     def search(
-        self, store: str, where: MessageFilter, text: str, phone: str | None, limit: int
+        self,
+        store: str,
+        where: MessageFilter,
+        text: str,
+        phone: str | None,
+        customers: Sequence[str],
+        limit: int,
     ) -> list[Message]:
         """Newest due first: messages about an order, cart or shipment with id `text`, or to
-        the customer with that id, or to `phone`."""
+        the customer with that id, or to `phone` or a customer with it (`customers`)."""
         query = select(*MESSAGE_COLUMNS).where(M.store_id == store, *filtered(store, where))
         if text:
             about = [M.subject == f"{kind}:{text}" for kind in SUBJECTS]
@@ -45,6 +52,8 @@ class SqlConsoleReads:
             about.append(M.customer_id == text)
             if phone:
                 about.append(M.recipient == phone)
+            if customers:
+                about.append(M.customer_id.in_(list(customers)))
             query = query.where(or_(*about))
         query = query.order_by(M.due_at.desc(), M.message_id.desc()).limit(limit)
         return [message_of(row) for row in self.conn.execute(query)]

@@ -10,8 +10,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from tidings.entrypoints.console.guard import ConsoleRoute
-from tidings.entrypoints.console.screens import alerts, home, journeys, login, messages, static
+from tidings.entrypoints.console.screens import (
+    alerts,
+    home,
+    journeys,
+    login,
+    messages,
+    missing,
+    static,
+)
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
-for screen in (static, login, home, alerts, messages, journeys):
+for screen in (static, login, home, alerts, messages, journeys, missing):  # missing: last
     router.include_router(screen.router)

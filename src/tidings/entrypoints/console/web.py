@@ -28,6 +28,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from tidings.domain.times import zone
 from tidings.entrypoints.console.charts import HEIGHT, WIDTH, volume_bars
@@ -149,12 +150,14 @@ def number(ctx: Context, value: int | float | Decimal | None) -> str:
 
 
 @pass_context
-def money(ctx: Context, value: Decimal | None, currency: str) -> str:
+def money(ctx: Context, value: Decimal | None, currency: str) -> Markup | str:
+    """An amount in the page's language; its currency's letters (CN¥) are data, not words."""
     if value is None:
         return "–"
-    return (
-        format_currency(value, currency, locale=ctx["locale"]) if currency else number(ctx, value)
-    )
+    if not currency:
+        return number(ctx, value)
+    shown = format_currency(value, currency, locale=ctx["locale"])
+    return Markup('<span class="money" translate="no">{}</span>').format(shown)
 
 
 @pass_context
