@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from html_tree import Node, parse
 
+from console.html_tree import Node, parse
 from helpers import Clock, at, checkpoint, customer, live, order, paid, post, rounds, shipped, store
 from tidings import bootstrap
 from tidings.adapters.passwords import Argon2Passwords

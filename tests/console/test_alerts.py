@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from html_tree import parse
+from console.html_tree import parse
 
 
 def _states(console, store: str = "acme") -> list[str]:

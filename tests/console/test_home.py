@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi.testclient import TestClient
-from html_tree import parse
+
+from console.html_tree import parse
 
 DAY = "from=2026-11-11&to=2026-11-11"
 

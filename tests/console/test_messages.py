@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from html_tree import parse
 
+from console.html_tree import parse
 from tidings.services.queries_messages import masked
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from html_tree import parse
 from sqlalchemy import func, select
 
+from console.html_tree import parse
 from helpers import Clock, at, live
 from tidings.adapters.db import tables as t
 from tidings.entrypoints.api.app import create_app

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select
 
 from tidings.adapters.db import tables as t
+from tidings.adapters.db.outbox import insert as upsert
 from tidings.services.people import Failures, Session, User
 
 U, S, F = t.console_users.c, t.console_sessions.c, t.console_failures.c
@@ -69,9 +70,8 @@ class SqlPeople:
             "last_at": failures.last_at,
             "blocked_until": failures.blocked_until,
         }
-        done = self.conn.execute(update(t.console_failures).where(F.key == key).values(**values))
-        if not done.rowcount:
-            self.conn.execute(insert(t.console_failures).values(key=key, **values))
+        stmt = upsert(self.conn, t.console_failures).values(key=key, **values)
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_=values))
 
     def clear_failures(self, keys: list[str]) -> None:
         self.conn.execute(delete(t.console_failures).where(F.key.in_(keys)))
