@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -63,7 +64,9 @@ def environment(lang: str) -> Environment:
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(number=number, money=money, percent=percent, datetime=when, date=day)
-    env.globals.update(languages=NAMES, volume_bars=volume_bars, chart=(WIDTH, HEIGHT))
+    env.globals.update(
+        languages=NAMES, volume_bars=volume_bars, chart=(WIDTH, HEIGHT), with_lang=with_lang
+    )
     return env
 
 
@@ -90,6 +93,11 @@ def browser(header: str) -> str | None:
         if found := _ours(tag):
             return found
     return None
+
+
+def with_lang(request: Request, lang: str) -> str:
+    """This page's address in another language (its period and filters kept)."""
+    return "?" + urlencode({**request.query_params, "lang": lang})
 
 
 def _ours(tag: str | None) -> str | None:
