@@ -19,9 +19,11 @@ from tidings.adapters import contract, journeys_loader, jsonl, redact
 from tidings.adapters.connectors import PLATFORMS
 from tidings.adapters.db import instance, privacy
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
+from tidings.adapters.db.console import SqlConsoleUnitOfWork
 from tidings.adapters.db.engine import make_engine
 from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.adapters.passwords import Argon2Passwords
 from tidings.adapters.providers.file import FileProvider
 from tidings.adapters.templates import JinjaRenderer
 from tidings.config import REPLAY_SECRET, ProviderSettings, Settings
@@ -37,7 +39,9 @@ from tidings.services.analytics.ports import AnalyticsUnitOfWork
 from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine
 from tidings.services.live import Worker
+from tidings.services.people import Passwords
 from tidings.services.ports import Provider, UnitOfWork
+from tidings.services.queries_console import ConsoleUnitOfWork
 from tidings.services.routing import RateLimit, Routes
 from tidings.services.texts import Texts
 from tidings.services.world import Keys
@@ -91,6 +95,7 @@ class App:
     journeys: Path | None = None
     clock: Callable[[], datetime] = utc_now
     wakeup: threading.Event = field(default_factory=threading.Event)
+    passwords: Passwords = field(default_factory=Argon2Passwords)
 
     def wake(self) -> None:
         """New work came in: the worker of this process starts a round now."""
@@ -258,6 +263,10 @@ class App:
         for provider in self.dispatcher.providers.values():
             provider.close()
         self.db.dispose()
+
+    def console_unit_of_work(self) -> ConsoleUnitOfWork:
+        """The seller's console's reads and people (services/queries_console.py)."""
+        return SqlConsoleUnitOfWork(self.db)
 
     # --- measured outcomes: plain JSON-ready dicts for the CLI and the HTTP API ------------
 

@@ -522,3 +522,38 @@ smpp_reply_parts = Table(  # parts of shoppers' long replies acknowledged; part 
     _time("received_at", False),
     PrimaryKeyConstraint("provider", "sender", "recipient", "concat_ref", "total", "part"),
 )
+
+# --- the seller's console (0009) -----------------------------------------------------------
+
+console_users = Table(  # one email, one store: the email alone finds the user at sign-in
+    "console_users",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    _time("created_at", False),
+    PrimaryKeyConstraint("store_id", "email"),
+    UniqueConstraint("email", name="uq_console_users_email"),
+)
+
+console_sessions = Table(  # kept here so that signing out or removing a user ends them
+    "console_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),  # SHA-256 of the cookie's id
+    Column("store_id", String(64), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    _time("created_at", False),
+    _time("expires_at", False),
+    Index("ix_console_sessions_user", "store_id", "email"),
+)
+
+console_failures = Table(  # failed sign-ins by email (hashed) and by client, to slow them down
+    "console_failures",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    _time("last_at", False),
+    _time("blocked_until"),
+)

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings import bootstrap
-from tidings.entrypoints import hooks, worker
+from tidings.entrypoints import console, hooks, worker
 from tidings.entrypoints.api import connectors, events, outcomes, providers, resources
 from tidings.entrypoints.api.deps import ApiError, error_response
 from tidings.entrypoints.web import pages
@@ -58,6 +58,7 @@ def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
     for router in routers:
         api.include_router(router)
     api.mount("/static/pages", StaticFiles(directory=pages.STATIC), name="pages-static")
+    api.include_router(console.router)
     _errors(api)
 
     @api.get("/healthz", include_in_schema=False)

@@ -1,0 +1,88 @@
+"""The console's unit of work: the analytics' and the API's reads, the console's users, and
+the few reads only the console makes (a message search, a message's clicks, open alerts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, func, or_, select
+
+from tidings.adapters.db import tables as t
+from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
+from tidings.adapters.db.outbox import MESSAGE_COLUMNS, message_of
+from tidings.adapters.db.read import _conditions as filtered  # the API's filters, the same
+from tidings.adapters.db.users import SqlPeople
+from tidings.domain.messages import Message
+from tidings.services.ports import MessageFilter
+
+M, A, L, C = t.messages.c, t.alerts.c, t.links.c, t.clicks.c
+SUBJECTS = ("order", "cart", "shipment")
+
+
+class SqlConsoleReads:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def store_locale(self, store: str) -> str | None:
+        row = self.conn.execute(select(t.stores.c.locale).where(t.stores.c.store_id == store))
+        return row.scalar()
+
+    def open_alerts(self, store: str) -> int:
+        query = select(func.count()).where(A.store_id == store, A.state == "open")
+        return int(self.conn.execute(query).scalar_one())
+
+    def search(
+        self,
+        store: str,
+        where: MessageFilter,
+        text: str,
+        phone: str | None,
+        customers: Sequence[str],
+        limit: int,
+    ) -> list[Message]:
+        """Newest due first: messages about an order, cart or shipment with id `text`, or to
+        the customer with that id, or to `phone` or a customer with it (`customers`)."""
+        query = select(*MESSAGE_COLUMNS).where(M.store_id == store, *filtered(store, where))
+        if text:
+            about = [M.subject == f"{kind}:{text}" for kind in SUBJECTS]
+            about += [
+                M.subject.like(f"{kind}:{_literal(text)}:%", escape="\\") for kind in SUBJECTS
+            ]
+            about.append(M.customer_id == text)
+            if phone:
+                about.append(M.recipient == phone)
+            if customers:
+                about.append(M.customer_id.in_(list(customers)))
+            query = query.where(or_(*about))
+        query = query.order_by(M.due_at.desc(), M.message_id.desc()).limit(limit)
+        return [message_of(row) for row in self.conn.execute(query)]
+
+    def message(self, store: str, message_id: str) -> Message | None:
+        query = select(*MESSAGE_COLUMNS).where(M.store_id == store, M.message_id == message_id)
+        row = self.conn.execute(query).first()
+        return None if row is None else message_of(row)
+
+    def clicks(self, store: str, message_id: str) -> list[datetime]:
+        query = (
+            select(C.clicked_at)
+            .join(t.links, (L.store_id == C.store_id) & (L.token == C.token))
+            .where(L.store_id == store, L.message_id == message_id)
+            .order_by(C.clicked_at)
+        )
+        return [row[0] for row in self.conn.execute(query)]
+
+
+def _literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class SqlConsoleUnitOfWork(SqlAnalyticsUnitOfWork):
+    """A unit of work that also keeps the console's people and answers its own reads."""
+
+    def __enter__(self) -> SqlConsoleUnitOfWork:
+        super().__enter__()
+        assert self._conn is not None
+        self.people = SqlPeople(self._conn)
+        self.console = SqlConsoleReads(self._conn)
+        return self
