@@ -173,9 +173,11 @@ class Privacy(Protocol):
 
     def replace_their_words(self, store: str, customer: str) -> dict[str, int]: ...
 
-    def events_mentioning(
-        self, store: str, types: Sequence[str], needles: Sequence[str] | None
+    def events_of(
+        self, store: str, customer: str, types: Sequence[str]
     ) -> list[tuple[str, str]]: ...
+
+    def replies(self, store: str) -> list[tuple[str, str]]: ...
 
     def rewrite_event(self, store: str, event_id: str, payload: str) -> None: ...
 
