@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine as DbEngine
 
 from tidings.adapters import contract, journeys_loader, jsonl, redact
-from tidings.adapters.db import instance, privacy
+from tidings.adapters.db import instance, maintenance, privacy
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.engine import make_engine
 from tidings.adapters.db.migrate import upgrade
@@ -37,6 +37,7 @@ from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine
 from tidings.services.live import Worker
 from tidings.services.ports import Provider, UnitOfWork
+from tidings.services.retention import Retention
 from tidings.services.routing import RateLimit, Routes
 from tidings.services.texts import Texts
 from tidings.services.world import Keys
@@ -178,7 +179,12 @@ class App:
             self.unit_of_work,
             self.clock,
             batch=self.settings.worker_batch,
+            retention=Retention(self._retention_days(), self.unit_of_work),
         )
+
+    def _retention_days(self) -> dict[str, int]:
+        stores = self.settings.stores.items()
+        return {s: c.retention_days for s, c in stores if c.retention_days is not None}
 
     def close(self) -> None:
         for provider in self.dispatcher.providers.values():
@@ -327,3 +333,15 @@ def upgrade_database(url: str) -> None:
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
+
+
+def backup_database(url: str, target: Path) -> int | None:
+    """An online backup of the SQLite database at `url` into the new file `target`; pages
+    copied. None for PostgreSQL, which its own pg_dump backs up."""
+    engine = make_engine(url)
+    try:
+        return maintenance.backup(engine, target)
+    except maintenance.NotSqlite:
+        return None
+    finally:
+        engine.dispose()

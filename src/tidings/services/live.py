@@ -20,6 +20,7 @@ from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine, event_order
 from tidings.services.ingest import ingest, receipt_event, reply_event
 from tidings.services.ports import UnitOfWork
+from tidings.services.retention import Retention
 from tidings.services.routing import Routes
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Worker:
     batch: int = 500  # events, due messages or deliveries a transaction
     stores_a_pass: int = 4  # stores run in one transaction (several workers share the rest)
     shuffle: Callable[[list[str]], None] = field(default=random.shuffle)
+    retention: Retention | None = None
 
     def round(self) -> int:
         """One round over every store with work; how many things it did (0: nothing to do)."""
@@ -46,7 +48,18 @@ class Worker:
         self.dispatcher.rested()
         claims = self.dispatcher.claim(self.clock(), self.batch)
         self.dispatcher.deliver(claims, self.clock)
-        return done + len(claims) + self._poll()
+        return done + len(claims) + self._poll() + self._retain()
+
+    def _retain(self) -> int:
+        """Forget what the stores keep no longer (at most once an hour); a failure waits for
+        the next hour, and holds up no message."""
+        if self.retention is None:
+            return 0
+        try:
+            return self.retention.run(self.clock())
+        except Exception:
+            log.exception("retention failed")
+            return 0
 
     def _guarded(self, stores: list[str]) -> int:
         """Run `stores`; when that fails, each one alone, so that one store's trouble (a

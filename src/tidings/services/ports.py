@@ -162,6 +162,10 @@ class ReadModel(Protocol):
     def message(self, message_id: str) -> Message | None: ...
 
 
+class Retention(Protocol):
+    def forget(self, store: str, before: datetime) -> dict[str, int]: ...
+
+
 class Privacy(Protocol):
     def erase_customer(self, store: str, customer: str, at: datetime) -> dict[str, int]: ...
 
@@ -261,6 +265,9 @@ class UnitOfWork(Protocol):
 
     @property
     def privacy(self) -> Privacy: ...
+
+    @property
+    def retention(self) -> Retention: ...
 
     def lock_store(self, store: str, wait: bool = False) -> bool:
         """Hold the store for this transaction: one worker at a time runs a store's journeys
