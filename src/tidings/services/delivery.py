@@ -96,8 +96,26 @@ class Dispatcher:
         if clock is None:
             done = [self._try(claim, None) for claim in claims]
             self._record(done)
-            return done
-        return self._deliver_live(claims, clock)
+        else:
+            done = self._deliver_live(claims, clock)
+        self._defer(done)
+        return done
+
+    def _defer(self, done: Sequence[Outcome]) -> None:
+        """The whole backlog of a provider that failed now waits for its next try, so that
+        when it is back its messages go in the order they were decided (each one's own
+        backoff would send a young message before an old one)."""
+        failed = {o.claim.provider for o in done if o.state == QUEUED}
+        resting = sorted((p, at) for p, at in self._resting.items() if p in failed)
+        if not resting:
+            return
+        try:
+            with self.unit_of_work() as uow:
+                for provider, until in resting:
+                    uow.deliveries.defer(provider, until)
+                uow.commit()
+        except Exception:  # each delivery keeps its own retry time
+            log.exception("deferring the backlog of %s failed", [p for p, _ in resting])
 
     def _deliver_live(self, claims: Sequence[Claim], clock: Clock) -> list[Outcome]:
         renew_at = clock() + self.lease / 2
@@ -125,6 +143,8 @@ class Dispatcher:
             return Outcome(claim, FAILED, at, error=f"no provider {claim.provider!r} configured")
         resting = self._resting.get(claim.provider)
         if resting is not None and at < resting:  # it just failed: let it rest, untried
+            if self.policy.expired(claim.decided_at, resting):  # and too old by then
+                return Outcome(claim, EXPIRED, at, error="provider resting")
             return Outcome(claim, QUEUED, at, error="provider resting", retry_at=resting)
         try:
             if claim.provider in self.limits:

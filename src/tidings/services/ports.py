@@ -105,6 +105,10 @@ class Deliveries(Protocol):
         """The start of `span` of the provider's time, after every slot reserved before."""
         ...
 
+    def defer(self, provider: str, until: datetime) -> None:
+        """Every delivery waiting to be tried again with `provider` waits until `until`."""
+        ...
+
     def wait(self, receipt: Receipt) -> None:
         """Keep a receipt whose acceptance is not recorded yet."""
         ...
