@@ -231,7 +231,7 @@ def build(
     """The app over the configured database. `live`: the configured providers and the real
     clock's dispatch (serve, worker); else replay's: every channel to a file in memory."""
     settings = settings or Settings()
-    db = make_engine(settings.database_url)
+    db = make_engine(settings.database_url, settings.sqlite_busy_seconds)
     if migrate:
         upgrade(db)
     catalogue = journeys_loader.catalogue(journeys)

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     set. Unset, a live store makes one at random and keeps it in its database; replay signs
     with that one where the database has it, else with a fixed public one (the same output
     every time)."""
+    sqlite_busy_seconds: float = Field(default=60.0, gt=0)
+    """How long a SQLite transaction waits for another connection's write lock before it is
+    refused (StorageBusy), nothing of it kept."""
     batch_size: int = 25_000
     """Events per transaction in replay."""
 

@@ -8,6 +8,9 @@ TidingsError
 ├── UnknownStore        a store that no event has named
 ├── InvalidTarget       a score target that is no number for a known metric
 ├── InvalidPeriod       a report period that ends before it starts
+├── StorageError        the database could not keep a transaction: none of it was kept
+│   ├── StorageBusy     another connection held SQLite's write lock past the busy timeout
+│   └── StorageFull     no room: the disk, or the database's own size limit
 └── ProviderError       a channel provider refused or failed
     ├── Transient       retry later with backoff
     └── Permanent       fail the message now, record why
@@ -57,6 +60,18 @@ class InvalidTarget(TidingsError, ValueError):
 
 class InvalidPeriod(TidingsError, ValueError):
     """A report period whose last day comes before its first."""
+
+
+class StorageError(TidingsError):
+    """The database refused a transaction; it was rolled back whole."""
+
+
+class StorageBusy(StorageError):
+    """Another connection held the database's write lock past the busy timeout."""
+
+
+class StorageFull(StorageError):
+    """The database has no room left for the transaction's writes."""
 
 
 class ProviderError(TidingsError):
