@@ -15,13 +15,14 @@ sends it again): at most the `in_flight` messages of that moment.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice
 
 from tidings.domain.delivery import (
     ACCEPTED,
@@ -43,7 +44,7 @@ from tidings.services.world import World
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-RECORD_TRIES = 3
+RECORD_FIRST_WAIT = 0.1  # seconds before a failed record is tried again (then doubling)
 PACED_TOGETHER = 10  # tries whose slots of a rate-limited provider are reserved at once
 
 
@@ -59,6 +60,7 @@ class Dispatcher:
     limits: Mapping[str, RateLimit] = field(default_factory=dict)
     unsubscribe: Callable[[str, str], str] | None = None  # (base URL, message) -> its URL
     callbacks: Callable[[str, Claim], str | None] | None = None  # (provider, claim) -> URL
+    pause: Callable[[float], None] = time.sleep  # between tries to record outcomes
     _resting: dict[str, datetime] = field(default_factory=dict)
 
     def plan(
@@ -124,7 +126,7 @@ class Dispatcher:
         with Recorder(self._record, self.in_flight) as recorder:
             while queue:
                 if not paced:
-                    paced = self._pace(list(islice(queue, PACED_TOGETHER)), clock)
+                    paced = self._pace(list(itertools.islice(queue, PACED_TOGETHER)), clock)
                 recorder.wait_for_room()
                 outcome = self._try(queue.popleft(), clock)
                 recorder.put(outcome)
@@ -187,8 +189,10 @@ class Dispatcher:
 
     def _record(self, outcomes: Sequence[Outcome]) -> None:
         """Record `outcomes` and what receipts waited for them. Tried again on a database
-        error: a record lost would let the messages go twice once the lease ran out."""
-        for attempt in range(1, RECORD_TRIES + 1):
+        error, waiting twice as long each time (a database restarting takes seconds), until
+        half the lease is gone: a record lost lets the messages go twice once it runs out."""
+        wait, waited = RECORD_FIRST_WAIT, 0.0
+        for attempt in itertools.count(1):
             try:
                 with self.unit_of_work() as uow:
                     refs = uow.deliveries.record(outcomes, self.owner)
@@ -197,6 +201,11 @@ class Dispatcher:
                     return
             except Exception:
                 log.exception("recording %d outcomes failed (try %d)", len(outcomes), attempt)
+            if waited + wait > self.lease.total_seconds() / 2:
+                log.error("%d outcomes not recorded: they may go again", len(outcomes))
+                return
+            self.pause(wait)
+            waited, wait = waited + wait, wait * 2
 
     def _renew(self, claims: Sequence[Claim], clock: Clock) -> list[Claim]:
         """Renew the lease on `claims`; those this worker still holds."""
