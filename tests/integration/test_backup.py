@@ -26,11 +26,11 @@ def test_a_backup_is_the_committed_database_while_a_writer_holds_its_transaction
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("DELETE FROM events")  # not committed: the backup does not see it
     target = tmp_path / "copy.db"
-
-    assert main(["db", "backup", str(target), "--db", url]) == 0
-
-    writer.execute("ROLLBACK")
-    writer.close()
+    try:
+        assert main(["db", "backup", str(target), "--db", url]) == 0
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
     copy = sqlite3.connect(target)
     assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert copy.execute("SELECT count(*) FROM events").fetchone() == (2,)

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from fakes_providers import ScriptedProvider
+from fakes_providers import ScriptedProvider, Transient
 from helpers import Clock, at, customer, live, order, post, shipped, store
 from tidings.adapters.db import tables as t
 
@@ -81,4 +81,20 @@ def test_an_old_event_still_waiting_for_a_worker_is_not_forgotten(db_url):
         counts = uow.retention.forget("acme", at(24 * 30))
         uow.commit()
     assert counts == {"events": 0, "messages": 0} and _rows(app)[0] == 4
+    app.close()
+
+
+def test_the_text_of_a_message_still_being_delivered_is_kept(db_url):
+    clock, provider = Clock(at(10)), ScriptedProvider()
+    provider.fail_next(*[Transient("down")] * 50)
+    app = live(db_url, clock, {"file": provider}, stores={"acme": {"retention_days": 30}},
+               max_age_hours=24 * 60)  # fmt: skip
+    post(app, _day())
+    worker = app.worker()
+    _run(worker)
+
+    clock.advance(days=31)
+    _run(worker)
+
+    assert not provider.sent and _rows(app) == (0, 1, 1)  # its events go, its text stays
     app.close()
