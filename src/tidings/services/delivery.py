@@ -15,7 +15,6 @@ sends it again): at most the `in_flight` messages of that moment.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
@@ -23,6 +22,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 
 from tidings.domain.delivery import (
     ACCEPTED,
@@ -126,7 +126,7 @@ class Dispatcher:
         with Recorder(self._record, self.in_flight) as recorder:
             while queue:
                 if not paced:
-                    paced = self._pace(list(itertools.islice(queue, PACED_TOGETHER)), clock)
+                    paced = self._pace(list(islice(queue, PACED_TOGETHER)), clock)
                 recorder.wait_for_room()
                 outcome = self._try(queue.popleft(), clock)
                 recorder.put(outcome)
@@ -191,8 +191,9 @@ class Dispatcher:
         """Record `outcomes` and what receipts waited for them. Tried again on a database
         error, waiting twice as long each time (a database restarting takes seconds), until
         half the lease is gone: a record lost lets the messages go twice once it runs out."""
-        wait, waited = RECORD_FIRST_WAIT, 0.0
-        for attempt in itertools.count(1):
+        wait, waited, attempt = RECORD_FIRST_WAIT, 0.0, 0
+        while True:
+            attempt += 1
             try:
                 with self.unit_of_work() as uow:
                     refs = uow.deliveries.record(outcomes, self.owner)
