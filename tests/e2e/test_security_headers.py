@@ -48,7 +48,7 @@ def test_the_tracking_page_showing_a_pickup_code_carries_the_headers(api):
     client.post("/v1/events", json=[*day, waiting], headers=acme)
     rounds(app)
     link = provider.sent[0].body.rsplit("/l/", 1)[1]
-    redirect = client.get(f"/l/{link}", follow_redirects=False)
+    redirect = client.get(f"/l/{link}", headers={"host": "acme.example"}, follow_redirects=False)
     assert redirect.status_code == 302
     _page_headers(redirect)
     page = client.get(redirect.headers["location"].removeprefix("https://acme.example"))
