@@ -261,6 +261,11 @@ class FakeDeliveries:
         self.t.slots[provider] = start + span
         return start
 
+    def defer(self, provider: str, until: datetime) -> None:
+        for row in self.t.deliveries.values():
+            if row["state"] == "queued" and row["claim"].provider == provider:
+                row["attempt_at"] = until
+
     def wait(self, receipt: Receipt) -> None:
         self.t.waiting.append(receipt)
 

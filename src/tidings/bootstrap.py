@@ -17,7 +17,7 @@ from sqlalchemy import Engine as DbEngine
 
 from tidings.adapters import contract, journeys_loader, jsonl, redact
 from tidings.adapters.connectors import PLATFORMS
-from tidings.adapters.db import instance, privacy
+from tidings.adapters.db import instance, maintenance, privacy
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.console import SqlConsoleUnitOfWork
 from tidings.adapters.db.engine import make_engine
@@ -42,6 +42,7 @@ from tidings.services.live import Worker
 from tidings.services.people import Passwords
 from tidings.services.ports import Provider, UnitOfWork
 from tidings.services.queries_console import ConsoleUnitOfWork
+from tidings.services.retention import Retention
 from tidings.services.routing import RateLimit, Routes
 from tidings.services.texts import Texts
 from tidings.services.world import Keys
@@ -257,7 +258,12 @@ class App:
             self.clock,
             batch=self.settings.worker_batch,
             read_unit_of_work=lambda: self.unit_of_work(read_only=True),
+            retention=Retention(self._retention_days(), self.unit_of_work),
         )
+
+    def _retention_days(self) -> dict[str, int]:
+        stores = self.settings.stores.items()
+        return {s: c.retention_days for s, c in stores if c.retention_days is not None}
 
     def close(self) -> None:
         for provider in self.dispatcher.providers.values():
@@ -308,7 +314,7 @@ def build(
     """The app over the configured database. `live`: the configured providers and the real
     clock's dispatch (serve, worker); else replay's: every channel to a file in memory."""
     settings = settings or Settings()
-    db = make_engine(settings.database_url)
+    db = make_engine(settings.database_url, settings.sqlite_busy_seconds)
     if migrate:
         upgrade(db)
     catalogue = journeys_loader.catalogue(journeys)
@@ -412,3 +418,15 @@ def upgrade_database(url: str) -> None:
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
+
+
+def backup_database(url: str, target: Path) -> int | None:
+    """An online backup of the SQLite database at `url` into the new file `target`; pages
+    copied. None for PostgreSQL, which its own pg_dump backs up."""
+    engine = make_engine(url)
+    try:
+        return maintenance.backup(engine, target)
+    except maintenance.NotSqlite:
+        return None
+    finally:
+        engine.dispose()

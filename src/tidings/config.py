@@ -42,7 +42,8 @@ class ProviderSettings(BaseModel):
 
 
 class StoreChannels(BaseModel):
-    """A store's own routes: a provider name per channel, and the sender shown on each."""
+    """A store's own settings: a provider name per channel, the sender shown on each, and how
+    long its shoppers' texts are kept."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -51,6 +52,9 @@ class StoreChannels(BaseModel):
     review_reply: str | None = None
     sms_sender: str = ""
     email_sender: str = ""
+    retention_days: int | None = Field(default=None, ge=1)
+    """Events and message texts older than this many days are forgotten (the counts stay);
+    none: kept for good."""
 
 
 class Settings(BaseSettings):
@@ -67,6 +71,9 @@ class Settings(BaseSettings):
     set. Unset, a live store makes one at random and keeps it in its database; replay signs
     with that one where the database has it, else with a fixed public one (the same output
     every time)."""
+    sqlite_busy_seconds: float = Field(default=60.0, gt=0)
+    """How long a SQLite transaction waits for another connection's write lock before it is
+    refused (StorageBusy), nothing of it kept."""
     batch_size: int = 25_000
     """Events per transaction in replay."""
 

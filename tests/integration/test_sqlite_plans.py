@@ -20,6 +20,7 @@ from tidings.adapters.db.analytics.holdout import OUTCOMES
 from tidings.adapters.db.analytics.uow import SqlAnalytics
 from tidings.adapters.db.deliveries import SqlDeliveries
 from tidings.adapters.db.outbox import SqlOutbox
+from tidings.adapters.db.privacy import SqlPrivacy
 from tidings.adapters.db.read import SqlReadModel
 from tidings.services.ports import MessageFilter
 
@@ -138,3 +139,39 @@ def test_a_customers_messages_are_found_by_the_customer(
     plan = _only(seen, calls[listing])
 
     assert "SEARCH messages USING INDEX ix_messages_customer (store_id=? AND customer_id=?)" in plan
+
+
+def test_a_journeys_messages_are_listed_from_its_own_index(
+    plans: tuple[Connection, list[str]],
+) -> None:
+    conn, seen = plans
+    where = MessageFilter(journey="payment_reminder")
+
+    plan = _only(seen, lambda: SqlReadModel(conn).messages("s1", where, None, 50))
+
+    assert "USING INDEX ix_messages_journey_due (store_id=? AND journey=?)" in plan
+    assert "SCAN messages" not in plan
+    assert "TEMP B-TREE" not in plan  # read in due order, not sorted after
+
+
+def test_an_unsubscribe_link_finds_its_message_by_its_id(
+    plans: tuple[Connection, list[str]],
+) -> None:
+    conn, seen = plans
+
+    plan = _only(seen, lambda: SqlReadModel(conn).message("m1"))
+
+    assert plan == "SEARCH messages USING INDEX ix_messages_id (message_id=?)"
+
+
+def test_an_erasure_finds_the_customers_events_without_reading_the_stores_texts(
+    plans: tuple[Connection, list[str]],
+) -> None:
+    conn, seen = plans
+    privacy = SqlPrivacy(conn)
+
+    own = _only(seen, lambda: privacy.events_of("s1", "c1", ["customer.upserted"]))
+    replies = _only(seen, lambda: privacy.replies("s1"))
+
+    assert own == "SEARCH events USING INDEX ix_events_customer (store_id=? AND customer_id=?)"
+    assert replies == "SEARCH events USING INDEX ix_events_inbound (store_id=?)"

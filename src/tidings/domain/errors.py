@@ -10,6 +10,9 @@ TidingsError
 ├── InvalidPeriod       a report period that ends before it starts
 ├── Untranslatable      a platform's webhook that says nothing the contract can carry
 ├── PlatformError       a platform's API refused or failed (a catch-up from Shopify)
+├── StorageError        the database could not keep a transaction: none of it was kept
+│   ├── StorageBusy     another connection held SQLite's write lock past the busy timeout
+│   └── StorageFull     no room: the disk, or the database's own size limit
 └── ProviderError       a channel provider refused or failed
     ├── Transient       retry later with backoff
     └── Permanent       fail the message now, record why
@@ -67,6 +70,18 @@ class Untranslatable(TidingsError, ValueError):
 
 class PlatformError(TidingsError):
     """A platform's API refused, failed, or answered with what tidings will not follow."""
+
+
+class StorageError(TidingsError):
+    """The database refused a transaction; it was rolled back whole."""
+
+
+class StorageBusy(StorageError):
+    """Another connection held the database's write lock past the busy timeout."""
+
+
+class StorageFull(StorageError):
+    """The database has no room left for the transaction's writes."""
 
 
 class ProviderError(TidingsError):

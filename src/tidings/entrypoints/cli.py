@@ -83,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
     up.add_argument("--config", help="settings file (TOML)")
     up.set_defaults(run=_db_upgrade)
+    bk = dbsub.add_parser("backup", help="copy a SQLite database while it runs (online backup)")
+    bk.add_argument("file", type=Path, help="the backup file to write (must not exist)")
+    bk.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
+    bk.add_argument("--config", help="settings file (TOML)")
+    bk.set_defaults(run=_db_backup)
     outcomes_cli.register(sub)
     connectors_cli.register(sub)
     users_cli.register(sub)
@@ -165,6 +170,20 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     url = _settings(args).database_url
     bootstrap.upgrade_database(url)
     print(f"database at {url.split('@')[-1]} is up to date", file=sys.stderr)
+    return 0
+
+
+def _db_backup(args: argparse.Namespace) -> int:
+    url = _settings(args).database_url
+    pages = bootstrap.backup_database(url, args.file)
+    if pages is None:
+        print(
+            "tidings: db backup copies SQLite files; back PostgreSQL up with pg_dump"
+            " (pg_dump -Fc -f FILE URL, restored with pg_restore; see the README)",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"tidings: backed up {pages} pages to {args.file}", file=sys.stderr)
     return 0
 
 

@@ -78,10 +78,9 @@ def _alerts_naming(uow: UnitOfWork, store: str, customer: str, needles: set[str]
 def _erase_events(
     uow: UnitOfWork, store: str, customer: str, phone: str | None, region: str
 ) -> int:
-    named = {customer, json.dumps(customer)[1:-1]}  # as sent, or with its escapes
-    found_events = uow.privacy.events_mentioning(store, BY_CUSTOMER, sorted(named))
+    found_events = uow.privacy.events_of(store, customer, BY_CUSTOMER)
     if phone:  # a reply's number may be written any way: each one is read
-        found_events += uow.privacy.events_mentioning(store, ["message.inbound"], None)
+        found_events += uow.privacy.replies(store)
     events = 0
     for ident, payload in found_events:
         cleaned = _without_personal(payload, customer, phone, region)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,7 +45,7 @@ from tidings.services.world import World
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-RECORD_TRIES = 3
+RECORD_FIRST_WAIT = 0.1  # seconds before a failed record is tried again (then doubling)
 PACED_TOGETHER = 10  # tries whose slots of a rate-limited provider are reserved at once
 
 
@@ -60,6 +61,7 @@ class Dispatcher:
     limits: Mapping[str, RateLimit] = field(default_factory=dict)
     unsubscribe: Callable[[str, str], str] | None = None  # (base URL, message) -> its URL
     callbacks: Callable[[str, Claim], str | None] | None = None  # (provider, claim) -> URL
+    pause: Callable[[float], None] = time.sleep  # between tries to record outcomes
     _resting: dict[str, datetime] = field(default_factory=dict)
 
     def plan(
@@ -97,8 +99,26 @@ class Dispatcher:
         if clock is None:
             done = [self._try(claim, None) for claim in claims]
             self._record(done)
-            return done
-        return self._deliver_live(claims, clock)
+        else:
+            done = self._deliver_live(claims, clock)
+        self._defer(done)
+        return done
+
+    def _defer(self, done: Sequence[Outcome]) -> None:
+        """The whole backlog of a provider that failed now waits for its next try, so that
+        when it is back its messages go in the order they were decided (each one's own
+        backoff would send a young message before an old one)."""
+        failed = {o.claim.provider for o in done if o.state == QUEUED}
+        resting = sorted((p, at) for p, at in self._resting.items() if p in failed)
+        if not resting:
+            return
+        try:
+            with self.unit_of_work() as uow:
+                for provider, until in resting:
+                    uow.deliveries.defer(provider, until)
+                uow.commit()
+        except Exception:  # each delivery keeps its own retry time
+            log.exception("deferring the backlog of %s failed", [p for p, _ in resting])
 
     def _deliver_live(self, claims: Sequence[Claim], clock: Clock) -> list[Outcome]:
         renew_at = clock() + self.lease / 2
@@ -141,6 +161,8 @@ class Dispatcher:
             return Outcome(claim, FAILED, at, error=f"no provider {claim.provider!r} configured")
         resting = self._resting.get(claim.provider)
         if resting is not None and at < resting:  # it just failed: let it rest, untried
+            if self.policy.expired(claim.decided_at, resting):  # and too old by then
+                return Outcome(claim, EXPIRED, at, error="provider resting")
             return Outcome(claim, QUEUED, at, error="provider resting", retry_at=resting)
         try:
             if claim.provider in self.limits:
@@ -183,8 +205,11 @@ class Dispatcher:
 
     def _record(self, outcomes: Sequence[Outcome]) -> None:
         """Record `outcomes` and what receipts waited for them. Tried again on a database
-        error: a record lost would let the messages go twice once the lease ran out."""
-        for attempt in range(1, RECORD_TRIES + 1):
+        error, waiting twice as long each time (a database restarting takes seconds), until
+        half the lease is gone: a record lost lets the messages go twice once it runs out."""
+        wait, waited, attempt = RECORD_FIRST_WAIT, 0.0, 0
+        while True:
+            attempt += 1
             try:
                 with self.unit_of_work() as uow:
                     refs = uow.deliveries.record(outcomes, self.owner)
@@ -193,6 +218,11 @@ class Dispatcher:
                     return
             except Exception:
                 log.exception("recording %d outcomes failed (try %d)", len(outcomes), attempt)
+            if waited + wait > self.lease.total_seconds() / 2:
+                log.error("%d outcomes not recorded: they may go again", len(outcomes))
+                return
+            self.pause(wait)
+            waited, wait = waited + wait, wait * 2
 
     def _renew(self, claims: Sequence[Claim], clock: Clock) -> list[Claim]:
         """Renew the lease on `claims`; those this worker still holds."""

@@ -25,6 +25,7 @@ from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine, event_order
 from tidings.services.ingest import ingest, receipt_event, reply_event
 from tidings.services.ports import UnitOfWork
+from tidings.services.retention import Retention
 from tidings.services.routing import Routes
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class Worker:
     receipts_wait: timedelta = timedelta(days=7)
     purge_every: timedelta = timedelta(hours=1)
     _purged_at: datetime | None = None
+    retention: Retention | None = None
 
     def round(self) -> int:
         """One round over every store with work; how many things it did (0: nothing to do)."""
@@ -72,7 +74,7 @@ class Worker:
         self.dispatcher.rested()
         claims = self.dispatcher.claim(self.clock(), self.batch)
         self.dispatcher.deliver(claims, self.clock)
-        return done + len(claims) + self._poll() + self._purge()
+        return done + len(claims) + self._poll() + self._purge() + self._retain()
 
     def _purge(self) -> int:
         """Forget the receipts that waited too long, once in `purge_every`; how many."""
@@ -90,6 +92,17 @@ class Worker:
                 self.receipts_wait,
             )
         return gone
+
+    def _retain(self) -> int:
+        """Forget what the stores keep no longer (at most once an hour); a failure waits for
+        the next hour, and holds up no message."""
+        if self.retention is None:
+            return 0
+        try:
+            return self.retention.run(self.clock())
+        except Exception:
+            log.exception("retention failed")
+            return 0
 
     def _guarded(self, stores: list[str]) -> int:
         """Run `stores`; when that fails, each one alone, so that one store's trouble (a

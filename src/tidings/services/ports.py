@@ -109,6 +109,10 @@ class Deliveries(Protocol):
         """The start of `span` of the provider's time, after every slot reserved before."""
         ...
 
+    def defer(self, provider: str, until: datetime) -> None:
+        """Every delivery waiting to be tried again with `provider` waits until `until`."""
+        ...
+
     def wait(self, receipt: Receipt) -> None:
         """Keep a receipt whose acceptance is not recorded yet."""
         ...
@@ -170,6 +174,10 @@ class ReadModel(Protocol):
     def message(self, message_id: str) -> Message | None: ...
 
 
+class Retention(Protocol):
+    def forget(self, store: str, before: datetime) -> dict[str, int]: ...
+
+
 class Privacy(Protocol):
     def erase_customer(self, store: str, customer: str, at: datetime) -> dict[str, int]: ...
 
@@ -181,9 +189,11 @@ class Privacy(Protocol):
 
     def replace_their_words(self, store: str, customer: str) -> dict[str, int]: ...
 
-    def events_mentioning(
-        self, store: str, types: Sequence[str], needles: Sequence[str] | None
+    def events_of(
+        self, store: str, customer: str, types: Sequence[str]
     ) -> list[tuple[str, str]]: ...
+
+    def replies(self, store: str) -> list[tuple[str, str]]: ...
 
     def rewrite_event(self, store: str, event_id: str, payload: str) -> None: ...
 
@@ -298,6 +308,9 @@ class UnitOfWork(Protocol):
 
     @property
     def connectors(self) -> Connectors: ...
+
+    @property
+    def retention(self) -> Retention: ...
 
     def lock_store(self, store: str, wait: bool = False) -> bool:
         """Hold the store for this transaction: one worker at a time runs a store's journeys

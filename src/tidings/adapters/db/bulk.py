@@ -7,13 +7,16 @@ because per-parameter processing would cost more than the database itself.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
 
+from tidings.adapters.db.engine import sqlite_refusal
 from tidings.adapters.db.tables import UtcDateTime
 from tidings.domain.times import require_aware
 
@@ -107,13 +110,10 @@ class Writer:
         if returning:
             tail += f" RETURNING {returning}"
         head = f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) "
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
+        with _cursor(conn) as cursor:
             if conn.dialect.name == "postgresql":
                 return self._unnest(conn, cursor, head, tail, rows, bool(returning))
             return self._values(cursor, head, tail, rows, bool(returning))
-        finally:
-            cursor.close()
 
     def _values(
         self, cursor: Any, head: str, tail: str, rows: list[tuple[Any, ...]], returning: bool
@@ -170,9 +170,8 @@ class Writer:
         pg = conn.dialect.name == "postgresql"  # SQLite's RETURNING names the table's own
         tail = " RETURNING " + ", ".join(f"d.{c}" if pg else c for c in returning)
         tail = tail if returning else ""
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         found: list[tuple[Any, ...]] = []
-        try:
+        with _cursor(conn) as cursor:
             if pg:
                 sql = f"UPDATE {self.table.name} AS d SET {assign}"
                 sql += f" FROM unnest({self._arrays(conn)}) AS v({names}) WHERE "
@@ -184,14 +183,28 @@ class Writer:
                 cursor.execute(sql + tail, [*params, *extra])
                 found += [tuple(r) for r in cursor.fetchall()] if returning else []
             return found
-        finally:
-            cursor.close()
 
     def _action(self, update: bool, where: str) -> str:
         if not update:
             return "DO NOTHING"
         sets = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c not in self.keys)
         return f"DO UPDATE SET {sets}" + (f" WHERE {where}" if where else "")
+
+
+@contextmanager
+def _cursor(conn: Connection) -> Iterator[Any]:
+    """The driver's own cursor, past SQLAlchemy: a busy or full SQLite is said here."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cursor
+    except sqlite3.OperationalError as exc:
+        busy = cursor.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
+        found = sqlite_refusal(exc, conn.engine.url.database, busy)
+        if found is None:
+            raise
+        raise found from exc
+    finally:
+        cursor.close()
 
 
 def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:

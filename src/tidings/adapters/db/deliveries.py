@@ -26,7 +26,15 @@ from tidings.adapters.db.bulk import Writer
 from tidings.adapters.db.engine import claims_rows
 from tidings.adapters.db.plans import written
 from tidings.adapters.db.repositories import CHUNK
-from tidings.domain.delivery import ACCEPTED, CLAIMABLE, SENDING, Claim, Outcome, Receipt
+from tidings.domain.delivery import (
+    ACCEPTED,
+    CLAIMABLE,
+    QUEUED,
+    SENDING,
+    Claim,
+    Outcome,
+    Receipt,
+)
 from tidings.domain.state import DeliveryReceipt
 
 D = t.deliveries.c
@@ -91,7 +99,7 @@ class SqlDeliveries:
             .join(t.messages, and_(M.store_id == D.store_id, M.message_id == D.message_id))
             .join(t.stores, t.stores.c.store_id == D.store_id)
             .where(D.state.in_(_CLAIMABLE), D.attempt_at <= now)
-            .order_by(D.attempt_at)
+            .order_by(D.attempt_at, M.decided_at)  # a deferred backlog: the oldest first
             .limit(limit)
         )
         if claims_rows(self.conn):
@@ -136,6 +144,10 @@ class SqlDeliveries:
         start = max(free or now, now)
         _SLOTS.write_rows(self.conn, [(provider, Writer.time_for(self.conn)(start + span))])
         return start
+
+    def defer(self, provider: str, until: datetime) -> None:
+        waiting = (D.state.in_(_CLAIMABLE), D.state == written(QUEUED), D.provider == provider)
+        self.conn.execute(update(t.deliveries).where(*waiting).values(attempt_at=until))
 
     def wait(self, receipt: Receipt) -> None:
         time = Writer.time_for(self.conn)

@@ -3,15 +3,23 @@
 On SQLite a transaction begins IMMEDIATE (it takes the one writer's lock at once, so that two
 writers never deadlock upgrading), unless its connection is marked `READ_ONLY`: that one
 begins DEFERRED and reads beside the writer (WAL), never waiting for it.
+
+SQLite's two refusals of a transaction become errors that say what happened and where
+(`StorageBusy`, `StorageFull`); the transaction is rolled back whole either way.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
+
+from tidings.domain.errors import StorageBusy, StorageFull
+
+SQLITE_BUSY, SQLITE_FULL = 5, 13  # sqlite3.OperationalError.sqlite_errorcode (primary codes)
 
 READ_ONLY = "tidings_read_only"  # the execution option of a read-only unit of work
 
@@ -26,12 +34,14 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_seconds: float = 60.0) -> Engine:
+    """An engine; SQLite waits `busy_seconds` for another connection's write lock."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60}, hide_parameters=True)
+        engine = create_engine(url, connect_args={"timeout": busy_seconds}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", partial(_sqlite_refused, busy_seconds))
         return engine
     # No server-side prepared statements: a generic plan made while a table was small (or
     # never analyzed) kept scanning it whole once it was large: 4x slower replays.
@@ -51,7 +61,6 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=60000")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: the hot indexes stay in memory
     cursor.execute("PRAGMA temp_store=MEMORY")
     # What a write frees (an erased phone, a rewritten payload) is zeroed, not left readable
@@ -63,3 +72,30 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_begin(conn: Connection) -> None:
     reads_only = conn.get_execution_options().get(READ_ONLY, False)
     conn.exec_driver_sql("BEGIN DEFERRED" if reads_only else "BEGIN IMMEDIATE")
+
+
+def _sqlite_refused(busy_seconds: float, context: ExceptionContext) -> None:
+    if context.engine is not None:
+        where = context.engine.url.database
+        found = sqlite_refusal(context.original_exception, where, busy_seconds)
+        if found is not None:
+            raise found from context.original_exception
+
+
+def sqlite_refusal(
+    exc: BaseException, where: str | None, busy_seconds: float
+) -> StorageBusy | StorageFull | None:
+    """A busy or full SQLite database, said in words: the file, and what happened."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF == SQLITE_BUSY:
+        return StorageBusy(
+            f"SQLite database {where} is busy: another connection held its write lock past"
+            f" the busy timeout ({busy_seconds:g} s, TIDINGS_SQLITE_BUSY_SECONDS);"
+            " nothing of this transaction was kept"
+        )
+    if code is not None and code & 0xFF == SQLITE_FULL:
+        return StorageFull(
+            f"SQLite database {where} is full (no room on its disk, or its page limit):"
+            " nothing of this transaction was kept"
+        )
+    return None

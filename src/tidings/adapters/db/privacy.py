@@ -9,9 +9,10 @@ import logging
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, or_, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from tidings.adapters.db import tables as t
+from tidings.adapters.db.plans import written
 from tidings.domain.consent import ERASED
 from tidings.domain.delivery import CLAIMABLE
 
@@ -88,15 +89,23 @@ class SqlPrivacy:
             counts[name] = self.conn.execute(stmt).rowcount
         return counts
 
-    def events_mentioning(
-        self, store: str, types: Sequence[str], needles: Sequence[str] | None
-    ) -> list[tuple[str, str]]:
-        """(id, payload) of the store's events of `types` whose text contains a needle (or
-        all of them, without needles)."""
-        query = select(E.event_id, E.payload).where(E.store_id == store, E.type.in_(list(types)))
-        if needles is not None:
-            query = query.where(or_(*(E.payload.contains(n, autoescape=True) for n in needles)))
-        return [(row[0], row[1]) for row in self.conn.execute(query)]
+    def events_of(self, store: str, customer: str, types: Sequence[str]) -> list[tuple[str, str]]:
+        """(id, payload) of the customer's own events of `types` (found by the customer the
+        event log keeps beside each, not by reading the store's texts)."""
+        mine = (E.store_id == store, E.customer_id == customer, E.type.in_(list(types)))
+        return [
+            (row[0], row[1])
+            for row in self.conn.execute(select(E.event_id, E.payload).where(*mine))
+        ]
+
+    def replies(self, store: str) -> list[tuple[str, str]]:
+        """(id, payload) of the store's shopper replies (their partial index: every other
+        event of the store stays unread)."""
+        inbound = (E.store_id == store, E.type == written("message.inbound"))
+        return [
+            (row[0], row[1])
+            for row in self.conn.execute(select(E.event_id, E.payload).where(*inbound))
+        ]
 
     def rewrite_event(self, store: str, event_id: str, payload: str) -> None:
         stmt = update(t.events).where(E.store_id == store, E.event_id == event_id)

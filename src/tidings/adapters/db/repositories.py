@@ -6,6 +6,7 @@ the number: they are asked for and handed out by number, and only here meet the 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -35,6 +36,7 @@ from tidings.domain.state import (
     Store,
     Ticket,
 )
+from tidings.services.consent import BY_CUSTOMER
 from tidings.services.world import Keys, World
 
 Pair = tuple[str, str]
@@ -84,7 +86,7 @@ class SqlEventLog:
         rows = []
         for e in events:
             at = time(e.occurred_at)
-            rows.append((e.store, e.id, e.type, at, received or at, e.raw, run))
+            rows.append((e.store, e.id, e.type, at, received or at, e.raw, run, _customer(e)))
         new = _EVENTS.write_rows(self.conn, rows, update=False, returning="store_id, event_id")
         return set(new)
 
@@ -108,6 +110,16 @@ class SqlEventLog:
         e = t.events.c
         query = select(func.count()).where(e.run == run, e.occurred_at > until)
         return int(self.conn.execute(query).scalar() or 0)
+
+
+def _customer(event: Event | EventRecord) -> str | None:
+    """The customer an event of a customer's own is about (an erasure finds it by them)."""
+    if event.type not in BY_CUSTOMER:
+        return None
+    if isinstance(event, Event):
+        return getattr(event.data, "customer_id", None)
+    found = (json.loads(event.raw).get("data") or {}).get("customer_id")
+    return found if isinstance(found, str) else None
 
 
 _EVENTS = Writer(t.events)

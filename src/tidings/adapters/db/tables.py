@@ -71,8 +71,24 @@ events = Table(
     _time("received_at", False),
     Column("payload", Text, nullable=False),
     Column("run", String(16)),
+    # 0012: the customer an event of a customer's own (their record, review, after-sale
+    # request) is about, so that an erasure finds them without reading the store's texts
+    Column("customer_id", String(128)),
     PrimaryKeyConstraint("store_id", "event_id"),
     Index("ix_events_run", "run", "occurred_at", "store_id", "event_id"),
+    Index(
+        "ix_events_customer",
+        "store_id",
+        "customer_id",
+        sqlite_where=text("customer_id IS NOT NULL"),
+        postgresql_where=text("customer_id IS NOT NULL"),
+    ),
+    Index(  # 0012: a store's shopper replies, each read by an erasure (numbers vary in form)
+        "ix_events_inbound",
+        "store_id",
+        sqlite_where=text("type = 'message.inbound'"),
+        postgresql_where=text("type = 'message.inbound'"),
+    ),
 )
 
 stores = Table(
@@ -289,6 +305,8 @@ messages = Table(
     Index("ix_messages_customer", "store_id", "customer_id", "decided_at"),
     Index("ix_messages_decided", "store_id", "decided_at"),
     Index("ix_messages_listing", "store_id", "due_at"),
+    Index("ix_messages_journey_due", "store_id", "journey", "due_at", "message_id"),  # 0012
+    Index("ix_messages_id", "message_id"),  # 0012: an unsubscribe link names the message only
     # 0004: a journey's messages by time, with what the report counts and when each was
     # due (the report reads the index, not the rows)
     Index(
@@ -523,7 +541,7 @@ smpp_reply_parts = Table(  # parts of shoppers' long replies acknowledged; part 
     PrimaryKeyConstraint("provider", "sender", "recipient", "concat_ref", "total", "part"),
 )
 
-# --- the seller's console (0009) -----------------------------------------------------------
+# --- the seller's console (0010) -----------------------------------------------------------
 
 console_users = Table(  # one email, one store: the email alone finds the user at sign-in
     "console_users",

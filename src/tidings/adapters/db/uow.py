@@ -16,6 +16,7 @@ from tidings.adapters.db.deliveries import SqlDeliveries
 from tidings.adapters.db.engine import READ_ONLY, claims_rows
 from tidings.adapters.db.inbox import SqlInbox
 from tidings.adapters.db.keys import SqlKeys
+from tidings.adapters.db.maintenance import SqlRetention
 from tidings.adapters.db.outbox import SqlOutbox
 from tidings.adapters.db.privacy import SqlPrivacy
 from tidings.adapters.db.read import SqlReadModel
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
         self.read = SqlReadModel(self._conn)
         self.privacy = SqlPrivacy(self._conn)
         self.connectors = SqlConnectors(self._conn)
+        self.retention = SqlRetention(self._conn)
         return self
 
     def __exit__(

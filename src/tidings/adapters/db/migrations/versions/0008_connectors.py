@@ -2,7 +2,7 @@
 every verified delivery kept as received, with its outcome
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 """
 
 import sqlalchemy as sa

@@ -1,14 +1,14 @@
 """smpp parts: the parts of a long text an SMSC took and the parts of shoppers' long replies
 acknowledged to it, kept across a worker's restart (they were kept in memory)
 
-Revision ID: 0010
-Revises: 0005
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

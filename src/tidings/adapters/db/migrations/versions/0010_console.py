@@ -1,15 +1,15 @@
 """console: the seller's console's users, their server-side sessions, and the failed
 sign-ins that slow a guesser down
 
-Revision ID: 0009
-Revises: 0005
+Revision ID: 0010
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0010"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
