@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     """How often an idle worker looks for work."""
     lease_seconds: float = 30.0
     """How long a worker holds a delivery before another may take it over."""
-    in_flight: int = 4
+    in_flight: int = 10
     """Deliveries a worker may have handed to providers and not yet recorded: the most a
     worker killed at the wrong moment can send twice."""
     retry_first_seconds: float = 5.0

@@ -59,7 +59,8 @@ def test_events_posted_while_another_connection_writes_are_refused_whole(tmp_pat
 def test_a_worker_round_that_finds_the_database_busy_takes_nothing(
     tmp_path: Any, lock: sqlite3.Connection, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = live(str(tmp_path / "tidings.db"), Clock(at(10)), {"file": ScriptedProvider()},
+    clock = Clock(at(10))
+    app = live(str(tmp_path / "tidings.db"), clock, {"file": ScriptedProvider()},
                sqlite_busy_seconds=0.05)  # fmt: skip
     post(app, _day("acme", 3))
     worker = app.worker()
@@ -74,6 +75,7 @@ def test_a_worker_round_that_finds_the_database_busy_takes_nothing(
     lock.execute("COMMIT")
     assert refused and all(isinstance(e, StorageBusy) for e in refused)
     assert _count(app, t.inbox) == 7 and _count(app, t.customers) == 0
+    clock.advance(seconds=6)  # a store whose batch failed is backed off 5 s
     assert worker.round() and _count(app, t.inbox) == 0 and _count(app, t.customers) == 3
     app.close()
 
@@ -98,7 +100,7 @@ def test_a_full_database_rolls_back_one_stores_batch_and_the_others_go_on(
     assert _count(app, t.customers, "big") == 0  # nothing half-written
     assert _count(app, t.messages, "big") == 0 and _count(app, t.inbox, "big") == 601
     (failed,) = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert failed.getMessage() == "store big: its events and due messages failed"
+    assert failed.getMessage().startswith("store big: its events and due messages failed")
     assert failed.exc_info is not None
     error = failed.exc_info[1]
     assert isinstance(error, StorageFull) and "tidings.db is full" in str(error)

@@ -57,7 +57,7 @@ class Dispatcher:
     owner: str
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     lease: timedelta = timedelta(seconds=30)
-    in_flight: int = 4  # tries handed over and not yet recorded, at most (a real clock)
+    in_flight: int = 10  # tries handed over and not yet recorded, at most (a real clock)
     limits: Mapping[str, RateLimit] = field(default_factory=dict)
     unsubscribe: Callable[[str, str], str] | None = None  # (base URL, message) -> its URL
     callbacks: Callable[[str, Claim], str | None] | None = None  # (provider, claim) -> URL
