@@ -146,8 +146,10 @@ def test_a_report_becomes_receipts_of_the_biz_ids():
 
 
 def test_a_reply_becomes_the_shopper_s_message():
-    pushed = [{"phone_number": "13800138000", "content": "退订", "sign_name": "Acme",
-               "dest_code": "1234", "sequence_id": 7766, "send_time": "2026-11-11 09:30:00"}]  # fmt: skip
+    pushed = [
+        {"phone_number": "13800138000", "content": "退订", "sign_name": "Acme",
+         "dest_code": "1234", "sequence_id": 7766, "send_time": "2026-11-11 09:30:00"},
+    ]  # fmt: skip
     assert replies_from("aliyun", pushed, AT) == [
         Reply("aliyun", "+8613800138000", "1234", "退订", AT, "up-7766")
     ]

@@ -43,7 +43,7 @@ def test_a_text_with_conditions_cannot_go_for_approval_as_it_is():
 
 
 def test_a_field_no_variable_declares_is_named():
-    with pytest.raises(ValueError, match="order.total"):
+    with pytest.raises(ValueError, match=r"order\.total"):
         placeholders("{{ order.total }}", (("id", "order.order_id"),), SYNTAX["aliyun_sms"])
 
 
