@@ -148,7 +148,7 @@ def test_a_reply_of_tuiding_opts_the_shopper_out(shop):
 
 @pytest.mark.parametrize("path", [REPORT.replace(TOKEN, "wrong"), REPORT.split("?")[0]])
 def test_a_push_without_the_token_is_refused_and_nothing_kept(shop, path):  # type: ignore[no-untyped-def]
-    client, app, server, clock = shop
+    client, app, _server, clock = shop
     app.set_template("acme", "aliyun", "payment_reminder.first", "zh-CN", "SMS_1")
     report = [{"phone_number": "13800138000", "success": False, "biz_id": "B1"}]
     assert client.post(path, content=json.dumps(report)).status_code == 403
