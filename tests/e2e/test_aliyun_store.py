@@ -157,3 +157,23 @@ def test_a_push_without_the_token_is_refused_and_nothing_kept(shop, path):  # ty
     rounds(app)
     (reminder,) = _reminders(client)
     assert reminder["deliveries"][0]["state"] == "accepted"  # the forged report was not kept
+
+
+def test_the_store_registers_its_templates_through_the_api(shop):
+    client, app, server, clock = shop
+    steps = client.get("/v1/templates/export", params={"provider": "aliyun"}).json()["steps"]
+    first = next(s for s in steps if s["step"] == "payment_reminder.first")
+    assert first["text"] == "【Acme】您的订单${order_id}待付款，点此支付：${pay}"
+    given = {"provider": "aliyun", "step": "payment_reminder.first", "locale": "zh-CN",
+             "code": "SMS_1", "variables": [{"name": "order_id", "field": "order.order_id"},
+                                            {"name": "pay", "field": "links.pay"}]}  # fmt: skip
+    answer = client.put("/v1/templates", json=given)
+    assert answer.status_code == 200, answer.text
+    listed = client.get("/v1/templates").json()["templates"]
+    assert [(t["step"], t["code"]) for t in listed] == [("payment_reminder.first", "SMS_1")]
+    refused = client.put("/v1/templates", json=given | {"provider": "file"})
+    assert refused.status_code == 422
+    _post(client, [order("o1", at(8))])
+    clock.advance(hours=1)
+    rounds(app)
+    assert [f["TemplateCode"] for f in server.forms] == ["SMS_1"]

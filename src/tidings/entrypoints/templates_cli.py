@@ -15,6 +15,7 @@ from typing import Any
 from tidings import bootstrap
 from tidings.domain.errors import TidingsError
 from tidings.entrypoints.outcomes_cli import _app, _db, _NoDatabase, _pair
+from tidings.services.provider_templates import approval_view, template_view
 
 
 def register(sub: Any) -> None:
@@ -74,38 +75,20 @@ def _set(args: argparse.Namespace) -> int:
         done = app.set_template(
             args.store, args.provider, args.step, args.locale, args.code, args.var
         )
-        return _row(done)
+        return template_view(done)
 
     return _run(args, use)
 
 
 def _list(args: argparse.Namespace) -> int:
-    return _run(args, lambda app: [_row(t) for t in app.templates(args.store, args.provider)])
+    return _run(
+        args, lambda app: [template_view(t) for t in app.templates(args.store, args.provider)]
+    )
 
 
 def _export(args: argparse.Namespace) -> int:
     def use(app: bootstrap.App) -> list[dict[str, Any]]:
-        return [
-            {
-                "step": f"{one.journey}.{one.step}",
-                "locale": one.locale,
-                "text": one.text,
-                "variables": [{"name": n, "field": f} for n, f in one.variables],
-                "sample": one.sample,
-                **({"problem": one.problem} if one.problem else {}),
-            }
-            for one in app.for_approval(args.store, args.provider, args.locale)
-        ]
+        found = app.for_approval(args.store, args.provider, args.locale)
+        return [approval_view(one) for one in found]
 
     return _run(args, use)
-
-
-def _row(template: Any) -> dict[str, Any]:
-    return {
-        "store": template.store_id,
-        "provider": template.provider,
-        "step": f"{template.journey}.{template.step}",
-        "locale": template.locale,
-        "code": template.code,
-        "variables": [{"name": n, "field": f} for n, f in template.variables],
-    }

@@ -125,3 +125,27 @@ SAMPLES = {  # sample values that read as the real ones do
     "name": "王女士",
     "coupon": "K7PQ2MX9TA",
 }
+
+
+def template_view(template: ProviderTemplate) -> dict[str, Any]:
+    """A registered template as the CLI and the API show it."""
+    return {
+        "store": template.store_id,
+        "provider": template.provider,
+        "step": f"{template.journey}.{template.step}",
+        "locale": template.locale,
+        "code": template.code,
+        "variables": [{"name": n, "field": f} for n, f in template.variables],
+    }
+
+
+def approval_view(one: ForApproval) -> dict[str, Any]:
+    """A step's text for approval as the CLI and the API show it."""
+    out = {
+        "step": f"{one.journey}.{one.step}",
+        "locale": one.locale,
+        "text": one.text,
+        "variables": [{"name": n, "field": f} for n, f in one.variables],
+        "sample": one.sample,
+    }
+    return out | ({"problem": one.problem} if one.problem else {})
