@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -82,19 +83,26 @@ def receipt_from(name: str, params: Mapping[str, str], at: datetime) -> Receipt 
 
 
 def verify_push_token(expected: str, given: str | None) -> bool:
-    """Does a push URL carry the provider's callback token?"""
-    from tidings.adapters.providers import aliyun_sms
+    """Does a push URL carry the provider's callback token? (constant time)"""
+    import hmac
 
-    return aliyun_sms.verify_token(expected, given)
+    return bool(expected) and hmac.compare_digest(expected.encode(), (given or "").encode())
 
 
-def aliyun_push(kind: str, name: str, body: Any, at: datetime) -> list[Receipt] | list[Reply]:
-    """An Alibaba Cloud SMS push (`report`: SmsReport, `up`: SmsUp) as receipts or replies."""
-    from tidings.adapters.providers import aliyun_sms
+PUSHED = ("aliyun_sms", "tencent_sms")  # the providers whose reports and replies are pushed
 
-    if kind == "report":
-        return aliyun_sms.receipts_from(name, body, at)
-    return aliyun_sms.replies_from(name, body, at)
+
+def pushed(kind: str, what: str, name: str, body: Any, at: datetime) -> list[Receipt | Reply]:
+    """A push of provider type `kind` (`what`: report or reply) as receipts or replies."""
+    module = importlib.import_module(f"tidings.adapters.providers.{kind}")
+    read = module.receipts_from if what == "report" else module.replies_from
+    return list(read(name, body, at))
+
+
+def push_answer(kind: str) -> dict[str, Any]:
+    """What a provider of type `kind` expects back once its push is kept."""
+    answer: dict[str, Any] = importlib.import_module(f"tidings.adapters.providers.{kind}").ANSWER
+    return answer
 
 
 def utc_now() -> datetime:
@@ -123,12 +131,13 @@ class App:
             return None
         return str(conf.options.get("auth_token") or "") or None  # none: nothing is signed
 
-    def push_token(self, provider: str) -> str | None:
-        """The token an Alibaba Cloud SMS provider's push URLs carry (None: no such provider)."""
+    def push_token(self, provider: str) -> tuple[str, str | None] | None:
+        """(type, token) of a provider whose reports and replies are pushed, its URLs carrying
+        the token (None: no such provider; a None token: no push is taken)."""
         conf = self.settings.providers.get(provider)
-        if conf is None or conf.type != "aliyun_sms":
+        if conf is None or conf.type not in PUSHED:
             return None
-        return str(conf.options.get("callback_token") or "") or None  # none: no push taken
+        return conf.type, str(conf.options.get("callback_token") or "") or None
 
     def unit_of_work(self) -> UnitOfWork:
         return SqlUnitOfWork(self.db)
@@ -438,6 +447,10 @@ def make_provider(name: str, conf: ProviderSettings) -> Provider:
         from tidings.adapters.providers.aliyun_sms import AliyunSmsProvider
 
         return AliyunSmsProvider(name, **options)
+    if conf.type == "tencent_sms":
+        from tidings.adapters.providers.tencent_sms import TencentSmsProvider
+
+        return TencentSmsProvider(name, **options)
     if conf.type == "smtp":
         from tidings.adapters.providers.smtp import SmtpProvider
 

@@ -17,8 +17,8 @@ from tidings.entrypoints.api.app import create_app
 
 TOKEN = "push-token-acme"
 REPORT, UP = (
-    f"/v1/providers/aliyun/aliyun/report?token={TOKEN}",
-    f"/v1/providers/aliyun/aliyun/up?token={TOKEN}",
+    f"/v1/providers/aliyun/report?token={TOKEN}",
+    f"/v1/providers/aliyun/reply?token={TOKEN}",
 )
 
 

@@ -11,7 +11,7 @@ for approval, `fill` gives the template code and the values of its declared vari
 
 A value longer than the provider allows is cut: a text keeps its first characters and ends
 with "…"; a link is never cut (a cut link leads nowhere): it loses its `https://` when that
-makes it fit, else it is sent whole and the provider's adapter refuses it (`too_long`).
+makes it fit, else it goes whole and the provider refuses it (failed, its reason kept).
 """
 
 from __future__ import annotations

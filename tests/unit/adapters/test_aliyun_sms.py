@@ -17,7 +17,6 @@ from tidings.adapters.providers.aliyun_sms import (
     receipts_from,
     replies_from,
     signature,
-    verify_token,
 )
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply
 from tidings.domain.errors import InvalidEvent, Permanent, Transient
@@ -159,10 +158,3 @@ def test_a_reply_becomes_the_shopper_s_message():
 def test_a_push_that_is_not_the_provider_s_shape_is_refused(pushed):  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidEvent):
         receipts_from("aliyun", pushed, AT)
-
-
-def test_the_push_token_must_match():
-    assert verify_token("tok", "tok")
-    assert not verify_token("tok", "tok2")
-    assert not verify_token("tok", None)
-    assert not verify_token("", "")

@@ -1,13 +1,18 @@
-"""Pushes of Alibaba Cloud SMS: delivery reports (SmsReport) and shoppers' replies (SmsUp).
+"""Pushes of the template-based SMS providers (Alibaba Cloud, Tencent Cloud): delivery reports
+and shoppers' replies.
 
-The provider does not sign its pushes: each push URL carries the provider's configured
-`callback_token` (`?token=…`), and a push without it is refused. Every push is answered
-`{"code":0,"msg":"成功"}` once kept, or the provider pushes it again.
+    POST /v1/providers/{name}/report?token=…   a JSON array of reports  → message.status
+    POST /v1/providers/{name}/reply?token=…    a JSON array of replies  → message.inbound
+
+These providers do not sign their pushes: each push URL carries the provider's configured
+`callback_token`, and a push without it is refused before its body is read. A push kept is
+answered as the provider expects (`{"code":0,"msg":"成功"}`, `{"result":0,"errmsg":"OK"}`), or it
+pushes again; a report of a reference not recorded yet waits for it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -19,45 +24,29 @@ from tidings.entrypoints.api.deps import ApiError, App
 from tidings.services.live import take
 
 router = APIRouter(tags=["providers"])
-ANSWER = {"code": 0, "msg": "成功"}
+What = Literal["report", "reply"]
 
 
-async def _pushed(name: str, request: Request, app: App) -> Any:
-    """The push's JSON, once its token checked."""
-    token = app.push_token(name)
-    if token is None:
-        raise ApiError(404, "not_found", f"no Alibaba Cloud SMS provider {name!r} takes pushes")
-    given = request.query_params.get("token")
-    if not bootstrap.verify_push_token(token, given):
+@router.post("/v1/providers/{name}/{what}", summary="A template-based provider's push")
+async def push(name: str, what: What, request: Request, app: App) -> JSONResponse:
+    """Reports become their messages' `message.status`; replies become `message.inbound`
+    (so 退订 / TD / T opt the shopper out)."""
+    found = app.push_token(name)
+    if found is None:
+        raise ApiError(404, "not_found", f"no provider {name!r} pushes reports or replies")
+    kind, token = found
+    if token is None or not bootstrap.verify_push_token(token, request.query_params.get("token")):
         raise ApiError(403, "bad_token", "the push's token does not check")
     try:
-        return bootstrap.loads(await request.body())
+        body = bootstrap.loads(await request.body())
     except ValueError:
         raise ApiError(422, "invalid_callback", "the push is not JSON") from None
+    return await run_in_threadpool(_keep, app, kind, what, name, body)  # the database blocks
 
 
-@router.post("/v1/providers/{name}/aliyun/report", summary="Alibaba Cloud SMS delivery reports")
-async def report(name: str, request: Request, app: App) -> JSONResponse:
-    """Each final report becomes its message's `message.status`; a report of a BizId not
-    recorded yet waits for it."""
-    body = await _pushed(name, request, app)
-    return await _run(app, "report", name, body)
-
-
-@router.post("/v1/providers/{name}/aliyun/up", summary="Alibaba Cloud SMS shoppers' replies")
-async def up(name: str, request: Request, app: App) -> JSONResponse:
-    """Each reply becomes a `message.inbound` (so 退订 / TD / T opt the shopper out)."""
-    body = await _pushed(name, request, app)
-    return await _run(app, "up", name, body)
-
-
-async def _run(app: App, kind: str, name: str, body: Any) -> JSONResponse:
-    return await run_in_threadpool(_keep, app, kind, name, body)  # the database work blocks
-
-
-def _keep(app: Any, kind: str, name: str, body: Any) -> JSONResponse:
+def _keep(app: Any, kind: str, what: str, name: str, body: Any) -> JSONResponse:
     try:
-        items = bootstrap.aliyun_push(kind, name, body, app.clock())
+        items = bootstrap.pushed(kind, what, name, body, app.clock())
     except InvalidEvent as exc:
         raise ApiError(422, "invalid_callback", str(exc)) from None
     with app.unit_of_work() as uow:
@@ -65,4 +54,4 @@ def _keep(app: Any, kind: str, name: str, body: Any) -> JSONResponse:
             take(uow, app.dispatcher.routes, item, app.clock())
         uow.commit()
     app.wake()
-    return JSONResponse(ANSWER)
+    return JSONResponse(bootstrap.push_answer(kind))
