@@ -28,6 +28,7 @@ from tidings.adapters.templates import JinjaRenderer
 from tidings.config import REPLAY_SECRET, ProviderSettings, Settings
 from tidings.domain.catalogue import Catalogue
 from tidings.domain.delivery import Claim, Receipt, Reply, RetryPolicy
+from tidings.domain.errors import InvalidEvent
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.journeys import Journey
 from tidings.domain.messages import Message
@@ -89,19 +90,26 @@ def verify_push_token(expected: str, given: str | None) -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), (given or "").encode())
 
 
-PUSHED = ("aliyun_sms", "tencent_sms")  # the providers whose reports and replies are pushed
+PUSHED = ("aliyun_sms", "tencent_sms", "smsru")  # providers that push reports or replies
 
 
-def pushed(kind: str, what: str, name: str, body: Any, at: datetime) -> list[Receipt | Reply]:
-    """A push of provider type `kind` (`what`: report or reply) as receipts or replies."""
+def pushed(kind: str, what: str, name: str, raw: bytes, at: datetime) -> list[Receipt | Reply]:
+    """A push of provider type `kind` (`what`: report or reply) as receipts or replies: JSON,
+    its nesting bounded, or SMS.ru's form. Raises InvalidEvent."""
     module = importlib.import_module(f"tidings.adapters.providers.{kind}")
+    try:
+        body = module.form_of(raw) if kind == "smsru" else contract.loads(raw)
+    except ValueError:
+        raise InvalidEvent("the push is not JSON", field="body") from None
     read = module.receipts_from if what == "report" else module.replies_from
     return list(read(name, body, at))
 
 
-def push_answer(kind: str) -> dict[str, Any]:
+def push_answer(kind: str) -> dict[str, Any] | str:
     """What a provider of type `kind` expects back once its push is kept."""
-    answer: dict[str, Any] = importlib.import_module(f"tidings.adapters.providers.{kind}").ANSWER
+    answer: dict[str, Any] | str = importlib.import_module(
+        f"tidings.adapters.providers.{kind}"
+    ).ANSWER
     return answer
 
 
@@ -451,6 +459,10 @@ def make_provider(name: str, conf: ProviderSettings) -> Provider:
         from tidings.adapters.providers.tencent_sms import TencentSmsProvider
 
         return TencentSmsProvider(name, **options)
+    if conf.type == "smsru":
+        from tidings.adapters.providers.smsru import SmsRuProvider
+
+        return SmsRuProvider(name, **options)
     if conf.type == "smtp":
         from tidings.adapters.providers.smtp import SmtpProvider
 
