@@ -79,6 +79,10 @@ def test_a_step_without_an_approved_template_is_suppressed_and_alerted_once(shop
     only = _messages(client, reason="template_not_approved")
     assert {m["message_id"] for m in only} == {m["message_id"] for m in reminders}
     assert [m for m in _reminders(client, "last") if m["status"] != "pending"] == []
+    report = client.get("/v1/stores/acme/report", params={"from": "2026-11-11", "to": "2026-11-11"})
+    assert report.status_code == 200, report.text
+    (row,) = [j for j in report.json()["journeys"] if j["journey"] == "payment_reminder"]
+    assert row["suppressed"] == {"template_not_approved": 2}
 
 
 def test_an_approved_template_goes_with_its_values_and_its_receipt_comes_back(shop):
