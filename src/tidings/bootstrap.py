@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -29,8 +30,12 @@ from tidings.adapters.templates import JinjaRenderer
 from tidings.config import REPLAY_SECRET, ProviderSettings, Settings
 from tidings.domain.catalogue import Catalogue
 from tidings.domain.delivery import Claim, Receipt, Reply, RetryPolicy
+from tidings.domain.errors import InvalidEvent
 from tidings.domain.events import Event, EventRecord
+from tidings.domain.journeys import Journey
 from tidings.domain.messages import Message
+from tidings.domain.provider_templates import VARIABLE_LIMITS, ProviderTemplate, variables_of
+from tidings.domain.state import Store
 from tidings.services import connectors, consent, keys
 from tidings.services import replay as replay_service
 from tidings.services.analytics import report as report_service
@@ -41,6 +46,7 @@ from tidings.services.engine import Engine
 from tidings.services.live import Worker
 from tidings.services.people import Passwords
 from tidings.services.ports import Provider, UnitOfWork
+from tidings.services.provider_templates import ForApproval, for_approval
 from tidings.services.queries_console import ConsoleUnitOfWork
 from tidings.services.retention import Retention
 from tidings.services.routing import RateLimit, Routes
@@ -82,6 +88,36 @@ def receipt_from(name: str, params: Mapping[str, str], at: datetime) -> Receipt 
     return http_sms.receipt_from(name, params, at)
 
 
+def verify_push_token(expected: str, given: str | None) -> bool:
+    """Does a push URL carry the provider's callback token? (constant time)"""
+    import hmac
+
+    return bool(expected) and hmac.compare_digest(expected.encode(), (given or "").encode())
+
+
+PUSHED = ("aliyun_sms", "tencent_sms", "smsru")  # providers that push reports or replies
+
+
+def pushed(kind: str, what: str, name: str, raw: bytes, at: datetime) -> list[Receipt | Reply]:
+    """A push of provider type `kind` (`what`: report or reply) as receipts or replies: JSON,
+    its nesting bounded, or SMS.ru's form. Raises InvalidEvent."""
+    module = importlib.import_module(f"tidings.adapters.providers.{kind}")
+    try:
+        body = module.form_of(raw) if kind == "smsru" else contract.loads(raw)
+    except ValueError:
+        raise InvalidEvent("the push is not JSON", field="body") from None
+    read = module.receipts_from if what == "report" else module.replies_from
+    return list(read(name, body, at))
+
+
+def push_answer(kind: str) -> dict[str, Any] | str:
+    """What a provider of type `kind` expects back once its push is kept."""
+    answer: dict[str, Any] | str = importlib.import_module(
+        f"tidings.adapters.providers.{kind}"
+    ).ANSWER
+    return answer
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -108,6 +144,14 @@ class App:
         if conf is None or conf.type != "http_sms":
             return None
         return str(conf.options.get("auth_token") or "") or None  # none: nothing is signed
+
+    def push_token(self, provider: str) -> tuple[str, str | None] | None:
+        """(type, token) of a provider whose reports and replies are pushed, its URLs carrying
+        the token (None: no such provider; a None token: no push is taken)."""
+        conf = self.settings.providers.get(provider)
+        if conf is None or conf.type not in PUSHED:
+            return None
+        return conf.type, str(conf.options.get("callback_token") or "") or None
 
     def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
         """One transaction; a `read_only` one never waits for SQLite's writer."""
@@ -178,6 +222,50 @@ class App:
         lines = sum(file.erase(erased.messages) for file in files)
         privacy.scrub(self.db)
         return erased.counts | {"outbox_lines": lines}
+
+    # --- approved templates of template-based SMS providers --------------------------------
+
+    def template_provider(self, provider: str) -> str:
+        """The type of a configured template-based provider. Raises ValueError."""
+        conf = self.settings.providers.get(provider)
+        if conf is None or conf.type not in VARIABLE_LIMITS:
+            kinds = ", ".join(sorted(VARIABLE_LIMITS))
+            raise ValueError(f"{provider!r} is no configured template-based provider ({kinds})")
+        return conf.type
+
+    def set_template(
+        self, store: str, provider: str, step: str, locale: str, code: str,
+        variables: Sequence[tuple[str, str]] = (),
+    ) -> ProviderTemplate:  # fmt: skip
+        """Register the approved template `code` of `step` (journey.step) in `locale`; its
+        variables default to the step's own fields. Raises ValueError."""
+        self.template_provider(provider)
+        journey, _, name = step.partition(".")
+        with self.unit_of_work() as uow:
+            found = self.engine.texts.journeys(_store(uow, store)).get(journey)
+            texts = found.step(name).template if found and _has(found, name) else None
+            if texts is None:
+                raise ValueError(f"store {store!r} has no journey step {step!r}")
+            if locale not in texts:
+                raise ValueError(f"step {step!r} has no {locale} text")
+            text = texts[locale] if isinstance(texts[locale], str) else texts[locale][0]
+            given = tuple(variables) or variables_of(str(text))
+            template = ProviderTemplate(store, provider, journey, name, locale, code, given)
+            uow.templates.set(template, self.clock())
+            uow.commit()
+        return template
+
+    def templates(self, store: str, provider: str | None = None) -> list[ProviderTemplate]:
+        with self.unit_of_work() as uow:
+            return uow.templates.of_store(store, provider)
+
+    def for_approval(self, store: str, provider: str, locale: str) -> list[ForApproval]:
+        """Each SMS step of the store in `locale`, written for approval at `provider`."""
+        kind = self.template_provider(provider)
+        with self.unit_of_work() as uow:
+            shop = _store(uow, store)
+        journeys = self.engine.texts.journeys(shop)
+        return for_approval(journeys, kind, shop.sms_signature, locale or shop.locale)
 
     # --- connectors: a store's platforms, and their webhooks -------------------------------
 
@@ -302,6 +390,16 @@ class App:
         return score_service.set_targets(uow=uow, store=store, targets=targets)
 
 
+def _store(uow: UnitOfWork, store: str) -> Store:
+    if store not in uow.state.store_ids():
+        raise ValueError(f"no store {store!r}")
+    return uow.state.load(Keys(stores={store})).store(store)
+
+
+def _has(journey: Journey, step: str) -> bool:
+    return any(s.name == step for s in journey.steps)
+
+
 def build(
     settings: Settings | None = None,
     *,
@@ -370,6 +468,18 @@ def make_provider(name: str, conf: ProviderSettings, db: DbEngine | None = None)
         from tidings.adapters.providers.http_sms import HttpSmsProvider
 
         return HttpSmsProvider(name, **options)
+    if conf.type == "aliyun_sms":
+        from tidings.adapters.providers.aliyun_sms import AliyunSmsProvider
+
+        return AliyunSmsProvider(name, **options)
+    if conf.type == "tencent_sms":
+        from tidings.adapters.providers.tencent_sms import TencentSmsProvider
+
+        return TencentSmsProvider(name, **options)
+    if conf.type == "smsru":
+        from tidings.adapters.providers.smsru import SmsRuProvider
+
+        return SmsRuProvider(name, **options)
     if conf.type == "smtp":
         from tidings.adapters.providers.smtp import SmtpProvider
 
@@ -392,7 +502,16 @@ def _routes(settings: Settings) -> Routes:
         sid: {"sms": conf.sms_sender, "email": conf.email_sender}
         for sid, conf in settings.stores.items()
     }
-    return Routes(dict(settings.channels), stores, senders)
+    return Routes(dict(settings.channels), stores, senders, templated(settings))
+
+
+def templated(settings: Settings) -> dict[str, int]:
+    """The providers that send approved templates only, with their variables' length limit."""
+    return {
+        name: int(conf.options.get("variable_limit") or VARIABLE_LIMITS[conf.type])
+        for name, conf in settings.providers.items()
+        if conf.type in VARIABLE_LIMITS
+    }
 
 
 def _limits(settings: Settings) -> dict[str, RateLimit]:

@@ -32,7 +32,7 @@ class ProviderSettings(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    type: Literal["file", "smpp", "http_sms", "smtp"]
+    type: Literal["file", "smpp", "http_sms", "smtp", "aliyun_sms", "tencent_sms", "smsru"]
     rate: float | None = None
     """At most this many messages a second from one worker."""
 

@@ -29,6 +29,9 @@ OPT_OUT = frozenset(
         "ОТПИСАТЬСЯ",
     }
 )
+# Opt-out words of one locale's stores besides the list above: in mainland China a marketing
+# SMS may end "拒收请回复R", so a zh-CN store takes a lone R as a refusal (elsewhere R is no word).
+LOCAL_OPT_OUT = {"zh-CN": frozenset({"R"})}
 OPT_IN = frozenset({"START", "UNSTOP"})
 HELP = frozenset({"HELP", "INFO"})
 Keyword = Literal["opt_out", "opt_in", "help"]
@@ -43,10 +46,11 @@ def phone_digest(key: bytes, phone: str) -> str:
     return hmac.new(key, phone.encode(), hashlib.sha256).hexdigest()[:DIGEST_CHARS]
 
 
-def keyword(text: str) -> Keyword | None:
-    """What a reply asks for: the whole message, trimmed, any case; None for other text."""
+def keyword(text: str, locale: str | None = None) -> Keyword | None:
+    """What a reply to a store of `locale` asks for: the whole message, trimmed, any case;
+    None for other text."""
     word = text.strip().upper()
-    if word in OPT_OUT:
+    if word in OPT_OUT or word in LOCAL_OPT_OUT.get(locale or "", ()):
         return "opt_out"
     if word in OPT_IN:
         return "opt_in"

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from tidings.domain.provider_templates import TemplateCall
+
 QUEUED, SENDING, ACCEPTED = "queued", "sending", "accepted"
 DELIVERED, FAILED, UNDELIVERABLE, EXPIRED = "delivered", "failed", "undeliverable", "expired"
 CLAIMABLE = (QUEUED, SENDING)  # queued when its time comes; sending when its lease ran out
@@ -39,6 +41,7 @@ class Outgoing:
     html: str | None = None  # email only: the HTML part
     unsubscribe: str | None = None  # email only: the one-click unsubscribe URL (List-Unsubscribe)
     callback: str | None = None  # where the provider may post this message's receipts
+    template: TemplateCall | None = None  # a template-based provider's code and values
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,7 @@ class Claim:
     customer_id: str | None = None
     base_url: str = ""  # the store's, for the links a provider is given
     attempts: int = 1
+    template: str | None = None  # a template-based provider's call (TemplateCall as JSON)
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -22,6 +22,7 @@ REASONS = (
     "budget_exhausted",
     "holdout",
     "invalid_recipient",
+    "template_not_approved",  # the SMS provider takes approved templates only: none for the step
 )
 
 
@@ -46,6 +47,7 @@ class Message:
     segments: int = 0
     cost: str = "0"
     title: str | None = None  # an email's subject
+    template: str | None = None  # a template-based provider's call (TemplateCall as JSON)
 
     @property
     def key(self) -> tuple[str, str, str, str]:

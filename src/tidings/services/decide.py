@@ -1,9 +1,11 @@
 """Deciding a due message at send time: the state read now is the truth.
 
 Order of the checks: the journey's reason gone (condition_cleared), opted_out, no_consent,
-invalid_recipient; then quiet hours defer what would go; then the holdout, at the moment the
-message would go, so that held-back and treated subjects met the same checks at the same
-time; then the frequency caps and the budget, which depend on what was really sent before.
+invalid_recipient; template_not_approved (an SMS through a provider that sends approved
+templates only, none for the step: the merchant is alerted once per step); then quiet hours
+defer what would go; then the holdout, at the moment the message would go, so that held-back
+and treated subjects met the same checks at the same time; then the frequency caps and the
+budget, which depend on what was really sent before.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tidings.domain.state import Alert, Coupon, Store
 from tidings.domain.times import zone
 from tidings.services.phones import to_e164
 from tidings.services.ports import Outbox
+from tidings.services.provider_templates import NotApproved, TemplateBook
 from tidings.services.texts import Link, Texts
 from tidings.services.triggers import campaign_at, context_of, journey_message, yearly_subject
 from tidings.services.world import CAPPED, Sent, World
@@ -38,6 +41,7 @@ class Decider:
     texts: Texts
     world: World
     outbox: Outbox
+    templates: TemplateBook | None = None  # None: no store sends through approved templates
     _links: list[Link] = field(default_factory=list)
 
     def forget(self) -> None:
@@ -88,6 +92,8 @@ class Decider:
         if message.channel in ("alert", "review_reply"):  # no consent, quiet hours or caps
             self._send(message, store, at, body)
             return []
+        if self._unapproved(message, journey, step, store, ctx, body, at):
+            return self._follow_up(journey, message, ctx)
         if self._decide_direct(message, journey, step, store, customer, body, at):
             return [message]  # deferred by quiet hours
         if message.status == SENT and ctx.get("coupon"):
@@ -133,6 +139,45 @@ class Decider:
         else:
             self._suppress(message, at, reason, body)
         return False
+
+    def _unapproved(
+        self,
+        message: Message,
+        journey: Journey,
+        step: Step,
+        store: Store,
+        ctx: dict[str, Any],
+        body: str,
+        at: datetime,
+    ) -> bool:
+        """Suppress an SMS that has no approved template at the store's provider (True), or
+        give it its template call. After consent: an opted-out shopper's stays `opted_out`."""
+        if self.templates is None or message.channel != "sms":
+            return False
+        try:
+            call = self.templates.call(store, journey, step, ctx)
+        except NotApproved as missing:
+            if self._refused(message, ctx.get("customer")) is not None:
+                return False  # suppressed next, for its own reason
+            self._suppress(message, at, "template_not_approved", body)
+            self._alert_template(store, f"{journey.name}.{step.name}", missing, at)
+            return True
+        message.template = call.to_json() if call is not None else None
+        return False
+
+    def _alert_template(self, store: Store, step: str, missing: NotApproved, at: datetime) -> None:
+        """One alert per step without an approved template, however many messages it stops."""
+        subject = f"store:{store.store_id}:template:{missing.provider}:{step}:{missing.locale}"
+        key = (store.store_id, "template_watch", "template_not_approved", subject)
+        if key in self.world.messages or self.outbox.for_subjects([(store.store_id, subject)]):
+            return
+        alert = Message(
+            store.store_id, message_id(*key), "template_watch", "template_not_approved",
+            subject, "service", "alert", at, at, at, None, "merchant",
+        )  # fmt: skip
+        self.world.add_message(alert)
+        extra = {"step": step, "provider": missing.provider, "locale": missing.locale}
+        self._send(alert, store, at, self.texts.alert(alert, store, **extra))
 
     def _refused(self, message: Message, customer: Any) -> str | None:
         """Consent and the recipient: reasons that no waiting removes."""

@@ -38,6 +38,7 @@ from tidings.domain.delivery import (
 )
 from tidings.domain.errors import Permanent, Transient
 from tidings.domain.messages import Message
+from tidings.domain.provider_templates import TemplateCall
 from tidings.services.ingest import ingest, receipt_event
 from tidings.services.ports import Provider, UnitOfWork
 from tidings.services.routing import RateLimit, Routes, recipients
@@ -81,6 +82,7 @@ class Dispatcher:
         return Claim(
             m.store_id, m.message_id, to, channel, provider, m.body or "", m.decided_at or now,
             m.kind, m.title, m.customer_id, base_url,
+            template=m.template if channel == m.channel else None,
         )  # fmt: skip
 
     def claim(self, now: datetime, limit: int) -> list[Claim]:
@@ -264,6 +266,7 @@ class Dispatcher:
             subject=(claim.title or "") if email else "",
             unsubscribe=unsubscribe,
             callback=self.callbacks(claim.provider, claim) if self.callbacks else None,
+            template=TemplateCall.from_json(claim.template) if claim.template else None,
         )
 
     def rested(self) -> None:

@@ -27,6 +27,7 @@ from tidings.services.delivery import Dispatcher
 from tidings.services.folding import HANDLED, apply
 from tidings.services.loading import load
 from tidings.services.ports import UnitOfWork
+from tidings.services.provider_templates import TemplateBook
 from tidings.services.texts import Texts
 from tidings.services.triggers import start_journeys
 from tidings.services.world import World
@@ -90,7 +91,7 @@ class Engine:
             fresh = self._fresh(uow, events, now, result)
         due = uow.outbox.due(until, limit=limit, stores=stores)
         due = load(uow, world, fresh, due, self.texts.cap_window)
-        decider = Decider(self.texts, world, uow.outbox)
+        decider = Decider(self.texts, world, uow.outbox, self._templates(uow))
         queue: list[tuple[datetime, str, int, Message]] = []
         pushes = itertools.count()  # ties in time and id: first queued, first decided
 
@@ -118,6 +119,11 @@ class Engine:
             result.claims = self.dispatcher.plan(uow, result.to_send, world, now or until)
         uow.deliveries.apply_receipts(receipts)  # after planning: a receipt may be that fast
         return result
+
+    def _templates(self, uow: UnitOfWork) -> TemplateBook | None:
+        """The approved templates, where a store's SMS go through a template-based provider."""
+        routes = self.dispatcher.routes if self.dispatcher is not None else None
+        return TemplateBook(routes, uow.templates) if routes and routes.templated else None
 
     def reacts_to(self) -> set[str]:
         """The event types that change state or start a journey; the rest are only stored."""

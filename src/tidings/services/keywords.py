@@ -13,8 +13,8 @@ def inbound(ev: Event, world: World, schedule: Schedule) -> None:
     """Opt-out, opt-in and help keywords: act at once, answer once."""
     data = ev.data
     assert isinstance(data, MessageInbound)
-    word = consent.keyword(data.text)
     store = world.store(ev.store)
+    word = consent.keyword(data.text, store.locale)
     phone = lookup_key(data.sender, store.default_region)
     if word is None or phone is None:
         return

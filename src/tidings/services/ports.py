@@ -13,6 +13,7 @@ from tidings.domain.connectors import StoreFacts
 from tidings.domain.delivery import Accepted, Claim, Outcome, Outgoing, Receipt, Reply
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
+from tidings.domain.provider_templates import ProviderTemplate
 from tidings.domain.state import Alert, DeliveryReceipt
 from tidings.services.world import Keys, Sent, World
 
@@ -198,6 +199,16 @@ class Privacy(Protocol):
     def rewrite_event(self, store: str, event_id: str, payload: str) -> None: ...
 
 
+class ProviderTemplates(Protocol):
+    """A store's approved templates at template-based providers, one per step and locale."""
+
+    def set(self, template: ProviderTemplate, at: datetime) -> None: ...
+
+    def remove(self, store: str, provider: str, journey: str, step: str, locale: str) -> bool: ...
+
+    def of_store(self, store: str, provider: str | None = None) -> list[ProviderTemplate]: ...
+
+
 class Connectors(Protocol):
     """A store's platform connections and the webhook deliveries kept as received."""
 
@@ -311,6 +322,9 @@ class UnitOfWork(Protocol):
 
     @property
     def retention(self) -> Retention: ...
+
+    @property
+    def templates(self) -> ProviderTemplates: ...
 
     def lock_store(self, store: str, wait: bool = False) -> bool:
         """Hold the store for this transaction: one worker at a time runs a store's journeys

@@ -18,6 +18,7 @@ class Routes:
     default: Mapping[str, str] = field(default_factory=dict)  # channel -> provider
     stores: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     senders: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # store -> channel
+    templated: Mapping[str, int] = field(default_factory=dict)  # provider -> variable limit
 
     def provider(self, store: str, channel: str) -> str:
         return self.stores.get(store, {}).get(channel) or self.default.get(channel) or "file"

@@ -48,7 +48,7 @@ _KEY = and_(
     D.recipient == bindparam("k_recipient"),
 )
 _CLAIMED = [D.store_id, D.message_id, D.recipient, D.channel, D.provider, M.body, M.decided_at]
-_CLAIMED += [M.kind, M.title, M.customer_id, t.stores.c.base_url, D.attempts]
+_CLAIMED += [M.kind, M.title, M.customer_id, t.stores.c.base_url, D.attempts, M.template]
 # A receipt speaks of a message the provider took: not of one still waiting to be tried.
 _RECEIVED = text(
     "(deliveries.state IN ('sending', 'accepted', 'delivered', 'undeliverable')"
@@ -59,10 +59,10 @@ _RECEIVED = text(
 def _claimed(row: Any) -> Claim:
     """A claimed row as a Claim, its attempts counting this one."""
     store, message, recipient, channel, provider, body, decided, *rest = row
-    kind, title, customer, base_url, attempts = rest
+    kind, title, customer, base_url, attempts, template = rest
     return Claim(
         store, message, recipient, channel, provider, body or "", decided, kind, title,
-        customer, base_url or "", attempts + 1,
+        customer, base_url or "", attempts + 1, template,
     )  # fmt: skip
 
 

@@ -51,7 +51,11 @@ class SqlPrivacy:
         deliveries = self.conn.execute(gone)
         refs = (R.store_id == store, R.message_id.in_(ids))
         self.conn.execute(update(t.provider_refs).where(*refs).values(recipient=ERASED))
-        texts = update(t.messages).where(*to_them).values(body=None, recipient=None, title=None)
+        texts = (
+            update(t.messages)
+            .where(*to_them)
+            .values(body=None, recipient=None, title=None, template=None)
+        )
         messages = self.conn.execute(texts)
         kept = update(t.hook_deliveries).where(H.store_id == store, H.customer_id == customer)
         self.conn.execute(kept.values(body=None, headers=None))  # the webhooks about them

@@ -293,6 +293,7 @@ messages = Table(
     Column("segments", Integer, nullable=False),
     Column("cost", String(24), nullable=False),
     _text("title"),
+    _text("template"),  # 0013: the provider template call (code and values), JSON, or NULL
     PrimaryKeyConstraint("store_id", "message_id"),
     # subject second: the dedupe key also serves "every message about this subject"
     UniqueConstraint("store_id", "subject", "journey", "step", name="uq_messages_dedupe"),
@@ -574,4 +575,18 @@ console_failures = Table(  # failed sign-ins by email (hashed) and by client, to
     Column("failures", Integer, nullable=False),
     _time("last_at", False),
     _time("blocked_until"),
+)
+
+provider_templates = Table(  # 0013: a store's approved templates at template-based providers
+    "provider_templates",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("provider", String(64), nullable=False),
+    Column("journey", String(64), nullable=False),
+    Column("step", String(64), nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("variables", JSON, nullable=False),  # [[name, path], …] in the template's order
+    _time("updated_at", False),
+    PrimaryKeyConstraint("store_id", "provider", "journey", "step", "locale"),
 )

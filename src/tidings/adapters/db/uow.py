@@ -19,6 +19,7 @@ from tidings.adapters.db.keys import SqlKeys
 from tidings.adapters.db.maintenance import SqlRetention
 from tidings.adapters.db.outbox import SqlOutbox
 from tidings.adapters.db.privacy import SqlPrivacy
+from tidings.adapters.db.provider_templates import SqlProviderTemplates
 from tidings.adapters.db.read import SqlReadModel
 from tidings.adapters.db.repositories import SqlEventLog, SqlStateRepo
 from tidings.adapters.db.tables import metadata
@@ -46,6 +47,7 @@ class SqlUnitOfWork:
         self.privacy = SqlPrivacy(self._conn)
         self.connectors = SqlConnectors(self._conn)
         self.retention = SqlRetention(self._conn)
+        self.templates = SqlProviderTemplates(self._conn)
         return self
 
     def __exit__(

@@ -15,7 +15,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings import bootstrap
 from tidings.entrypoints import console, hooks, worker
-from tidings.entrypoints.api import connectors, events, outcomes, providers, resources
+from tidings.entrypoints.api import (
+    connectors,
+    events,
+    outcomes,
+    providers,
+    providers_cn,
+    resources,
+    templates,
+)
 from tidings.entrypoints.api.deps import ApiError, error_response
 from tidings.entrypoints.web import pages
 from tidings.entrypoints.web.headers import SecurityHeaders
@@ -54,7 +62,7 @@ def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
     api.add_middleware(BodyLimit, limit=app.settings.max_body_bytes)
     api.add_middleware(SecurityHeaders)  # outermost: a refusal of BodyLimit carries them too
     routers = (events.router, resources.router, outcomes.router, providers.router, pages.router,
-               connectors.router, hooks.router)  # fmt: skip
+               connectors.router, hooks.router, providers_cn.router, templates.router)  # fmt: skip
     for router in routers:
         api.include_router(router)
     api.mount("/static/pages", StaticFiles(directory=pages.STATIC), name="pages-static")
