@@ -24,7 +24,7 @@ from tidings import bootstrap
 from tidings.config import Settings, load_settings
 from tidings.domain.errors import InvalidEvent, InvalidJourney
 from tidings.domain.events import Event, EventRecord
-from tidings.entrypoints import connectors_cli, outcomes_cli, worker
+from tidings.entrypoints import connectors_cli, import_cli, outcomes_cli, worker
 from tidings.entrypoints.args import aware_time
 from tidings.services.queries import Summary, message_line
 
@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     up.set_defaults(run=_db_upgrade)
     outcomes_cli.register(sub)
     connectors_cli.register(sub)
+    import_cli.register(sub)
     return parser
 
 

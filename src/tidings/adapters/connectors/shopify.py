@@ -252,7 +252,8 @@ def _customer(body: dict[str, Any], delivery: Delivery) -> dict[str, Any]:
 def _shopper(body: dict[str, Any], delivery: Delivery) -> str | None:
     """Who an order, checkout or customer topic is about: the shopper's email key (the one
     an order export gives too, which has no customer id), else Shopify's customer id."""
-    person = body.get("customer") if isinstance(body.get("customer"), dict) else {}
+    found = body.get("customer")
+    person: dict[str, Any] = found if isinstance(found, dict) else {}
     email = person.get("email") or body.get("email")
     return shopper_key(delivery.store, email) or _optional_id(person.get("id"))
 
