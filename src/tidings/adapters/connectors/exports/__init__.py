@@ -93,7 +93,7 @@ def _rows(lines: Iterable[str]) -> Iterator[Row]:
         if not names:
             names = [name.strip() for name in cells]
             yield Row(line, {name: name for name in names})
-        elif any(cell.strip() for cell in cells):
+        elif any(cells := [cell.strip() for cell in cells]):
             yield Row(line, dict(zip(names, cells, strict=False)))
 
 

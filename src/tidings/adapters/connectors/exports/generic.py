@@ -16,8 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from tidings.adapters.connectors.common import currency, e164, event, moment, money, shopper_key
-from tidings.adapters.connectors.exports.rows import Row, at, item
+from tidings.adapters.connectors.common import currency, event, moment, money, shopper_key
+from tidings.adapters.connectors.exports.rows import Row, at, item, phone
 from tidings.domain.connectors import Delivery
 from tidings.domain.errors import Untranslatable
 
@@ -76,7 +76,7 @@ def _customer(first: Row, order_id: str, created: datetime, delivery: Delivery) 
     email = first.get("email")
     who = first.get("customer_id") or shopper_key(delivery.store, email) or f"guest-{order_id}"
     data = {"customer_id": who, "email": email, "name": first.get("name"),
-            "phone": e164(first.get("phone"), first.get("country"), delivery)}  # fmt: skip
+            "phone": phone(first.get("phone"), first.get("country"), delivery)}  # fmt: skip
     return event(f"import:customer:{who}:{order_id}", "customer.upserted", delivery, created,
                  **data)  # fmt: skip
 

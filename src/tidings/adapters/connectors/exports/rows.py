@@ -11,21 +11,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from tidings.adapters.connectors.common import money
+from tidings.domain.connectors import Delivery
 from tidings.domain.errors import Untranslatable
+from tidings.services.phones import to_e164
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
     line: int
-    cells: dict[str, str]
+    cells: dict[str, str]  # stripped
 
     def get(self, column: str) -> str | None:
-        """The cell of `column`, stripped; None when empty or not in the file."""
-        value = (self.cells.get(column) or "").strip()
-        return value or None
+        """The cell of `column`; None when empty or not in the file."""
+        return self.cells.get(column) or None
 
     def need(self, column: str) -> str:
         value = self.get(column)
@@ -74,3 +76,14 @@ def item(row: Row, sku: str, name: str, qty: str, price: str, total: bool = Fals
     if not ident:
         raise BadRow(row.line, f"a line item with neither {sku} nor {name}")
     return {"sku": ident, "name": title, "qty": count, "price": f"{unit:.2f}"}
+
+
+def phone(raw: str | None, country: str | None, delivery: Delivery) -> str | None:
+    """A row's phone in E.164 (`common.e164`), read in its country, else the store's region."""
+    return _e164(raw, (country or delivery.facts.region or "").upper()) if raw else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _e164(raw: str, region: str) -> str | None:
+    """Remembered: the same shoppers come back in an export, and reading a number is slow."""
+    return to_e164(raw, region)

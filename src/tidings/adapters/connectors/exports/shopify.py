@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any, Final
 
 from tidings.adapters.connectors import shopify as webhooks
-from tidings.adapters.connectors.common import currency, e164, event, moment, money, shopper_key
-from tidings.adapters.connectors.exports.rows import BadRow, Row, at, item
+from tidings.adapters.connectors.common import currency, event, moment, money, shopper_key
+from tidings.adapters.connectors.exports.rows import BadRow, Row, at, item, phone
 from tidings.domain.connectors import Delivery
 from tidings.domain.errors import Untranslatable
 
@@ -72,7 +72,7 @@ def _customer(first: Row, order_id: str, created: datetime, delivery: Delivery) 
     """The order's shopper: known by email (as the webhooks know them), else by the order."""
     email = first.get("Email")
     who = shopper_key(delivery.store, email) or f"guest-{order_id}"
-    phones = (e164(first.get(p), first.get(c), delivery) for p, c in PHONES)
+    phones = (phone(first.get(p), first.get(c), delivery) for p, c in PHONES)
     data = {"customer_id": who, "email": email, "phone": next((p for p in phones if p), None),
             "name": first.get("Billing Name") or first.get("Shipping Name"),
             "email_consent": CONSENT.get((first.get("Accepts Marketing") or "").lower()),
@@ -89,7 +89,6 @@ def _time(row: Row, column: str, delivery: Delivery) -> datetime:
     """Shopify writes `2024-03-05 14:22:10 -0500`; an ISO time is taken too, and one without
     an offset is read in the store's zone."""
     text = row.need(column)
-    try:
-        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
-    except ValueError:
-        return moment(text, delivery, column)
+    if len(text) == 25 and text[19] == " " and text[20] in "+-":  # its offset, as ISO's
+        text = f"{text[:19]}{text[20:23]}:{text[23:]}"
+    return moment(text, delivery, column)

@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any, Final
 
 from tidings.adapters.connectors import woocommerce as webhooks
-from tidings.adapters.connectors.common import currency, e164, event, moment, money
-from tidings.adapters.connectors.exports.rows import Row, at, item
+from tidings.adapters.connectors.common import currency, event, moment, money
+from tidings.adapters.connectors.exports.rows import Row, at, item, phone
 from tidings.domain.connectors import Delivery
 from tidings.domain.errors import Untranslatable
 
@@ -66,7 +66,7 @@ def _customer(first: Row, order_id: str, created: datetime, delivery: Delivery) 
     who = number if number not in (None, "0") else f"guest-{order_id}"
     names = (first.get("billing_first_name"), first.get("billing_last_name"))
     data = {"customer_id": who,
-            "phone": e164(first.get("billing_phone"), first.get("billing_country"), delivery),
+            "phone": phone(first.get("billing_phone"), first.get("billing_country"), delivery),
             "email": first.get("billing_email"),
             "name": " ".join(n for n in names if n) or None}  # fmt: skip
     return event(f"woocommerce-export:customer:{who}:{order_id}", "customer.upserted",
