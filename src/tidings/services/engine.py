@@ -38,7 +38,7 @@ from tidings.services.world import World
 log = logging.getLogger(__name__)
 MEND = timedelta(hours=1)  # how long a message whose text does not render waits
 DECIDE_SECONDS = 1.0  # a live batch's time for deciding, inside the writer's transaction
-HISTORY = timedelta(hours=24)  # payment reminders end with the default auto-close, 24 h on
+HISTORY = timedelta(hours=24)  # a payment reminder's whole window (unpaid orders close at 24 h)
 
 
 @dataclass
