@@ -36,7 +36,7 @@ from tidings.domain.journeys import Journey
 from tidings.domain.messages import Message
 from tidings.domain.provider_templates import VARIABLE_LIMITS, ProviderTemplate, variables_of
 from tidings.domain.state import Store
-from tidings.services import connectors, consent, keys
+from tidings.services import connectors, consent, imports, keys
 from tidings.services import replay as replay_service
 from tidings.services.analytics import report as report_service
 from tidings.services.analytics import score as score_service
@@ -337,6 +337,32 @@ class App:
                     uow.commit()
                 self.wake()
         return counts
+
+    def import_orders(
+        self,
+        lines: Iterable[str],
+        store: str,
+        fmt: str,
+        report: imports.Report,
+        progress: Callable[[imports.Imported], None] | None = None,
+    ) -> imports.Imported:
+        """Take in `store`'s order export (`fmt`: shopify, woocommerce, generic; its text
+        lines); each bad order goes to `report` with its line. The worker takes them in.
+        Raises LookupError for a store not known yet (its zone, region and currency read the
+        file)."""
+        from tidings.adapters.connectors import exports
+
+        with self.unit_of_work(read_only=True) as uow:
+            facts = uow.connectors.facts(store)
+        if facts.currency is None:  # every store.upserted gives one
+            raise LookupError(f"store {store!r} is not known yet: send its store.upserted first")
+        now = self.clock()
+        orders = ((found.line, found.events if isinstance(found, exports.Order) else found.reason)
+                  for found in exports.read(lines, fmt, store, facts, now))  # fmt: skip
+        done = imports.import_orders(orders, parse=self.contract_event, at=now, report=report,
+                                     unit_of_work=self.unit_of_work, progress=progress)  # fmt: skip
+        self.wake()
+        return done
 
     def worker(self) -> Worker:
         return Worker(

@@ -21,6 +21,8 @@ from tidings.entrypoints.cli import main
 NOW = datetime(2026, 11, 11, 10, 0, tzinfo=ZoneInfo("America/New_York"))
 H = tables.hook_deliveries.c
 
+BOB = "em-9ec3e953e6efc4cb9d208ae6"  # Bob Norman at acme, by his email (Shopify: 207119551)
+
 
 @pytest.fixture
 def shop(db_url):  # type: ignore[no-untyped-def]
@@ -56,7 +58,7 @@ def test_a_delivery_is_kept_as_received_with_the_headers_that_matter(shop):
     [kept] = _kept(app)
     assert kept["delivery_id"] == "wh-77" and kept["topic"] == "orders/create"
     assert kept["outcome"] == "accepted" and kept["reason"] is None
-    assert kept["body"] == body.decode() and kept["customer_id"] == "207119551"
+    assert kept["body"] == body.decode() and kept["customer_id"] == BOB
     assert kept["headers"] == {"x-shopify-topic": "orders/create", "x-shopify-webhook-id": "wh-77",
                                "x-shopify-shop-domain": "acme.myshopify.com"}  # fmt: skip
 
@@ -122,7 +124,7 @@ def test_erasing_a_customer_blanks_the_deliveries_about_them(shop):
     _hook(client, "shopify", shopify(sample("shopify", "customer.json"), "customers/create"))
     _hook(client, "aftership", aftership(sample("aftership", "tracking_update.json")))
     rounds(app)
-    assert client.delete("/v1/customers/207119551", headers=auth).status_code == 200
+    assert client.delete(f"/v1/customers/{BOB}", headers=auth).status_code == 200
     kept = {k["topic"]: k for k in _kept(app)}
     assert kept["customers/create"]["body"] is None and kept["customers/create"]["headers"] is None
     assert kept["tracking_update"]["body"] is not None  # about no customer

@@ -8,6 +8,8 @@ from connector_kit import SECRET, datas, delivery, sample, shopify
 from tidings.adapters.connectors import shopify as platform
 from tidings.domain.errors import Untranslatable
 
+BOB = "em-9ec3e953e6efc4cb9d208ae6"  # Bob Norman at acme, by his email (Shopify: 207119551)
+
 
 def _translate(obj: object, topic: str):  # type: ignore[no-untyped-def]
     return platform.translate(delivery("shopify", shopify(obj, topic)))
@@ -37,11 +39,11 @@ def test_an_order_becomes_its_customer_and_the_order():
     (kind1, person), (kind2, order) = datas(_translate(sample("shopify", "order.json"),
                                                        "orders/create"))  # fmt: skip
     assert (kind1, kind2) == ("customer.upserted", "order.created")
-    assert person == {"customer_id": "207119551", "phone": "+14155552671",
+    assert person == {"customer_id": BOB, "phone": "+14155552671",
                       "email": "bob.norman@hostmail.com", "name": "Bob Norman",
                       "sms_consent": True}  # fmt: skip
     assert order == {
-        "order_id": "450789469", "customer_id": "207119551",
+        "order_id": "450789469", "customer_id": BOB,
         "cart_id": "2a1ace52255252df566af0faaedfbfa7",
         "items": [{"sku": "IPOD2008GREEN", "name": "IPod Nano - 8gb", "qty": 1, "price": "199.00"},
                   {"sku": "IPOD2008RED", "name": "IPod Nano - 8gb", "qty": 1, "price": "199.00"},
@@ -190,7 +192,7 @@ def test_a_checkout_is_a_cart_with_its_recovery_link():
                                                  "checkouts/create"))  # fmt: skip
     assert person["sms_consent"] is True and kind == "cart.updated"
     assert cart == {
-        "cart_id": "2a1ace52255252df566af0faaedfbfa7", "customer_id": "207119551",
+        "cart_id": "2a1ace52255252df566af0faaedfbfa7", "customer_id": BOB,
         "items": [{"sku": "IPOD2008RED", "name": "IPod Nano - 8GB", "qty": 1, "price": "199.00"},
                   {"sku": "IPOD2008PINK", "name": "IPod Nano - 8GB", "qty": 1, "price": "199.00"}],
         "total": "409.94", "currency": "USD",
@@ -219,5 +221,13 @@ def test_sms_marketing_consent(state, consent):
 
 def test_a_customer_without_consent_fields_says_nothing_of_sms():
     [(_, data)] = datas(_translate(sample("shopify", "customer.json"), "customers/create"))
-    assert data == {"customer_id": "207119551", "email": "bob.norman@hostmail.com",
+    assert data == {"customer_id": BOB, "email": "bob.norman@hostmail.com",
                     "name": "Bob Norman"}  # fmt: skip
+
+
+def test_a_shopper_without_an_email_keeps_shopifys_customer_id():
+    order = sample("shopify", "order.json")
+    order["email"] = order["contact_email"] = None
+    order["customer"]["email"] = None
+    (_, person), (_, placed) = datas(_translate(order, "orders/create"))
+    assert person["customer_id"] == placed["customer_id"] == "207119551"

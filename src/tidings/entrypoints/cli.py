@@ -24,7 +24,14 @@ from tidings import bootstrap
 from tidings.config import Settings, load_settings
 from tidings.domain.errors import InvalidEvent, InvalidJourney
 from tidings.domain.events import Event, EventRecord
-from tidings.entrypoints import connectors_cli, outcomes_cli, templates_cli, users_cli, worker
+from tidings.entrypoints import (
+    connectors_cli,
+    import_cli,
+    outcomes_cli,
+    templates_cli,
+    users_cli,
+    worker,
+)
 from tidings.entrypoints.args import aware_time
 from tidings.services.queries import Summary, message_line
 
@@ -92,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     connectors_cli.register(sub)
     users_cli.register(sub)
     templates_cli.register(sub)
+    import_cli.register(sub)
     return parser
 
 

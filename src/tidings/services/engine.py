@@ -3,6 +3,10 @@
 `tidings replay` and the live service run this same code; only the clock and the
 providers differ. Events at the same instant as a due message come first.
 
+Live, a journey step that was due more than `HISTORY` before the worker takes in its trigger
+is not started: the event is history (an imported export, a fact that reached tidings a day
+late); it still changes the state, but a reminder about it now would only puzzle the shopper.
+
 A live batch decides for at most `decide_seconds` (each text's render has its own, smaller
 budget): the messages still due then wait for the next transaction, so that the writer's
 lock is never held long, whatever the sellers' templates do. Replay decides every message.
@@ -35,6 +39,7 @@ from tidings.services.world import World
 log = logging.getLogger(__name__)
 MEND = timedelta(hours=1)  # how long a message whose text does not render waits
 DECIDE_SECONDS = 1.0  # a live batch's time for deciding, inside the writer's transaction
+HISTORY = timedelta(hours=24)  # a payment reminder's whole window (unpaid orders close at 24 h)
 
 
 @dataclass
@@ -57,6 +62,7 @@ class Engine:
     texts: Texts
     dispatcher: Dispatcher | None = None
     decide_seconds: float = DECIDE_SECONDS
+    history: timedelta = HISTORY
     timer: Callable[[], float] = time.monotonic
 
     def run(
@@ -106,11 +112,12 @@ class Engine:
 
         for message in due:
             schedule(message)
+        since = None if now is None else now - self.history
         for ev in fresh:
             self._drain(queue, decider, schedule, ev.occurred_at, now, result, False, over)
             if apply(ev, world, schedule):
                 journeys = self.texts.triggered(world.store(ev.store), ev.type)
-                start_journeys(ev, journeys, world, schedule)
+                start_journeys(ev, journeys, world, schedule, since=since)
         self._drain(queue, decider, schedule, until, now, result, inclusive, over)
         uow.state.save(world)
         receipts = list(world.receipts)

@@ -17,8 +17,15 @@ from tidings.domain.times import zone
 from tidings.services.world import Schedule, World
 
 
-def start_journeys(ev: Event, journeys: list[Journey], world: World, schedule: Schedule) -> None:
-    """Start (or, for `retrigger = "reschedule"`, move) the journeys `ev` triggers.
+def start_journeys(
+    ev: Event,
+    journeys: list[Journey],
+    world: World,
+    schedule: Schedule,
+    since: datetime | None = None,
+) -> None:
+    """Start (or, for `retrigger = "reschedule"`, move) the journeys `ev` triggers; a step
+    due before `since` (the live service's history) is not started.
 
     A journey's `where` sees the event; a step's own `where` also sees the subject's entities.
     """
@@ -38,7 +45,7 @@ def start_journeys(ev: Event, journeys: list[Journey], world: World, schedule: S
                 continue
         for step in steps:
             if all_hold(step.where, ctx):
-                _start(journey, step, ev, subject, ctx, world, schedule)
+                _start(journey, step, ev, subject, ctx, world, schedule, since)
 
 
 def _start(
@@ -49,9 +56,10 @@ def _start(
     ctx: dict[str, Any],
     world: World,
     schedule: Schedule,
+    since: datetime | None = None,
 ) -> None:
     due = step_due(step, ctx)
-    if due is None:
+    if due is None or (since is not None and due < since):
         return
     if journey.yearly:
         subject = yearly_subject(subject, due, ctx)

@@ -147,3 +147,15 @@ def status_answer(outcome: str) -> tuple[int, dict[str, Any]]:
 def event_topic(body: bytes, headers: Any) -> str:
     """The topic of a platform that names it in the body's `event`."""
     return str(peek_json(body).get("event") or "")[:64]
+
+
+def shopper_key(store: str, email: Any) -> str | None:
+    """The customer id of a shopper known by email, where the platform's own id is not in
+    every source (an order export has none): the same for the same address whatever its
+    case or spaces, in every source of the store; None without an email. It names no
+    address (ids go to logs): a keyed hash of the normalized address, keyed by the store."""
+    address = str(email or "").strip().lower()
+    if "@" not in address:
+        return None
+    key = store.encode()[:64]
+    return "em-" + hashlib.blake2b(address.encode(), digest_size=12, key=key).hexdigest()

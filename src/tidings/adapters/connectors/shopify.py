@@ -24,6 +24,7 @@ from tidings.adapters.connectors.common import (
     money,
     need,
     same,
+    shopper_key,
     status_answer,
 )
 from tidings.domain.connectors import Delivery, Translation
@@ -114,7 +115,7 @@ def _order(body: dict[str, Any], delivery: Delivery, _: str) -> Translation:
         "items": _items(body.get("line_items")),
         "total": money(need(body, "total_price", "order"), "total_price"),
         "currency": currency(body.get("currency"), delivery),
-        "payment": "cod" if _is_cod(body) else "prepaid",
+        "payment": "cod" if is_cod(body) else "prepaid",
         "status": status,
         "pay_url": None if status == "paid" else link(body.get("order_status_url")),
         "coupon_code": _coupon(body.get("discount_codes")),
@@ -140,8 +141,7 @@ def _cancelled(body: dict[str, Any], delivery: Delivery, _: str) -> Translation:
     at = moment(body.get("cancelled_at") or body.get("updated_at"), delivery, "cancelled_at")
     gone = event(f"shopify:order:{order_id}:cancelled", "order.cancelled", delivery, at,
                  order_id=order_id, reason=reason)  # fmt: skip
-    buyer = body.get("customer") or {}
-    return Translation([gone], _optional_id(buyer.get("id")))
+    return Translation([gone], _shopper(body, delivery))
 
 
 def _fulfilled(body: dict[str, Any], delivery: Delivery, _: str) -> Translation:
@@ -151,7 +151,7 @@ def _fulfilled(body: dict[str, Any], delivery: Delivery, _: str) -> Translation:
         events += _shipment(shipment, delivery, order_id).events
     if not events:
         return Translation([], why="no fulfillment with a tracking number")
-    return Translation(events, _optional_id((body.get("customer") or {}).get("id")))
+    return Translation(events, _shopper(body, delivery))
 
 
 def _fulfillment(body: dict[str, Any], delivery: Delivery, _: str) -> Translation:
@@ -225,7 +225,7 @@ def _customer(body: dict[str, Any], delivery: Delivery) -> dict[str, Any]:
     person = body.get("customer")
     if not isinstance(person, dict):
         raise Untranslatable("customer is missing")
-    who = ident(person.get("id"), "customer.id")
+    who = _shopper(body, delivery) or ident(person.get("id"), "customer.id")
     home = person.get("default_address") or {}
     billing, shipping = body.get("billing_address") or {}, body.get("shipping_address") or {}
     phones = ((person.get("phone"), home.get("country_code")),
@@ -249,6 +249,15 @@ def _customer(body: dict[str, Any], delivery: Delivery) -> dict[str, Any]:
                  **data)  # fmt: skip
 
 
+def _shopper(body: dict[str, Any], delivery: Delivery) -> str | None:
+    """Who an order, checkout or customer topic is about: the shopper's email key (the one
+    an order export gives too, which has no customer id), else Shopify's customer id."""
+    found = body.get("customer")
+    person: dict[str, Any] = found if isinstance(found, dict) else {}
+    email = person.get("email") or body.get("email")
+    return shopper_key(delivery.store, email) or _optional_id(person.get("id"))
+
+
 def _consent(field: Any) -> bool | None:
     if not isinstance(field, dict):
         return None
@@ -262,7 +271,7 @@ def _email_consent(person: dict[str, Any]) -> bool | None:
     return True if legacy is True else None  # an old "false" never said "no"
 
 
-def _is_cod(body: dict[str, Any]) -> bool:
+def is_cod(body: dict[str, Any]) -> bool:
     """Cash on delivery, told from the gateway names (Shopify's manual "Cash on Delivery
     (COD)" and the like)."""
     names = [*(body.get("payment_gateway_names") or []), body.get("gateway") or ""]
