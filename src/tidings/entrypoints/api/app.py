@@ -19,7 +19,7 @@ from tidings.entrypoints.api import events, outcomes, providers, resources
 from tidings.entrypoints.api.deps import ApiError, error_response
 from tidings.entrypoints.web import pages
 from tidings.entrypoints.web.headers import SecurityHeaders
-from tidings.entrypoints.web.throttle import Throttle
+from tidings.entrypoints.throttle import Throttle
 
 
 def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from tidings.domain.checks import web_host
 from tidings.entrypoints.api.deps import App
-from tidings.entrypoints.web.throttle import Throttle
+from tidings.entrypoints.throttle import Throttle
 from tidings.services import consent, pages
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
