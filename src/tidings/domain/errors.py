@@ -8,6 +8,7 @@ TidingsError
 ├── UnknownStore        a store that no event has named
 ├── InvalidTarget       a score target that is no number for a known metric
 ├── InvalidPeriod       a report period that ends before it starts
+├── Conflict            a change the state refuses (a key being replaced already)
 └── ProviderError       a channel provider refused or failed
     ├── Transient       retry later with backoff
     └── Permanent       fail the message now, record why
@@ -57,6 +58,10 @@ class InvalidTarget(TidingsError, ValueError):
 
 class InvalidPeriod(TidingsError, ValueError):
     """A report period whose last day comes before its first."""
+
+
+class Conflict(TidingsError):
+    """A change that the state it would change refuses: try it again after reading that state."""
 
 
 class ProviderError(TidingsError):

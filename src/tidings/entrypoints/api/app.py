@@ -5,21 +5,19 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import timedelta
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings import bootstrap
-from tidings.entrypoints import worker
-from tidings.entrypoints.api import events, outcomes, providers, resources
-from tidings.entrypoints.api.deps import ApiError, error_response
+from tidings.config import Settings
+from tidings.entrypoints import throttle, worker
+from tidings.entrypoints.api import errors, events, health, keys, outcomes, providers, resources
+from tidings.entrypoints.api.errors import error_response
 from tidings.entrypoints.web import pages
 from tidings.entrypoints.web.headers import SecurityHeaders
-from tidings.entrypoints.throttle import Throttle
 
 
 def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
@@ -50,37 +48,25 @@ def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     api.state.tidings = app
-    api.state.link_throttle = Throttle()  # the shoppers' short links: requests per client
+    api.state.link_throttle = throttle.Throttle()  # the shoppers' short links: per client
+    api.state.key_throttle = key_throttle(app.settings)
     api.add_middleware(BodyLimit, limit=app.settings.max_body_bytes)
     api.add_middleware(SecurityHeaders)  # outermost: a refusal of BodyLimit carries them too
-    routers = (events.router, resources.router, outcomes.router, providers.router, pages.router)
+    routers = (events.router, resources.router, outcomes.router, keys.router, providers.router,
+               health.router, pages.router)  # fmt: skip
     for router in routers:
         api.include_router(router)
     api.mount("/static/pages", StaticFiles(directory=pages.STATIC), name="pages-static")
-    _errors(api)
-
-    @api.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    errors.install(api)
     return api
 
 
-def _errors(api: FastAPI) -> None:
-    """Every error is JSON with a code and a message that says what was wrong."""
-
-    @api.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> Any:
-        return error_response(exc.status_code, exc.code, str(exc.detail), **exc.extra)
-
-    @api.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> Any:
-        return error_response(exc.status_code, "http_error", str(exc.detail))
-
-    @api.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> Any:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return error_response(422, "invalid_request", "; ".join(problems))
+def key_throttle(settings: Settings) -> throttle.Throttle | None:
+    """Each API key's limit of requests (None: `api_key_limit` 0, no limit)."""
+    if not settings.api_key_limit:
+        return None
+    window = timedelta(seconds=settings.api_key_window_seconds)
+    return throttle.Throttle(limit=settings.api_key_limit, window=window)
 
 
 class BodyLimit:

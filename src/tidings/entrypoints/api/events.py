@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 
 from tidings import bootstrap
 from tidings.domain.errors import InvalidEvent
-from tidings.entrypoints.api.deps import ApiError, App, Caller
+from tidings.entrypoints.api.deps import App, Caller
+from tidings.entrypoints.api.errors import ApiError, documented
 from tidings.services.ingest import ingest
 
 MAX_EVENTS = 1000
@@ -20,7 +21,9 @@ async def body_of(request: Request) -> tuple[bytes, str]:
     return await request.body(), request.headers.get("content-type", "")
 
 
-@router.post("/v1/events", summary="Send events (one, an array, or JSON lines)")
+@router.post(
+    "/v1/events", summary="Send events (one, an array, or JSON lines)", responses=documented(403)
+)
 def post_events(
     app: App, store: Caller, body: tuple[bytes, str] = Depends(body_of)
 ) -> JSONResponse:
