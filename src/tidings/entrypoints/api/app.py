@@ -50,6 +50,7 @@ def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
     api.state.tidings = app
     api.state.link_throttle = throttle.Throttle()  # the shoppers' short links: per client
     api.state.key_throttle = key_throttle(app.settings)
+    api.add_middleware(NoNul)
     api.add_middleware(BodyLimit, limit=app.settings.max_body_bytes)
     api.add_middleware(SecurityHeaders)  # outermost: a refusal of BodyLimit carries them too
     routers = (events.router, resources.router, outcomes.router, keys.router, providers.router,
@@ -67,6 +68,26 @@ def key_throttle(settings: Settings) -> throttle.Throttle | None:
         return None
     window = timedelta(seconds=settings.api_key_window_seconds)
     return throttle.Throttle(limit=settings.api_key_limit, window=window)
+
+
+class NoNul:
+    """Refuse a path or query that carries a NUL character (422): no name or text of tidings
+    holds one, and PostgreSQL cannot even compare text with it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _has_nul(scope):
+            text = "the path or query holds a NUL character"
+            await error_response(422, "invalid_request", text)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _has_nul(scope: Scope) -> bool:
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
 
 
 class BodyLimit:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPBearer
 
 from tidings import bootstrap
 from tidings.entrypoints.api.errors import ApiError
@@ -19,16 +20,20 @@ def app_of(request: Request) -> bootstrap.App:
 
 
 App = Annotated[bootstrap.App, Depends(app_of)]
+# The two ways to give a key, as the OpenAPI document declares them; `holder` reads the
+# headers itself, so a bare key in Authorization is still taken.
+BEARER = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
+API_KEY = APIKeyHeader(name="X-Api-Key", auto_error=False, description="`X-Api-Key: <key>`")
+Declared = Annotated[object, Security(BEARER)]
+DeclaredKey = Annotated[object, Security(API_KEY)]
 
 
 def holder(
-    request: Request,
-    app: App,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    request: Request, app: App, _bearer_key: Declared = None, _api_key: DeclaredKey = None
 ) -> keys.Holder:
     """The key that came with the request, once it is known to work and within its limit."""
-    given = x_api_key or _bearer(authorization or "")
+    headers = request.headers
+    given = headers.get("x-api-key") or _bearer(headers.get("authorization") or "")
     if not given:
         raise ApiError(401, "unauthorized", "an API key is required: Authorization: Bearer <key>")
     with app.unit_of_work() as uow:

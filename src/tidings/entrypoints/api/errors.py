@@ -81,8 +81,11 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def unkeyed(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The same, for a route that takes no API key (webhooks, shoppers' pages)."""
-    return {s: {"model": ErrorBody, "description": WHY[s]} for s in sorted({*ALWAYS, *statuses})}
+    """The same, for a route that takes no API key (webhooks, shoppers' pages). The body is
+    named outright: a page's own media type (HTML) is not its errors' (ErrorBody is in the
+    document's components through the keyed routes)."""
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    return {s: {"content": content, "description": WHY[s]} for s in sorted({*ALWAYS, *statuses})}
 
 
 def error_response(
@@ -100,6 +103,8 @@ def install(api: FastAPI) -> None:
 
     @api.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Any:
+        if exc.status_code == 400:  # FastAPI's word for a body it could not parse
+            return error_response(422, "invalid_json", f"the body is not JSON: {exc.detail}")
         return error_response(exc.status_code, "http_error", str(exc.detail), exc.headers)
 
     @api.exception_handler(RequestValidationError)

@@ -3,7 +3,6 @@ score's targets (score.md; issue 5)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Body, Query
 
 from tidings.entrypoints.api.deps import App, OwnStore
 from tidings.entrypoints.api.errors import ApiError, documented
+from tidings.entrypoints.api.params import Day, Time
 from tidings.entrypoints.args import day_out_of_range, time_out_of_range
 
 router = APIRouter(tags=["outcomes"])
@@ -20,7 +20,7 @@ OUT = documented(403, 404)  # another store's key; a store no store.upserted has
 @router.get(
     "/v1/stores/{store_id}/score", summary="The store service score at a time", responses=OUT
 )
-def score(app: App, store_id: OwnStore, at: datetime | None = None) -> dict[str, Any]:
+def score(app: App, store_id: OwnStore, at: Time | None = None) -> dict[str, Any]:
     """Every metric of score.md with its window, numerator, denominator, target, `met` and
     culprits, the orders at risk, and `overall`; `at` (RFC 3339 with offset) defaults to now."""
     if at is not None and at.tzinfo is None:
@@ -35,8 +35,8 @@ def score(app: App, store_id: OwnStore, at: datetime | None = None) -> dict[str,
 def report(
     app: App,
     store_id: OwnStore,
-    first: Annotated[date, Query(alias="from")],
-    last: Annotated[date, Query(alias="to")],
+    first: Annotated[Day, Query(alias="from")],
+    last: Annotated[Day, Query(alias="to")],
 ) -> dict[str, Any]:
     """Per journey: sent, suppressed by reason, delivered, clicked, segments and cost, orders
     and revenue recovered, cost per recovered order; uplift against each holdout. `from` and

@@ -18,6 +18,18 @@ from tidings.services.live import take
 
 router = APIRouter(tags=["providers"])
 HOOK = unkeyed(403, 404)  # a signature that does not check; no such provider configured
+
+
+def form(required: list[str], *fields: str) -> dict[str, object]:
+    """The OpenAPI of a webhook's form (read by `signed`, so FastAPI cannot see it)."""
+    names = [*required, *fields]
+    schema = {"type": "object", "properties": {n: {"type": "string"} for n in names}}
+    content = {"application/x-www-form-urlencoded": {"schema": schema | {"required": required}}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+STATUS_FORM = form(["MessageSid", "MessageStatus"], "ErrorCode", "ErrorMessage")
+INBOUND_FORM = form(["From"], "To", "Body", "MessageSid")
 Signature = Annotated[str | None, Header(alias="X-Twilio-Signature")]
 
 
@@ -38,6 +50,8 @@ async def signed(name: str, request: Request, app: App, signature: Signature = N
         url += "?" + request.url.query
     if not bootstrap.verify_webhook(token, url, form, signature):
         raise ApiError(403, "bad_signature", "the request's signature does not check")
+    if any("\x00" in k + v for k, v in form.items()):
+        raise ApiError(422, "invalid_request", "the form holds a NUL character")
     return Signed(form)
 
 
@@ -49,6 +63,7 @@ Webhook = Annotated[Signed, Depends(signed)]
     summary="A provider's delivery status callback",
     status_code=204,
     responses=HOOK,
+    openapi_extra=STATUS_FORM,
 )
 def status(name: str, app: App, hook: Webhook) -> Response:
     """A final status becomes the message's `message.status` (`sent`, `queued` … say nothing
@@ -70,6 +85,7 @@ def status(name: str, app: App, hook: Webhook) -> Response:
     summary="A shopper's SMS to the store's number",
     status_code=204,
     responses=HOOK,
+    openapi_extra=INBOUND_FORM,
 )
 def inbound(name: str, app: App, hook: Webhook) -> Response:
     reply = bootstrap.reply_from(name, hook.form, app.clock())

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
 from tidings.entrypoints.api.deps import App, Caller, OwnStore
 from tidings.entrypoints.api.errors import ApiError, documented
+from tidings.entrypoints.api.params import Time
 from tidings.services import queries
 from tidings.services.ports import MessageFilter
 
@@ -29,8 +29,8 @@ def messages(
     status: Status | None = None,
     reason: str | None = None,
     customer: str | None = None,
-    since: Annotated[datetime | None, Query(alias="from")] = None,
-    until: Annotated[datetime | None, Query(alias="to")] = None,
+    since: Annotated[Time | None, Query(alias="from")] = None,
+    until: Annotated[Time | None, Query(alias="to")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
