@@ -16,9 +16,13 @@ from tidings.entrypoints.throttle import Throttle
 from tidings.services import consent, pages
 
 router = APIRouter(tags=["pages"])
-HTML = {"content": {"text/html": {"schema": {"type": "string"}}}}
-MISSING = {404: HTML | {"description": "No such page, or its link is incomplete"}}
-BUSY = {429: HTML | {"description": "Too many requests from this client: see Retry-After"}}
+HTML: dict[str, Any] = {"content": {"text/html": {"schema": {"type": "string"}}}}
+MISSING: dict[int | str, dict[str, Any]] = {
+    404: HTML | {"description": "No such page, or its link is incomplete"}
+}
+BUSY: dict[int | str, dict[str, Any]] = {
+    429: HTML | {"description": "Too many requests from this client: see Retry-After"}
+}
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC = Path(__file__).parent / "static"  # served at /static/pages: the CSP allows no inline style
 
