@@ -12,6 +12,7 @@ with schemathesis' account of it and a curl line that repeats it.
 from __future__ import annotations
 
 import argparse
+import logging
 import random
 import sys
 import tempfile
@@ -56,6 +57,7 @@ def main() -> None:
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(2**32)
+    logging.getLogger("tidings").setLevel(logging.ERROR)  # fuzzed replies nobody takes, etc.
     console = Console()
     console.print(f"seed {seed}: repeat this run with --seed {seed}")
     with tempfile.TemporaryDirectory() as folder:
