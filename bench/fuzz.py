@@ -31,11 +31,11 @@ from run import PG_ADMIN, drop_pg, fresh_pg
 def run_on(url: str, cases: int, seed: int) -> Counter[tuple[str, str]]:
     """Cases run per (operation, mode) on the database at `url`."""
     ran: Counter[tuple[str, str]] = Counter()
-    with fuzzed_app(url) as (api, key):
+    with fuzzed_app(url) as (api, keys):
         for operation in operations(api):
             for mode in MODES:
                 label = f"{operation.method.upper()} {operation.path}"
-                ran[label, mode.value] += fuzz(operation, mode, key, cases, seed)
+                ran[label, mode.value] += fuzz(operation, mode, keys, cases, seed)
     return ran
 
 
