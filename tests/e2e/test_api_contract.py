@@ -98,3 +98,13 @@ def test_a_day_given_as_a_number_is_refused(api):
     client, key = api
     answer = client.get("/v1/stores/acme/report?from=0&to=2026-11-12", headers=key)
     assert "RFC 3339" in _error(answer, 422)["message"]
+
+
+@pytest.mark.parametrize(
+    "query", ["grace_hours=%7D&grace_hours=0.25", "grace_hours=1&grace_hours=2"]
+)
+def test_a_parameter_given_twice_is_refused_not_guessed(api, query):
+    client, key = api
+    answer = client.post(f"/v1/keys/rotate?{query}", headers=key)
+    assert _error(answer, 422)["message"] == "a parameter given more than once: grace_hours"
+    assert client.get("/v1/alerts", headers=key).status_code == 200  # the key was not rotated

@@ -6,6 +6,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -50,7 +51,7 @@ def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
     api.state.tidings = app
     api.state.link_throttle = throttle.Throttle()  # the shoppers' short links: per client
     api.state.key_throttle = key_throttle(app.settings)
-    api.add_middleware(NoNul)
+    api.add_middleware(PlainRequest)
     api.add_middleware(BodyLimit, limit=app.settings.max_body_bytes)
     api.add_middleware(SecurityHeaders)  # outermost: a refusal of BodyLimit carries them too
     routers = (events.router, resources.router, outcomes.router, keys.router, providers.router,
@@ -70,24 +71,29 @@ def key_throttle(settings: Settings) -> throttle.Throttle | None:
     return throttle.Throttle(limit=settings.api_key_limit, window=window)
 
 
-class NoNul:
-    """Refuse a path or query that carries a NUL character (422): no name or text of tidings
-    holds one, and PostgreSQL cannot even compare text with it."""
+class PlainRequest:
+    """Refuse (422) a path or query that carries a NUL character (no name or text of tidings
+    holds one, and PostgreSQL cannot even compare text with it), and a query that gives one
+    parameter twice (every parameter takes one value: which one was meant is not guessed)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _has_nul(scope):
-            text = "the path or query holds a NUL character"
-            await error_response(422, "invalid_request", text)(scope, receive, send)
+        problem = _problem(scope) if scope["type"] == "http" else None
+        if problem:
+            await error_response(422, "invalid_request", problem)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
 
-def _has_nul(scope: Scope) -> bool:
+def _problem(scope: Scope) -> str | None:
     query: bytes = scope.get("query_string", b"")
-    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
+    if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+        return "the path or query holds a NUL character"
+    names = [name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    return f"a parameter given more than once: {', '.join(twice)}" if twice else None
 
 
 class BodyLimit:
