@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine as DbEngine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from tidings.adapters import contract, journeys_loader, jsonl, redact
 from tidings.adapters.connectors import PLATFORMS
@@ -22,7 +23,7 @@ from tidings.adapters.db import instance, maintenance, privacy
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.console import SqlConsoleUnitOfWork
 from tidings.adapters.db.engine import make_engine
-from tidings.adapters.db.migrate import upgrade
+from tidings.adapters.db.migrate import behind, upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.passwords import Argon2Passwords
 from tidings.adapters.providers.file import FileProvider
@@ -56,6 +57,9 @@ from tidings.services.world import Keys
 parse_line = contract.parse_line
 loads = contract.loads  # JSON from outside, its nesting bounded
 parse_object = contract.parse_object
+# What the database driver raises when the server is down, restarting or busy past its wait:
+# the request can be sent again once it is back (the API answers 503).
+DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 def redact_access_log(logger: str = "uvicorn.access") -> None:
@@ -153,6 +157,14 @@ class App:
             return None
         return conf.type, str(conf.options.get("callback_token") or "") or None
 
+    def readiness(self) -> dict[str, str]:
+        """Each check `/readyz` makes and what it found: "ok", or what is wrong."""
+        try:
+            with self.db.connect() as conn:
+                return {"database": "ok", "schema": behind(conn) or "ok"}
+        except DATABASE_DOWN as exc:
+            return {"database": f"cannot be reached ({type(exc).__name__})"}
+
     def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
         """One transaction; a `read_only` one never waits for SQLite's writer."""
         return SqlUnitOfWork(self.db, read_only=read_only)
@@ -204,6 +216,13 @@ class App:
             key = keys.create(uow, store, label, self.clock())
             uow.commit()
         return key
+
+    def rotate_key(self, key: str, grace: timedelta) -> keys.Rotated | None:
+        """A new key of the same store; the old one works `grace` longer. Raises Conflict."""
+        with self.unit_of_work() as uow:
+            rotated = keys.rotate(uow, key, grace, self.clock())
+            uow.commit()
+        return rotated
 
     def revoke_key(self, key: str) -> bool:
         with self.unit_of_work() as uow:

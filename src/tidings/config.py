@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     stores: dict[str, StoreChannels] = Field(default_factory=dict)
     max_body_bytes: int = 2_000_000
     """Request bodies over this size are refused (413)."""
+    api_key_limit: int = Field(default=100, ge=0)
+    """Requests one API key may make in each `api_key_window_seconds` (past it: 429 with
+    `Retry-After`); the default, 100 in 5 s, is 20 a second with bursts of 100. 0: no limit."""
+    api_key_window_seconds: float = Field(default=5.0, gt=0)
 
     worker_batch: int = 500
     """Events and due messages a worker takes for a store in one transaction."""

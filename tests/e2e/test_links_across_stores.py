@@ -15,7 +15,7 @@ from fakes_providers import ScriptedProvider
 from helpers import Clock, at, checkpoint, customer, live, order, rounds, shipped, store
 from tidings.adapters.db import tables
 from tidings.entrypoints.api.app import create_app
-from tidings.entrypoints.web.throttle import Throttle
+from tidings.entrypoints.throttle import Throttle
 
 ACME, BOLT = {"host": "acme.example"}, {"host": "bolt.example"}
 PICKUP = {"point": "菜鸟驿站", "address": "建国路88号", "code": "5-2-1017"}

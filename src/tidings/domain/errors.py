@@ -13,6 +13,7 @@ TidingsError
 ├── StorageError        the database could not keep a transaction: none of it was kept
 │   ├── StorageBusy     another connection held SQLite's write lock past the busy timeout
 │   └── StorageFull     no room: the disk, or the database's own size limit
+├── Conflict            a change the state refuses (a key being replaced already)
 └── ProviderError       a channel provider refused or failed
     ├── Transient       retry later with backoff
     └── Permanent       fail the message now, record why
@@ -82,6 +83,10 @@ class StorageBusy(StorageError):
 
 class StorageFull(StorageError):
     """The database has no room left for the transaction's writes."""
+
+
+class Conflict(TidingsError):
+    """A change that the state it would change refuses: try it again after reading that state."""
 
 
 class ProviderError(TidingsError):

@@ -22,11 +22,12 @@ from rich.table import Table
 
 from tidings import bootstrap
 from tidings.config import Settings, load_settings
-from tidings.domain.errors import InvalidEvent, InvalidJourney
+from tidings.domain.errors import InvalidJourney
 from tidings.domain.events import Event, EventRecord
 from tidings.entrypoints import (
     connectors_cli,
     import_cli,
+    keys_cli,
     outcomes_cli,
     templates_cli,
     users_cli,
@@ -71,19 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     wk = sub.add_parser("worker", help="a worker alone: runs journeys and sends, until stopped")
     _live_options(wk)
     wk.set_defaults(run=_worker)
-    keys = sub.add_parser("keys", help="API keys")
-    keysub = keys.add_subparsers(required=True, metavar="ACTION")
-    kc = keysub.add_parser("create", help="a new API key of one store (shown once)")
-    kc.add_argument("--store", required=True, help="the store the key belongs to")
-    kc.add_argument("--label", default="", help="a note to tell keys apart")
-    kc.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
-    kc.add_argument("--config", help="settings file (TOML)")
-    kc.set_defaults(run=_keys_create)
-    kr = keysub.add_parser("revoke", help="revoke an API key (it stops working at once)")
-    kr.add_argument("key", help="the key, or its id (tdk_<id>)")
-    kr.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
-    kr.add_argument("--config", help="settings file (TOML)")
-    kr.set_defaults(run=_keys_revoke)
+    keys_cli.register(sub)
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(required=True, metavar="ACTION")
     up = dbsub.add_parser("upgrade", help="create or migrate the schema")
@@ -147,32 +136,6 @@ def _worker(args: argparse.Namespace) -> int:
     worker.run(app.worker(), stop, app.wakeup, settings.poll_seconds)
     app.close()
     return 0
-
-
-def _keys_create(args: argparse.Namespace) -> int:
-    app = bootstrap.build(_settings(args))
-    try:
-        key = app.create_key(args.store, args.label)
-    except InvalidEvent as exc:
-        print(f"tidings: --store: {exc.reason}", file=sys.stderr)
-        return 2
-    finally:
-        app.close()
-    print(key)
-    print(f"tidings: a key of store {args.store!r}; it is shown only this once", file=sys.stderr)
-    return 0
-
-
-def _keys_revoke(args: argparse.Namespace) -> int:
-    app = bootstrap.build(_settings(args))
-    try:
-        done = app.revoke_key(args.key)
-    finally:
-        app.close()
-    print(
-        "tidings: revoked" if done else "tidings: no such key (or revoked already)", file=sys.stderr
-    )
-    return 0 if done else 2
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from tidings.domain.connectors import Delivery
-from tidings.entrypoints.api.deps import ApiError, App
+from tidings.entrypoints.api.deps import App
+from tidings.entrypoints.api.errors import ApiError, unkeyed
 from tidings.services import connectors
 
 router = APIRouter(tags=["hooks"])
@@ -25,7 +26,11 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-@router.post("/hooks/{source}/{store_id}", summary="A platform's webhook (signed by it)")
+@router.post(
+    "/hooks/{source}/{store_id}",
+    summary="A platform's webhook (signed by it)",
+    responses=unkeyed(401, 404),
+)
 def hook(
     app: App, source: str, store_id: str, request: Request, body: bytes = Depends(raw_body)
 ) -> Response:

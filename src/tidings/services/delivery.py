@@ -178,10 +178,13 @@ class Dispatcher:
         return Outcome(claim, ACCEPTED, clock() if clock else at, refs=accepted.refs)
 
     def _later(self, claim: Claim, at: datetime, exc: Exception) -> Outcome:
+        """A transient refusal (or a provider's own failure): tried again later. The one place
+        a refusal is logged; the providers' adapters raise it and say nothing."""
         if not isinstance(exc, Transient):
             log.warning("provider %s: %s", claim.provider, type(exc).__name__)
         retry = self.policy.next_try(claim.attempts, at)
         error = str(exc) or type(exc).__name__
+        log.info("%s to %s deferred: %s", claim.message_id, mask(claim.recipient), error)
         if self.policy.expired(claim.decided_at, retry):
             return Outcome(claim, EXPIRED, at, error=error)
         self._resting[claim.provider] = retry

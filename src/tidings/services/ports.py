@@ -237,10 +237,27 @@ class Connectors(Protocol):
     def shipment(self, store: str, shipment_id: str) -> tuple[str | None, str | None] | None: ...
 
 
+@dataclass(frozen=True)
+class KeyRow:
+    """A working API key as kept: never its secret, only the secret's hash."""
+
+    key_id: str
+    store: str
+    secret_hash: str
+    label: str
+    expires_at: datetime | None
+
+
 class ApiKeys(Protocol):
     def add(self, key_id: str, store: str, secret_hash: str, label: str, at: datetime) -> None: ...
 
-    def find(self, key_id: str) -> tuple[str, str] | None: ...
+    def find(self, key_id: str, at: datetime) -> KeyRow | None:
+        """The key if it works at `at` (neither revoked nor past its rotation's end)."""
+        ...
+
+    def expire(self, key_id: str, until: datetime) -> bool:
+        """Give a working key an end; False when it has one already."""
+        ...
 
     def revoke(self, key_id: str, at: datetime) -> bool: ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from helpers import at
-from tidings.entrypoints.web.throttle import Throttle
+from tidings.entrypoints.throttle import Throttle
 
 
 def test_a_client_gets_its_limit_in_a_window_then_waits_for_its_end():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
 
 HERE = Path(__file__).parent / "migrations"
 
@@ -24,3 +27,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+
+
+@cache
+def head() -> str | None:
+    """The revision the package's migrations end at."""
+    return ScriptDirectory(str(HERE)).get_current_head()
+
+
+def behind(conn: Connection) -> str | None:
+    """None when the schema is at `head`, else what it is at and what it lacks."""
+    current = MigrationContext.configure(conn).get_current_revision()
+    return None if current == head() else f"at revision {current}, the code needs {head()}"

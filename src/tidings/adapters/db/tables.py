@@ -470,6 +470,7 @@ api_keys = Table(
     _text("label"),
     _time("created_at", False),
     _time("revoked_at"),
+    _time("expires_at"),  # set by a rotation: the key works until then
     Index("ix_api_keys_store", "store_id"),
 )
 

@@ -191,10 +191,7 @@ class HttpSmsProvider:
         )
         result = self._exchange(request)
         if isinstance(result, ProviderError):
-            log.warning(
-                "%s: %s to %s not taken: %s", self.name, out.message_id, mask(out.to), result
-            )
-            raise result
+            raise result  # the dispatcher records it and logs it, once
         log.info(
             "%s: %s to %s accepted as %s", self.name, out.message_id, mask(out.to), result.refs
         )

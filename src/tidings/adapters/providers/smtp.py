@@ -145,11 +145,7 @@ class SmtpProvider:
             self._hand_over(mail)
         except (smtplib.SMTPException, OSError) as exc:
             self._forget_if_closed()
-            error = classify(exc)
-            log.warning(
-                "%s: %s to %s not taken: %s", self.name, out.message_id, mask(out.to), error
-            )
-            raise error from exc
+            raise classify(exc) from exc  # the dispatcher records it and logs it, once
         ref = str(mail["Message-ID"])
         log.info("%s: %s to %s accepted as %s", self.name, out.message_id, mask(out.to), ref)
         return Accepted(refs=(ref,))

@@ -5,29 +5,31 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import timedelta
+from urllib.parse import parse_qsl
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings import bootstrap
-from tidings.entrypoints import console, hooks, worker
+from tidings.config import Settings
+from tidings.entrypoints import console, hooks, throttle, worker
 from tidings.entrypoints.api import (
     connectors,
+    errors,
     events,
+    health,
+    keys,
     outcomes,
     providers,
     providers_cn,
     resources,
     templates,
 )
-from tidings.entrypoints.api.deps import ApiError, error_response
+from tidings.entrypoints.api.errors import error_response
 from tidings.entrypoints.web import pages
 from tidings.entrypoints.web.headers import SecurityHeaders
-from tidings.entrypoints.web.throttle import Throttle
 
 
 def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
@@ -58,39 +60,54 @@ def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     api.state.tidings = app
-    api.state.link_throttle = Throttle()  # the shoppers' short links: requests per client
+    api.state.link_throttle = throttle.Throttle()  # the shoppers' short links: per client
+    api.state.key_throttle = key_throttle(app.settings)
+    api.add_middleware(PlainRequest)
     api.add_middleware(BodyLimit, limit=app.settings.max_body_bytes)
     api.add_middleware(SecurityHeaders)  # outermost: a refusal of BodyLimit carries them too
-    routers = (events.router, resources.router, outcomes.router, providers.router, pages.router,
-               connectors.router, hooks.router, providers_cn.router, templates.router)  # fmt: skip
+    routers = (events.router, resources.router, outcomes.router, keys.router, providers.router,
+               health.router, pages.router, connectors.router, hooks.router, providers_cn.router,
+               templates.router)  # fmt: skip
     for router in routers:
         api.include_router(router)
     api.mount("/static/pages", StaticFiles(directory=pages.STATIC), name="pages-static")
     api.include_router(console.router)
-    _errors(api)
-
-    @api.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    errors.install(api)
 
     return api
 
 
-def _errors(api: FastAPI) -> None:
-    """Every error is JSON with a code and a message that says what was wrong."""
+def key_throttle(settings: Settings) -> throttle.Throttle | None:
+    """Each API key's limit of requests (None: `api_key_limit` 0, no limit)."""
+    if not settings.api_key_limit:
+        return None
+    window = timedelta(seconds=settings.api_key_window_seconds)
+    return throttle.Throttle(limit=settings.api_key_limit, window=window)
 
-    @api.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> Any:
-        return error_response(exc.status_code, exc.code, str(exc.detail), **exc.extra)
 
-    @api.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> Any:
-        return error_response(exc.status_code, "http_error", str(exc.detail))
+class PlainRequest:
+    """Refuse (422) a path or query that carries a NUL character (no name or text of tidings
+    holds one, and PostgreSQL cannot even compare text with it), and a query that gives one
+    parameter twice (every parameter takes one value: which one was meant is not guessed)."""
 
-    @api.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> Any:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return error_response(422, "invalid_request", "; ".join(problems))
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = _problem(scope) if scope["type"] == "http" else None
+        if problem:
+            await error_response(422, "invalid_request", problem)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _problem(scope: Scope) -> str | None:
+    query: bytes = scope.get("query_string", b"")
+    if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+        return "the path or query holds a NUL character"
+    names = [name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    return f"a parameter given more than once: {', '.join(twice)}" if twice else None
 
 
 class BodyLimit:

@@ -11,7 +11,10 @@ from pydantic import BaseModel, Field
 
 from tidings.domain.connectors import SOURCES
 from tidings.domain.errors import InvalidEvent
-from tidings.entrypoints.api.deps import ApiError, App, Caller
+from tidings.entrypoints.api.deps import App, Caller
+from tidings.entrypoints.api.errors import ApiError, documented
+
+KEYED, FOUND = documented(), documented(404)
 
 router = APIRouter(tags=["connectors"])
 
@@ -21,7 +24,9 @@ class NewConnector(BaseModel):
     secret: str = Field(description="the secret the platform signs its webhooks with")
 
 
-@router.post("/v1/connectors", status_code=201, summary="Connect a platform to the store")
+@router.post(
+    "/v1/connectors", status_code=201, summary="Connect a platform to the store", responses=KEYED
+)
 def add(app: App, store: Caller, given: NewConnector) -> dict[str, Any]:
     """The answer gives the webhook URL to paste into the platform; never the secret."""
     try:
@@ -31,19 +36,23 @@ def add(app: App, store: Caller, given: NewConnector) -> dict[str, Any]:
     return {"store": store, "source": given.source, "webhook_url": url}
 
 
-@router.get("/v1/connectors", summary="The store's connectors (without secrets)")
+@router.get("/v1/connectors", summary="The store's connectors (without secrets)", responses=KEYED)
 def listed(app: App, store: Caller) -> dict[str, Any]:
     return {"connectors": app.connectors(store)}
 
 
-@router.delete("/v1/connectors/{source}", status_code=204, summary="Disconnect a platform")
+@router.delete(
+    "/v1/connectors/{source}", status_code=204, summary="Disconnect a platform", responses=FOUND
+)
 def remove(app: App, store: Caller, source: str) -> Response:
     if not app.remove_connector(store, source):
         raise ApiError(404, "not_found", f"the store has no {source[:32]!r} connector")
     return Response(status_code=204)
 
 
-@router.get("/v1/connectors/{source}/failures", summary="Deliveries that did not translate")
+@router.get(
+    "/v1/connectors/{source}/failures", summary="Deliveries that did not translate", responses=FOUND
+)
 def failures(
     app: App, store: Caller, source: str, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> dict[str, Any]:
@@ -53,7 +62,9 @@ def failures(
     return {"failures": [r | {"received_at": r["received_at"].isoformat()} for r in rows]}
 
 
-@router.post("/v1/connectors/{source}/failures/retry", summary="Translate failures again")
+@router.post(
+    "/v1/connectors/{source}/failures/retry", summary="Translate failures again", responses=FOUND
+)
 def retry(app: App, store: Caller, source: str) -> dict[str, Any]:
     """After a mapping fix (or once the shipment a tracking update names is known): the kept
     deliveries that failed are translated again; counts by their new outcome."""

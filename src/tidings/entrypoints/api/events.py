@@ -6,21 +6,81 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from tidings import bootstrap
 from tidings.domain.errors import InvalidEvent
-from tidings.entrypoints.api.deps import ApiError, App, Caller
+from tidings.entrypoints.api.deps import App, Caller
+from tidings.entrypoints.api.errors import ApiError, documented
 from tidings.services.ingest import ingest
 
 MAX_EVENTS = 1000
 router = APIRouter(tags=["events"])
+_EVENT = {"type": "object", "description": "An event of the contract (spec/events.md)"}
+_EXAMPLE = {
+    "id": "evt-1", "type": "store.upserted", "store": "acme",
+    "occurred_at": "2026-11-11T10:00:00+08:00",
+    "data": {"name": "Acme", "timezone": "Asia/Shanghai", "locale": "zh-CN",
+             "default_region": "CN", "currency": "CNY"},
+}  # fmt: skip
+
+
+class Result(BaseModel):
+    index: int
+    id: Any = None
+    status: str | None = None  # accepted, duplicate, rejected
+    code: int | None = None  # a rejected event's: 422 breaks the contract, 403 another store's
+    error: str | None = None
+
+
+class Results(BaseModel):
+    accepted: int
+    duplicate: int
+    rejected: int
+    results: list[Result]
+
+
+EITHER = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "anyOf": [
+                    {"$ref": "#/components/schemas/Results"},
+                    {"$ref": "#/components/schemas/ErrorBody"},
+                ]
+            }
+        }
+    }
+}
+ANSWERS = documented(403) | {
+    403: EITHER | {"description": "Every event names another store"},
+    422: EITHER | {"description": "The body is no JSON, or every event breaks the contract"},
+}
+BODY = {  # the OpenAPI of the body `body_of` reads whole, so FastAPI cannot see it
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"oneOf": [_EVENT, {"type": "array", "items": _EVENT, "maxItems": 1000}]},
+                "example": _EXAMPLE,
+            },
+            "application/x-ndjson": {"schema": {"type": "string", "description": "JSON lines"}},
+        },
+    }
+}
 
 
 async def body_of(request: Request) -> tuple[bytes, str]:
     return await request.body(), request.headers.get("content-type", "")
 
 
-@router.post("/v1/events", summary="Send events (one, an array, or JSON lines)")
+@router.post(
+    "/v1/events",
+    summary="Send events (one, an array, or JSON lines)",
+    response_model=Results,
+    responses=ANSWERS,
+    openapi_extra=BODY,
+)
 def post_events(
     app: App, store: Caller, body: tuple[bytes, str] = Depends(body_of)
 ) -> JSONResponse:

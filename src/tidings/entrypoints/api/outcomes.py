@@ -3,70 +3,69 @@ score's targets (score.md; issue 5)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from tidings.domain.errors import InvalidPeriod, InvalidTarget, NaiveDatetime, UnknownStore
-from tidings.entrypoints.api.deps import ApiError, App, OwnStore
+from tidings.entrypoints.api.deps import App, OwnStore
+from tidings.entrypoints.api.errors import ApiError, documented
+from tidings.entrypoints.api.params import Day, Time
 from tidings.entrypoints.args import day_out_of_range, time_out_of_range
 
 router = APIRouter(tags=["outcomes"])
+OUT = documented(403, 404)  # another store's key; a store no store.upserted has named
 
 
-@router.get("/v1/stores/{store_id}/score", summary="The store service score at a time")
-def score(app: App, store_id: OwnStore, at: datetime | None = None) -> dict[str, Any]:
+@router.get(
+    "/v1/stores/{store_id}/score", summary="The store service score at a time", responses=OUT
+)
+def score(app: App, store_id: OwnStore, at: Time | None = None) -> dict[str, Any]:
     """Every metric of score.md with its window, numerator, denominator, target, `met` and
     culprits, the orders at risk, and `overall`; `at` (RFC 3339 with offset) defaults to now."""
     if at is not None and at.tzinfo is None:
         raise ApiError(422, "invalid_time", "at: a time zone offset is required")
     _refuse("at", time_out_of_range(at) if at else None, "invalid_time")
-    return _answer(lambda: app.score(store_id, at))
+    return app.score(store_id, at)
 
 
-@router.get("/v1/stores/{store_id}/report", summary="What the messages of some days did")
+@router.get(
+    "/v1/stores/{store_id}/report", summary="What the messages of some days did", responses=OUT
+)
 def report(
     app: App,
     store_id: OwnStore,
-    first: Annotated[date, Query(alias="from")],
-    last: Annotated[date, Query(alias="to")],
+    first: Annotated[Day, Query(alias="from")],
+    last: Annotated[Day, Query(alias="to")],
 ) -> dict[str, Any]:
     """Per journey: sent, suppressed by reason, delivered, clicked, segments and cost, orders
     and revenue recovered, cost per recovered order; uplift against each holdout. `from` and
     `to` are the store's local days (YYYY-MM-DD), both included."""
     _refuse("from", day_out_of_range(first), "invalid_date")
     _refuse("to", day_out_of_range(last), "invalid_date")
-    return _answer(lambda: app.report(store_id, first, last))
+    return app.report(store_id, first, last)
 
 
-@router.get("/v1/stores/{store_id}/score/targets", summary="The score's targets in force")
+@router.get(
+    "/v1/stores/{store_id}/score/targets", summary="The score's targets in force", responses=OUT
+)
 def targets(app: App, store_id: OwnStore) -> dict[str, Any]:
-    return _answer(lambda: app.targets(store_id))
+    return app.targets(store_id)
 
 
-@router.put("/v1/stores/{store_id}/score/targets", summary="Override or clear targets")
+@router.put(
+    "/v1/stores/{store_id}/score/targets", summary="Override or clear targets", responses=OUT
+)
 def set_targets(
     app: App,
     store_id: OwnStore,
     given: Annotated[dict[str, Decimal | None], Body(examples=[{"dispute_rate": "0.01"}])],
 ) -> dict[str, Any]:
     """A number overrides a metric's target, null goes back to the default."""
-    return _answer(lambda: app.set_targets(store_id, given))
+    return app.set_targets(store_id, given)
 
 
 def _refuse(name: str, problem: str | None, code: str) -> None:
     """A parameter out of the years tidings reckons with is the request's fault: 422."""
     if problem:
         raise ApiError(422, code, f"{name}: {problem}")
-
-
-def _answer(work: Any) -> dict[str, Any]:
-    try:
-        found: dict[str, Any] = work()
-    except UnknownStore as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
-    except (InvalidPeriod, InvalidTarget, NaiveDatetime) as exc:
-        raise ApiError(422, "invalid_request", str(exc)) from None
-    return found

@@ -20,14 +20,19 @@ from starlette.concurrency import run_in_threadpool
 
 from tidings import bootstrap
 from tidings.domain.errors import InvalidEvent
-from tidings.entrypoints.api.deps import ApiError, App
+from tidings.entrypoints.api.deps import App
+from tidings.entrypoints.api.errors import ApiError, unkeyed
 from tidings.services.live import take
 
 router = APIRouter(tags=["providers"])
 What = Literal["report", "reply"]
 
 
-@router.post("/v1/providers/{name}/{what}", summary="A template-based provider's push")
+@router.post(
+    "/v1/providers/{name}/{what}",
+    summary="A template-based provider's push",
+    responses=unkeyed(403, 404),
+)
 async def push(name: str, what: What, request: Request, app: App) -> Response:
     """Reports become their messages' `message.status`; replies become `message.inbound`
     (so 退订 / TD / T opt the shopper out)."""

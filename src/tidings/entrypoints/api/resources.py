@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from tidings.entrypoints.api.deps import ApiError, App, Caller, OwnStore
+from tidings.entrypoints.api.deps import App, Caller, OwnStore
+from tidings.entrypoints.api.errors import ApiError, documented
+from tidings.entrypoints.api.params import Time
 from tidings.services import queries
 from tidings.services.ports import MessageFilter
 
@@ -18,7 +19,9 @@ Status = Literal[
 ]  # fmt: skip
 
 
-@router.get("/v1/messages", summary="The store's messages, newest due first")
+@router.get(
+    "/v1/messages", summary="The store's messages, newest due first", responses=documented()
+)
 def messages(
     app: App,
     store: Caller,
@@ -26,8 +29,8 @@ def messages(
     status: Status | None = None,
     reason: str | None = None,
     customer: str | None = None,
-    since: Annotated[datetime | None, Query(alias="from")] = None,
-    until: Annotated[datetime | None, Query(alias="to")] = None,
+    since: Annotated[Time | None, Query(alias="from")] = None,
+    until: Annotated[Time | None, Query(alias="to")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
@@ -45,7 +48,11 @@ def messages(
             raise ApiError(422, "invalid_cursor", str(exc)) from None
 
 
-@router.get("/v1/customers/{customer_id}", summary="A customer: consent and message history")
+@router.get(
+    "/v1/customers/{customer_id}",
+    summary="A customer: consent and message history",
+    responses=documented(404),
+)
 def customer(app: App, store: Caller, customer_id: str) -> dict[str, Any]:
     with app.unit_of_work(read_only=True) as uow:
         found = queries.customer_view(uow, store, customer_id)
@@ -54,7 +61,11 @@ def customer(app: App, store: Caller, customer_id: str) -> dict[str, Any]:
     return found
 
 
-@router.delete("/v1/customers/{customer_id}", summary="Erase a customer's personal data")
+@router.delete(
+    "/v1/customers/{customer_id}",
+    summary="Erase a customer's personal data",
+    responses=documented(404),
+)
 def erase(app: App, store: Caller, customer_id: str) -> dict[str, Any]:
     """Phone, email, name, birthday, the shopper's own words (review texts, after-sale
     reasons, the alerts quoting them) and message texts go from every table, event and outbox
@@ -68,7 +79,9 @@ def erase(app: App, store: Caller, customer_id: str) -> dict[str, Any]:
     return {"customer_id": customer_id, "erased": counts}
 
 
-@router.get("/v1/alerts", summary="The store's merchant alerts, newest first")
+@router.get(
+    "/v1/alerts", summary="The store's merchant alerts, newest first", responses=documented()
+)
 def alerts(
     app: App, store: Caller, state: Literal["open", "acknowledged", "resolved"] | None = None
 ) -> dict[str, Any]:
@@ -76,12 +89,14 @@ def alerts(
         return {"alerts": queries.alerts_view(uow, store, state)}
 
 
-@router.post("/v1/alerts/{alert_id}/acknowledge", summary="Acknowledge an alert")
+@router.post(
+    "/v1/alerts/{alert_id}/acknowledge", summary="Acknowledge an alert", responses=documented(404)
+)
 def acknowledge(app: App, store: Caller, alert_id: str) -> dict[str, Any]:
     return _alert(app, store, alert_id, "acknowledged")
 
 
-@router.post("/v1/alerts/{alert_id}/resolve", summary="Resolve an alert")
+@router.post("/v1/alerts/{alert_id}/resolve", summary="Resolve an alert", responses=documented(404))
 def resolve(app: App, store: Caller, alert_id: str) -> dict[str, Any]:
     return _alert(app, store, alert_id, "resolved")
 
@@ -94,7 +109,7 @@ def _alert(app: App, store: str, alert_id: str, state: str) -> dict[str, Any]:
     return {"alert_id": alert_id, "state": state}
 
 
-@router.get("/v1/stores/{store_id}", summary="A store's settings")
+@router.get("/v1/stores/{store_id}", summary="A store's settings", responses=documented(403, 404))
 def store_settings(app: App, store_id: OwnStore) -> dict[str, Any]:
     with app.unit_of_work(read_only=True) as uow:
         found = queries.store_view(uow, store_id)

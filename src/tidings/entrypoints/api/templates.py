@@ -8,8 +8,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from tidings.entrypoints.api.deps import ApiError, App, Caller
+from tidings.entrypoints.api.deps import App, Caller
+from tidings.entrypoints.api.errors import ApiError, documented
 from tidings.services.provider_templates import approval_view, template_view
+
+KEYED = documented()
 
 router = APIRouter(tags=["templates"])
 
@@ -27,7 +30,9 @@ class NewTemplate(BaseModel):
     variables: list[Variable] = Field(default=[], description="default: the step's own fields")
 
 
-@router.put("/v1/templates", summary="Register the approved template of a step and locale")
+@router.put(
+    "/v1/templates", summary="Register the approved template of a step and locale", responses=KEYED
+)
 def put(app: App, store: Caller, given: NewTemplate) -> dict[str, Any]:
     pairs = [(v.name, v.field) for v in given.variables]
     try:
@@ -37,12 +42,14 @@ def put(app: App, store: Caller, given: NewTemplate) -> dict[str, Any]:
     return template_view(done)
 
 
-@router.get("/v1/templates", summary="The store's registered templates")
+@router.get("/v1/templates", summary="The store's registered templates", responses=KEYED)
 def listed(app: App, store: Caller, provider: str | None = None) -> dict[str, Any]:
     return {"templates": [template_view(t) for t in app.templates(store, provider)]}
 
 
-@router.get("/v1/templates/export", summary="Each SMS step's text written for approval")
+@router.get(
+    "/v1/templates/export", summary="Each SMS step's text written for approval", responses=KEYED
+)
 def export(app: App, store: Caller, provider: str, locale: str = "") -> dict[str, Any]:
     try:
         found = app.for_approval(store, provider, locale)

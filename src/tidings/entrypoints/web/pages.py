@@ -11,10 +11,18 @@ from fastapi.templating import Jinja2Templates
 
 from tidings.domain.checks import web_host
 from tidings.entrypoints.api.deps import App
-from tidings.entrypoints.web.throttle import Throttle
+from tidings.entrypoints.api.errors import unkeyed
+from tidings.entrypoints.throttle import Throttle
 from tidings.services import consent, pages
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(tags=["pages"])
+HTML: dict[str, Any] = {"content": {"text/html": {"schema": {"type": "string"}}}}
+MISSING: dict[int | str, dict[str, Any]] = {
+    404: HTML | {"description": "No such page, or its link is incomplete"}
+}
+BUSY: dict[int | str, dict[str, Any]] = {
+    429: HTML | {"description": "Too many requests from this client: see Retry-After"}
+}
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC = Path(__file__).parent / "static"  # served at /static/pages: the CSP allows no inline style
 
@@ -73,7 +81,12 @@ STATUSES: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
-@router.get("/l/{token}")
+@router.get(
+    "/l/{token}",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses={**unkeyed(), **MISSING, **BUSY},
+)
 def link(token: str, request: Request, app: App) -> Response:
     """A short link, at its store's host: its click is kept, and the shopper goes on to the
     page it stands for; a client past its limit of requests is told to wait (429)."""
@@ -98,7 +111,9 @@ def throttle_of(request: Request) -> Throttle:
     return found
 
 
-@router.get("/t/{store}/{shipment}")
+@router.get(
+    "/t/{store}/{shipment}", response_class=HTMLResponse, responses={**unkeyed(), **MISSING}
+)
 def tracking(store: str, shipment: str, request: Request, app: App, k: str = "") -> Response:
     with app.unit_of_work(read_only=True) as uow:
         view = pages.tracking(uow, app.settings.link_secret.encode(), store, shipment, k)
@@ -109,13 +124,13 @@ def tracking(store: str, shipment: str, request: Request, app: App, k: str = "")
     return templates.TemplateResponse(request, "tracking.html", context)
 
 
-@router.get("/u/{token}")
+@router.get("/u/{token}", response_class=HTMLResponse, responses=unkeyed())
 def unsubscribe_page(token: str, request: Request) -> Response:
     context = {"w": WORDS["en"], "token": token, "done": False}
     return templates.TemplateResponse(request, "unsubscribe.html", context)
 
 
-@router.post("/u/{token}")
+@router.post("/u/{token}", response_class=HTMLResponse, responses={**unkeyed(), **MISSING})
 def unsubscribe(token: str, request: Request, app: App) -> Response:
     """One click (RFC 8058: a POST of List-Unsubscribe=One-Click) stops the shopper's emails."""
     with app.unit_of_work() as uow:

@@ -1,7 +1,8 @@
-"""A small in-process limit on the requests a client makes to the shoppers' link route.
+"""A small in-process limit on requests: per client address on the shoppers' link route, per
+API key on the API.
 
-One rule: a client (its address) gets at most `limit` requests in each `window`, counted from
-its first request in that window; past it, it waits until the window ends (HTTP 429 with
+One rule: a client (an address, a key) gets at most `limit` requests in each `window`, counted
+from its first request in that window; past it, it waits until the window ends (HTTP 429 with
 `Retry-After`). Time is given by the caller, so a test moves it by hand.
 """
 
