@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,12 +32,11 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from tidings.adapters.http_exchange import exchange, handed
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply, mask
 from tidings.domain.errors import InvalidEvent, Permanent, ProviderError, Transient
 from tidings.domain.times import require_aware
-
-log = logging.getLogger(__name__)
 
 ALGORITHM = "ACS3-HMAC-SHA256"
 ACTION, VERSION = "SendSms", "2017-05-25"
@@ -201,25 +199,11 @@ class AliyunSmsProvider:
             out, endpoint=self.endpoint, key_id=self.access_key_id, secret=self._secret,
             sign_name=self.sign_name, at=self._clock(), nonce=self._nonce(),
         )  # fmt: skip
-        result = self._exchange(request)
-        if isinstance(result, ProviderError):
-            log.warning("%s: %s to %s not taken: %s", self.name, out.message_id, mask(out.to),
-                        result)  # fmt: skip
-            raise result
-        log.info("%s: %s to %s accepted as %s", self.name, out.message_id, mask(out.to),
-                 result.refs)  # fmt: skip
-        return result
-
-    def _exchange(self, request: Request) -> Accepted | ProviderError:
-        try:
-            response = self._client.post(
-                request.url, content=request.body, headers=request.headers, timeout=self.timeout
-            )
-        except httpx.TimeoutException as exc:
-            return Transient(f"no answer within {self.timeout} s ({type(exc).__name__})")
-        except httpx.HTTPError as exc:
-            return Transient(f"{type(exc).__name__}: {scrub(str(exc))}")
-        return parse_response(response.status_code, response.content)
+        result = exchange(
+            self._client, "POST", request.url, self.timeout, parse_response,
+            content=request.body, headers=request.headers,
+        )  # fmt: skip
+        return handed(self.name, out, result)
 
     def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
         """Nothing to poll: reports and replies come by HTTP push."""

@@ -25,7 +25,6 @@ import base64
 import hashlib
 import hmac
 import json
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,8 +32,9 @@ from urllib.parse import quote
 
 import httpx
 
+from tidings.adapters.http_exchange import exchange, handed
 from tidings.adapters.redact import scrub
-from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply, mask
+from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply
 from tidings.domain.errors import (
     InvalidEvent,
     Permanent,
@@ -42,8 +42,6 @@ from tidings.domain.errors import (
     Transient,
 )
 from tidings.domain.times import require_aware
-
-log = logging.getLogger(__name__)
 
 API_VERSION = "2010-04-01"
 
@@ -189,29 +187,11 @@ class HttpSmsProvider:
             sender=self.sender,
             status_callback=self.status_callback,
         )
-        result = self._exchange(request)
-        if isinstance(result, ProviderError):
-            raise result  # the dispatcher records it and logs it, once
-        log.info(
-            "%s: %s to %s accepted as %s", self.name, out.message_id, mask(out.to), result.refs
-        )
-        return result
-
-    def _exchange(self, request: Request) -> Accepted | ProviderError:
-        try:
-            response = self._client.request(
-                request.method,
-                request.url,
-                data=request.form,
-                auth=request.auth,
-                headers=request.headers,
-                timeout=self.timeout,
-            )
-        except httpx.TimeoutException as exc:
-            return Transient(f"no answer within {self.timeout} s ({type(exc).__name__})")
-        except httpx.HTTPError as exc:
-            return Transient(f"{type(exc).__name__}: {scrub(str(exc))}")
-        return parse_response(response.status_code, response.content)
+        result = exchange(
+            self._client, request.method, request.url, self.timeout, parse_response,
+            data=request.form, auth=request.auth, headers=request.headers,
+        )  # fmt: skip
+        return handed(self.name, out, result)
 
     def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
         """Nothing to poll: receipts and replies come by webhook."""

@@ -17,7 +17,6 @@ carries the configured `callback_token` (checked by the route). SMS.ru takes no 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,12 +25,11 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from tidings.adapters.http_exchange import exchange, handed
 from tidings.adapters.redact import scrub
-from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply, mask
+from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply
 from tidings.domain.errors import InvalidEvent, Permanent, ProviderError, Transient
 from tidings.domain.times import require_aware
-
-log = logging.getLogger(__name__)
 
 ANSWER = "100"  # what the callback expects back
 
@@ -120,20 +118,11 @@ class SmsRuProvider:
     def send(self, out: Outgoing) -> Accepted:
         request = build_request(out, endpoint=self.endpoint, api_id=self._api_id,
                                 sender=self.sender)  # fmt: skip
-        try:
-            response = self._client.post(request.url, data=request.form, timeout=self.timeout)
-            result = parse_response(response.status_code, response.content, out.to)
-        except httpx.TimeoutException as exc:
-            result = Transient(f"no answer within {self.timeout} s ({type(exc).__name__})")
-        except httpx.HTTPError as exc:
-            result = Transient(f"{type(exc).__name__}: {scrub(str(exc))}")
-        if isinstance(result, ProviderError):
-            log.warning("%s: %s to %s not taken: %s", self.name, out.message_id, mask(out.to),
-                        result)  # fmt: skip
-            raise result
-        log.info("%s: %s to %s accepted as %s", self.name, out.message_id, mask(out.to),
-                 result.refs)  # fmt: skip
-        return result
+        result = exchange(
+            self._client, "POST", request.url, self.timeout,
+            lambda status, body: parse_response(status, body, out.to), data=request.form,
+        )  # fmt: skip
+        return handed(self.name, out, result)
 
     def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
         """Nothing to poll: receipts come by callback."""

@@ -1,0 +1,43 @@
+"""The one network call of an HTTP SMS provider, and what its answer means to the dispatcher.
+
+Each provider builds its request (pure) and reads the answer (pure, its own `parse`); between
+them `exchange` is the only I/O: no answer in time, or no connection, is `Transient`. `handed`
+returns an acceptance (logged here) or raises the provider's refusal, which the dispatcher
+records and logs, once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from tidings.adapters.redact import scrub
+from tidings.domain.delivery import Accepted, Outgoing, mask
+from tidings.domain.errors import ProviderError, Transient
+
+log = logging.getLogger("tidings.adapters.providers")
+Parse = Callable[[int, bytes], Accepted | ProviderError]
+
+
+def exchange(
+    client: httpx.Client, method: str, url: str, timeout: float, parse: Parse, **request: Any
+) -> Accepted | ProviderError:
+    """Send one request; the answer as `parse` reads it, or why none came."""
+    try:
+        response = client.request(method, url, timeout=timeout, **request)
+    except httpx.TimeoutException as exc:
+        return Transient(f"no answer within {timeout} s ({type(exc).__name__})")
+    except httpx.HTTPError as exc:
+        return Transient(f"{type(exc).__name__}: {scrub(str(exc))}")
+    return parse(response.status_code, response.content)
+
+
+def handed(provider: str, out: Outgoing, result: Accepted | ProviderError) -> Accepted:
+    """The acceptance of `out`, or its refusal raised (the dispatcher logs refusals)."""
+    if isinstance(result, ProviderError):
+        raise result
+    log.info("%s: %s to %s accepted as %s", provider, out.message_id, mask(out.to), result.refs)
+    return result
