@@ -45,7 +45,7 @@ FLAGS = [
 ]
 END = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
 LANGUAGES = {"zh-CN": "首页", "en": "Home", "ru": "Главная"}  # the Home link's word in each
-SCREENS = ("", "alerts", "messages", "journeys")
+SCREENS = ("", "alerts", "messages", "journeys", "parcels", "score")
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
 
 
@@ -161,7 +161,7 @@ def test_sign_in_and_the_screens_by_keyboard_alone(browser, site):
     page.keyboard.type(made.password)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/console/{made.store}/")
-    for name in ("Alerts", "Messages", "Journeys"):
+    for name in ("Alerts", "Messages", "Journeys", "Parcels"):
         _tab_to(page, f"nav.screens a:text-is('{name}')")
         page.keyboard.press("Enter")
         page.wait_for_url(f"**/console/{made.store}/{name.lower()}")

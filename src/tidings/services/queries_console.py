@@ -23,6 +23,7 @@ from tidings.services.analytics.report import report
 from tidings.services.analytics.score import known_store, score
 from tidings.services.people import PeopleRepo
 from tidings.services.ports import MessageFilter, ReadModel, StateRepo
+from tidings.services.queries_parcels import ParcelReads
 
 LONGEST_PERIOD = 366  # days
 DEFAULT_DAYS = 7
@@ -65,6 +66,9 @@ class ConsoleUnitOfWork(Protocol):
 
     @property
     def people(self) -> PeopleRepo: ...
+
+    @property
+    def parcels(self) -> ParcelReads: ...
 
     def __enter__(self) -> ConsoleUnitOfWork: ...
 

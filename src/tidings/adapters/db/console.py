@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
@@ -15,8 +15,10 @@ from tidings.adapters.db.read import _conditions as filtered  # the API's filter
 from tidings.adapters.db.users import SqlPeople
 from tidings.domain.messages import Message
 from tidings.services.ports import MessageFilter
+from tidings.services.queries_parcels import Parcel
 
 M, A, L, C = t.messages.c, t.alerts.c, t.links.c, t.clicks.c
+S, ORD = t.shipments.c, t.orders.c
 SUBJECTS = ("order", "cart", "shipment")
 
 
@@ -73,6 +75,31 @@ class SqlConsoleReads:
         return [row[0] for row in self.conn.execute(query)]
 
 
+class SqlParcelReads:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def shipment_counts(self, store: str) -> dict[str, int]:
+        query = select(S.status, func.count()).where(S.store_id == store).group_by(S.status)
+        return {status: int(n) for status, n in self.conn.execute(query) if status}
+
+    def needing_care(self, store: str, stalled_before: datetime, limit: int) -> list[Parcel]:
+        care = or_(
+            S.status.in_(("exception", "failed_attempt", "available_for_pickup")),
+            and_(S.status == "in_transit", S.status_at < stalled_before),
+            and_(S.status.in_(("returning", "returned")), ORD.payment == "cod"),
+        )
+        query = (
+            select(S.shipment_id, S.order_id, S.carrier, S.tracking_number, S.status,
+                   S.substatus, S.status_at, S.pickup_point, S.storage_until, ORD.payment)
+            .outerjoin(t.orders, and_(ORD.store_id == S.store_id, ORD.order_id == S.order_id))
+            .where(S.store_id == store, care)
+            .order_by(S.status_at.desc(), S.shipment_id)
+            .limit(limit)
+        )  # fmt: skip
+        return [Parcel(**row._mapping) for row in self.conn.execute(query)]
+
+
 def _literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -85,4 +112,5 @@ class SqlConsoleUnitOfWork(SqlAnalyticsUnitOfWork):
         assert self._conn is not None
         self.people = SqlPeople(self._conn)
         self.console = SqlConsoleReads(self._conn)
+        self.parcels = SqlParcelReads(self._conn)
         return self

@@ -17,9 +17,11 @@ from tidings.entrypoints.console.screens import (
     login,
     messages,
     missing,
+    parcels,
+    score,
     static,
 )
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
-for screen in (static, login, home, alerts, messages, journeys, missing):  # missing: last
+for screen in (static, login, home, alerts, messages, journeys, parcels, score, missing):  # last
     router.include_router(screen.router)
