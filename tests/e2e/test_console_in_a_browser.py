@@ -45,7 +45,7 @@ FLAGS = [
 ]
 END = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
 LANGUAGES = {"zh-CN": "首页", "en": "Home", "ru": "Главная"}  # the Home link's word in each
-SCREENS = ("", "alerts", "messages", "journeys", "parcels", "score")
+SCREENS = ("", "alerts", "messages", "journeys", "parcels", "score", "reviews")
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
 
 

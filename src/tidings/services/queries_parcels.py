@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol, get_args
+from typing import Protocol, get_args
 
 from tidings.domain.events_after import TrackingStatus
 from tidings.domain.scores import day_of
 from tidings.domain.times import zone
 from tidings.services.analytics.score import known_store
-
-if TYPE_CHECKING:
-    from tidings.services.queries_console import ConsoleUnitOfWork
+from tidings.services.queries_console import ConsoleUnitOfWork
 
 STALLED_AFTER = timedelta(hours=72)  # delivery_watch.stalled: "trigger + 72h"
 STATUSES: tuple[str, ...] = get_args(TrackingStatus)  # in the order a parcel goes
