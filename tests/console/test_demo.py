@@ -73,7 +73,7 @@ def test_the_demo_owner_signs_in_with_the_password_given(made):
 
 def test_the_demo_command_serves_the_store_and_its_owner_signs_in(tmp_path):
     port = free_port()
-    command = [*CLI, "demo", "--db", str(tmp_path / "demo.db"), "--port", str(port)]
+    command = [*CLI, "demo", "--port", str(port)]  # as the README says, in a folder of its own
     server = subprocess.Popen(
         command, cwd=tmp_path, env=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, encoding="utf-8",
@@ -94,7 +94,7 @@ def test_the_demo_command_serves_the_store_and_its_owner_signs_in(tmp_path):
     finally:
         server.terminate()
         server.communicate(timeout=30)
-    assert base == f"http://127.0.0.1:{port}"
+    assert base == f"http://127.0.0.1:{port}" and (tmp_path / "tidings-demo.db").exists()
 
 
 def _until_listening(server: subprocess.Popen) -> str:  # type: ignore[type-arg]

@@ -61,8 +61,9 @@ def make(settings: Settings, end: datetime) -> Made:
 def _run(args: argparse.Namespace) -> int:
     from tidings.entrypoints.cli import serve
 
-    if args.db is None:
-        DEFAULT_FILE.unlink(missing_ok=True)  # the demo's own file: made anew each time
+    if args.db is None:  # the demo's own file, made anew each time (with its journal files)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{DEFAULT_FILE}{suffix}").unlink(missing_ok=True)
     url = f"http://{args.host}:{args.port}"
     given = {"database_url": args.db or str(DEFAULT_FILE), "host": args.host, "port": args.port}
     settings = load_settings(None, public_url=url, **given)
