@@ -110,7 +110,8 @@ def test_every_screen_in_every_language_passes_axe(signed_in, site, locale):
     _needed(AXE, "axe-core (npm install --prefix .ci/node axe-core@4)")
     page = signed_in(locale, bypass_csp=True)  # axe is injected as a script of the page
     store = site[1].store
-    first_message = page.goto(f"/console/{store}/messages") and _first_message(page)
+    page.goto(f"/console/{store}/messages")
+    first_message = _first_message(page)
     for screen in (*SCREENS, first_message):
         page.goto(f"/console/{store}/{screen}")
         assert page.locator("html").get_attribute("lang") == locale
