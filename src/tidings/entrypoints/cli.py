@@ -26,6 +26,7 @@ from tidings.domain.errors import InvalidJourney
 from tidings.domain.events import Event, EventRecord
 from tidings.entrypoints import (
     connectors_cli,
+    demo_cli,
     import_cli,
     keys_cli,
     outcomes_cli,
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     users_cli.register(sub)
     templates_cli.register(sub)
     import_cli.register(sub)
+    demo_cli.register(sub)
     return parser
 
 
@@ -104,12 +106,16 @@ def _settings(args: argparse.Namespace, **more: Any) -> Settings:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    return serve(_settings(args, host=args.host, port=args.port), args.journeys)
+
+
+def serve(settings: Settings, journeys: Path | None = None) -> int:
+    """The API, the console and a worker in one process, until stopped."""
     import uvicorn
 
     from tidings.entrypoints.api.app import create_app
 
-    settings = _settings(args, host=args.host, port=args.port)
-    app = bootstrap.build(settings, journeys=args.journeys, live=True)
+    app = bootstrap.build(settings, journeys=journeys, live=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = uvicorn.Config(create_app(app, run_worker=True), settings.host, settings.port)
     bootstrap.redact_access_log()  # once uvicorn has set its loggers up

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tidings.domain.errors import InvalidPeriod
 from tidings.domain.messages import Message
@@ -23,6 +23,10 @@ from tidings.services.analytics.report import report
 from tidings.services.analytics.score import known_store, score
 from tidings.services.people import PeopleRepo
 from tidings.services.ports import MessageFilter, ReadModel, StateRepo
+
+if TYPE_CHECKING:  # the screens' own reads, which themselves read this module
+    from tidings.services.queries_parcels import ParcelReads
+    from tidings.services.queries_reviews import ReviewReads
 
 LONGEST_PERIOD = 366  # days
 DEFAULT_DAYS = 7
@@ -65,6 +69,12 @@ class ConsoleUnitOfWork(Protocol):
 
     @property
     def people(self) -> PeopleRepo: ...
+
+    @property
+    def parcels(self) -> ParcelReads: ...
+
+    @property
+    def reviews(self) -> ReviewReads: ...
 
     def __enter__(self) -> ConsoleUnitOfWork: ...
 

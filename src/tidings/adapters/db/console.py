@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, and_, func, literal, or_, select
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
@@ -15,8 +16,12 @@ from tidings.adapters.db.read import _conditions as filtered  # the API's filter
 from tidings.adapters.db.users import SqlPeople
 from tidings.domain.messages import Message
 from tidings.services.ports import MessageFilter
+from tidings.services.queries_parcels import Parcel
+from tidings.services.queries_reviews import Answer, Review
 
 M, A, L, C = t.messages.c, t.alerts.c, t.links.c, t.clicks.c
+S, ORD, R = t.shipments.c, t.orders.c, t.reviews.c
+REVIEW = (R.review_id, R.order_id, R.rating, R.text, R.posted_at, R.deleted_at, R.deleted_by)
 SUBJECTS = ("order", "cart", "shipment")
 
 
@@ -73,6 +78,80 @@ class SqlConsoleReads:
         return [row[0] for row in self.conn.execute(query)]
 
 
+class SqlParcelReads:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def shipment_counts(self, store: str) -> dict[str, int]:
+        query = select(S.status, func.count()).where(S.store_id == store).group_by(S.status)
+        return {status: int(n) for status, n in self.conn.execute(query) if status}
+
+    def needing_care(self, store: str, stalled_before: datetime, limit: int) -> list[Parcel]:
+        care = or_(
+            S.status.in_(("exception", "failed_attempt", "available_for_pickup")),
+            and_(S.status == "in_transit", S.status_at < stalled_before),
+            and_(S.status.in_(("returning", "returned")), ORD.payment == "cod"),
+        )
+        query = (
+            select(S.shipment_id, S.order_id, S.carrier, S.tracking_number, S.status,
+                   S.substatus, S.status_at, S.pickup_point, S.storage_until, ORD.payment)
+            .outerjoin(t.orders, and_(ORD.store_id == S.store_id, ORD.order_id == S.order_id))
+            .where(S.store_id == store, care)
+            .order_by(S.status_at.desc(), S.shipment_id)
+            .limit(limit)
+        )  # fmt: skip
+        return [Parcel(**row._mapping) for row in self.conn.execute(query)]
+
+
+class SqlReviewReads:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def bad_reviews(
+        self, store: str, start: datetime, end: datetime, worst: int, limit: int
+    ) -> list[tuple[Review, Answer | None, Answer | None]]:
+        reply, apology = t.messages.alias("reply"), t.messages.alias("apology")
+        answer = (reply.c.message_id, reply.c.status, reply.c.reason, reply.c.body)
+        sorry = (apology.c.message_id, apology.c.status, apology.c.reason, apology.c.body)
+        query = (
+            select(*REVIEW, *answer, *sorry)
+            .outerjoin(reply, _answer(reply, "bad"))
+            .outerjoin(apology, _answer(apology, "apology"))
+            .where(R.store_id == store, R.rating <= worst, R.posted_at >= start,
+                   R.posted_at < end)
+            .order_by(R.posted_at.desc(), R.review_id)
+            .limit(limit)
+        )  # fmt: skip
+        return [
+            (Review(*row[:7]), _answer_of(row[7:11]), _answer_of(row[11:15]))
+            for row in self.conn.execute(query)
+        ]
+
+    def deleted_reviews(
+        self, store: str, start: datetime, end: datetime, limit: int
+    ) -> list[Review]:
+        query = (
+            select(*REVIEW)
+            .where(R.store_id == store, R.deleted_at >= start, R.deleted_at < end)
+            .order_by(R.deleted_at.desc(), R.review_id)
+            .limit(limit)
+        )
+        return [Review(*row) for row in self.conn.execute(query)]
+
+
+def _answer(messages: Any, step: str) -> Any:
+    """review_reply's message `step` about the review (its subject is `review:<id>`)."""
+    c = messages.c
+    return and_(
+        c.store_id == R.store_id, c.journey == "review_reply", c.step == step,
+        c.subject == literal("review:") + R.review_id,
+    )  # fmt: skip
+
+
+def _answer_of(row: Sequence[Any]) -> Answer | None:
+    return None if row[0] is None else Answer(*row)
+
+
 def _literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -85,4 +164,6 @@ class SqlConsoleUnitOfWork(SqlAnalyticsUnitOfWork):
         assert self._conn is not None
         self.people = SqlPeople(self._conn)
         self.console = SqlConsoleReads(self._conn)
+        self.parcels = SqlParcelReads(self._conn)
+        self.reviews = SqlReviewReads(self._conn)
         return self

@@ -17,9 +17,13 @@ from tidings.entrypoints.console.screens import (
     login,
     messages,
     missing,
+    parcels,
+    reviews,
+    score,
     static,
 )
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
-for screen in (static, login, home, alerts, messages, journeys, missing):  # missing: last
+SCREENS = (static, login, home, alerts, messages, journeys, parcels, score, reviews)
+for screen in (*SCREENS, missing):  # missing: last
     router.include_router(screen.router)

@@ -1,0 +1,86 @@
+"""What the console's Service score screen shows: `tidings score` as the seller reads it.
+
+The rule: every figure is the score's own (services/analytics/score.py, the function behind
+`tidings score` and the API), only arranged; nothing here counts or rounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from tidings.services.analytics.score import score
+from tidings.services.queries_console import ConsoleUnitOfWork
+
+# What each metric's culprit ids name: orders and shipments open their messages in the console.
+CULPRITS: dict[str, str] = {
+    "review_positive_rate": "review",
+    "response_30s_rate": "conversation",
+    "response_avg_seconds": "conversation",
+    "same_day_collection_rate": "order",
+    "next_day_arrival_rate": "shipment",
+    "aftersale_avg_hours": "ticket",
+    "return_satisfaction_rate": "ticket",
+    "dispute_rate": "dispute",
+}
+LINKED = frozenset({"order", "shipment"})
+
+
+@dataclass(frozen=True)
+class ScoreMetric:
+    name: str
+    value: float | None
+    numerator: float
+    denominator: int
+    target: float
+    direction: str  # ">=" or "<="
+    met: bool | None
+    first: date
+    last: date
+    culprits: tuple[str, ...]
+    culprit_kind: str
+
+    @property
+    def is_rate(self) -> bool:
+        return self.name.endswith("_rate")
+
+    @property
+    def linked(self) -> bool:
+        return self.culprit_kind in LINKED
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    order_id: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class ScorePage:
+    store: str
+    timezone: str
+    day: date
+    overall: float | None
+    metrics: tuple[ScoreMetric, ...]
+    at_risk: tuple[AtRisk, ...]
+
+
+def score_page(uow: ConsoleUnitOfWork, store: str, at: datetime) -> ScorePage:
+    """The store's score as it stands at `at`. Raises UnknownStore."""
+    found = score(uow=uow, store=store, at=at)
+    metrics = tuple(_metric(name, m) for name, m in found["metrics"].items())
+    risk = tuple(
+        AtRisk(r["order_id"], datetime.fromisoformat(r["deadline"])) for r in found["at_risk"]
+    )
+    day = date.fromisoformat(found["day"])
+    return ScorePage(store, found["timezone"], day, found["overall"], metrics, risk)
+
+
+def _metric(name: str, m: dict[str, Any]) -> ScoreMetric:
+    window = m["window"]
+    return ScoreMetric(
+        name, m["value"], m["numerator"], m["denominator"], m["target"], m["direction"],
+        m["met"], date.fromisoformat(window["first"]), date.fromisoformat(window["last"]),
+        tuple(m["culprits"]), CULPRITS.get(name, "other"),
+    )  # fmt: skip
