@@ -29,7 +29,7 @@ from tidings.services.world import World
 
 TAIL_WINDOW = timedelta(hours=6)
 DEFAULT_TAIL = timedelta(days=30)
-WORLD_LIMIT = 150_000  # things a World holds (about 2.5 KB each) before it starts afresh
+WORLD_LIMIT = 300_000  # things a World holds (mostly messages, under 1 KB) before it starts afresh
 STORE_CHUNK = 20_000  # events parsed and stored a transaction in the first pass
 Progress = Callable[[str, int], None]
 
