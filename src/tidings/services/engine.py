@@ -77,6 +77,7 @@ class Engine:
         inclusive: bool = True,
         stores: Sequence[str] | None = None,
         limit: int = 0,
+        write_behind: bool = False,
     ) -> BatchResult:
         """Apply `events` and decide every message due by `until`, in time order.
 
@@ -87,6 +88,9 @@ class Engine:
         inside one instant leaves messages due at `until` itself to the next batch
         (`inclusive=False`), because events at an instant come before its messages. A live
         worker runs one store at a time (`stores`) and at most `limit` due messages a batch.
+        With `write_behind` (the only writer's long-lived `world`) new messages still pending
+        stay in the world, unwritten (see `World.keep_back`): the caller writes them before
+        it lets the world go.
         """
         result = BatchResult(world=world or World())
         world = result.world
@@ -96,6 +100,10 @@ class Engine:
         else:
             fresh = self._fresh(uow, events, now, result)
         due = uow.outbox.due(until, limit=limit, stores=stores)
+        if world.unwritten:
+            due = sorted(
+                [*due, *world.unwritten_due(until)], key=lambda m: (m.run_at, m.message_id)
+            )
         due = load(uow, world, fresh, due, self.texts.cap_window)
         decider = Decider(self.texts, world, uow.outbox, self._templates(uow))
         queue: list[tuple[datetime, str, int, Message]] = []
@@ -121,7 +129,7 @@ class Engine:
         self._drain(queue, decider, schedule, until, now, result, inclusive, over)
         uow.state.save(world)
         receipts = list(world.receipts)
-        result.to_send = [m for m in _flush(uow, world) if m.status == SENT]
+        result.to_send = [m for m in _flush(uow, world, write_behind) if m.status == SENT]
         if self.dispatcher is not None:
             result.claims = self.dispatcher.plan(uow, result.to_send, world, now or until)
         uow.deliveries.apply_receipts(receipts)  # after planning: a receipt may be that fast
@@ -197,12 +205,13 @@ class Engine:
                 schedule(again)
 
 
-def _flush(uow: UnitOfWork, world: World) -> list[Message]:
+def _flush(uow: UnitOfWork, world: World, write_behind: bool) -> list[Message]:
     """Write what the batch decided; return the messages this unit of work owns."""
     touched = {m.message_id: m for m in world.new_messages}
     touched.update(world.changed_messages)
-    owned = uow.outbox.write(list(touched.values()))
+    written = world.keep_back(touched) if write_behind else list(touched.values())
+    owned = uow.outbox.write(written)
     uow.outbox.add_spend(world.spent_delta)
     uow.outbox.add_links(world.links)
     world.end_batch()
-    return [m for m in touched.values() if m.message_id in owned]
+    return [m for m in written if m.message_id in owned]

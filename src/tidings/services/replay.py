@@ -5,6 +5,10 @@ run in one pass, batch after batch, each batch in one transaction. Any others ta
 passes, so that a file of any size runs in bounded memory: first every event is stored
 (marked with this run), then the engine takes the run's events back from the event log in
 sorted-arrival order. Either way the clock then runs on to `until`.
+
+One World serves the batches and keeps new messages back while they are pending (write
+behind): each is written once, decided, unless the World is let go first (it grew past
+`WORLD_LIMIT`, or the replay ends), which writes what it kept back.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from tidings.services.world import World
 
 TAIL_WINDOW = timedelta(hours=6)
 DEFAULT_TAIL = timedelta(days=30)
-WORLD_LIMIT = 150_000  # things a World holds (about 2.5 KB each) before it starts afresh
+WORLD_LIMIT = 300_000  # things a World holds (mostly messages, under 1 KB) before it starts afresh
 STORE_CHUNK = 20_000  # events parsed and stored a transaction in the first pass
 Progress = Callable[[str, int], None]
 
@@ -66,6 +70,9 @@ def replay(
         last = _two_passes(events, until, runner, batch, progress)
     if last is not None:
         _tail(runner, unit_of_work, until or last + DEFAULT_TAIL)
+    with unit_of_work() as uow:
+        runner.let_go(uow)
+        uow.commit()
     return stats
 
 
@@ -174,7 +181,9 @@ def _tail(runner: _Runner, unit_of_work: Callable[[], UnitOfWork], end: datetime
     """Run the clock on to `end` through every message still due."""
     while True:
         with unit_of_work() as uow:
-            upcoming = uow.outbox.next_due()
+            stored = uow.outbox.next_due()
+        kept = runner.world.next_unwritten()
+        upcoming = min((t for t in (stored, kept) if t is not None), default=None)
         if upcoming is None or upcoming > end:
             return
         runner.step([], min(end, upcoming + TAIL_WINDOW))
@@ -227,11 +236,17 @@ class _Runner:
             self.dispatcher.deliver(claims)
             return []
         result = self.engine.run(
-            uow, chunk, until, world=self.world, stored=stored, inclusive=inclusive
-        )
-        uow.commit()
+            uow, chunk, until, world=self.world, stored=stored, inclusive=inclusive,
+            write_behind=True,
+        )  # fmt: skip
         if self.world.size() > WORLD_LIMIT:
-            self.world = World()  # all of it is stored: what is needed again is loaded again
+            self.let_go(uow)  # all of it is stored: what is needed again is loaded again
+        uow.commit()
         self.stats.decided += result.decided
         self.stats.sent += len(result.to_send)
         return result.claims
+
+    def let_go(self, uow: UnitOfWork) -> None:
+        """Write what the World kept back, and start a new one."""
+        uow.outbox.write(self.world.let_go())
+        self.world = World()

