@@ -3,20 +3,20 @@
 Each provider builds its request (pure) and reads the answer (pure, its own `parse`); between
 them `exchange` is the only I/O: no answer in time, or no connection, is `Transient`. `handed`
 returns an acceptance (logged here) or raises the provider's refusal, which the dispatcher
-records and logs, once.
+records and logs, once. `pushed` and `required` read the items of a provider's JSON push.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, mask
-from tidings.domain.errors import ProviderError, Transient
+from tidings.domain.errors import InvalidEvent, ProviderError, Transient
 
 log = logging.getLogger("tidings.adapters.providers")
 Parse = Callable[[int, bytes], Accepted | ProviderError]
@@ -41,3 +41,20 @@ def handed(provider: str, out: Outgoing, result: Accepted | ProviderError) -> Ac
         raise result
     log.info("%s: %s to %s accepted as %s", provider, out.message_id, mask(out.to), result.refs)
     return result
+
+
+def pushed(items: Any, what: str) -> list[Mapping[str, Any]]:
+    """The objects of a push (`what`, e.g. "an SmsReport"): one, or a JSON array of them."""
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise InvalidEvent(f"{what} push is a JSON array of objects", field="body")
+    return items
+
+
+def required(item: Mapping[str, Any], key: str, what: str) -> str:
+    """A pushed item's `key`, refused by name when it is missing or blank."""
+    value = str(item.get(key) or "").strip()
+    if not value:
+        raise InvalidEvent(f"{what} without {key}", field=key)
+    return value

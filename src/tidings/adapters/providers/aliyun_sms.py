@@ -32,7 +32,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed
+from tidings.adapters.http_exchange import exchange, handed, pushed, required
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply, mask
 from tidings.domain.errors import InvalidEvent, Permanent, ProviderError, Transient
@@ -217,8 +217,8 @@ def receipts_from(name: str, items: Any, at: datetime) -> list[Receipt]:
     """An SmsReport push as receipts of the BizIds the provider gave."""
     require_aware(at, "a push's time")
     out = []
-    for item in _items(items, "SmsReport"):
-        ref = _required(item, "biz_id", "SmsReport")
+    for item in pushed(items, "an SmsReport"):
+        ref = required(item, "biz_id", "an SmsReport")
         success = item.get("success")
         status: ReceiptStatus
         if success is True or str(success).lower() == "true":
@@ -235,8 +235,8 @@ def replies_from(name: str, items: Any, at: datetime) -> list[Reply]:
     """An SmsUp push as shoppers' replies (the number comes without +86)."""
     require_aware(at, "a push's time")
     out = []
-    for item in _items(items, "SmsUp"):
-        phone = _required(item, "phone_number", "SmsUp")
+    for item in pushed(items, "an SmsUp"):
+        phone = required(item, "phone_number", "an SmsUp")
         sender = phone if phone.startswith("+") else "+86" + phone
         ref = str(item.get("sequence_id") or "").strip()
         if not ref:
@@ -244,21 +244,6 @@ def replies_from(name: str, items: Any, at: datetime) -> list[Reply]:
         text = str(item.get("content") or "")
         out.append(Reply(name, sender, str(item.get("dest_code") or ""), text, at, "up-" + ref))
     return out
-
-
-def _items(items: Any, what: str) -> list[Mapping[str, Any]]:
-    if isinstance(items, dict):
-        items = [items]
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise InvalidEvent(f"an {what} push is a JSON array of objects", field="body")
-    return items
-
-
-def _required(item: Mapping[str, Any], key: str, what: str) -> str:
-    value = str(item.get(key) or "").strip()
-    if not value:
-        raise InvalidEvent(f"an {what} without {key}", field=key)
-    return value
 
 
 def _signed(header: str) -> bool:

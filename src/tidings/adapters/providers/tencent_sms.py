@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,10 +31,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed
+from tidings.adapters.http_exchange import exchange, handed, pushed, required
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply, mask
-from tidings.domain.errors import InvalidEvent, Permanent, ProviderError, Transient
+from tidings.domain.errors import Permanent, ProviderError, Transient
 from tidings.domain.times import require_aware
 
 ALGORITHM, SERVICE = "TC3-HMAC-SHA256", "sms"
@@ -211,8 +211,8 @@ def receipts_from(name: str, items: Any, at: datetime) -> list[Receipt]:
     """A status push as receipts of the SerialNos (`sid`) the provider gave."""
     require_aware(at, "a push's time")
     out = []
-    for item in _items(items, "status report"):
-        ref = _required(item, "sid", "status report")
+    for item in pushed(items, "a status report"):
+        ref = required(item, "sid", "a status report")
         status: ReceiptStatus
         if str(item.get("report_status", "")).upper() == "SUCCESS":
             status, error = "delivered", None
@@ -229,8 +229,8 @@ def replies_from(name: str, items: Any, at: datetime) -> list[Reply]:
     by a digest of what it says (the same push twice is one reply)."""
     require_aware(at, "a push's time")
     out = []
-    for item in _items(items, "reply"):
-        mobile = _required(item, "mobile", "reply")
+    for item in pushed(items, "a reply"):
+        mobile = required(item, "mobile", "a reply")
         nation = str(item.get("nationcode") or "86").strip()
         sender = mobile if mobile.startswith("+") else f"+{nation}{mobile}"
         whole = json.dumps(sorted((k, str(v)) for k, v in item.items()), ensure_ascii=False)
@@ -238,21 +238,6 @@ def replies_from(name: str, items: Any, at: datetime) -> list[Reply]:
         out.append(Reply(name, sender, str(item.get("extend") or ""), str(item.get("text") or ""),
                          at, ref))  # fmt: skip
     return out
-
-
-def _items(items: Any, what: str) -> list[Mapping[str, Any]]:
-    if isinstance(items, dict):
-        items = [items]
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise InvalidEvent(f"a {what} push is a JSON array of objects", field="body")
-    return items
-
-
-def _required(item: Mapping[str, Any], key: str, what: str) -> str:
-    value = str(item.get(key) or "").strip()
-    if not value:
-        raise InvalidEvent(f"a {what} without {key}", field=key)
-    return value
 
 
 def _hmac(key: bytes, message: str) -> bytes:
