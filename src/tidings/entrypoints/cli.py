@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from tidings import bootstrap
-from tidings.config import Settings, load_settings
+from tidings.config import Settings
 from tidings.domain.errors import InvalidJourney
 from tidings.domain.events import Event, EventRecord
 from tidings.entrypoints import (
@@ -34,7 +34,7 @@ from tidings.entrypoints import (
     users_cli,
     worker,
 )
-from tidings.entrypoints.args import aware_time
+from tidings.entrypoints.args import aware_time, database_options, settings_of
 from tidings.services.queries import Summary, message_line
 
 
@@ -77,13 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(required=True, metavar="ACTION")
     up = dbsub.add_parser("upgrade", help="create or migrate the schema")
-    up.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
-    up.add_argument("--config", help="settings file (TOML)")
+    database_options(up)
     up.set_defaults(run=_db_upgrade)
     bk = dbsub.add_parser("backup", help="copy a SQLite database while it runs (online backup)")
     bk.add_argument("file", type=Path, help="the backup file to write (must not exist)")
-    bk.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
-    bk.add_argument("--config", help="settings file (TOML)")
+    database_options(bk)
     bk.set_defaults(run=_db_backup)
     outcomes_cli.register(sub)
     connectors_cli.register(sub)
@@ -95,18 +93,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _live_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", help="settings file (TOML); default TIDINGS_CONFIG")
-    parser.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
+    database_options(parser)
     parser.add_argument("--journeys", type=Path, help="journeys file adding to the built-in ones")
 
 
-def _settings(args: argparse.Namespace, **more: Any) -> Settings:
-    given = {"database_url": args.db, **more}
-    return load_settings(args.config, **{k: v for k, v in given.items() if v is not None})
-
-
 def _serve(args: argparse.Namespace) -> int:
-    return serve(_settings(args, host=args.host, port=args.port), args.journeys)
+    return serve(settings_of(args, host=args.host, port=args.port), args.journeys)
 
 
 def serve(settings: Settings, journeys: Path | None = None) -> int:
@@ -126,7 +118,7 @@ def serve(settings: Settings, journeys: Path | None = None) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     app = bootstrap.build(settings, journeys=args.journeys, live=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stop = threading.Event()
@@ -145,14 +137,14 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    url = _settings(args).database_url
+    url = settings_of(args).database_url
     bootstrap.upgrade_database(url)
     print(f"database at {url.split('@')[-1]} is up to date", file=sys.stderr)
     return 0
 
 
 def _db_backup(args: argparse.Namespace) -> int:
-    url = _settings(args).database_url
+    url = settings_of(args).database_url
     pages = bootstrap.backup_database(url, args.file)
     if pages is None:
         print(

@@ -10,10 +10,9 @@ import sys
 from typing import Any
 
 from tidings import bootstrap
-from tidings.config import load_settings
 from tidings.domain.connectors import SOURCES
 from tidings.domain.errors import InvalidEvent, PlatformError
-from tidings.entrypoints.args import aware_time
+from tidings.entrypoints.args import aware_time, database_options, settings_of
 
 
 def register(sub: Any) -> None:
@@ -24,21 +23,21 @@ def register(sub: Any) -> None:
     add.add_argument("--store", required=True, help="the store id")
     add.add_argument("--source", required=True, choices=SOURCES, help="the platform")
     add.add_argument("--secret", required=True, help="the secret it signs its webhooks with")
-    _db(add)
+    database_options(add)
     add.set_defaults(run=_add)
     ls = actions.add_parser("list", help="the connectors and their webhook URLs (no secrets)")
     ls.add_argument("--store", help="only this store's")
-    _db(ls)
+    database_options(ls)
     ls.set_defaults(run=_list)
     rm = actions.add_parser("remove", help="disconnect a platform: its webhooks get 401")
     rm.add_argument("--store", required=True, help="the store id")
     rm.add_argument("--source", required=True, choices=SOURCES, help="the platform")
-    _db(rm)
+    database_options(rm)
     rm.set_defaults(run=_remove)
     rt = actions.add_parser("retry", help="translate again the deliveries that failed")
     rt.add_argument("--store", required=True, help="the store id")
     rt.add_argument("--source", required=True, choices=SOURCES, help="the platform")
-    _db(rt)
+    database_options(rt)
     rt.set_defaults(run=_retry)
     sy = actions.add_parser("sync", help="take in the Shopify orders changed since a time")
     sy.add_argument("--store", required=True, help="the store id (its shopify connector added)")
@@ -46,22 +45,12 @@ def register(sub: Any) -> None:
     sy.add_argument("--since", required=True, type=aware_time, help="RFC 3339, with offset")
     sy.add_argument("--token", default=os.environ.get("SHOPIFY_ACCESS_TOKEN"),
                     help="Admin API access token (default: SHOPIFY_ACCESS_TOKEN)")  # fmt: skip
-    _db(sy)
+    database_options(sy)
     sy.set_defaults(run=_sync)
 
 
-def _db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
-    parser.add_argument("--config", help="settings file (TOML)")
-
-
-def _app(args: argparse.Namespace) -> bootstrap.App:
-    given = {"database_url": args.db} if args.db else {}
-    return bootstrap.build(load_settings(args.config, **given))
-
-
 def _add(args: argparse.Namespace) -> int:
-    app = _app(args)
+    app = bootstrap.build(settings_of(args))
     try:
         url = app.add_connector(args.store, args.source, args.secret)
     except InvalidEvent as exc:
@@ -76,7 +65,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    app = _app(args)
+    app = bootstrap.build(settings_of(args))
     try:
         rows = app.connectors(args.store)
     finally:
@@ -87,7 +76,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    app = _app(args)
+    app = bootstrap.build(settings_of(args))
     try:
         done = app.remove_connector(args.store, args.source)
     finally:
@@ -97,7 +86,7 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _retry(args: argparse.Namespace) -> int:
-    app = _app(args)
+    app = bootstrap.build(settings_of(args))
     try:
         counts = app.retry_failures(args.store, args.source)
     finally:
@@ -110,7 +99,7 @@ def _sync(args: argparse.Namespace) -> int:
     if not args.token:
         print("tidings: --token (or SHOPIFY_ACCESS_TOKEN) is required", file=sys.stderr)
         return 2
-    app = _app(args)
+    app = bootstrap.build(settings_of(args))
     try:
         counts = app.catch_up_shopify(args.store, args.shop, args.token, args.since)
     except LookupError as exc:

@@ -20,8 +20,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
 
 from tidings import bootstrap
-from tidings.config import load_settings
 from tidings.domain.checks import STORE_ID
+from tidings.entrypoints.args import database_options, settings_of
 from tidings.services.imports import Imported
 
 FORMATS = ("shopify", "woocommerce", "generic")
@@ -33,8 +33,7 @@ def register(sub: Any) -> None:
     parser.add_argument("file", type=Path, help="the export (CSV, UTF-8)")
     parser.add_argument("--store", required=True, help="the store id")
     parser.add_argument("--format", required=True, choices=FORMATS, help="whose export it is")
-    parser.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
-    parser.add_argument("--config", help="settings file (TOML)")
+    database_options(parser)
     parser.set_defaults(run=_import)
 
 
@@ -42,8 +41,7 @@ def _import(args: argparse.Namespace) -> int:
     if not STORE_ID.match(args.store):
         print("tidings: --store: must match [a-z0-9][a-z0-9_-]{0,63}", file=sys.stderr)
         return 2
-    given = {"database_url": args.db} if args.db else {}
-    app = bootstrap.build(load_settings(args.config, **given))
+    app = bootstrap.build(settings_of(args))
     try:
         with open(args.file, "rb") as raw, _progress(args.file) as advance:
             lines = _Lines(raw)

@@ -14,8 +14,8 @@ from datetime import timedelta
 from typing import Any
 
 from tidings import bootstrap
-from tidings.config import load_settings
 from tidings.domain.errors import Conflict, InvalidEvent
+from tidings.entrypoints.args import database_options, settings_of
 
 UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 _SPAN = re.compile(r"^(\d{1,6})([dhms])$")
@@ -28,16 +28,16 @@ def register(sub: Any) -> None:
     kc = keysub.add_parser("create", help="a new API key of one store (shown once)")
     kc.add_argument("--store", required=True, help="the store the key belongs to")
     kc.add_argument("--label", default="", help="a note to tell keys apart")
-    _db(kc)
+    database_options(kc)
     kc.set_defaults(run=_create)
     ko = keysub.add_parser("rotate", help="a successor of a key; the old one works --grace longer")
     ko.add_argument("key", help="the key, or its id (tdk_<id>)")
     ko.add_argument("--grace", type=span, default=timedelta(hours=24), help="e.g. 24h (default)")
-    _db(ko)
+    database_options(ko)
     ko.set_defaults(run=_rotate)
     kr = keysub.add_parser("revoke", help="revoke an API key (it stops working at once)")
     kr.add_argument("key", help="the key, or its id (tdk_<id>)")
-    _db(kr)
+    database_options(kr)
     kr.set_defaults(run=_revoke)
 
 
@@ -49,18 +49,8 @@ def span(text: str) -> timedelta:
     return timedelta(**{UNITS[match[2]]: int(match[1])})
 
 
-def _db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
-    parser.add_argument("--config", help="settings file (TOML)")
-
-
-def _app(args: argparse.Namespace) -> bootstrap.App:
-    given = {"database_url": args.db} if args.db else {}
-    return bootstrap.build(load_settings(args.config, **given))
-
-
 def _create(args: argparse.Namespace) -> int:
-    app = _app(args)
+    app = bootstrap.build(settings_of(args))
     try:
         key = app.create_key(args.store, args.label)
     except InvalidEvent as exc:
@@ -72,7 +62,7 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    app = _app(args)
+    app = bootstrap.build(settings_of(args))
     try:
         rotated = app.rotate_key(args.key, args.grace)
     except Conflict as exc:
@@ -88,7 +78,7 @@ def _rotate(args: argparse.Namespace) -> int:
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    app = _app(args)
+    app = bootstrap.build(settings_of(args))
     try:
         done = app.revoke_key(args.key)
     finally:

@@ -11,9 +11,8 @@ from typing import Any
 from rich.console import Console
 
 from tidings import bootstrap
-from tidings.config import load_settings
 from tidings.domain.errors import TidingsError
-from tidings.entrypoints.args import aware_time, day
+from tidings.entrypoints.args import aware_time, database_options, day, settings_of
 from tidings.entrypoints.outcomes_tables import print_report
 
 
@@ -22,26 +21,21 @@ def register(sub: Any) -> None:
     sc = sub.add_parser("score", help="the store service score (JSON)")
     sc.add_argument("--store", required=True, help="store id")
     sc.add_argument("--at", type=aware_time, help="as of this time (RFC 3339; default now)")
-    _db(sc)
+    database_options(sc)
     sc.set_defaults(run=_score)
     rp = sub.add_parser("report", help="what the messages of a period sent and brought back")
     rp.add_argument("--store", required=True, help="store id")
     rp.add_argument("--from", dest="first", required=True, type=day, help="first day (local)")
     rp.add_argument("--to", dest="last", required=True, type=day, help="last day (local)")
     rp.add_argument("--json", action="store_true", help="JSON instead of tables")
-    _db(rp)
+    database_options(rp)
     rp.set_defaults(run=_report)
     tg = sub.add_parser("targets", help="show, set or clear a store's score targets (JSON)")
     tg.add_argument("--store", required=True, help="store id")
     tg.add_argument("--set", action="append", default=[], metavar="METRIC=VALUE", type=_pair)
     tg.add_argument("--clear", action="append", default=[], metavar="METRIC")
-    _db(tg)
+    database_options(tg)
     tg.set_defaults(run=_targets)
-
-
-def _db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
-    parser.add_argument("--config", help="settings file (TOML); default TIDINGS_CONFIG")
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -52,8 +46,7 @@ def _pair(text: str) -> tuple[str, str]:
 
 
 def _app(args: argparse.Namespace) -> bootstrap.App:
-    given = {"database_url": args.db} if args.db else {}
-    settings = load_settings(args.config, **given)
+    settings = settings_of(args)
     url = settings.database_url
     if "://" not in url and not Path(url).exists():
         raise _NoDatabase(

@@ -14,7 +14,8 @@ from typing import Any
 
 from tidings import bootstrap
 from tidings.domain.errors import TidingsError
-from tidings.entrypoints.outcomes_cli import _app, _db, _NoDatabase, _pair
+from tidings.entrypoints.args import database_options
+from tidings.entrypoints.outcomes_cli import _app, _NoDatabase, _pair
 from tidings.services.provider_templates import approval_view, template_view
 
 
@@ -39,7 +40,7 @@ def register(sub: Any) -> None:
     ls = cmds.add_parser("list", help="a store's registered templates (JSON)")
     ls.add_argument("--store", required=True, help="store id")
     ls.add_argument("--provider", help="only this provider's")
-    _db(ls)
+    database_options(ls)
     ls.set_defaults(run=_list)
     ex = cmds.add_parser("export", help="each step's text in the provider's syntax (JSON)")
     _common(ex)
@@ -50,7 +51,7 @@ def register(sub: Any) -> None:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", required=True, help="store id")
     parser.add_argument("--provider", required=True, help="the configured provider's name")
-    _db(parser)
+    database_options(parser)
 
 
 def _run(args: argparse.Namespace, use: Any) -> int:

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from tidings import bootstrap
-from tidings.config import load_settings
+from tidings.entrypoints.args import database_options, settings_of
 from tidings.services import people
 
 
@@ -23,33 +23,23 @@ def register(sub: Any) -> None:
         "--password-stdin", action="store_true", help="read the password from standard input "
         "(else one is generated and printed this once)",
     )  # fmt: skip
-    _common(create)
+    database_options(create)
     create.set_defaults(run=_create)
     listing = actions.add_parser("list", help="the users, of one store or of all")
     listing.add_argument("--store", help="only this store's")
-    _common(listing)
+    database_options(listing)
     listing.set_defaults(run=_list)
     remove = actions.add_parser("remove", help="remove a user; their sessions end at once")
     remove.add_argument("--store", required=True)
     remove.add_argument("--email", required=True)
-    _common(remove)
+    database_options(remove)
     remove.set_defaults(run=_remove)
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="database URL (default: TIDINGS_DATABASE_URL or tidings.db)")
-    parser.add_argument("--config", help="settings file (TOML)")
-
-
-def _app(args: argparse.Namespace) -> bootstrap.App:
-    given = {"database_url": args.db} if args.db else {}
-    return bootstrap.build(load_settings(args.config, **given))
 
 
 def _create(args: argparse.Namespace) -> int:
     generated = not args.password_stdin
     password = people.new_password() if generated else sys.stdin.readline().rstrip("\r\n")
-    app = _app(args)
+    app = bootstrap.build(settings_of(args))
     try:
         with app.console_unit_of_work() as uow:
             user = people.create_user(
@@ -70,7 +60,7 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    app = _app(args)
+    app = bootstrap.build(settings_of(args))
     try:
         with app.console_unit_of_work() as uow:
             found = uow.people.users(args.store)
@@ -82,7 +72,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    app = _app(args)
+    app = bootstrap.build(settings_of(args))
     try:
         with app.console_unit_of_work() as uow:
             done = uow.people.remove_user(args.store, args.email.strip().lower())
