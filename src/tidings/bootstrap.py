@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import threading
@@ -18,7 +19,7 @@ from sqlalchemy import Engine as DbEngine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from tidings.adapters import contract, journeys_loader, jsonl, redact
-from tidings.adapters.connectors import PLATFORMS
+from tidings.adapters.connectors import PLATFORMS, PULLERS
 from tidings.adapters.db import instance, maintenance, privacy
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.console import SqlConsoleUnitOfWork
@@ -37,7 +38,7 @@ from tidings.domain.journeys import Journey
 from tidings.domain.messages import Message
 from tidings.domain.provider_templates import VARIABLE_LIMITS, ProviderTemplate, variables_of
 from tidings.domain.state import Store
-from tidings.services import connectors, consent, imports, keys
+from tidings.services import connectors, consent, imports, keys, pulling
 from tidings.services import replay as replay_service
 from tidings.services.analytics import report as report_service
 from tidings.services.analytics import score as score_service
@@ -300,12 +301,45 @@ class App:
     def hook_url(self, source: str, store: str) -> str:
         return f"{self.settings.public_url.rstrip('/')}/hooks/{source}/{store}"
 
-    def add_connector(self, store: str, source: str, secret: str) -> str:
-        """Connect `source` to `store`; its webhook URL. Raises InvalidEvent."""
+    def add_connector(
+        self, store: str, source: str, secret: str, settings: Mapping[str, str] | None = None
+    ) -> str:
+        """Connect `source` to `store` (a pulled platform with its `settings`: app key, token,
+        endpoint); its webhook URL. Raises InvalidEvent."""
         with self.unit_of_work() as uow:
             connectors.add(uow, store, source, secret, self.clock())
+            if settings:
+                uow.connectors.configure(store, source, settings)
             uow.commit()
         return self.hook_url(source, store)
+
+    def pull(self, store: str, source: str, http: Any = None) -> dict[str, int]:
+        """Ask `source` now for what changed for `store`; counts by outcome. Raises LookupError
+        (no such connector, or a platform tidings does not pull) and PlatformError."""
+        if source not in PULLERS:
+            raise LookupError(f"{source} is not a platform tidings pulls")
+        with self._http(http) as client:
+            counts = pulling.pull(self.unit_of_work, client, store, source, PULLERS[source],
+                                  PLATFORMS[source], self.contract_event, self.clock)  # fmt: skip
+        self.wake()
+        return counts
+
+    def pull_due(self, http: Any = None) -> int:
+        """Every pulled connector whose time has come (the worker asks each round)."""
+        sources = {name: (puller, PLATFORMS[name]) for name, puller in PULLERS.items()}
+        with self._http(http) as client:
+            taken = pulling.pull_due(
+                self.unit_of_work, client, sources, self.contract_event, self.clock
+            )
+        if taken:
+            self.wake()
+        return taken
+
+    @staticmethod
+    def _http(http: Any) -> Any:
+        import httpx
+
+        return contextlib.nullcontext(http) if http is not None else httpx.Client(timeout=30)
 
     def connectors(self, store: str | None = None) -> list[dict[str, str]]:
         """The connectors (of `store`, or all), without their secrets."""
@@ -392,6 +426,7 @@ class App:
             batch=self.settings.worker_batch,
             read_unit_of_work=lambda: self.unit_of_work(read_only=True),
             retention=Retention(self._retention_days(), self.unit_of_work),
+            pulls=self.pull_due if PULLERS else None,
         )
 
     def _retention_days(self) -> dict[str, int]:

@@ -47,3 +47,28 @@ class Translation:
     events: list[dict[str, Any]]
     customer_id: str | None = None
     why: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What tidings needs to ask a platform for a store: the secret (an app secret, a password)
+    and the rest of its settings (app key, access token, endpoint, a storage period)."""
+
+    secret: str
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never a secret or a token in a log line
+        return f"Credentials(settings={sorted(self.settings)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Pulled:
+    """What one pull of a platform gave: each item as a delivery body and its headers (the same
+    as its webhook would have brought, so one translator serves both), where the next pull
+    starts, whether another page waits already, and the platform's ids of what must be
+    confirmed once it is kept (a message queue that gives again what is not confirmed)."""
+
+    deliveries: list[tuple[bytes, dict[str, str]]]
+    cursor: str | None
+    more: bool = False
+    confirm: tuple[str, ...] = ()

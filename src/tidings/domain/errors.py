@@ -9,7 +9,7 @@ TidingsError
 ├── InvalidTarget       a score target that is no number for a known metric
 ├── InvalidPeriod       a report period that ends before it starts
 ├── Untranslatable      a platform's webhook that says nothing the contract can carry
-├── PlatformError       a platform's API refused or failed (a catch-up from Shopify)
+├── PlatformError       a platform's API refused or failed (a catch-up, a pull)
 ├── StorageError        the database could not keep a transaction: none of it was kept
 │   ├── StorageBusy     another connection held SQLite's write lock past the busy timeout
 │   └── StorageFull     no room: the disk, or the database's own size limit
@@ -70,7 +70,12 @@ class Untranslatable(TidingsError, ValueError):
 
 
 class PlatformError(TidingsError):
-    """A platform's API refused, failed, or answered with what tidings will not follow."""
+    """A platform's API refused, failed, or answered with what tidings will not follow;
+    `retry_after` the seconds it asked tidings to wait (a rate limit), 0 when it said none."""
+
+    def __init__(self, message: str, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class StorageError(TidingsError):

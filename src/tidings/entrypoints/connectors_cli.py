@@ -1,6 +1,7 @@
-"""`tidings connectors add|list|remove|retry|sync`: a store's platforms, from the terminal.
+"""`tidings connectors add|list|remove|retry|sync|pull`: a store's platforms, from the terminal.
 
-`add` prints the webhook URL to paste into the platform; the secret is never printed."""
+`add` prints the webhook URL to paste into the platform; the secret is never printed. A
+platform tidings asks (pulls) takes its app key, token or endpoint as `--setting NAME=VALUE`."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def register(sub: Any) -> None:
     add.add_argument("--store", required=True, help="the store id")
     add.add_argument("--source", required=True, choices=SOURCES, help="the platform")
     add.add_argument("--secret", required=True, help="the secret it signs its webhooks with")
+    add.add_argument("--setting", action="append", default=[], type=_setting, metavar="NAME=VALUE",
+                     help="a pulled platform's app key, token, endpoint (repeat)")  # fmt: skip
     database_options(add)
     add.set_defaults(run=_add)
     ls = actions.add_parser("list", help="the connectors and their webhook URLs (no secrets)")
@@ -47,12 +50,24 @@ def register(sub: Any) -> None:
                     help="Admin API access token (default: SHOPIFY_ACCESS_TOKEN)")  # fmt: skip
     database_options(sy)
     sy.set_defaults(run=_sync)
+    pl = actions.add_parser("pull", help="ask a pulled platform now for what changed")
+    pl.add_argument("--store", required=True, help="the store id")
+    pl.add_argument("--source", required=True, choices=SOURCES, help="the platform")
+    database_options(pl)
+    pl.set_defaults(run=_pull)
+
+
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text[:40]!r}")
+    return name.strip(), value
 
 
 def _add(args: argparse.Namespace) -> int:
     app = bootstrap.build(settings_of(args))
     try:
-        url = app.add_connector(args.store, args.source, args.secret)
+        url = app.add_connector(args.store, args.source, args.secret, dict(args.setting))
     except InvalidEvent as exc:
         print(f"tidings: --{exc.field}: {exc.reason}", file=sys.stderr)
         return 2
@@ -107,6 +122,22 @@ def _sync(args: argparse.Namespace) -> int:
         return 2
     except PlatformError as exc:
         print(f"tidings: shopify: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        app.close()
+    print(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing changed")
+    return 0
+
+
+def _pull(args: argparse.Namespace) -> int:
+    app = bootstrap.build(settings_of(args))
+    try:
+        counts = app.pull(args.store, args.source)
+    except LookupError as exc:
+        print(f"tidings: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except PlatformError as exc:
+        print(f"tidings: {args.source}: {exc}", file=sys.stderr)
         return 1
     finally:
         app.close()

@@ -61,6 +61,7 @@ class Worker:
     purge_every: timedelta = timedelta(hours=1)
     _purged_at: datetime | None = None
     retention: Retention | None = None
+    pulls: Callable[[], int] | None = None  # the pulled platforms whose time has come
 
     def round(self) -> int:
         """One round over every store with work; how many things it did (0: nothing to do)."""
@@ -74,7 +75,7 @@ class Worker:
         self.dispatcher.rested()
         claims = self.dispatcher.claim(self.clock(), self.batch)
         self.dispatcher.deliver(claims, self.clock)
-        return done + len(claims) + self._poll() + self._purge() + self._retain()
+        return done + len(claims) + self._poll() + self._pull() + self._purge() + self._retain()
 
     def _purge(self) -> int:
         """Forget the receipts that waited too long, once in `purge_every`; how many."""
@@ -102,6 +103,16 @@ class Worker:
             return self.retention.run(self.clock())
         except Exception:
             log.exception("retention failed")
+            return 0
+
+    def _pull(self) -> int:
+        """The platforms tidings asks (a failure is logged and asked again later)."""
+        if self.pulls is None:
+            return 0
+        try:
+            return self.pulls()
+        except Exception:
+            log.exception("pulling the platforms failed")
             return 0
 
     def _guarded(self, stores: list[str]) -> int:

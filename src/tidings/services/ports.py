@@ -9,7 +9,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol
 
-from tidings.domain.connectors import StoreFacts
+from tidings.domain.connectors import Credentials, StoreFacts
 from tidings.domain.delivery import Accepted, Claim, Outcome, Outgoing, Receipt, Reply
 from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
@@ -235,6 +235,18 @@ class Connectors(Protocol):
     def shipments(self, store: str, number: str) -> list[tuple[str, str | None, str | None]]: ...
 
     def shipment(self, store: str, shipment_id: str) -> tuple[str | None, str | None] | None: ...
+
+    def configure(self, store: str, source: str, settings: Mapping[str, str]) -> None: ...
+
+    def pulling(self, store: str, source: str) -> tuple[Credentials, str | None] | None: ...
+
+    def pulled(
+        self, store: str, source: str, cursor: str | None, after: datetime, error: str | None
+    ) -> None: ...
+
+    def due_pulls(self, sources: tuple[str, ...], now: datetime) -> list[tuple[str, str]]: ...
+
+    def claim_pull(self, store: str, source: str, now: datetime, until: datetime) -> bool: ...
 
 
 @dataclass(frozen=True)

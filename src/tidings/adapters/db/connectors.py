@@ -7,14 +7,15 @@ answer or a log (`listed` has no secret in it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.adapters.db import tables as t
-from tidings.domain.connectors import StoreFacts
+from tidings.domain.connectors import Credentials, StoreFacts
 
 C = t.connectors.c
 H = t.hook_deliveries.c
@@ -105,3 +106,41 @@ class SqlConnectors:
         )
         row = self.conn.execute(query).first()
         return None if row is None else (row[0], row[1])
+
+    # --- pulled platforms: settings, cursor, and whose turn it is ---------------------------
+
+    def configure(self, store: str, source: str, settings: Mapping[str, str]) -> None:
+        mine = (C.store_id == store, C.source == source)
+        self.conn.execute(update(t.connectors).where(*mine).values(settings=dict(settings)))
+
+    def pulling(self, store: str, source: str) -> tuple[Credentials, str | None] | None:
+        """The connector's credentials and where its last pull stopped (None: no connector)."""
+        query = select(C.secret, C.settings, C.cursor).where(
+            C.store_id == store, C.source == source
+        )
+        row = self.conn.execute(query).first()
+        if row is None:
+            return None
+        return Credentials(row[0], dict(row[1] or {})), row[2]
+
+    def pulled(
+        self, store: str, source: str, cursor: str | None, after: datetime, error: str | None
+    ) -> None:
+        mine = (C.store_id == store, C.source == source)
+        values = {"cursor": cursor, "pull_after": after, "pull_error": error}
+        self.conn.execute(update(t.connectors).where(*mine).values(**values))
+
+    def due_pulls(self, sources: tuple[str, ...], now: datetime) -> list[tuple[str, str]]:
+        """The (store, source) among `sources` whose next pull is due, the longest waiting first."""
+        query = (
+            select(C.store_id, C.source)
+            .where(C.source.in_(sources), or_(C.pull_after.is_(None), C.pull_after <= now))
+            .order_by(C.pull_after.is_not(None), C.pull_after, C.store_id, C.source)
+        )
+        return [(r[0], r[1]) for r in self.conn.execute(query)]
+
+    def claim_pull(self, store: str, source: str, now: datetime, until: datetime) -> bool:
+        """Take the connector's pull until `until` unless another worker took it first."""
+        free = or_(C.pull_after.is_(None), C.pull_after <= now)
+        claim = update(t.connectors).where(C.store_id == store, C.source == source, free)
+        return bool(self.conn.execute(claim.values(pull_after=until)).rowcount)

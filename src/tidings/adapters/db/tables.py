@@ -498,6 +498,10 @@ connectors = Table(  # a store's platform connections; the secret verifies their
     Column("source", String(32), nullable=False),
     Column("secret", Text, nullable=False),  # kept in clear: an HMAC needs it; never answered
     _time("created_at", False),
+    Column("settings", JSON, nullable=True),  # a pulled platform's app key, endpoint, token
+    Column("cursor", Text, nullable=True),  # where its last pull stopped
+    _time("pull_after", True),  # not pulled again before (claimed by a worker until then)
+    Column("pull_error", Text, nullable=True),  # why its last pull failed
     PrimaryKeyConstraint("store_id", "source"),
 )
 
