@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from fakes_providers import ScriptedProvider
-from helpers import Clock, live, post, rounds, shipped, store
+from helpers import Clock, live, order, post, rounds, shipped, store
 from tidings.adapters.db import tables
 from tidings.entrypoints.api.app import create_app
 from tidings.entrypoints.cli import main
@@ -122,12 +122,21 @@ def test_a_removed_connector_refuses_its_webhooks(shop):
 def test_erasing_a_customer_blanks_the_deliveries_about_them(shop):
     client, app, auth = shop
     _hook(client, "shopify", shopify(sample("shopify", "customer.json"), "customers/create"))
-    _hook(client, "aftership", aftership(sample("aftership", "tracking_update.json")))
+    post(app, [order("o1", NOW, cid=BOB), shipped("o1", "s1", NOW, carrier="usps",
+                                                  tracking_number="0000000000000000")])  # fmt: skip
+    rounds(app)
+    theirs = sample("aftership", "tracking_update.json")  # their parcel: some carry a phone
+    nobodys = {**theirs, "event_id": "e-2", "msg": theirs["msg"] | {"tracking_number": "9999"}}
+    _hook(client, "aftership", aftership(theirs))
+    _hook(client, "aftership", aftership(nobodys))
     rounds(app)
     assert client.delete(f"/v1/customers/{BOB}", headers=auth).status_code == 200
-    kept = {k["topic"]: k for k in _kept(app)}
-    assert kept["customers/create"]["body"] is None and kept["customers/create"]["headers"] is None
-    assert kept["tracking_update"]["body"] is not None  # about no customer
+    kept = {k["delivery_id"]: k for k in _kept(app)}
+    assert kept["94dadd60-ed26-46d0-aa52-3ced925a50ff"]["customer_id"] == BOB
+    assert kept["94dadd60-ed26-46d0-aa52-3ced925a50ff"]["body"] is None  # found by their order
+    assert kept["e-2"]["body"] is not None  # a parcel of no known order: about no customer
+    [created] = [k for k in kept.values() if k["topic"] == "customers/create"]
+    assert created["body"] is None and created["headers"] is None
 
 
 def test_a_fulfillment_event_finds_its_shipments_carrier_and_number(shop):

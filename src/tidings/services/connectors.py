@@ -123,7 +123,19 @@ def _translated(
         )
     if not events:
         return [], translation.customer_id, "ignored", translation.why
-    return events, translation.customer_id, "accepted", ""
+    return (
+        events,
+        translation.customer_id or _their_customer(uow, delivery.store, found),
+        "accepted",
+        "",
+    )
+
+
+def _their_customer(uow: UnitOfWork, store: str, found: list[dict[str, Any]]) -> str | None:
+    """The customer whose order a delivery names (a tracking update of their parcel carries
+    their name or phone at some platforms): erasing them blanks it too."""
+    orders = sorted({str(o["data"]["order_id"]) for o in found if o["data"].get("order_id")})
+    return uow.connectors.customer_of(store, orders) if orders else None
 
 
 def _resolved(uow: UnitOfWork, store: str, obj: dict[str, Any]) -> dict[str, Any]:

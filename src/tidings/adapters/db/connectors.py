@@ -7,7 +7,7 @@ answer or a log (`listed` has no secret in it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ C = t.connectors.c
 H = t.hook_deliveries.c
 S = t.stores.c
 P = t.shipments.c
+R = t.orders.c
 
 
 class SqlConnectors:
@@ -106,6 +107,14 @@ class SqlConnectors:
         )
         row = self.conn.execute(query).first()
         return None if row is None else (row[0], row[1])
+
+    def customer_of(self, store: str, orders: Sequence[str]) -> str | None:
+        """The customer of the first of these orders that names one."""
+        query = select(R.customer_id).where(
+            R.store_id == store, R.order_id.in_(list(orders)), R.customer_id.is_not(None)
+        )
+        found: str | None = self.conn.execute(query.order_by(R.order_id).limit(1)).scalar()
+        return found
 
     # --- pulled platforms: settings, cursor, and whose turn it is ---------------------------
 
