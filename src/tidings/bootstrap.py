@@ -58,6 +58,7 @@ from tidings.services.world import Keys
 parse_line = contract.parse_line
 loads = contract.loads  # JSON from outside, its nesting bounded
 parse_object = contract.parse_object
+array_items = contract.array_items  # a JSON array, each element with its own text
 # What the database driver raises when the server is down, restarting or busy past its wait:
 # the request can be sent again once it is back (the API answers 503).
 DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError)

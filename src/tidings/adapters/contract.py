@@ -78,6 +78,40 @@ def loads(text: str | bytes) -> Any:
     return json.loads(text)
 
 
+def array_items(text: str) -> list[tuple[Any, str]]:
+    """A JSON array's elements, each decoded and as its own text, so that each is validated
+    as a line is (in one pass, no second encoding) and its own depth looked at alone. Raises
+    json.JSONDecodeError for text that is no array, and for one nested past Python's stack."""
+    at = _space(text, 0)
+    if not text.startswith("[", at):
+        raise json.JSONDecodeError("expected an array", text, at)
+    at = _space(text, at + 1)
+    items: list[tuple[Any, str]] = []
+    while not text.startswith("]", at) or items:
+        try:
+            obj, end = _DECODER.raw_decode(text, at)
+        except RecursionError:
+            raise json.JSONDecodeError(_DEEP, text, at) from None
+        items.append((obj, text[at:end]))
+        at = _space(text, end)
+        if text.startswith("]", at):
+            break
+        if not text.startswith(",", at):
+            raise json.JSONDecodeError("expected ',' or ']'", text, at)
+        at = _space(text, at + 1)
+    if _space(text, at + 1) != len(text):
+        raise json.JSONDecodeError("extra data after the array", text, at + 1)
+    return items
+
+
+def _space(text: str, at: int) -> int:
+    return _SPACE.match(text, at).end()  # type: ignore[union-attr]  # matches even nothing
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
 def too_deep(text: str) -> int | None:
     """Where `text` opens its array or object number MAX_DEPTH + 1 inside another, if it does.
 

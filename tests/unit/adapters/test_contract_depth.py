@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tidings.adapters.contract import MAX_DEPTH, loads, too_deep
+from tidings.adapters.contract import MAX_DEPTH, array_items, loads, too_deep
 
 
 def test_the_limit_itself_passes_and_one_level_more_is_refused_where_it_opens():
@@ -28,3 +28,21 @@ def test_brackets_in_strings_even_after_escaped_quotes_are_text():
 def test_loads_refuses_deep_bytes_as_bad_json_naming_the_place():
     with pytest.raises(json.JSONDecodeError, match=r"nested deeper than 64 .* \(char 64\)"):
         loads(b"[" * 200_000)
+
+
+def test_an_arrays_elements_come_with_their_own_text():
+    text = ' [ {"id": "e1", "n": [1, 2]} ,\n"x", 3 ] \n'
+    assert array_items(text) == [({"id": "e1", "n": [1, 2]}, '{"id": "e1", "n": [1, 2]}'),
+                                 ("x", '"x"'), (3, "3")]  # fmt: skip
+    assert array_items("[]") == array_items(" [ ] ") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [("{}", "expected an array"), ("[1,]", "Expecting value"), ("[1 2]", "expected ',' or ']'"),
+     ("[1] [2]", "extra data after the array"), ("[1", "expected ',' or ']'"),
+     ("[" + "[" * 5000, "nested deeper than 64")],
+)  # fmt: skip
+def test_what_is_no_array_of_json_values_is_refused_where_it_goes_wrong(text, error):
+    with pytest.raises(json.JSONDecodeError, match=error):
+        array_items(text)

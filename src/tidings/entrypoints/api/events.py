@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -90,8 +91,8 @@ def post_events(
     items = _items(*body)
     results: list[dict[str, Any]] = []
     good: list[tuple[int, Any]] = []
-    for index, item in enumerate(items):
-        result, event = _check(app, store, index, item)
+    for index, (item, text) in enumerate(items):
+        result, event = _check(app, store, index, item, text)
         results.append(result)
         if event is not None:
             good.append((index, event))
@@ -104,18 +105,22 @@ def post_events(
     return _answer(results)
 
 
-def _items(raw: bytes, content_type: str) -> list[Any]:
+def _items(raw: bytes, content_type: str) -> list[tuple[Any, str]]:
+    """Each event of the body, decoded and as its own JSON text (what the contract reads)."""
     if "ndjson" in content_type or "jsonl" in content_type:
         lines = [line for line in raw.decode("utf-8", "replace").splitlines() if line.strip()]
-        items: Any = [_line(line, number) for number, line in enumerate(lines, start=1)]
+        items = [(_line(line, number), line) for number, line in enumerate(lines, start=1)]
     else:
         try:
-            items = bootstrap.loads(raw)
+            text = raw.decode(json.detect_encoding(raw), "surrogatepass")
+            if text.lstrip(" \t\n\r").startswith("["):
+                items = bootstrap.array_items(text)  # each element's own text, no re-encoding
+            else:
+                items = [(bootstrap.loads(text), text)]
         except ValueError as exc:
             raise ApiError(422, "invalid_json", f"the body is not JSON: {exc}") from None
-    items = [items] if isinstance(items, dict) else items
-    if not isinstance(items, list):
-        raise ApiError(422, "invalid_body", "send an event object or an array of events")
+        if len(items) == 1 and not isinstance(items[0][0], dict | list):
+            raise ApiError(422, "invalid_body", "send an event object or an array of events")
     if len(items) > MAX_EVENTS:
         raise ApiError(422, "too_many", f"at most {MAX_EVENTS} events a request, got {len(items)}")
     return items
@@ -133,14 +138,17 @@ class _Unreadable(str):
 
 
 def _check(
-    app: bootstrap.App, store: str, index: int, item: Any
+    app: bootstrap.App, store: str, index: int, item: Any, text: str
 ) -> tuple[dict[str, Any], Any | None]:
     ident = item.get("id") if isinstance(item, dict) else None
     result: dict[str, Any] = {"index": index, "id": ident}
     if isinstance(item, _Unreadable):
         return result | {"status": "rejected", "code": 422, "error": str(item)}, None
+    where = f"item {index}"
     try:
-        event = app.check(bootstrap.parse_object(item, f"item {index}"), f"item {index}")
+        if not isinstance(item, dict):
+            raise InvalidEvent("an event is a JSON object", where=where)
+        event = app.check(bootstrap.parse_line(text, where), where)
     except InvalidEvent as exc:
         return result | {"status": "rejected", "code": 422, "error": str(exc)}, None
     if event.store != store:
