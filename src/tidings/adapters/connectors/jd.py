@@ -141,7 +141,9 @@ def _created(body: dict[str, Any], delivery: Delivery, order_id: str, buyer: str
         "order_id": order_id,
         "customer_id": buyer,
         "items": _items(body.get("itemInfoList"), order_id),
-        "total": money(need(body, "orderPayment", f"order {order_id}"), "orderPayment"),
+        "total": money(
+            need(body, "orderPayment", f"order {order_id}"), f"order {order_id}: orderPayment"
+        ),
         "currency": currency("CNY", delivery),  # JD sells in yuan
         "payment": payment,
         "status": "paid" if paid else "unpaid",
@@ -153,7 +155,7 @@ def _created(body: dict[str, Any], delivery: Delivery, order_id: str, buyer: str
 
 def _paid(body: dict[str, Any], delivery: Delivery, order_id: str) -> list[dict[str, Any]]:
     """Paid online when JOS gives the payment's time; paid in cash when a COD order is done."""
-    amount = money(body.get("orderPayment"), "orderPayment")
+    amount = money(body.get("orderPayment"), f"order {order_id}: orderPayment")
     if pay_type(body, order_id) == "prepaid" and body.get("paymentConfirmTime"):
         at = _beijing(body["paymentConfirmTime"], "paymentConfirmTime")
     elif ORDER_STATES.get(str(body.get("orderState"))) == "finished":
