@@ -234,6 +234,14 @@ def test_delivery_ids_are_the_order_and_its_modification_time_and_the_comment():
     assert jd.delivery_id(comment, {"x-jd-kind": "comment"}) == "comment:17001234567"
 
 
+def test_items_without_their_ids_are_told_apart_by_their_bodies():
+    one, two = (json.dumps(_order(orderId=None, orderPayment=p)).encode() for p in ("1", "2"))
+    ids = {jd.delivery_id(body, {"x-jd-kind": "order"}) for body in (one, two)}
+    assert len(ids) == 2 and all(i.startswith("unnamed:") for i in ids)
+    comment = json.dumps({"score": 5}).encode()
+    assert jd.delivery_id(comment, {"x-jd-kind": "comment"}).startswith("unnamed:")
+
+
 def test_the_receiver_is_stripped_to_its_encrypted_id_and_region():
     kept = jd_pull.stripped(
         _order(pin="13800138000", invoiceEasyInfo={"invoiceConsigneePhone": "1"})

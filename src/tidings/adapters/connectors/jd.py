@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from tidings.adapters.connectors.common import (
     currency,
+    digest,
     event,
     ident,
     json_body,
@@ -71,10 +72,18 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
 
 
 def delivery_id(body: bytes, headers: Mapping[str, str]) -> str:
+    """An order at its modification time, a comment by its id; what has neither, its hash
+    (two bad items must not pass for one)."""
     found = peek_json(body)
-    if headers.get("x-jd-kind") == "comment":
-        return f"comment:{found.get('commentId')}"[:128]
-    return f"order:{found.get('orderId')}:{found.get('modified')}"[:128]
+    if headers.get("x-jd-kind") == "comment" and _given(found.get("commentId")):
+        return f"comment:{found['commentId']}"[:128]
+    if _given(found.get("orderId")) and _given(found.get("modified")):
+        return f"order:{found['orderId']}:{found['modified']}"[:128]
+    return f"unnamed:{digest(body)}"
+
+
+def _given(value: Any) -> bool:
+    return isinstance(value, int | str) and not isinstance(value, bool) and str(value) != ""
 
 
 def topic(body: bytes, headers: Mapping[str, str]) -> str:

@@ -10,7 +10,7 @@ again (an order modified twice in one second is not missed; the second look is a
 its delivery id being the order id and its `modified`). A page full of one second turns the
 page instead. Reviews (`jingdong.pop.PopCommentJsfService.getVenderCommentsForJos`) are paged
 through a fixed window of creation times, then the window moves on. Each window is at most a
-month (JOS's limit), and the last minute is always asked again.
+month (JOS's limit), and the last two minutes are always asked again.
 
 The one rule: a receiver's name, phone, address and email never leave this module: they are
 not asked for where JOS lets us choose, and stripped where it sends them anyway.
@@ -37,7 +37,7 @@ COMMENTS: Final = "jingdong.pop.PopCommentJsfService.getVenderCommentsForJos"
 ORDER_PAGE: Final = 100  # JOS's most
 COMMENT_PAGE: Final = 50  # JOS's most
 WINDOW: Final = timedelta(days=30)  # JOS: start and end at most a month apart
-OVERLAP: Final = timedelta(minutes=1)  # asked again each time: JOS may index a change late
+OVERLAP: Final = timedelta(minutes=2)  # asked again each time: JOS may index a change late
 HISTORY_DAYS: Final = 30  # a new connector's first look back (setting `history_days`)
 FIELDS: Final = ("orderId,venderId,orderType,payType,orderTotalPrice,orderPayment,orderState,"
                  "orderStateRemark,orderStartTime,orderEndTime,modified,paymentConfirmTime,"
