@@ -160,6 +160,11 @@ def test_several_waybills_are_several_packages():
         ("SF1001", 1, 2), ("SF1002", 2, 2)]  # fmt: skip
 
 
+def test_a_cancelled_order_with_a_waybill_adds_no_parcel_of_its_own():
+    refused = _order(payType="1-货到付款", orderState="TRADE_CANCELED", waybill="JDV1")
+    assert _types(refused) == ["customer.upserted", "order.created", "order.cancelled"]
+
+
 def test_a_finished_order_is_delivered_when_it_was_done():
     done = _order(orderState="FINISHED_L", waybill="JDV1", orderEndTime="2026-11-13 18:00:00")
     last = jd.translate(_delivery(done)).events[-1]

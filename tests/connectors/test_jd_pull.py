@@ -211,3 +211,23 @@ def test_no_receivers_phone_name_or_address_is_kept_anywhere(shop, jos):
     assert "jd:order:1001:created" in text and "JDOAID-1f2e3d4c5b6a" in text  # the handle
     assert [p for p in JD_RECEIVER if p in text] == []
     assert [p for p in JD_RECEIVER for m in provider.sent if p in m.body] == []
+
+
+def test_the_cli_connects_a_jd_store_and_pulls_it(db_url, jos, capsys):
+    from tidings.entrypoints.cli import main
+
+    app = live(db_url, Clock(NOW), {"file": ScriptedProvider()})
+    post(app, [store(NOW - timedelta(days=40))])
+    app.close()
+    jos.put(jd_order("1001", datetime.now(SHANGHAI).replace(microsecond=0) - timedelta(hours=1)))
+    settings = [f"app_key={APP_KEY}", f"access_token={TOKEN}", f"url={jos.url}"]
+    add = ["connectors", "add", "--store", "acme", "--source", "jd", "--secret", SECRET,
+           "--db", db_url, *(a for s in settings for a in ("--setting", s))]  # fmt: skip
+    assert main(add) == 0
+    capsys.readouterr()
+    pull_ = ["connectors", "pull", "--store", "acme", "--source", "jd", "--db", db_url]
+    assert main(pull_) == 0
+    assert capsys.readouterr().out.strip() == "accepted=1"
+    jos.limited = 1
+    assert main(pull_) == 1
+    assert "tidings: jd: JOS refused jingdong.pop.order.enSearch: code 2" in capsys.readouterr().err

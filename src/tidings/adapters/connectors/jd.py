@@ -125,7 +125,7 @@ def _order(body: dict[str, Any], delivery: Delivery) -> Translation:
         _created(body, delivery, order_id, buyer, handle),
     ]
     events += _paid(body, delivery, order_id)
-    if stage in ("shipped", "finished") or (stage == "cancelled" and _waybills(body)):
+    if stage in ("shipped", "finished"):  # a cancelled one keeps what was seen of it before
         events += _shipped(body, delivery, order_id, stage)
     if stage == "cancelled":
         at = _beijing(body.get("orderEndTime") or body.get("modified"), "modified")
@@ -178,8 +178,10 @@ def _paid(body: dict[str, Any], delivery: Delivery, order_id: str) -> list[dict[
 def _shipped(body: dict[str, Any], delivery: Delivery, order_id: str, stage: Stage
              ) -> list[dict[str, Any]]:  # fmt: skip
     """Each waybill a parcel: shipped and collected when JOS first reports it out of the
-    seller's hands (JD's 出库 is the handover to the carrier), delivered when the order is
-    done. A carrier's own tracking (kuaidi100, 17track) adds the steps between."""
+    seller's hands (JD's 出库 is the handover to the carrier; the order list gives no time of
+    its own, so `modified` of the first snapshot that shows it, and for an order first seen
+    already done, the time it was done), delivered when the order is done. A carrier's own
+    tracking (kuaidi100, 17track) adds the steps between."""
     numbers = _waybills(body)
     if not numbers:
         if stage == "shipped":
