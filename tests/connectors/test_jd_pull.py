@@ -231,3 +231,27 @@ def test_the_cli_connects_a_jd_store_and_pulls_it(db_url, jos, capsys):
     jos.limited = 1
     assert main(pull_) == 1
     assert "tidings: jd: JOS refused jingdong.pop.order.enSearch: code 2" in capsys.readouterr().err
+
+
+def test_a_crash_while_keeping_a_page_loses_nothing_and_makes_nothing_twice(shop, jos, monkeypatch):
+    from tidings.services import connectors, pulling
+
+    app, _, _ = shop
+    for n in range(3):
+        jos.put(jd_order(f"100{n}", NOW - timedelta(minutes=30 - n)))
+    taken: list[str] = []
+
+    def dies_on_the_third(uow, platform, delivery, parse):  # type: ignore[no-untyped-def]
+        taken.append(platform.delivery_id(delivery.body, delivery.headers))
+        if len(taken) == 3:
+            raise ConnectionError("the process died while keeping the page")
+        return connectors.receive(uow, platform, delivery, parse)
+
+    monkeypatch.setattr(pulling, "receive", dies_on_the_third)
+    with pytest.raises(ConnectionError):
+        pull(app)
+    assert kept(app) == [] and events(app) == [] and connector(app)[0] is None
+    monkeypatch.undo()
+    assert pull(app) == {"accepted": 3}  # asked again from where it was
+    assert pull(app) == {}  # the cursor moved past them
+    assert len(events(app, "order.created")) == 3
