@@ -255,3 +255,16 @@ def test_a_crash_while_keeping_a_page_loses_nothing_and_makes_nothing_twice(shop
     assert pull(app) == {"accepted": 3}  # asked again from where it was
     assert pull(app) == {}  # the cursor moved past them
     assert len(events(app, "order.created")) == 3
+
+
+def test_jd_pushes_nothing_so_a_post_to_its_hook_is_refused_and_nothing_kept(shop):
+    from fastapi.testclient import TestClient
+
+    from tidings.entrypoints.api.app import create_app
+
+    app, _, _ = shop
+    body = json.dumps(jd_order("1001", NOW)).encode()
+    with TestClient(create_app(app)) as client:
+        answer = client.post("/hooks/jd/acme", content=body, headers={"x-jd-kind": "order"})
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "bad_signature"
+    assert kept(app) == [] and events(app) == []
