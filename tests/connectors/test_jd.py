@@ -211,8 +211,9 @@ def test_a_review_time_in_epoch_milliseconds_is_read():
     ("change", "reason"),
     [({"orderId": None}, "orderId is missing or not an id"),
      ({"open_id_buyer": "", "pin": "13800138000"}, "order 300001234567: no buyer id"),
-     ({"orderPayment": "abc"}, "orderPayment: not an amount: 'abc'"),
-     ({"orderStartTime": "11/11/2026"}, "orderStartTime: not a time: '11/11/2026'"),
+     ({"orderPayment": "abc"}, "order 300001234567: orderPayment: not an amount: 'abc'"),
+     ({"orderStartTime": "11/11/2026"},
+      "order 300001234567: orderStartTime: not a time: '11/11/2026'"),
      ({"orderState": "WAIT_GOODS_RECEIVE_CONFIRM", "waybill": ""}, "shipped without a waybill")],
 )  # fmt: skip
 def test_what_cannot_be_translated_says_why(change, reason):

@@ -128,7 +128,9 @@ def _order(body: dict[str, Any], delivery: Delivery) -> Translation:
     if stage in ("shipped", "finished"):  # a cancelled one keeps what was seen of it before
         events += _shipped(body, delivery, order_id, stage)
     if stage == "cancelled":
-        at = _beijing(body.get("orderEndTime") or body.get("modified"), "modified")
+        at = _beijing(
+            body.get("orderEndTime") or body.get("modified"), f"order {order_id}: modified"
+        )
         # JOS does not say who cancelled: unpaid COD and paid orders alike read "other"
         events.append(event(f"jd:order:{order_id}:cancelled", "order.cancelled", delivery, at,
                             order_id=order_id, reason="other"))  # fmt: skip
@@ -137,7 +139,9 @@ def _order(body: dict[str, Any], delivery: Delivery) -> Translation:
 
 def _customer(buyer: str, order_id: str, body: dict[str, Any], delivery: Delivery,
               handle: dict[str, str] | None) -> dict[str, Any]:  # fmt: skip
-    at = _beijing(need(body, "orderStartTime", f"order {order_id}"), "orderStartTime")
+    at = _beijing(
+        need(body, "orderStartTime", f"order {order_id}"), f"order {order_id}: orderStartTime"
+    )
     return event(f"jd:customer:{buyer}:order:{order_id}", "customer.upserted", delivery, at,
                  customer_id=buyer, relay=handle)  # fmt: skip
 
@@ -158,7 +162,7 @@ def _created(body: dict[str, Any], delivery: Delivery, order_id: str, buyer: str
         "status": "paid" if paid else "unpaid",
         "relay": handle,
     }
-    at = _beijing(body.get("orderStartTime"), "orderStartTime")
+    at = _beijing(body.get("orderStartTime"), f"order {order_id}: orderStartTime")
     return event(f"jd:order:{order_id}:created", "order.created", delivery, at, **data)
 
 
@@ -166,9 +170,11 @@ def _paid(body: dict[str, Any], delivery: Delivery, order_id: str) -> list[dict[
     """Paid online when JOS gives the payment's time; paid in cash when a COD order is done."""
     amount = money(body.get("orderPayment"), f"order {order_id}: orderPayment")
     if pay_type(body, order_id) == "prepaid" and body.get("paymentConfirmTime"):
-        at = _beijing(body["paymentConfirmTime"], "paymentConfirmTime")
+        at = _beijing(body["paymentConfirmTime"], f"order {order_id}: paymentConfirmTime")
     elif ORDER_STATES.get(str(body.get("orderState"))) == "finished":
-        at = _beijing(body.get("orderEndTime") or body.get("modified"), "orderEndTime")
+        at = _beijing(
+            body.get("orderEndTime") or body.get("modified"), f"order {order_id}: orderEndTime"
+        )
     else:
         return []
     return [event(f"jd:order:{order_id}:paid", "order.paid", delivery, at,
@@ -188,8 +194,10 @@ def _shipped(body: dict[str, Any], delivery: Delivery, order_id: str, stage: Sta
             raise Untranslatable(f"order {order_id}: shipped without a waybill")
         return []
     carrier = delivery.headers.get("x-jd-carrier") or NO_CARRIER
-    sent = _beijing(need(body, "modified", f"order {order_id}"), "modified")
-    done = _beijing(body.get("orderEndTime") or body.get("modified"), "orderEndTime")
+    sent = _beijing(need(body, "modified", f"order {order_id}"), f"order {order_id}: modified")
+    done = _beijing(
+        body.get("orderEndTime") or body.get("modified"), f"order {order_id}: orderEndTime"
+    )
     events = []
     for index, number in enumerate(numbers, start=1):
         base = {"shipment_id": f"jd-{order_id}-{number}", "order_id": order_id,
@@ -220,7 +228,9 @@ def _comment(body: dict[str, Any], delivery: Delivery) -> Translation:
         "text": str(body.get("content") or ""),
         "sku": None if body.get("skuid") in (None, "") else str(body["skuid"]),
     }
-    at = _beijing(need(body, "creationTime", f"comment {review}"), "creationTime")
+    at = _beijing(
+        need(body, "creationTime", f"comment {review}"), f"comment {review}: creationTime"
+    )
     return Translation([event(f"jd:review:{review}", "review.posted", delivery, at, **data)], buyer)
 
 
