@@ -5,6 +5,7 @@ differently later, bad items kept with their reason, and no receiver's phone any
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -195,7 +196,8 @@ def test_bad_items_are_kept_with_their_reason_and_the_good_ones_around_them_take
         ("order:1004:2026-11-11 11:33:00", "accepted", None)]  # fmt: skip
 
 
-def test_no_receivers_phone_name_or_address_is_kept_anywhere(shop, jos):
+def test_no_receivers_phone_name_or_address_is_kept_or_logged_anywhere(shop, jos, caplog):
+    caplog.set_level(logging.DEBUG)
     app, provider, _ = shop
     jos.put(jd_order("1001", NOW - timedelta(minutes=30), orderState="FINISHED_L", waybill="JDV1",
                      orderEndTime="2026-11-11 11:30:00"))  # fmt: skip
@@ -211,6 +213,8 @@ def test_no_receivers_phone_name_or_address_is_kept_anywhere(shop, jos):
     assert "jd:order:1001:created" in text and "JDOAID-1f2e3d4c5b6a" in text  # the handle
     assert [p for p in JD_RECEIVER if p in text] == []
     assert [p for p in JD_RECEIVER for m in provider.sent if p in m.body] == []
+    assert caplog.records and [p for p in JD_RECEIVER if p in caplog.text] == []
+    assert TOKEN not in caplog.text and SECRET not in caplog.text
 
 
 def test_the_cli_connects_a_jd_store_and_pulls_it(db_url, jos, capsys):
