@@ -1,7 +1,7 @@
 """Asking JD's JOS router for a store's changed orders and new reviews (services/pulling.py
 runs it; jd.py reads what it brings).
 
-    build_request (pure: the router's parameters, signed) → `_ask`: the one POST → `_answer`
+    build_request (pure: the router's parameters, signed) → `_ask`: the one POST → `answer`
     (pure: the method's result, or PlatformError in JOS's words) → each item a delivery
 
 Orders come by modification time (`jingdong.pop.order.enSearch`, dateType modified, oldest
