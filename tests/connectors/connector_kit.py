@@ -7,7 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -73,3 +73,25 @@ def delivery(source: str, signed: tuple, facts: StoreFacts = NY) -> Delivery:
 
 def datas(translation: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(e["type"], e["data"]) for e in translation.events]
+
+
+# JD: what JOS sends of a receiver (encrypted, masked, and a pin that is a phone number)
+JD_RECEIVER = ("138****8000", "010****5678", "13800138000", "~AgAAAAEn5Zb5Q0hZMl9tZQ==~1~",
+               "~AgAAAAEn5Zb3t7wBLy3kNQ==~1~", "~AgAAAAEn5Zb6YWRkcmVzcw==~1~")  # fmt: skip
+
+
+def jd_order(order_id: str, modified: datetime, **over: Any) -> dict[str, Any]:
+    """A JD order as JOS lists it, with the receiver as JOS sends it (and a plaintext phone in
+    the pin, as an old account may have)."""
+    stamp = modified.strftime("%Y-%m-%d %H:%M:%S")
+    start = (modified - timedelta(minutes=2)).strftime("%Y-%m-%d %H:%M:%S")
+    found = sample("jd", "order.synthetic.json")
+    found["consigneeInfo"]["telephone"] = "13800138000"
+    return found | {"orderId": order_id, "modified": stamp, "orderStartTime": start,
+                    "paymentConfirmTime": start, "pin": "13800138000"} | over  # fmt: skip
+
+
+def jd_comment(comment_id: str, order_id: str, at: datetime, score: int, text: str) -> dict:
+    return sample("jd", "comment.synthetic.json") | {
+        "commentId": comment_id, "orderId": int(order_id), "score": score, "content": text,
+        "creationTime": at.strftime("%Y-%m-%d %H:%M:%S")}  # fmt: skip
