@@ -30,6 +30,7 @@ from tidings.adapters.providers.file import FileProvider
 from tidings.adapters.templates import JinjaRenderer
 from tidings.config import REPLAY_SECRET, ProviderSettings, Settings
 from tidings.domain.catalogue import Catalogue
+from tidings.domain.connectors import UNSIGNED, Delivery
 from tidings.domain.delivery import Claim, Receipt, Reply, RetryPolicy
 from tidings.domain.errors import InvalidEvent
 from tidings.domain.events import Event, EventRecord
@@ -137,6 +138,7 @@ class App:
     clock: Callable[[], datetime] = utc_now
     wakeup: threading.Event = field(default_factory=threading.Event)
     passwords: Passwords = field(default_factory=Argon2Passwords)
+    _cdek: Any = None  # CDEK's API client, its tokens kept between deliveries
 
     def wake(self) -> None:
         """New work came in: the worker of this process starts a round now."""
@@ -297,15 +299,38 @@ class App:
         where = f"{obj.get('type')} {obj.get('id')!r}"
         return self.check(contract.parse_object(obj), where)
 
-    def hook_url(self, source: str, store: str) -> str:
-        return f"{self.settings.public_url.rstrip('/')}/hooks/{source}/{store}"
+    def hook_url(self, source: str, store: str, secret: str = "{secret}") -> str:
+        """Where `source` posts for `store`; a platform that signs nothing has the connector's
+        secret in it (shown once, when the connector is added)."""
+        url = f"{self.settings.public_url.rstrip('/')}/hooks/{source}/{store}"
+        return f"{url}?token={secret}" if source in UNSIGNED else url
 
-    def add_connector(self, store: str, source: str, secret: str) -> str:
+    def add_connector(
+        self,
+        store: str,
+        source: str,
+        secret: str,
+        credentials: Mapping[str, str | None] | None = None,
+    ) -> str:
         """Connect `source` to `store`; its webhook URL. Raises InvalidEvent."""
         with self.unit_of_work() as uow:
-            connectors.add(uow, store, source, secret, self.clock())
+            connectors.add(uow, store, source, secret, self.clock(), credentials)
             uow.commit()
-        return self.hook_url(source, store)
+        return self.hook_url(source, store, secret.strip())
+
+    def read_back(self, delivery: Delivery, secret: str) -> Delivery:
+        """A delivery with what its platform says when asked back (CDEK's order), before it is
+        translated; any other platform's as it came."""
+        if delivery.source != "cdek":
+            return delivery
+        if self._cdek is None:
+            import httpx
+
+            from tidings.adapters.connectors.cdek_api import CdekApi
+
+            self._cdek = CdekApi(httpx.Client(timeout=10), self.clock, self.settings.cdek_api_url)
+        found: Delivery = self._cdek.read_back(delivery, secret)
+        return found
 
     def connectors(self, store: str | None = None) -> list[dict[str, str]]:
         """The connectors (of `store`, or all), without their secrets."""
@@ -324,9 +349,11 @@ class App:
         """Translate again the deliveries from `source` that failed; counts by outcome."""
         platform = PLATFORMS[source]
         with self.unit_of_work() as uow:
+            secret = uow.connectors.secret(store, source) or ""
             counts = connectors.retranslate(
-                uow, platform, store, source, self.contract_event, self.clock()
-            )
+                uow, platform, store, source, self.contract_event, self.clock(),
+                lambda delivery: self.read_back(delivery, secret),
+            )  # fmt: skip
             uow.commit()
         self.wake()
         return counts

@@ -73,3 +73,11 @@ def delivery(source: str, signed: tuple, facts: StoreFacts = NY) -> Delivery:
 
 def datas(translation: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(e["type"], e["data"]) for e in translation.events]
+
+
+def unsigned(obj: Any) -> tuple:
+    """A push of a platform that signs nothing (CDEK, Ozon): its secret is in the URL."""
+    return raw(obj), {"Content-Type": "application/json"}
+
+
+MOSCOW = StoreFacts("Europe/Moscow", "RU", "RUB")

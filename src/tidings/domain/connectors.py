@@ -7,12 +7,21 @@ carry ids made from the platform's own, so a retry or a second translation is a 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
 
-SOURCES: Final = ("shopify", "woocommerce", "aftership", "17track", "kuaidi100")
+SOURCES: Final = ("shopify", "woocommerce", "aftership", "17track", "kuaidi100", "cdek", "ozon")
+UNSIGNED: Final = ("cdek", "ozon")
+"""The platforms that sign nothing: their webhook URL carries the connector's secret,
+`/hooks/{source}/{store}?token={secret}`."""
+URL_TOKEN: Final = "x-tidings-url-token"
+"""Where the route puts that secret for the platform's `verify` (a header of that name from
+outside is dropped first); never kept with the delivery."""
+API_CREDENTIALS: Final[Mapping[str, tuple[str, ...]]] = {"cdek": ("client_id", "client_secret")}
+"""What tidings needs to ask a platform back (CDEK's OAuth client), kept with its secret."""
 
 Outcome = Literal["accepted", "duplicate", "ignored", "failed"]
 # accepted: translated and ingested; duplicate: this delivery was kept before; ignored: a
@@ -37,6 +46,9 @@ class Delivery:
     headers: Mapping[str, str]  # names in lower case
     received_at: datetime
     facts: StoreFacts = field(default_factory=StoreFacts)
+    context: Mapping[str, Any] = field(default_factory=dict)
+    """What tidings read back from the platform before translating (CDEK's order as CDEK
+    tells it), for a translator that must not believe the push alone; never kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +59,23 @@ class Translation:
     events: list[dict[str, Any]]
     customer_id: str | None = None
     why: str = ""
+
+
+def keep_secret(secret: str, credentials: Mapping[str, str]) -> str:
+    """A connector's secret as kept: the secret alone, or JSON with the platform's API
+    credentials beside it (CDEK's client id and secret)."""
+    if not credentials:
+        return secret
+    return json.dumps({"secret": secret, **credentials}, sort_keys=True)
+
+
+def kept_secret(kept: str) -> dict[str, str]:
+    """What `keep_secret` kept: {"secret": …} and the credentials, if any."""
+    if kept.startswith('{"'):
+        try:
+            found = json.loads(kept)
+        except ValueError:
+            found = None
+        if isinstance(found, dict) and isinstance(found.get("secret"), str):
+            return {str(k): str(v) for k, v in found.items()}
+    return {"secret": kept}

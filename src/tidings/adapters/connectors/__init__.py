@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from tidings.adapters.connectors import aftership, kuaidi100, seventeen_track, shopify, woocommerce
+from tidings.adapters.connectors import (
+    aftership,
+    cdek,
+    kuaidi100,
+    ozon,
+    seventeen_track,
+    shopify,
+    woocommerce,
+)
 from tidings.services.connectors import Platform
 
 PLATFORMS: Final[Mapping[str, Platform]] = {
@@ -16,4 +24,6 @@ PLATFORMS: Final[Mapping[str, Platform]] = {
     "aftership": aftership,
     "17track": seventeen_track,
     "kuaidi100": kuaidi100,
+    "cdek": cdek,
+    "ozon": ozon,
 }
