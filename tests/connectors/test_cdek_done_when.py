@@ -20,6 +20,7 @@ from fakes_providers import ScriptedProvider
 from helpers import Clock, customer, live, order, post, rounds, shipped, store
 from tidings.adapters.db import tables
 from tidings.entrypoints.api.app import create_app
+from tidings.entrypoints.cli import main
 
 MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 11, 15, 30, tzinfo=MSK)
@@ -172,3 +173,17 @@ def test_a_push_cdek_could_not_be_asked_about_is_taken_in_by_a_retry(shop):
 def _count(app, table) -> int:  # type: ignore[no-untyped-def]
     with app.db.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_the_cli_adds_cdek_with_its_api_client_and_prints_the_url_with_its_token(db_url, capsys):
+    args = ["connectors", "add", "--store", "acme", "--source", "cdek", "--db", db_url]
+    assert main([*args, "--secret", "cdek-url-token-1"]) == 2
+    assert "--client-id: cdek needs it to read its orders back" in capsys.readouterr().err
+    assert main([*args, "--secret", "cdek-url-token-1", "--client-id", CLIENT_ID,
+                 "--client-secret", CLIENT_SECRET]) == 0  # fmt: skip
+    url = "http://127.0.0.1:8000/hooks/cdek/acme?token=cdek-url-token-1"
+    assert capsys.readouterr().out.strip() == url
+    assert main(["connectors", "list", "--db", db_url]) == 0
+    listed = capsys.readouterr().out
+    assert listed.startswith("acme\tcdek\thttp://127.0.0.1:8000/hooks/cdek/acme?token={secret}\t")
+    assert "cdek-url-token-1" not in listed and CLIENT_SECRET not in listed
