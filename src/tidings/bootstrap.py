@@ -428,6 +428,8 @@ class App:
     def close(self) -> None:
         for provider in self.dispatcher.providers.values():
             provider.close()
+        if self._cdek is not None:
+            self._cdek.client.close()
         self.db.dispose()
 
     def console_unit_of_work(self) -> ConsoleUnitOfWork:

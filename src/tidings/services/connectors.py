@@ -1,6 +1,7 @@
 """Connectors as configuration, and a platform's webhook delivery taken in.
 
-A delivery goes: the caller checks the signature → `receive` translates it (pure, the
+A delivery goes: the caller checks the signature → asks the platform back where it must
+(`ReadBack`: CDEK's order, outside the transaction) → `receive` translates it (pure, the
 platform's module) → finds the shipments a tracking update is about → keeps the delivery as
 received with its outcome → ingests the events like any others. The one rule: the delivery
 is kept whatever its translation (a failed one with its reason, for a mapping fix to run

@@ -1,6 +1,9 @@
 """The platforms tidings hears from, one module each with the same names: `verify`,
 `delivery_id`, `topic`, `translate` (pure), `answer`, the `HEADERS` kept with a delivery, and
-their mapping tables. `PLATFORMS` names them by the source in `/hooks/{source}/{store}`."""
+their mapping tables; where the platform has them, `ping` (a test delivery kept nowhere),
+`pong` (its answer in the platform's words) and `refusal` (its error shape). `PLATFORMS`
+names them by the source in `/hooks/{source}/{store}`. CDEK's order is read back before its
+translation by `cdek_api`, the one module here that does I/O on a delivery's way in."""
 
 from __future__ import annotations
 

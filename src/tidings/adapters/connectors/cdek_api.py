@@ -12,6 +12,7 @@ kept failed with the reason, for `tidings connectors retry` to ask again.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -88,6 +89,7 @@ class CdekApi:
     ) -> None:
         self.client, self.clock, self.base, self.sleep = client, clock, base, sleep
         self._tokens: dict[str, tuple[str, datetime]] = {}
+        self._lock = threading.Lock()  # the hooks run in a thread pool: one token at a time
 
     def read_back(self, delivery: Delivery, kept: str) -> Delivery:
         """The delivery with CDEK's order (and a return's direct order) in its context, or
@@ -128,13 +130,15 @@ class CdekApi:
         return read_order(response, uuid)
 
     def _token(self, client_id: str, secret: str) -> str:
-        now = self.clock()
-        kept = self._tokens.get(client_id)
-        if kept is not None and now < kept[1]:
-            return kept[0]
-        token, until = read_token(self._send(token_request(self.base, client_id, secret)), now)
-        self._tokens[client_id] = (token, until)
-        return token
+        with self._lock:
+            now = self.clock()
+            kept = self._tokens.get(client_id)
+            if kept is not None and now < kept[1]:
+                return kept[0]
+            answer = self._send(token_request(self.base, client_id, secret))
+            token, until = read_token(answer, now)
+            self._tokens[client_id] = (token, until)
+            return token
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         for attempt in range(1, TRIES + 1):
