@@ -113,6 +113,9 @@ def test_a_wrong_token_or_a_store_without_the_connector_is_refused_and_keeps_not
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "bad_signature"
     assert _hook(client, _push(), token="").status_code == 401
     assert _hook(client, _push(), shop="bolt").status_code == 401
+    spoofed = client.post("/hooks/cdek/acme", content=raw(_push()),
+                          headers={"X-Tidings-Url-Token": SECRET})  # fmt: skip
+    assert spoofed.status_code == 401  # only the URL's token counts
     assert _count(app, tables.hook_deliveries) == 0 and cdek.calls == []
 
 
@@ -187,3 +190,19 @@ def test_the_cli_adds_cdek_with_its_api_client_and_prints_the_url_with_its_token
     listed = capsys.readouterr().out
     assert listed.startswith("acme\tcdek\thttp://127.0.0.1:8000/hooks/cdek/acme?token={secret}\t")
     assert "cdek-url-token-1" not in listed and CLIENT_SECRET not in listed
+
+
+def test_the_api_connects_cdek_with_its_api_client(shop):
+    client, app, _, _, _ = shop
+    auth = {"Authorization": f"Bearer {app.create_key('acme')}"}
+    given = {"source": "cdek", "secret": "cdek-url-token-2", "client_id": CLIENT_ID}
+    refused = client.post("/v1/connectors", json=given, headers=auth)
+    assert refused.status_code == 422 and "client_secret" in refused.json()["error"]["message"]
+    added = client.post("/v1/connectors", json=given | {"client_secret": CLIENT_SECRET},
+                        headers=auth)  # fmt: skip
+    assert added.status_code == 201
+    assert added.json()["webhook_url"] == (
+        "http://127.0.0.1:8000/hooks/cdek/acme?token=cdek-url-token-2"
+    )
+    listed = client.get("/v1/connectors", headers=auth).text
+    assert "cdek-url-token-2" not in listed and CLIENT_SECRET not in listed

@@ -18,8 +18,8 @@ UNSIGNED: Final = ("cdek", "ozon")
 """The platforms that sign nothing: their webhook URL carries the connector's secret,
 `/hooks/{source}/{store}?token={secret}`."""
 URL_TOKEN: Final = "x-tidings-url-token"
-"""Where the route puts that secret for the platform's `verify` (a header of that name from
-outside is dropped first); never kept with the delivery."""
+"""Where the route puts that secret for the platform's `verify` (over any header of that name
+from outside); never kept with the delivery."""
 API_CREDENTIALS: Final[Mapping[str, tuple[str, ...]]] = {"cdek": ("client_id", "client_secret")}
 """What tidings needs to ask a platform back (CDEK's OAuth client), kept with its secret."""
 

@@ -44,8 +44,8 @@ def hook(
     """Shopify, WooCommerce, AfterShip, 17TRACK, kuaidi100, CDEK and Ozon post here once a
     connector of the store is added (`tidings connectors add`; CDEK and Ozon with `?token=` and
     the connector's secret). The database work runs off the event loop."""
-    headers = {k.lower(): v for k, v in request.headers.items() if k.lower() != URL_TOKEN}
-    headers[URL_TOKEN] = token
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    headers[URL_TOKEN] = token  # the URL's, whatever a header of that name said
     return _take(app, source, store_id, body, headers)
 
 
