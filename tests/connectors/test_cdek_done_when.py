@@ -106,7 +106,7 @@ def test_a_parcel_at_a_cdek_pickup_point_gets_its_notice_with_cdeks_deadline_and
     assert until.astimezone(MSK) == datetime(2026, 11, 16, 23, 59, 59, tzinfo=MSK)
 
 
-def test_a_wrong_token_or_a_store_without_the_connector_is_refused_and_keeps_nothing(shop):
+def test_a_wrong_token_or_a_store_without_the_connector_is_refused_and_keeps_nothing(shop, caplog):
     client, app, _, _, cdek = shop
     cdek.orders[UUID] = _at_pickup()
     wrong = _hook(client, _push(), token="not-the-secret")
@@ -116,6 +116,12 @@ def test_a_wrong_token_or_a_store_without_the_connector_is_refused_and_keeps_not
     spoofed = client.post("/hooks/cdek/acme", content=raw(_push()),
                           headers={"X-Tidings-Url-Token": SECRET})  # fmt: skip
     assert spoofed.status_code == 401  # only the URL's token counts
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert refusals == ["hook cdek/acme refused: bad signature or token"] * 2 + [
+        "hook cdek/bolt refused: no connector",
+        "hook cdek/acme refused: bad signature or token",
+    ]
+    assert not any(SECRET in r.getMessage() for r in caplog.records)
     assert _count(app, tables.hook_deliveries) == 0 and cdek.calls == []
 
 

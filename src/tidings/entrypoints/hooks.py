@@ -60,7 +60,8 @@ def _take(app: App, source: str, store: str, body: bytes, headers: dict[str, str
         secret = uow.connectors.secret(store, source)
         facts = uow.connectors.facts(store)
     if secret is None or not platform.verify(secret, body, headers):
-        return _refused(platform, source, store, "no connector" if secret is None else "bad")
+        why = "no connector" if secret is None else "bad signature or token"
+        return _refused(platform, source, store, why)
     if pinged:  # a ping that must be answered in the platform's words (Ozon)
         return JSONResponse(platform.pong(app.clock()), 200)  # type: ignore[attr-defined]
     delivery = app.read_back(Delivery(store, source, body, headers, app.clock(), facts), secret)
@@ -76,8 +77,7 @@ def _take(app: App, source: str, store: str, body: bytes, headers: dict[str, str
 
 def _refused(platform: object, source: str, store: str, why: str) -> Response:
     """401, and nothing kept: in the platform's own error shape where it has one (Ozon)."""
-    log.warning("hook %s/%s refused: %s", source, store,
-                "no connector" if why == "no connector" else "bad signature or token")  # fmt: skip
+    log.warning("hook %s/%s refused: %s", source, store, why)  # the reason, never the body
     message = f"not signed by a {source} connector of {store!r}"
     refusal = getattr(platform, "refusal", None)
     if refusal is None:
