@@ -31,6 +31,7 @@ from tidings.adapters.providers.file import FileProvider
 from tidings.adapters.templates import JinjaRenderer
 from tidings.config import REPLAY_SECRET, ProviderSettings, Settings
 from tidings.domain.catalogue import Catalogue
+from tidings.domain.connectors import UNSIGNED, Credentials, Delivery
 from tidings.domain.delivery import Claim, Receipt, Reply, RetryPolicy
 from tidings.domain.errors import InvalidEvent
 from tidings.domain.events import Event, EventRecord
@@ -139,6 +140,7 @@ class App:
     clock: Callable[[], datetime] = utc_now
     wakeup: threading.Event = field(default_factory=threading.Event)
     passwords: Passwords = field(default_factory=Argon2Passwords)
+    _cdek: Any = None  # CDEK's API client, its tokens kept between deliveries
 
     def wake(self) -> None:
         """New work came in: the worker of this process starts a round now."""
@@ -299,20 +301,35 @@ class App:
         where = f"{obj.get('type')} {obj.get('id')!r}"
         return self.check(contract.parse_object(obj), where)
 
-    def hook_url(self, source: str, store: str) -> str:
-        return f"{self.settings.public_url.rstrip('/')}/hooks/{source}/{store}"
+    def hook_url(self, source: str, store: str, secret: str = "{secret}") -> str:
+        """Where `source` posts for `store`; a platform that signs nothing has the connector's
+        secret in it (shown once, when the connector is added)."""
+        url = f"{self.settings.public_url.rstrip('/')}/hooks/{source}/{store}"
+        return f"{url}?token={secret}" if source in UNSIGNED else url
 
     def add_connector(
-        self, store: str, source: str, secret: str, settings: Mapping[str, str] | None = None
+        self, store: str, source: str, secret: str, settings: Mapping[str, str | None] | None = None
     ) -> str:
-        """Connect `source` to `store` (a pulled platform with its `settings`: app key, token,
-        endpoint); its webhook URL. Raises InvalidEvent."""
+        """Connect `source` to `store` with its `settings` (a pulled platform's app key, token,
+        endpoint; CDEK's API client); its webhook URL. Raises InvalidEvent."""
         with self.unit_of_work() as uow:
-            connectors.add(uow, store, source, secret, self.clock())
-            if settings:
-                uow.connectors.configure(store, source, settings)
+            connectors.add(uow, store, source, secret, self.clock(), settings)
             uow.commit()
-        return self.hook_url(source, store)
+        return self.hook_url(source, store, secret.strip())
+
+    def read_back(self, delivery: Delivery, credentials: Credentials) -> Delivery:
+        """A delivery with what its platform says when asked back (CDEK's order), before it is
+        translated; any other platform's as it came."""
+        if delivery.source != "cdek":
+            return delivery
+        if self._cdek is None:
+            import httpx
+
+            from tidings.adapters.connectors.cdek_api import CdekApi
+
+            self._cdek = CdekApi(httpx.Client(timeout=10), self.clock, self.settings.cdek_api_url)
+        found: Delivery = self._cdek.read_back(delivery, credentials)
+        return found
 
     def pull(self, store: str, source: str, http: Any = None) -> dict[str, int]:
         """Ask `source` now for what changed for `store`; counts by outcome. Raises LookupError
@@ -359,9 +376,11 @@ class App:
         """Translate again the deliveries from `source` that failed; counts by outcome."""
         platform = PLATFORMS[source]
         with self.unit_of_work() as uow:
+            credentials = uow.connectors.credentials(store, source) or Credentials("")
             counts = connectors.retranslate(
-                uow, platform, store, source, self.contract_event, self.clock()
-            )
+                uow, platform, store, source, self.contract_event, self.clock(),
+                lambda delivery: self.read_back(delivery, credentials),
+            )  # fmt: skip
             uow.commit()
         self.wake()
         return counts
@@ -437,6 +456,8 @@ class App:
     def close(self) -> None:
         for provider in self.dispatcher.providers.values():
             provider.close()
+        if self._cdek is not None:
+            self._cdek.client.close()
         self.db.dispose()
 
     def console_unit_of_work(self) -> ConsoleUnitOfWork:

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"
     """Where tidings is reached from outside: providers' callbacks, unsubscribe links."""
+    cdek_api_url: str = "https://api.cdek.ru"
+    """CDEK's API v2, where its pushes' orders are read back (https://api.edu.cdek.ru to test)."""
     outbox: Path = Path("outbox.jsonl")
     """The file provider's JSONL outbox."""
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)

@@ -95,3 +95,11 @@ def jd_comment(comment_id: str, order_id: str, at: datetime, score: int, text: s
     return sample("jd", "comment.synthetic.json") | {
         "commentId": comment_id, "orderId": int(order_id), "score": score, "content": text,
         "creationTime": at.strftime("%Y-%m-%d %H:%M:%S")}  # fmt: skip
+
+
+def unsigned(obj: Any) -> tuple:
+    """A push of a platform that signs nothing (CDEK, Ozon): its secret is in the URL."""
+    return raw(obj), {"Content-Type": "application/json"}
+
+
+MOSCOW = StoreFacts("Europe/Moscow", "RU", "RUB")

@@ -30,8 +30,8 @@ def shop(db_url):  # type: ignore[no-untyped-def]
                  merchant_contacts=[{"phone": MERCHANT}])  # fmt: skip
     post(app, [acme])
     rounds(app)  # the store is known: its zone, region and currency
-    for source in SOURCES:
-        app.add_connector("acme", source, SECRET)
+    for source in SOURCES:  # CDEK's API client too, for the platforms asked back
+        app.add_connector("acme", source, SECRET, {"client_id": "id", "client_secret": "shh"})
     with TestClient(create_app(app)) as client:
         yield client, app, provider, clock
     app.close()

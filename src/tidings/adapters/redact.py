@@ -29,7 +29,8 @@ def scrub(text: str) -> str:
 
 MASK = "***"
 _TOKEN_PATH = re.compile(r"^(/[lu]/)[^/?#\s]+")  # /l/<token>, /u/<token>
-_KEY_PARAM = re.compile(r"([?&]k=)[^&#\s]+")  # ?k=<key> of a tracking page
+_KEY_PARAM = re.compile(r"([?&](?:k|token)=)[^&#\s]+")  # ?k=<key> of a tracking page,
+# ?token=<secret> of a webhook URL (CDEK, Ozon, the SMS providers' pushes)
 
 
 def url(path: str) -> str:

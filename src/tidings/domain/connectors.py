@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
 
-SOURCES: Final = ("shopify", "woocommerce", "aftership", "17track", "kuaidi100", "jd")
+SOURCES: Final = ("shopify", "woocommerce", "aftership", "17track", "kuaidi100", "jd", "cdek",
+                  "ozon")  # fmt: skip
+UNSIGNED: Final = ("cdek", "ozon")
+"""The platforms that sign nothing: their webhook URL carries the connector's secret,
+`/hooks/{source}/{store}?token={secret}`."""
+URL_TOKEN: Final = "x-tidings-url-token"
+"""Where the route puts that secret for the platform's `verify` (over any header of that name
+from outside); never kept with the delivery."""
+NEEDED_SETTINGS: Final[Mapping[str, tuple[str, ...]]] = {"cdek": ("client_id", "client_secret")}
+"""The settings a connector cannot work without (CDEK's OAuth client, to read orders back)."""
 
 Outcome = Literal["accepted", "duplicate", "ignored", "failed"]
 # accepted: translated and ingested; duplicate: this delivery was kept before; ignored: a
@@ -37,6 +46,9 @@ class Delivery:
     headers: Mapping[str, str]  # names in lower case
     received_at: datetime
     facts: StoreFacts = field(default_factory=StoreFacts)
+    context: Mapping[str, Any] = field(default_factory=dict)
+    """What tidings read back from the platform before translating (CDEK's order as CDEK
+    tells it), for a translator that must not believe the push alone; never kept."""
 
 
 @dataclass(frozen=True, slots=True)

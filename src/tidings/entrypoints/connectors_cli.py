@@ -23,9 +23,16 @@ def register(sub: Any) -> None:
     add = actions.add_parser("add", help="connect a platform; prints its webhook URL")
     add.add_argument("--store", required=True, help="the store id")
     add.add_argument("--source", required=True, choices=SOURCES, help="the platform")
-    add.add_argument("--secret", required=True, help="the secret it signs its webhooks with")
+    add.add_argument(
+        "--secret",
+        required=True,
+        help="the secret it signs its webhooks with (CDEK, Ozon: the URL's token)",
+    )
     add.add_argument("--setting", action="append", default=[], type=_setting, metavar="NAME=VALUE",
                      help="a pulled platform's app key, token, endpoint (repeat)")  # fmt: skip
+    add.add_argument("--client-id", help="CDEK: the API client id its orders are read back with")
+    add.add_argument("--client-secret", default=os.environ.get("CDEK_CLIENT_SECRET"),
+                     help="CDEK: the API client secret (default: CDEK_CLIENT_SECRET)")  # fmt: skip
     database_options(add)
     add.set_defaults(run=_add)
     ls = actions.add_parser("list", help="the connectors and their webhook URLs (no secrets)")
@@ -67,9 +74,13 @@ def _setting(text: str) -> tuple[str, str]:
 def _add(args: argparse.Namespace) -> int:
     app = bootstrap.build(settings_of(args))
     try:
-        url = app.add_connector(args.store, args.source, args.secret, dict(args.setting))
+        settings = dict(args.setting)
+        for name in ("client_id", "client_secret"):
+            if getattr(args, name):
+                settings[name] = getattr(args, name)
+        url = app.add_connector(args.store, args.source, args.secret, settings)
     except InvalidEvent as exc:
-        print(f"tidings: --{exc.field}: {exc.reason}", file=sys.stderr)
+        print(f"tidings: --{str(exc.field).replace('_', '-')}: {exc.reason}", file=sys.stderr)
         return 2
     finally:
         app.close()

@@ -1,6 +1,7 @@
 """Connectors as configuration, and a platform's webhook delivery taken in.
 
-A delivery goes: the caller checks the signature → `receive` translates it (pure, the
+A delivery goes: the caller checks the signature → asks the platform back where it must
+(`ReadBack`: CDEK's order, outside the transaction) → `receive` translates it (pure, the
 platform's module) → finds the shipments a tracking update is about → keeps the delivery as
 received with its outcome → ingests the events like any others. The one rule: the delivery
 is kept whatever its translation (a failed one with its reason, for a mapping fix to run
@@ -17,13 +18,16 @@ from typing import Any, Protocol
 
 from tidings.domain.carriers import carrier_key
 from tidings.domain.checks import STORE_ID
-from tidings.domain.connectors import SOURCES, Delivery, Outcome, Translation
+from tidings.domain.connectors import NEEDED_SETTINGS, SOURCES, Delivery, Outcome, Translation
 from tidings.domain.errors import InvalidEvent, Untranslatable
 from tidings.domain.events import Event
 from tidings.services.ingest import ingest
 from tidings.services.ports import UnitOfWork
 
 Parse = Callable[[dict[str, Any]], Event]
+ReadBack = Callable[[Delivery], Delivery]
+"""Asks the platform about a delivery before it is translated (CDEK's order read back): the
+delivery with the answer in its `context`; the only I/O on a delivery's way in."""
 MIN_SECRET = 8
 RETRY_BATCH = 1000  # failed deliveries translated again in one go
 
@@ -52,15 +56,30 @@ class Received:
     new: int = 0  # events stored for the first time
 
 
-def add(uow: UnitOfWork, store: str, source: str, secret: str, at: datetime) -> None:
-    """Connect `source` to `store` (a second add replaces the secret)."""
+def add(
+    uow: UnitOfWork,
+    store: str,
+    source: str,
+    secret: str,
+    at: datetime,
+    settings: Mapping[str, str | None] | None = None,
+) -> None:
+    """Connect `source` to `store` (a second add replaces the secret and the settings);
+    `settings` are what tidings needs to ask the platform (an app key, a token, an endpoint,
+    CDEK's API client: NEEDED_SETTINGS names the ones a platform cannot do without)."""
     if not STORE_ID.match(store):
         raise InvalidEvent("must match [a-z0-9][a-z0-9_-]{0,63}", field="store")
     if source not in SOURCES:
         raise InvalidEvent(f"must be one of {', '.join(SOURCES)}", field="source")
     if len(secret.strip()) < MIN_SECRET:
         raise InvalidEvent(f"must be at least {MIN_SECRET} characters", field="secret")
+    given = {k: v.strip() for k, v in (settings or {}).items() if v and v.strip()}
+    for name in NEEDED_SETTINGS.get(source, ()):
+        if name not in given:
+            raise InvalidEvent(f"{source} needs it to read its orders back", field=name)
     uow.connectors.add(store, source, secret.strip(), at)
+    if given:
+        uow.connectors.configure(store, source, given)
 
 
 def receive(uow: UnitOfWork, platform: Platform, delivery: Delivery, parse: Parse) -> Received:
@@ -87,15 +106,24 @@ def receive(uow: UnitOfWork, platform: Platform, delivery: Delivery, parse: Pars
 
 
 def retranslate(
-    uow: UnitOfWork, platform: Platform, store: str, source: str, parse: Parse, at: datetime
+    uow: UnitOfWork,
+    platform: Platform,
+    store: str,
+    source: str,
+    parse: Parse,
+    at: datetime,
+    read_back: ReadBack | None = None,
 ) -> dict[str, int]:
     """Translate again the store's deliveries from `source` that failed (after a mapping fix,
     or once the shipment they name is known); counts by new outcome. Their events' ids are
-    the platform's, so running this twice makes nothing twice."""
+    the platform's, so running this twice makes nothing twice. A platform asked back before
+    acting (`read_back`) is asked again: what it says now is the truth."""
     facts = uow.connectors.facts(store)
     counts: dict[str, int] = {}
     for ident, body, headers, received in uow.connectors.failed(store, source, RETRY_BATCH):
         delivery = Delivery(store, source, body, headers, received, facts)
+        if read_back is not None:
+            delivery = read_back(delivery)
         events, customer, outcome, reason = _translated(uow, platform, delivery, parse)
         row = {"outcome": outcome, "reason": reason or None, "customer_id": customer,
                "events": [e.id for e in events]}  # fmt: skip

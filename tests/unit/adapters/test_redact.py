@@ -25,6 +25,7 @@ def test_page_keys_and_tokens_in_a_path_are_masked_and_the_rest_kept():
     assert url("/t/acme/s1?k=Ab-_9x&lang=ru") == "/t/acme/s1?k=***&lang=ru"
     assert url("/t/acme/s1?lang=ru&k=Ab%2B9") == "/t/acme/s1?lang=ru&k=***"
     assert url("/l/Xy_12-ab") == "/l/***"
+    assert url("/hooks/cdek/acme?token=s3cret-of-the-shop") == "/hooks/cdek/acme?token=***"
     assert url("/u/m-1.c2ln%3D") == "/u/***"
     assert url("/v1/messages?kind=service&cursor=abc") == "/v1/messages?kind=service&cursor=abc"
     assert url("/v1/stores/acme/l/x") == "/v1/stores/acme/l/x"  # not a short link

@@ -1,8 +1,11 @@
 """The platforms tidings hears from, one module each with the same names: `verify`,
 `delivery_id`, `topic`, `translate` (pure), `answer`, the `HEADERS` kept with a delivery, and
-their mapping tables. `PLATFORMS` names them by the source in `/hooks/{source}/{store}`;
-`PULLERS` the ones tidings asks (services/pulling.py), whose answers the same `translate`
-reads."""
+their mapping tables; where the platform has them, `ping` (a test delivery kept nowhere),
+`pong` (its answer in the platform's words) and `refusal` (its error shape). `PLATFORMS`
+names them by the source in `/hooks/{source}/{store}`; `PULLERS` the ones tidings asks
+(services/pulling.py), whose answers the same `translate` reads. CDEK's order is read back
+before its translation by `cdek_api`, the one module here that does I/O on a pushed delivery's
+way in."""
 
 from __future__ import annotations
 
@@ -11,9 +14,11 @@ from typing import Final
 
 from tidings.adapters.connectors import (
     aftership,
+    cdek,
     jd,
     jd_pull,
     kuaidi100,
+    ozon,
     seventeen_track,
     shopify,
     woocommerce,
@@ -28,6 +33,8 @@ PLATFORMS: Final[Mapping[str, Platform]] = {
     "17track": seventeen_track,
     "kuaidi100": kuaidi100,
     "jd": jd,
+    "cdek": cdek,
+    "ozon": ozon,
 }
 
 PULLERS: Final[Mapping[str, Puller]] = {"jd": jd_pull}

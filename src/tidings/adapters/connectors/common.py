@@ -12,13 +12,14 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from tidings.domain.connectors import Delivery
+from tidings.domain.connectors import URL_TOKEN, Delivery
 from tidings.domain.errors import Untranslatable
 from tidings.services.phones import to_e164
 
@@ -31,6 +32,11 @@ def hmac_base64(secret: str, body: bytes) -> str:
 def same(expected: str, given: str | None) -> bool:
     """Constant-time comparison of a signature; a missing one never matches."""
     return bool(given) and hmac.compare_digest(expected.encode(), (given or "").strip().encode())
+
+
+def url_token_matches(secret: str, headers: Mapping[str, str]) -> bool:
+    """For a platform that signs nothing: the URL's secret is the connector's (constant time)."""
+    return same(secret, headers.get(URL_TOKEN))
 
 
 def digest(body: bytes) -> str:

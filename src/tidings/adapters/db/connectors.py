@@ -122,6 +122,11 @@ class SqlConnectors:
         mine = (C.store_id == store, C.source == source)
         self.conn.execute(update(t.connectors).where(*mine).values(settings=dict(settings)))
 
+    def credentials(self, store: str, source: str) -> Credentials | None:
+        """The connector's secret and settings (None: no such connector)."""
+        found = self.pulling(store, source)
+        return None if found is None else found[0]
+
     def pulling(self, store: str, source: str) -> tuple[Credentials, str | None] | None:
         """The connector's credentials and where its last pull stopped (None: no connector)."""
         query = select(C.secret, C.settings, C.cursor).where(

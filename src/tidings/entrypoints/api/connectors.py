@@ -21,16 +21,21 @@ router = APIRouter(tags=["connectors"])
 
 class NewConnector(BaseModel):
     source: str = Field(description=f"one of {', '.join(SOURCES)}")
-    secret: str = Field(description="the secret the platform signs its webhooks with")
+    secret: str = Field(description="the secret the platform signs its webhooks with (CDEK, "
+                        "Ozon: the webhook URL's token)")  # fmt: skip
+    client_id: str | None = Field(None, description="CDEK: the API client id")
+    client_secret: str | None = Field(None, description="CDEK: the API client secret")
 
 
 @router.post(
     "/v1/connectors", status_code=201, summary="Connect a platform to the store", responses=KEYED
 )
 def add(app: App, store: Caller, given: NewConnector) -> dict[str, Any]:
-    """The answer gives the webhook URL to paste into the platform; never the secret."""
+    """The answer gives the webhook URL to paste into the platform; never the secret, but for
+    a platform that signs nothing (CDEK, Ozon) the URL carries the one just given."""
+    credentials = {"client_id": given.client_id, "client_secret": given.client_secret}
     try:
-        url = app.add_connector(store, given.source, given.secret)
+        url = app.add_connector(store, given.source, given.secret, credentials)
     except InvalidEvent as exc:
         raise ApiError(422, "invalid_connector", str(exc)) from None
     return {"store": store, "source": given.source, "webhook_url": url}

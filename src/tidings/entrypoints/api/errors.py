@@ -62,6 +62,7 @@ class ErrorBody(BaseModel):
 
 
 WHY = {
+    400: "A platform's delivery was kept but could not be read (in the platform's error shape)",
     401: "No API key, or one that is unknown, revoked or past its rotation's end",
     403: "The key belongs to another store, or a webhook's signature does not check",
     404: "Nothing of that name for this store",
