@@ -331,6 +331,11 @@ class App:
         found: Delivery = self._cdek.read_back(delivery, credentials)
         return found
 
+    @staticmethod
+    def pulled(source: str) -> bool:
+        """Whether tidings asks `source` (no webhooks to point anywhere)."""
+        return source in PULLERS
+
     def pull(self, store: str, source: str, http: Any = None) -> dict[str, int]:
         """Ask `source` now for what changed for `store`; counts by outcome. Raises LookupError
         (no such connector, or a platform tidings does not pull) and PlatformError."""

@@ -228,7 +228,9 @@ def test_the_cli_connects_a_jd_store_and_pulls_it(db_url, jos, capsys):
     add = ["connectors", "add", "--store", "acme", "--source", "jd", "--secret", SECRET,
            "--db", db_url, *(a for s in settings for a in ("--setting", s))]  # fmt: skip
     assert main(add) == 0
-    capsys.readouterr()
+    added = capsys.readouterr()
+    assert added.out == ""  # no webhook URL to paste anywhere: the worker asks JD
+    assert "jd connected to store 'acme'; the worker asks it for news" in added.err
     pull_ = ["connectors", "pull", "--store", "acme", "--source", "jd", "--db", db_url]
     assert main(pull_) == 0
     assert capsys.readouterr().out.strip() == "accepted=1"

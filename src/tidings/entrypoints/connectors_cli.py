@@ -84,6 +84,10 @@ def _add(args: argparse.Namespace) -> int:
         return 2
     finally:
         app.close()
+    if bootstrap.App.pulled(args.source):  # nothing to point anywhere: the worker asks it
+        print(f"tidings: {args.source} connected to store {args.store!r}; the worker asks it "
+              f"for news (`tidings connectors pull` asks now)", file=sys.stderr)  # fmt: skip
+        return 0
     print(url)
     print(f"tidings: {args.source} connected to store {args.store!r}; point its webhooks at "
           "the URL above", file=sys.stderr)  # fmt: skip
