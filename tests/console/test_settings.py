@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 from console.html_tree import Node, parse
-from helpers import at, customer, order, post, replay, rounds
+from helpers import at, customer, order, post, replay, rounds, store
 from tidings.adapters.db import tables as t
 from tidings.domain import sms
 from tidings.services.texts import composed
+from tidings.services.world import Keys
 
 STEP = "payment_reminder.first"
 PAGE = f"/console/acme/settings?step={STEP}"
@@ -294,3 +295,29 @@ def test_the_counter_of_no_such_step_is_not_found(console):
     params = {"step": "nope.first", "locale": "en", "text": "x"}
     answer = console.client.get("/console/acme/settings/segments", params=params)
     assert answer.status_code == 404
+
+
+def test_a_change_made_before_the_stores_last_upsert_comes_just_after_it(console):
+    post(console.app, [store(at(20), name="Acme later")])  # an upsert dated after the clock
+    rounds(console.app)
+    console.sign_in()
+    _save(console, _form(console.get(PAGE)) | {"quiet_start": ["22:30"]})
+    occurred = datetime.fromisoformat(_upserts(console)[-1]["occurred_at"])
+    assert occurred == at(20) + timedelta(milliseconds=1)
+    rounds(console.app)
+    with console.app.unit_of_work() as uow:
+        kept = uow.state.load(Keys(stores={"acme"})).store("acme")
+    assert (kept.quiet_start, kept.name) == ("22:30", "Acme later")
+
+
+def test_merchant_contacts_are_kept_as_typed_when_they_can_be_read(console):
+    console.sign_in()
+    form = _form(console.get(PAGE))
+    form |= {"contact_phone": ["139 1111 0000", ""], "contact_email": ["", "ops@acme.example"]}
+    _save(console, form)
+    contacts = _upserts(console)[-1]["data"]["merchant_contacts"]
+    assert contacts == [{"phone": "139 1111 0000"}, {"email": "ops@acme.example"}]
+    page = console.get(PAGE)
+    assert [i.attrs["value"] for i in page.select("input[name=contact_phone]")] == [
+        "139 1111 0000", "", ""
+    ]  # fmt: skip

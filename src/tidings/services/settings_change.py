@@ -15,7 +15,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -107,7 +107,7 @@ def change(
     if not fields:
         return None
     ident = f"console-{uuid.uuid4().hex[:20]}"
-    occurred = max(at, store.updated_at or at)  # an upsert older than the last is ignored
+    occurred = after(store.updated_at, at)
     envelope = {"id": ident, "type": "store.upserted", "store": store_id,
                 "occurred_at": occurred.isoformat(), "data": data}  # fmt: skip
     try:
@@ -118,6 +118,13 @@ def change(
     done = Change(email, at, fields)
     uow.settings.record(store_id, ident, done)
     return done
+
+
+def after(last: datetime | None, at: datetime) -> datetime:
+    """When the change happened: `at`, or just after the store's last upsert when that one
+    is not older (an upsert older than the last is ignored, and two at the same instant
+    would be run in the order of their ids)."""
+    return at if last is None or at > last else last + timedelta(milliseconds=1)
 
 
 def data_of(store: Store) -> dict[str, Any]:
@@ -188,11 +195,10 @@ def _contacts(
         phone, email = phone.strip(), email.strip()
         if not phone and not email:
             continue
-        number = to_e164(phone, region) if phone else None
-        if (phone and number is None) or (email and not EMAIL.match(email)):
+        if (phone and to_e164(phone, region) is None) or (email and not EMAIL.match(email)):
             problems.append(Problem(f"contact.{n}", "bad_contact"))
             continue
-        out.append({k: v for k, v in (("phone", number), ("email", email)) if v})
+        out.append({k: v for k, v in (("phone", phone), ("email", email)) if v})  # as typed
     return out
 
 

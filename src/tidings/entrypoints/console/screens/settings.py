@@ -5,6 +5,7 @@ and cost, counted again as the owner types (`/settings/segments`, one block)."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -61,9 +62,8 @@ def save(request: Request, app: App, seller: OwnerForm,
         return render(request, "settings.html", status=422, page=page, seller=seller,
                       form=form, problems={p.field: p for p in bad.problems}, saved="")  # fmt: skip
     app.wake()
-    outcome = "yes" if done else "nothing"
-    return RedirectResponse(f"/console/{seller.store_id}/settings?step={form.step}"
-                            f"&saved={outcome}", status_code=303)  # fmt: skip
+    query = urlencode({"step": form.step, "saved": "yes" if done else "nothing"})
+    return RedirectResponse(f"/console/{seller.store_id}/settings?{query}", status_code=303)
 
 
 @router.get("/{store_id}/settings/segments")
