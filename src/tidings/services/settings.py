@@ -10,7 +10,7 @@ always starts from what the next change must carry forward. A step's segments ar
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
 from typing import Protocol
@@ -20,11 +20,11 @@ from tidings.domain.catalogue import Catalogue
 from tidings.domain.errors import UnknownStore
 from tidings.domain.events import Event, StoreUpserted
 from tidings.domain.journeys import Journey, Step
-from tidings.domain.scores import day_of
+from tidings.domain.scores import day_of, midnight
 from tidings.domain.state import Store, apply_store
 from tidings.domain.times import zone
 from tidings.services.analytics.ports import Analytics
-from tidings.services.analytics.report import report
+from tidings.services.analytics.report import MICROS, money
 from tidings.services.decide import ANY_PER_DAY, MARKETING_PER_DAY, month_of
 from tidings.services.ports import EventLog, Inbox, StateRepo
 from tidings.services.texts import composed
@@ -159,17 +159,25 @@ def page(
     with uow:
         store = current(uow, store_id)
         changes = tuple(uow.settings.changes(store_id, HISTORY))
-    month, today = month_of(at, store), day_of(at, zone(store.timezone))
-    spent = Decimal(report(uow=uow, store=store_id, first=today.replace(day=1),
-                           last=today)["totals"]["cost"])  # fmt: skip
+        spent = month_cost(uow.analytics, store, at)
     journeys = catalogue.for_store(store.journeys)
     switches = tuple(JourneySwitch(j.name, j.kind, j.enabled, j.holdout) for j in journeys.values())
     steps = tuple(f"{j.name}.{s.name}" for j in journeys.values() for s in editable(j))
     chosen = step if step in steps else (steps[0] if steps else "")
     return SettingsPage(
         store_id, store.timezone, store.currency, store, MARKETING_PER_DAY, ANY_PER_DAY,
-        month, spent, switches, steps, step_text(journeys, store, chosen), changes,
+        month_of(at, store), spent, switches, steps, step_text(journeys, store, chosen), changes,
     )  # fmt: skip
+
+
+def month_cost(reader: Analytics, store: Store, at: datetime) -> Decimal:
+    """What the store's SMS cost from the first of its month to the end of today, counted by
+    the report's own query (so the report of those days gives the same figure)."""
+    tz = zone(store.timezone)
+    today = day_of(at, tz)
+    start, end = midnight(today.replace(day=1), tz), midnight(today + timedelta(days=1), tz)
+    counts = reader.messages(store.store_id, start, end)
+    return Decimal(money(sum(c.cost_micros for c in counts if c.status == "sent") / MICROS))
 
 
 def editable(journey: Journey) -> list[Step]:
