@@ -76,7 +76,9 @@ def test_the_owner_sees_every_setting_in_russian(console):
     assert page.one("#quiet_start").attrs["value"] == "21:00"
     assert page.one("#quiet_end").attrs["value"] == "09:00"
     assert page.one("#sms_signature").attrs["value"] == "【Acme】"
-    assert page.one("#caps").text.startswith("Не больше 1 рекламных СМС и 3 СМС")
+    assert page.one("#caps").text.startswith(
+        "Рекламных СМС одному покупателю за 24 часа — не больше 1, СМС любого вида — не больше 3"
+    )
     assert page.select("tr.journey[data-journey=payment_reminder] input[checked]")
     assert page.one("#h-texts span").text == STEP
     assert [a.attrs["lang"] for a in page.select("textarea")] == ["zh-CN", "en", "ru"]
