@@ -1,7 +1,8 @@
 """The seller's console in a real browser (Debian's Chromium driven by Playwright) on the demo
 store: sign in, every screen in every language with axe-core finding no serious or critical
 violation, Chinese drawn with real glyphs, an alert acknowledged, a CSV downloaded, a settings
-change (its segment counter following the typing), and the main paths by keyboard alone. Each screen's screenshot is kept under test-artifacts/console/.
+change (its segment counter following the typing), and the main paths by keyboard alone.
+Each screen's screenshot is kept under test-artifacts/console/.
 
 Chromium and the CJK fonts come from the system (`apt-get install chromium fonts-noto-cjk`),
 axe-core from npm (`.ci/run` installs it in .ci/node); without them these tests are skipped,
@@ -152,11 +153,12 @@ def test_the_owner_changes_the_settings_and_the_counter_follows_the_typing(signe
     # the demo's signature 【茶铺】 makes it UCS-2: 181 units are 3 segments of at most 67
     assert counter.inner_text().startswith("3 segments · UCS-2 · characters: 181")
     page.fill("#quiet_start", "22:00")
-    page.uncheck("tr.journey[data-journey=birthday_care] input[type=checkbox]")
+    birthday = "tr.journey[data-journey=birthday_care] input[type=checkbox]"
+    page.uncheck(birthday)
     page.click("#save")
     page.wait_for_url("**/settings?step=payment_reminder.first&saved=yes")
     assert page.locator("#quiet_start").input_value() == "22:00"
-    assert not page.locator("tr.journey[data-journey=birthday_care] input[type=checkbox]").is_checked()
+    assert not page.locator(birthday).is_checked()
     changed = page.locator("#history tr.change").first
     assert changed.locator(".who").inner_text() == site[1].email
     fields = changed.locator("li").all_inner_texts()
