@@ -44,6 +44,12 @@ SCREENS = (
     ("service score", "/score"),
     ("reviews, last 7 days", "/reviews"),
     ("journeys CSV, the peak day", f"/journeys?format=csv&{DAY}"),
+    ("settings (the month's spend)", "/settings"),
+    (
+        "settings, a text counted",
+        "/settings/segments?step=payment_reminder.first&locale=en"
+        "&text=Your+order+%7B%7B+order.order_id+%7D%7D+waits",
+    ),
 )
 
 

@@ -53,6 +53,7 @@ from tidings.services.provider_templates import ForApproval, for_approval
 from tidings.services.queries_console import ConsoleUnitOfWork
 from tidings.services.retention import Retention
 from tidings.services.routing import RateLimit, Routes
+from tidings.services.settings import SettingsUnitOfWork
 from tidings.services.texts import Texts
 from tidings.services.world import Keys
 
@@ -467,6 +468,11 @@ class App:
 
     def console_unit_of_work(self) -> ConsoleUnitOfWork:
         """The seller's console's reads and people (services/queries_console.py)."""
+        return SqlConsoleUnitOfWork(self.db)
+
+    def settings_unit_of_work(self) -> SettingsUnitOfWork:
+        """The settings screen's: the store's state, the event log and inbox a change goes
+        to, and who changed what (services/settings.py)."""
         return SqlConsoleUnitOfWork(self.db)
 
     # --- measured outcomes: plain JSON-ready dicts for the CLI and the HTTP API ------------

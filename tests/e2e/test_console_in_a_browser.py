@@ -1,7 +1,8 @@
 """The seller's console in a real browser (Debian's Chromium driven by Playwright) on the demo
 store: sign in, every screen in every language with axe-core finding no serious or critical
-violation, Chinese drawn with real glyphs, an alert acknowledged, a CSV downloaded, and the main
-paths by keyboard alone. Each screen's screenshot is kept under test-artifacts/console/.
+violation, Chinese drawn with real glyphs, an alert acknowledged, a CSV downloaded, a settings
+change (its segment counter following the typing), and the main paths by keyboard alone.
+Each screen's screenshot is kept under test-artifacts/console/.
 
 Chromium and the CJK fonts come from the system (`apt-get install chromium fonts-noto-cjk`),
 axe-core from npm (`.ci/run` installs it in .ci/node); without them these tests are skipped,
@@ -45,7 +46,7 @@ FLAGS = [
 ]
 END = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
 LANGUAGES = {"zh-CN": "首页", "en": "Home", "ru": "Главная"}  # the Home link's word in each
-SCREENS = ("", "alerts", "messages", "journeys", "parcels", "score", "reviews")
+SCREENS = ("", "alerts", "messages", "journeys", "parcels", "score", "reviews", "settings")
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
 
 
@@ -140,6 +141,30 @@ def test_an_alert_is_acknowledged_from_the_list(signed_in, site):
     page.wait_for_url(f"**/console/{site[1].store}/alerts")
     assert page.locator(f"#{alert_id}").get_attribute("class") == "alert acknowledged"
     assert page.locator(f"#{alert_id} .state").inner_text() == "Acknowledged"
+
+
+def test_the_owner_changes_the_settings_and_the_counter_follows_the_typing(signed_in, site):
+    page = signed_in("en")
+    page.goto(f"/console/{site[1].store}/settings?step=payment_reminder.first")
+    counter = page.locator("#count-en")
+    before = counter.inner_text()
+    page.fill("#text-en", "Pay {{ order.order_id }} now: {{ links.pay }} " + "Thank you! " * 12)
+    page.wait_for_function("t => document.getElementById('count-en').innerText !== t", arg=before)
+    # the demo's signature 【茶铺】 makes it UCS-2: 181 units are 3 segments of at most 67
+    assert counter.inner_text().startswith("3 segments · UCS-2 · characters: 181")
+    page.fill("#quiet_start", "22:00")
+    birthday = "tr.journey[data-journey=birthday_care] input[type=checkbox]"
+    page.uncheck(birthday)
+    page.click("#save")
+    page.wait_for_url("**/settings?step=payment_reminder.first&saved=yes")
+    assert page.locator("#quiet_start").input_value() == "22:00"
+    assert not page.locator(birthday).is_checked()
+    changed = page.locator("#history tr.change").first
+    assert changed.locator(".who").inner_text() == site[1].email
+    fields = changed.locator("li").all_inner_texts()
+    assert fields == ["Quiet hours", "payment_reminder.first – text in English",
+                      "birthday_care – on or off"]  # fmt: skip
+    _keep(page, "settings.changed.en")
 
 
 def test_a_table_downloads_as_csv(signed_in, site):

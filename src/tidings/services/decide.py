@@ -212,7 +212,7 @@ class Decider:
     def _over_budget(self, message: Message, store: Store, body: str, at: datetime) -> str | None:
         if store.monthly_sms_budget is None:
             return None
-        month = _month(at, store)
+        month = month_of(at, store)
         key = (store.store_id, month)
         if key not in self.world.spent:
             self.world.spent[key] = self.outbox.spent(store.store_id, month)
@@ -251,7 +251,7 @@ class Decider:
             cost = message.segments * store.price
             message.cost = str(cost)
             if store.monthly_sms_budget is not None:
-                key = (store.store_id, _month(at, store))
+                key = (store.store_id, month_of(at, store))
                 if key not in self.world.spent:
                     self.world.spent[key] = self.outbox.spent(store.store_id, key[1])
                 self.world.spent[key] += cost
@@ -322,6 +322,6 @@ class Decider:
         return [message]
 
 
-def _month(at: datetime, store: Store) -> str:
+def month_of(at: datetime, store: Store) -> str:
     """The store's calendar month containing `at`, as YYYY-MM."""
     return at.astimezone(zone(store.timezone)).strftime("%Y-%m")

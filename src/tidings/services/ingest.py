@@ -6,14 +6,24 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from tidings.domain.delivery import Receipt, Reply
 from tidings.domain.events import Event, LinkClicked, MessageInbound, MessageStatus
-from tidings.services.ports import UnitOfWork
+from tidings.services.ports import EventLog, Inbox
 
 
-def ingest(uow: UnitOfWork, events: Sequence[Event], received_at: datetime) -> list[bool]:
+class Intake(Protocol):
+    """What ingest writes to: the event log and the inbox (any unit of work that has both)."""
+
+    @property
+    def events(self) -> EventLog: ...
+
+    @property
+    def inbox(self) -> Inbox: ...
+
+
+def ingest(uow: Intake, events: Sequence[Event], received_at: datetime) -> list[bool]:
     """Store `events` (the caller commits); for each, True if new, False for a duplicate
     (the same store and id as an event stored before, or earlier in `events`)."""
     first: dict[tuple[str, str], Event] = {}

@@ -142,16 +142,22 @@ class Texts:
 
     @staticmethod
     def _compose(text: str, store: Store, locale: str, marketing: bool) -> str:
-        body = signed(store.sms_signature, text)
-        if marketing:
-            hint = OPT_OUT_HINT.get(locale, OPT_OUT_HINT["en"])
-            body = f"{body}{hint}" if locale == "zh-CN" else f"{body} {hint}"
+        body = composed(text, store.sms_signature, locale, marketing)
         segments = sms.count(body).segments
         if segments > MAX_SMS_SEGMENTS:
             raise InvalidTemplate(
                 f"the SMS takes {segments} segments, more than {MAX_SMS_SEGMENTS}"
             )
         return body
+
+
+def composed(text: str, signature: str, locale: str, marketing: bool) -> str:
+    """An SMS as it goes: the store's signature first, the opt-out hint last on marketing."""
+    body = signed(signature, text)
+    if marketing:
+        hint = OPT_OUT_HINT.get(locale, OPT_OUT_HINT["en"])
+        body = f"{body}{hint}" if locale == "zh-CN" else f"{body} {hint}"
+    return body
 
 
 def signed(signature: str, text: str) -> str:

@@ -13,6 +13,7 @@ from tidings.adapters.db import tables as t
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.outbox import MESSAGE_COLUMNS, message_of
 from tidings.adapters.db.read import _conditions as filtered  # the API's filters, the same
+from tidings.adapters.db.settings import SqlSettings
 from tidings.adapters.db.users import SqlPeople
 from tidings.domain.messages import Message
 from tidings.services.ports import MessageFilter
@@ -166,4 +167,5 @@ class SqlConsoleUnitOfWork(SqlAnalyticsUnitOfWork):
         self.console = SqlConsoleReads(self._conn)
         self.parcels = SqlParcelReads(self._conn)
         self.reviews = SqlReviewReads(self._conn)
+        self.settings = SqlSettings(self._conn)
         return self

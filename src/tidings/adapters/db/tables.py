@@ -599,6 +599,18 @@ console_failures = Table(  # failed sign-ins by email (hashed) and by client, to
     _time("blocked_until"),
 )
 
+settings_changes = Table(  # 0015: who changed a store's settings in the console, and what
+    "settings_changes",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    _id("event_id"),  # the store.upserted event that carries the change
+    Column("email", String(320), nullable=False),
+    _time("changed_at", False),
+    Column("fields", JSON, nullable=False),  # the names of the settings changed
+    PrimaryKeyConstraint("store_id", "event_id"),
+    Index("ix_settings_changes_at", "store_id", "changed_at"),
+)
+
 provider_templates = Table(  # 0013: a store's approved templates at template-based providers
     "provider_templates",
     metadata,

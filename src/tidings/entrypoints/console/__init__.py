@@ -20,10 +20,11 @@ from tidings.entrypoints.console.screens import (
     parcels,
     reviews,
     score,
+    settings,
     static,
 )
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
-SCREENS = (static, login, home, alerts, messages, journeys, parcels, score, reviews)
+SCREENS = (static, login, home, alerts, messages, journeys, parcels, score, reviews, settings)
 for screen in (*SCREENS, missing):  # missing: last
     router.include_router(screen.router)
