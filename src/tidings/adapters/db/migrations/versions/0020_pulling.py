@@ -3,14 +3,14 @@ endpoint, token), where its last pull stopped (cursor), when it may be pulled ne
 last pull failed
 
 Revision ID: 0020
-Revises: 0014
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
