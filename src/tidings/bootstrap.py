@@ -403,9 +403,11 @@ class App:
             provider.close()
         self.db.dispose()
 
-    def console_unit_of_work(self) -> ConsoleUnitOfWork:
-        """The seller's console's reads and people (services/queries_console.py)."""
-        return SqlConsoleUnitOfWork(self.db)
+    def console_unit_of_work(self, read_only: bool = False) -> ConsoleUnitOfWork:
+        """The seller's console's reads and people (services/queries_console.py); a
+        `read_only` one (a screen that only reads) cannot commit, and on SQLite waits for
+        no writer."""
+        return SqlConsoleUnitOfWork(self.db, read_only=read_only)
 
     # --- measured outcomes: plain JSON-ready dicts for the CLI and the HTTP API ------------
 

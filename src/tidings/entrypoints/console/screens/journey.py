@@ -22,7 +22,7 @@ FIGURES = ("pending", "sent", "suppressed_total", "delivered", "clicked", "order
 @router.get("/{store_id}/journeys/{name}")
 def journey(request: Request, app: App, seller: SellerStore, name: str, first: From = None,
             last: To = None, format: str = "html") -> Response:  # fmt: skip
-    uow, texts = app.console_unit_of_work(), app.engine.texts
+    uow, texts = app.console_unit_of_work(read_only=True), app.engine.texts
     page = queries_journey.journey_page(uow, texts, seller.store_id, name, first, last, app.clock())
     if page is None:
         raise Refusal(404, "no_journey")
