@@ -37,6 +37,8 @@ SCREENS = (
     ("home, last 7 days", "/"),
     ("home, the peak day", f"/?{DAY}"),
     ("journeys, last 7 days", "/journeys"),
+    ("journey detail, last 7 days", "/journeys/payment_reminder"),
+    ("journey detail, the peak day", f"/journeys/cart_recovery?{DAY}"),
     ("messages, newest", "/messages"),
     ("messages, suppressed", "/messages?status=suppressed"),
     ("alerts, open", "/alerts?state=open"),
@@ -44,6 +46,7 @@ SCREENS = (
     ("service score", "/score"),
     ("reviews, last 7 days", "/reviews"),
     ("journeys CSV, the peak day", f"/journeys?format=csv&{DAY}"),
+    ("journey funnel CSV, the peak day", f"/journeys/payment_reminder?format=csv&{DAY}"),
 )
 
 
