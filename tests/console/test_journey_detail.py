@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 
 from console.conftest import Console
+from console.html_tree import parse
 from helpers import Clock, checkpoint, live, post, rounds, store
 from tidings.adapters.db.tables import metadata
 from tidings.config import Settings
@@ -227,3 +228,15 @@ def _everything(url: str) -> dict[str, list[tuple[Any, ...]]]:
             }
     finally:
         engine.dispose()
+
+
+def test_a_request_for_the_funnel_block_gets_the_funnel_alone(console):
+    console.sign_in()
+    answer = console.client.get(
+        f"{PAGE}?from=2026-11-11&to=2026-11-12", headers={"X-Console-Block": "funnel"}
+    )
+    assert answer.text.lstrip().startswith('<div id="funnel">') and "<html" not in answer.text
+    reason = parse(answer.text).one("li[data-reason=condition_cleared] a")
+    assert reason.attrs["href"] == (
+        "/console/acme/messages?journey=payment_reminder&status=suppressed&reason=condition_cleared"
+    )
