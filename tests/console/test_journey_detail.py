@@ -240,3 +240,14 @@ def test_a_request_for_the_funnel_block_gets_the_funnel_alone(console):
     assert reason.attrs["href"] == (
         "/console/acme/messages?journey=payment_reminder&status=suppressed&reason=condition_cleared"
     )
+
+
+def test_a_journey_the_store_turned_off_would_start_on_nothing(console):
+    post(console.app, [store(console.clock(), journeys={"payment_reminder": {"enabled": False}})])
+    rounds(console.app)
+    console.sign_in()
+    page = console.get(f"{PAGE}?{DOUBLE_11}", lang="zh-CN")
+    assert page.one("#state").text == "已关闭"
+    trials = page.select("#dry-run tr.trial")
+    assert {t.attrs["data-starts"] for t in trials} == {"no"}
+    assert {t.one(".stop").text for t in trials} == {"旅程已关闭。"}
