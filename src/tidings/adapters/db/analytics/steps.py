@@ -83,13 +83,19 @@ class SqlStepReads:
         return {step: int(n) for step, n in self.conn.execute(query.group_by(M.step))}
 
     def last_events(self, store: str, types: Sequence[str], limit: int) -> list[Event]:
-        query = (
-            select(E.payload)
-            .where(E.store_id == store, E.type.in_(list(types)))
-            .order_by(E.occurred_at.desc(), E.event_id.desc())
-            .limit(limit)
-        )
-        return [parse_line(row[0]) for row in self.conn.execute(query)]
+        """A type at a time, each the latest `limit` from ix_events_type in its order (an
+        `IN` of types would sort all of theirs); merged here."""
+        rows: list[tuple[datetime, str, str]] = []
+        for kind in sorted(set(types)):
+            query = (
+                select(E.occurred_at, E.event_id, E.payload)
+                .where(E.store_id == store, E.type == kind)
+                .order_by(E.occurred_at.desc(), E.event_id.desc())
+                .limit(limit)
+            )
+            rows += [(at, ident, payload) for at, ident, payload in self.conn.execute(query)]
+        latest = sorted(rows, key=lambda row: (row[0], row[1]), reverse=True)[:limit]
+        return [parse_line(row[2]) for row in latest]
 
     def latest_subject(self, store: str, journey: str) -> str | None:
         query = (
