@@ -251,3 +251,9 @@ def test_a_journey_the_store_turned_off_would_start_on_nothing(console):
     trials = page.select("#dry-run tr.trial")
     assert {t.attrs["data-starts"] for t in trials} == {"no"}
     assert {t.one(".stop").text for t in trials} == {"旅程已关闭。"}
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_on_the_page(console):
+    console.sign_in()
+    page = console.get(f"{PAGE}?from=2026-11-12&to=2026-11-11", status=422)
+    assert page.one("#problem").text.startswith("A period must not end before it starts")
