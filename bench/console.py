@@ -37,6 +37,8 @@ SCREENS = (
     ("home, last 7 days", "/"),
     ("home, the peak day", f"/?{DAY}"),
     ("journeys, last 7 days", "/journeys"),
+    ("journey detail, last 7 days", "/journeys/payment_reminder"),
+    ("journey detail, the peak day", f"/journeys/cart_recovery?{DAY}"),
     ("messages, newest", "/messages"),
     ("messages, suppressed", "/messages?status=suppressed"),
     ("alerts, open", "/alerts?state=open"),
@@ -50,6 +52,7 @@ SCREENS = (
         "/settings/segments?step=payment_reminder.first&locale=en"
         "&text=Your+order+%7B%7B+order.order_id+%7D%7D+waits",
     ),
+    ("journey funnel CSV, the peak day", f"/journeys/payment_reminder?format=csv&{DAY}"),
 )
 
 

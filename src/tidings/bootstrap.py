@@ -466,9 +466,11 @@ class App:
             self._cdek.client.close()
         self.db.dispose()
 
-    def console_unit_of_work(self) -> ConsoleUnitOfWork:
-        """The seller's console's reads and people (services/queries_console.py)."""
-        return SqlConsoleUnitOfWork(self.db)
+    def console_unit_of_work(self, read_only: bool = False) -> ConsoleUnitOfWork:
+        """The seller's console's reads and people (services/queries_console.py); a
+        `read_only` one (a screen that only reads) cannot commit, and on SQLite waits for
+        no writer."""
+        return SqlConsoleUnitOfWork(self.db, read_only=read_only)
 
     def settings_unit_of_work(self) -> SettingsUnitOfWork:
         """The settings screen's: the store's state, the event log and inbox a change goes

@@ -46,7 +46,8 @@ FLAGS = [
 ]
 END = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
 LANGUAGES = {"zh-CN": "首页", "en": "Home", "ru": "Главная"}  # the Home link's word in each
-SCREENS = ("", "alerts", "messages", "journeys", "parcels", "score", "reviews", "settings")
+SCREENS = ("", "alerts", "messages", "journeys", "journeys/cart_recovery", "parcels", "score",
+           "reviews", "settings")  # fmt: skip
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
 
 
@@ -175,6 +176,19 @@ def test_a_table_downloads_as_csv(signed_in, site):
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert "cart_recovery" in {row.get("journey") for row in rows}
+
+
+def test_a_journey_opens_from_its_row_and_its_funnel_downloads_as_csv(signed_in, site):
+    page = signed_in("ru")
+    page.goto(f"/console/{site[1].store}/journeys")
+    page.locator("tr[data-journey=cart_recovery] th a").click()
+    page.wait_for_url(f"**/console/{site[1].store}/journeys/cart_recovery?**")
+    assert page.locator("h1").inner_text() == "Сценарий cart_recovery"
+    assert page.locator("tr.preview[data-locale=zh-CN] td.text").first.inner_text()
+    with page.expect_download() as download:
+        page.locator("#funnel a.csv").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert [row["step"] for row in csv.DictReader(io.StringIO(text))] == ["reminder"]
 
 
 def test_sign_in_and_the_screens_by_keyboard_alone(browser, site):

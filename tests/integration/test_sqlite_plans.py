@@ -17,6 +17,7 @@ from sqlalchemy import Connection, create_engine, event, text
 
 from tidings import bootstrap
 from tidings.adapters.db.analytics.holdout import OUTCOMES
+from tidings.adapters.db.analytics.steps import SqlStepReads
 from tidings.adapters.db.analytics.uow import SqlAnalytics
 from tidings.adapters.db.deliveries import SqlDeliveries
 from tidings.adapters.db.outbox import SqlOutbox
@@ -174,4 +175,29 @@ def test_an_erasure_finds_the_customers_events_without_reading_the_stores_texts(
     replies = _only(seen, lambda: privacy.replies("s1"))
 
     assert own == "SEARCH events USING INDEX ix_events_customer (store_id=? AND customer_id=?)"
-    assert replies == "SEARCH events USING INDEX ix_events_inbound (store_id=?)"
+    assert replies == "SEARCH events USING INDEX ix_events_type (store_id=? AND type=?)"
+
+
+def test_a_stores_latest_events_of_a_type_are_read_from_their_index_in_its_order(
+    plans: tuple[Connection, list[str]],
+) -> None:
+    conn, seen = plans
+
+    plan = _only(seen, lambda: SqlStepReads(conn).last_events("s1", ["order.created"], 10))
+
+    assert plan == "SEARCH events USING INDEX ix_events_type (store_id=? AND type=?)"
+
+
+def test_a_journeys_steps_are_counted_from_the_journeys_index(
+    plans: tuple[Connection, list[str]],
+) -> None:
+    conn, seen = plans
+    steps = SqlStepReads(conn)
+
+    counted = _only(seen, lambda: steps.step_counts("s1", "payment_reminder", START, END))
+    waiting = _only(seen, lambda: steps.step_pending("s1", "payment_reminder", START, END))
+
+    by_journey = "ix_messages_journey (store_id=? AND journey=? AND decided_at>? AND decided_at<?)"
+    by_due = "ix_messages_journey_due (store_id=? AND journey=? AND due_at>? AND due_at<?)"
+    assert f"SEARCH messages USING INDEX {by_journey}" in counted
+    assert f"SEARCH messages USING INDEX {by_due}" in waiting

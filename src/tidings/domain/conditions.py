@@ -7,6 +7,7 @@ a value written `"@cart.updated_at"` refers to another field of the same context
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,19 @@ class Condition:
         left = resolve(self.path, ctx)
         right = resolve(self.value.path, ctx) if isinstance(self.value, Ref) else self.value
         return _compare(self.op, left, right)
+
+    def written(self) -> str:
+        """The condition as a journey file writes it: `{ field = "order.paid_at", set = true }`."""
+        return f"{{ field = {_toml('.'.join(self.path))}, {self.op} = {_toml(self.value)} }}"
+
+
+def _toml(value: Any) -> str:
+    """A value as TOML writes it inline (strings quoted, true/false, lists in brackets)."""
+    if isinstance(value, Ref):
+        return _toml("@" + ".".join(value.path))
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def resolve(path: tuple[str, ...], ctx: Mapping[str, Any]) -> Any:
@@ -72,6 +86,16 @@ def any_holds(conditions: Sequence[Condition], ctx: Mapping[str, Any]) -> bool:
 
 def all_hold(conditions: Sequence[Condition], ctx: Mapping[str, Any]) -> bool:
     return all(c.holds(ctx) for c in conditions)
+
+
+def first_failing(conditions: Sequence[Condition], ctx: Mapping[str, Any]) -> Condition | None:
+    """The first of `conditions` that does not hold (None: all hold, as `all_hold` says)."""
+    return next((c for c in conditions if not c.holds(ctx)), None)
+
+
+def first_holding(conditions: Sequence[Condition], ctx: Mapping[str, Any]) -> Condition | None:
+    """The first of `conditions` that holds (None: none does, as `any_holds` says)."""
+    return next((c for c in conditions if c.holds(ctx)), None)
 
 
 def parse_condition(raw: Mapping[str, Any], where: str) -> Condition:

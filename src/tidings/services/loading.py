@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from tidings.domain.events import CustomerUpserted, Event, MessageInbound
 from tidings.domain.messages import Message
 from tidings.services.phones import lookup_key
-from tidings.services.ports import UnitOfWork
+from tidings.services.ports import StateRepo, UnitOfWork
 from tidings.services.world import KINDS, Keys, Pair, World
 
 SUBJECT_FIELDS = tuple(
@@ -44,6 +44,25 @@ def load(
     return due
 
 
+class HasState(Protocol):
+    @property
+    def state(self) -> StateRepo: ...
+
+
+def load_subjects(
+    uow: HasState, world: World, events: Sequence[Event], subjects: Sequence[Pair] = ()
+) -> None:
+    """Fill `world` with what `events` and the (store, subject) pairs are about, with their
+    orders and customers, as a batch loads them (no messages: a look, not a decision)."""
+    keys = _keys(events, [])
+    for store, subject in subjects:
+        kind, _, ident = subject.partition(":")
+        keys.stores.add(store)
+        if kind in (*SUBJECTS, "customer"):
+            getattr(keys, kind + "s").add((store, ident.split(":")[0]))
+    _load_state(uow, world, keys)
+
+
 def _keys(events: Sequence[Event], due: Sequence[Message]) -> Keys:
     keys = Keys()
     for ev in events:
@@ -71,7 +90,7 @@ def _keys(events: Sequence[Event], due: Sequence[Message]) -> Keys:
     return keys
 
 
-def _load_state(uow: UnitOfWork, world: World, keys: Keys) -> None:
+def _load_state(uow: HasState, world: World, keys: Keys) -> None:
     _merge(world, uow.state.load(world.unseen(keys)))
     about = _held(world, keys, ("shipments", "reviews", "tickets"))
     orders = {(p.store_id, p.order_id) for p in about if p.order_id} - keys.orders

@@ -25,6 +25,7 @@ from tidings.services.people import PeopleRepo
 from tidings.services.ports import MessageFilter, ReadModel, StateRepo
 
 if TYPE_CHECKING:  # the screens' own reads, which themselves read this module
+    from tidings.services.queries_journey import StepReads
     from tidings.services.queries_parcels import ParcelReads
     from tidings.services.queries_reviews import ReviewReads
 
@@ -75,6 +76,9 @@ class ConsoleUnitOfWork(Protocol):
 
     @property
     def reviews(self) -> ReviewReads: ...
+
+    @property
+    def steps(self) -> StepReads: ...
 
     def __enter__(self) -> ConsoleUnitOfWork: ...
 
@@ -203,7 +207,7 @@ def home(
     overall = score(uow=uow, store=store, at=at)["overall"]
     with uow:
         alerts = uow.console.open_alerts(store)
-        days = _volume(uow.analytics, store, period, now["timezone"])
+        days = volume(uow.analytics, store, period, now["timezone"])
     return HomePage(
         store, now["timezone"], now["currency"], period, _figures(now["totals"]),
         _figures(then["totals"]), alerts, overall, days,
@@ -245,13 +249,17 @@ def _journey_row(row: dict[str, Any], uplift: dict[str, Any] | None) -> JourneyR
     )  # fmt: skip
 
 
-def _volume(reader: Analytics, store: str, period: Period, timezone: str) -> tuple[DayVolume, ...]:
-    """Sent and suppressed per local day, counted by the report's own query."""
+def volume(
+    reader: Analytics, store: str, period: Period, timezone: str, journey: str | None = None
+) -> tuple[DayVolume, ...]:
+    """Sent and suppressed per local day (of one `journey`, or all), counted by the report's
+    own query."""
     tz = zone(timezone)
     out = []
     for n in range(period.days):
         day = period.first + timedelta(days=n)
         counts = reader.messages(store, midnight(day, tz), midnight(day + timedelta(days=1), tz))
+        counts = [c for c in counts if journey in (None, c.journey)]
         sent = sum(c.messages for c in counts if c.status == "sent")
         suppressed = sum(c.messages for c in counts if c.status == "suppressed")
         out.append(DayVolume(day, sent, suppressed))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from tidings.domain.birthdays import next_birthday
-from tidings.domain.conditions import all_hold
+from tidings.domain.conditions import Condition, first_failing
 from tidings.domain.events import (
     Event,
     ShipmentCheckpoint,
@@ -25,27 +26,59 @@ def start_journeys(
     since: datetime | None = None,
 ) -> None:
     """Start (or, for `retrigger = "reschedule"`, move) the journeys `ev` triggers; a step
-    due before `since` (the live service's history) is not started.
-
-    A journey's `where` sees the event; a step's own `where` also sees the subject's entities.
-    """
+    due before `since` (the live service's history) is not started."""
     for journey in journeys:
-        steps = journey.entries(ev.type)
-        campaign = journey.campaign is not None
-        if not steps or (not campaign and not all_hold(journey.where, {"event": ev.data})):
-            continue
-        subject = _subject(journey, ev, world)
-        if subject is None:
-            continue
-        ctx = context_of(world, ev.store, subject, ev.occurred_at)
-        ctx["event"] = ev.data
-        if campaign:  # the segment is about the customer; a campaign past is not started
-            ctx["campaign"] = campaign_at(journey, ctx)
-            if not all_hold(journey.where, ctx) or ctx["campaign"] <= ev.occurred_at:
-                continue
-        for step in steps:
-            if all_hold(step.where, ctx):
-                _start(journey, step, ev, subject, ctx, world, schedule, since)
+        found = entry(journey, ev, world)
+        for step in found.steps:
+            _start(journey, step, ev, found.subject, found.ctx, world, schedule, since)
+
+
+class Stop(NamedTuple):
+    """Where a journey stopped for an event: `trigger` (not this journey's event type),
+    `where` (the journey's, or step `step`'s, with the condition that failed), `subject`
+    (the event names none), `campaign` (its time had passed)."""
+
+    place: str
+    condition: Condition | None = None
+    step: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What an event does to a journey: the steps it starts, about `subject`, with the
+    context their times and texts see; or, with no steps, what stopped it."""
+
+    steps: tuple[Step, ...] = ()
+    subject: str = ""
+    ctx: dict[str, Any] = field(default_factory=dict)
+    stopped: tuple[Stop, ...] = ()
+
+
+def entry(journey: Journey, ev: Event, world: World) -> Entry:
+    """The steps `ev` starts in `journey`: the engine's one reading of `where`, which the
+    console's dry run asks too. A journey's `where` sees the event; a step's own `where` also
+    sees the subject's entities."""
+    steps = journey.entries(ev.type)
+    campaign = journey.campaign is not None
+    if not steps:
+        return Entry(stopped=(Stop("trigger"),))
+    if not campaign and (failed := first_failing(journey.where, {"event": ev.data})):
+        return Entry(stopped=(Stop("where", failed),))
+    subject = subject_of(journey, ev, world)
+    if subject is None:
+        return Entry(stopped=(Stop("subject"),))
+    ctx = context_of(world, ev.store, subject, ev.occurred_at)
+    ctx["event"] = ev.data
+    if campaign:  # the segment is about the customer; a campaign past is not started
+        ctx["campaign"] = campaign_at(journey, ctx)
+        if failed := first_failing(journey.where, ctx):
+            return Entry(subject=subject, ctx=ctx, stopped=(Stop("where", failed),))
+        if ctx["campaign"] <= ev.occurred_at:
+            return Entry(subject=subject, ctx=ctx, stopped=(Stop("campaign"),))
+    failing = [(s, first_failing(s.where, ctx)) for s in steps]
+    started = tuple(s for s, failed in failing if failed is None)
+    stopped = () if started else tuple(Stop("where", c, s.name) for s, c in failing)
+    return Entry(started, subject, ctx, stopped)
 
 
 def _start(
@@ -110,7 +143,7 @@ def _retrigger(
     schedule(message)
 
 
-def _subject(journey: Journey, ev: Event, world: World) -> str | None:
+def subject_of(journey: Journey, ev: Event, world: World) -> str | None:
     """What `ev` starts `journey` about; an order may be known only through its parcel."""
     ident = getattr(ev.data, SUBJECT_IDS[journey.subject], None)
     if ident is None and journey.subject == "order" and isinstance(ev.data, ShipmentCheckpoint):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, literal, or_, select
 
 from tidings.adapters.db import tables as t
+from tidings.adapters.db.analytics.steps import SqlStepReads
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.outbox import MESSAGE_COLUMNS, message_of
 from tidings.adapters.db.read import _conditions as filtered  # the API's filters, the same
@@ -168,4 +169,5 @@ class SqlConsoleUnitOfWork(SqlAnalyticsUnitOfWork):
         self.parcels = SqlParcelReads(self._conn)
         self.reviews = SqlReviewReads(self._conn)
         self.settings = SqlSettings(self._conn)
+        self.steps = SqlStepReads(self._conn)
         return self

@@ -103,8 +103,8 @@ class SqlPrivacy:
         ]
 
     def replies(self, store: str) -> list[tuple[str, str]]:
-        """(id, payload) of the store's shopper replies (their partial index: every other
-        event of the store stays unread)."""
+        """(id, payload) of the store's shopper replies (the index of a store's events by
+        type: every other event of the store stays unread)."""
         inbound = (E.store_id == store, E.type == written("message.inbound"))
         return [
             (row[0], row[1])

@@ -13,6 +13,7 @@ from tidings.entrypoints.console.guard import ConsoleRoute
 from tidings.entrypoints.console.screens import (
     alerts,
     home,
+    journey,
     journeys,
     login,
     messages,
@@ -25,6 +26,7 @@ from tidings.entrypoints.console.screens import (
 )
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
-SCREENS = (static, login, home, alerts, messages, journeys, parcels, score, reviews, settings)
+SCREENS = (static, login, home, alerts, messages, journeys, journey, parcels, score, reviews,
+           settings)  # fmt: skip
 for screen in (*SCREENS, missing):  # missing: last
     router.include_router(screen.router)

@@ -29,6 +29,13 @@ DAY_SECONDS = 86_400
 
 
 def recovered(conn: Connection, store: str, start: datetime, end: datetime) -> list[Recovered]:
+    query = credited(store, start, end)
+    return [Recovered(j, int(n), int(revenue)) for j, n, revenue in conn.execute(query)]
+
+
+def credited(store: str, start: datetime, end: datetime, journey: str | None = None) -> Any:
+    """(journey, orders, revenue in micros) of the credits of the messages decided in the
+    period; for one `journey`, (step, orders, revenue) of its steps."""
     cand = union_all(
         _reminders(store, start), _carts(store, start), _coupons(store, start)
     ).subquery("candidates")
@@ -41,9 +48,10 @@ def recovered(conn: Connection, store: str, start: datetime, end: datetime) -> l
         )
         .label("n"),
     ).subquery("ranked")
+    by = ranked.c.journey if journey is None else ranked.c.step
     query = (
         select(
-            ranked.c.journey,
+            by,
             func.count(),
             func.coalesce(func.sum(micros(func.coalesce(ranked.c.total, "0"))), 0),
         )
@@ -52,16 +60,17 @@ def recovered(conn: Connection, store: str, start: datetime, end: datetime) -> l
             ranked.c.decided_at >= instant(start),
             ranked.c.decided_at < instant(end),
         )
-        .group_by(ranked.c.journey)
+        .group_by(by)
     )
-    return [Recovered(j, int(n), int(revenue)) for j, n, revenue in conn.execute(query)]
+    return query if journey is None else query.where(ranked.c.journey == journey)
 
 
 def _candidate(rank: int) -> Any:
     m, o = t.messages.c, t.orders.c
     return select(
-        m.message_id, m.journey, m.decided_at, o.order_id, o.total, literal(rank).label("rank")
-    )
+        m.message_id, m.journey, m.step, m.decided_at, o.order_id, o.total,
+        literal(rank).label("rank"),
+    )  # fmt: skip
 
 
 def _sent_and_paid(store: str, start: datetime) -> Any:
