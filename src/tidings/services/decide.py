@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tidings.domain import sms
+from tidings.domain import relay, sms
 from tidings.domain.conditions import all_hold, any_holds
 from tidings.domain.consent import consent_reason, email_consent_reason
 from tidings.domain.journeys import Journey, Step, next_step, step_due
@@ -26,11 +26,13 @@ from tidings.domain.times import zone
 from tidings.services.phones import to_e164
 from tidings.services.ports import Outbox
 from tidings.services.provider_templates import NotApproved, TemplateBook
+from tidings.services.relayed import handle_of, optout_of
 from tidings.services.texts import Link, Texts
 from tidings.services.triggers import campaign_at, context_of, journey_message, yearly_subject
 from tidings.services.world import CAPPED, Sent, World
 
 DAY = timedelta(hours=24)
+
 MARKETING_PER_DAY, ANY_PER_DAY = 1, 3
 
 
@@ -72,8 +74,11 @@ class Decider:
             message.recipient = message.subject  # review:<id>, answered in public
         else:
             message.recipient = to_e164(getattr(customer, "phone", None), store.default_region)
+            handle = None if message.recipient else handle_of(ctx)
             email = getattr(customer, "email", None)
-            if journey.email and email and not getattr(customer, "phone", None):
+            if handle is not None:  # a marketplace buyer: the platform relays the SMS
+                message.recipient = relay.recipient(handle)
+            elif journey.email and email and not getattr(customer, "phone", None):
                 message.channel, message.recipient = "email", email  # no phone to text
         if journey.yearly and step_due(step, ctx) != message.due_at:  # birthday changed
             self._suppress(message, at, "condition_cleared")
@@ -155,7 +160,8 @@ class Decider:
         if self.templates is None or message.channel != "sms":
             return False
         try:
-            call = self.templates.call(store, journey, step, ctx)
+            route = relay.route(message.recipient, message.channel)
+            call = self.templates.call(store, journey, step, ctx, route)
         except NotApproved as missing:
             if self._refused(message, ctx.get("customer")) is not None:
                 return False  # suppressed next, for its own reason
@@ -186,7 +192,7 @@ class Decider:
             reason = email_consent_reason(message.kind, customer)
         else:
             phone = message.recipient
-            optout = self.world.optouts.get((message.store_id, phone)) if phone else None
+            optout = optout_of(self.world, message.store_id, phone, message.customer_id)
             reason = consent_reason(message.kind, customer, optout)
             reason = reason or (None if phone else "invalid_recipient")
         return reason
