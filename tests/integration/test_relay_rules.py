@@ -70,8 +70,9 @@ def test_consent_holds_for_relayed_messages(db_url):
     events = [store(), buyer("c1", sms_consent=False), tb_order(1, at(10)), buyer("c2")]
     events += [cart("k2", at(11), cid="c2")]
     out = replay(db_url, events)
-    assert only(out, step="first")[0]["reason"] == "opted_out"
-    assert only(out, journey="cart_recovery")[0]["reason"] == "no_consent"
+    (first,), (recovery,) = only(out, step="first"), only(out, journey="cart_recovery")
+    assert (first["reason"], first["to"]) == ("opted_out", f"taobao:{tid(1)}:{OAID}")
+    assert (recovery["reason"], recovery["to"]) == ("no_consent", f"taobao:{tid(99)}:{OAID}")
 
 
 def test_the_budget_holds_for_relayed_messages(db_url):
