@@ -171,3 +171,20 @@ def test_a_taobao_customer_with_a_phone_is_refused_by_name(shop):
         result["error"].startswith("item 0, event 'e") and "field data.phone: " in result["error"]
     )
     assert phones_in_database(shop[1]) == []  # refused whole: its phone kept nowhere
+
+
+def test_an_erased_buyer_leaves_no_handle_on_their_rows(shop):
+    client, app, _server, clock = shop
+    app.set_template("acme", "tb", "payment_reminder.first", "zh-CN", "SMS_1")
+    _post(client, [_unpaid()])
+    clock.advance(hours=1)
+    rounds(app)
+    assert client.delete("/v1/customers/c1").status_code == 200
+    meta = MetaData()
+    meta.reflect(app.db, only=["customers", "orders", "messages", "deliveries"])
+    with app.db.connect() as conn:
+        rows = {name: [dict(r._mapping) for r in conn.execute(select(table))]
+                for name, table in meta.tables.items()}  # fmt: skip
+    kept = [(name, row) for name, found in rows.items() for row in found if OAID in str(row)]
+    assert kept == []
+    assert [m["to"] for m in _reminders(client)] == [None]
