@@ -99,6 +99,7 @@ def test_the_unpaid_reminder_goes_through_the_relay_and_no_phone_is_written(shop
     assert phones_in_database(app) == []
     logged = [r.getMessage() for r in caplog.records]
     assert logged and [line for line in logged if PHONE.search(line)] == []
+    assert [line for line in logged if SECRET in line or SESSION in line] == []
 
 
 def test_without_an_approved_template_the_step_is_suppressed_and_alerted_once(shop):
