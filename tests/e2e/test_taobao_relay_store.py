@@ -160,6 +160,9 @@ def test_a_stop_the_relay_reports_stops_the_reminder(shop):
     (reminder,) = _reminders(client)
     assert (reminder["status"], reminder["reason"]) == ("suppressed", "opted_out")
     assert server.calls == 0
+    seen = client.get("/v1/customers/c1").json()
+    assert seen["relay"] == {"platform": "taobao", "order_id": TID} and seen["phone"] is None
+    assert seen["consent"]["relay_opted_out"] is True and seen["consent"]["service_sms"] is False
 
 
 def test_a_taobao_customer_with_a_phone_is_refused_by_name(shop):
