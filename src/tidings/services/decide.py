@@ -6,6 +6,10 @@ templates only, none for the step: the merchant is alerted once per step); then 
 defer what would go; then the holdout, at the moment the message would go, so that held-back
 and treated subjects met the same checks at the same time; then the frequency caps and the
 budget, which depend on what was really sent before.
+
+An SMS goes to the customer's phone; without one, through the platform's relay when the subject
+order (or else the customer) has a relay handle (a Taobao/JD buyer, domain/relay.py), its STOP
+the one the relay reported.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ from tidings.services.triggers import campaign_at, context_of, journey_message, 
 from tidings.services.world import CAPPED, Sent, World
 
 DAY = timedelta(hours=24)
-
 MARKETING_PER_DAY, ANY_PER_DAY = 1, 3
 
 
