@@ -591,6 +591,14 @@ def make_provider(name: str, conf: ProviderSettings, db: DbEngine | None = None)
         from tidings.adapters.providers.tencent_sms import TencentSmsProvider
 
         return TencentSmsProvider(name, **options)
+    if conf.type == "taobao_relay":
+        from tidings.adapters.providers.taobao_relay import TaobaoRelayProvider
+
+        return TaobaoRelayProvider(name, **options)
+    if conf.type == "jd_relay":
+        from tidings.adapters.providers.jd_relay import JdRelayProvider
+
+        return JdRelayProvider(name, **options)
     if conf.type == "smsru":
         from tidings.adapters.providers.smsru import SmsRuProvider
 
@@ -608,9 +616,12 @@ def make_provider(name: str, conf: ProviderSettings, db: DbEngine | None = None)
     raise ValueError(f"provider {name}: unknown type {conf.type!r}")
 
 
+ROUTED = ("sms", "email", "review_reply", "taobao", "jd")  # channels and platforms' relays
+
+
 def _routes(settings: Settings) -> Routes:
     stores = {
-        sid: {ch: getattr(conf, ch) for ch in ("sms", "email", "review_reply") if getattr(conf, ch)}
+        sid: {ch: getattr(conf, ch) for ch in ROUTED if getattr(conf, ch)}
         for sid, conf in settings.stores.items()
     }
     senders = {

@@ -32,7 +32,10 @@ class ProviderSettings(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    type: Literal["file", "smpp", "http_sms", "smtp", "aliyun_sms", "tencent_sms", "smsru"]
+    type: Literal[
+        "file", "smpp", "http_sms", "smtp", "aliyun_sms", "tencent_sms", "smsru",
+        "taobao_relay", "jd_relay",
+    ]  # fmt: skip
     rate: float | None = None
     """At most this many messages a second from one worker."""
 
@@ -50,6 +53,10 @@ class StoreChannels(BaseModel):
     sms: str | None = None
     email: str | None = None
     review_reply: str | None = None
+    taobao: str | None = None
+    """The provider (type taobao_relay) that relays SMS to the store's Taobao/Tmall buyers."""
+    jd: str | None = None
+    """The provider (type jd_relay) that relays SMS to the store's JD buyers."""
     sms_sender: str = ""
     email_sender: str = ""
     retention_days: int | None = Field(default=None, ge=1)
@@ -87,7 +94,8 @@ class Settings(BaseSettings):
     """The file provider's JSONL outbox."""
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     channels: dict[str, str] = Field(default_factory=dict)
-    """The provider of each channel (sms, email, review_reply) for every store; default file."""
+    """The provider of each channel (sms, email, review_reply) for every store, and of each
+    platform's relay (taobao, jd); default file."""
     stores: dict[str, StoreChannels] = Field(default_factory=dict)
     max_body_bytes: int = 2_000_000
     """Request bodies over this size are refused (413)."""

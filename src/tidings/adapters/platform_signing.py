@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Literal
+
+from tidings.domain.times import require_aware
 
 Method = Literal["md5", "hmac"]
 
@@ -37,3 +40,11 @@ def signed_right(secret: str, params: Mapping[str, str], method: Method = "md5")
     """Whether a request's `sign` is the one its parameters give (constant-time)."""
     given = params.get("sign", "")
     return bool(given) and hmac.compare_digest(sign(secret, params, method), given.upper())
+
+
+ROUTER_ZONE = timezone(timedelta(hours=8))  # both routers read `timestamp` as Beijing time
+
+
+def router_timestamp(at: datetime) -> str:
+    """A call's `timestamp` as both routers take it: "yyyy-MM-dd HH:mm:ss", GMT+8."""
+    return require_aware(at, "a call's time").astimezone(ROUTER_ZONE).strftime("%Y-%m-%d %H:%M:%S")

@@ -39,6 +39,7 @@ from tidings.domain.events_shop import (
     OrderPaid,
     OrderShipped,
     QuietHours,
+    RelayHandle,
     StoreUpserted,
 )
 
@@ -65,6 +66,7 @@ __all__ = [
     "OrderShipped",
     "Pickup",
     "QuietHours",
+    "RelayHandle",
     "ReviewDeleted",
     "ReviewPosted",
     "ShipmentCheckpoint",

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from tidings.domain.checks import check, check_aware
+from tidings.domain.events_shop import RelayHandle
 
 # --- logistics ----------------------------------------------------------------------
 
@@ -116,8 +117,15 @@ class ChatMessage:
 
 @dataclass(frozen=True, slots=True)
 class MessageInbound:
-    sender: str  # "from" on the wire
+    """A shopper's SMS reply: from their phone, or reported by a marketplace's relay."""
+
     text: str
+    sender: str | None = None  # "from" on the wire
+    relay: RelayHandle | None = None  # the buyer a platform's relay reports the reply of
+
+    def __post_init__(self) -> None:
+        check((self.sender is None) != (self.relay is None), "from",
+              "give either from (a phone) or relay (a platform's buyer), not both")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -39,6 +40,41 @@ class Contact:
     email: str | None = None
 
 
+RelayPlatform = Literal["taobao", "jd"]
+_TEXT = re.compile(r"^[^\x00-\x20\x7f]+$")  # no spaces or control characters
+_PHONE_LIKE = re.compile(r"^\+?[\d\- ]{7,20}$")
+ORDER_ID_MAX, BUYER_MAX = 64, 256
+
+
+@dataclass(frozen=True, slots=True)
+class RelayHandle:
+    """How a marketplace buyer is reached without their phone: the platform relays the SMS,
+    keyed by its order and its encrypted buyer id (Taobao's oaid, JD's encrypted consignee)."""
+
+    platform: RelayPlatform
+    buyer: str
+    order_id: str | None = None  # absent only on a reply the platform reports
+
+    def __post_init__(self) -> None:
+        buyer_ok = bool(_TEXT.match(self.buyer)) and len(self.buyer) <= BUYER_MAX
+        check(buyer_ok, "buyer", f"must be 1-{BUYER_MAX} characters, no spaces")
+        never = "looks like a phone number: give the platform's encrypted buyer id, never a phone"
+        check(not _PHONE_LIKE.match(self.buyer), "buyer", never)
+        if self.order_id is not None:
+            ok = bool(_TEXT.match(self.order_id)) and len(self.order_id) <= ORDER_ID_MAX
+            check(ok and ":" not in self.order_id, "order_id",
+                  f"must be 1-{ORDER_ID_MAX} characters, no spaces or ':'")  # fmt: skip
+
+
+def check_relay(relay: RelayHandle | None, phone: str | None = None) -> None:
+    """A handle on an order or a customer names its order; its buyer has no phone here."""
+    if relay is None:
+        return
+    check(relay.order_id is not None, "relay.order_id", "required (the order to send about)")
+    check(phone is None, "phone",
+          "a buyer reached through a relay has no phone: tidings never holds one")  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class StoreUpserted:
     name: str
@@ -71,9 +107,11 @@ class CustomerUpserted:
     sms_consent: bool | None = None
     email_consent: bool | None = None
     tags: tuple[str, ...] | None = None
+    relay: RelayHandle | None = None  # the handle of the buyer's latest order
 
     def __post_init__(self) -> None:
         check(bool(self.customer_id), "customer_id", "must not be empty")
+        check_relay(self.relay, self.phone)
         if self.timezone is not None:
             check_zone(self.timezone, "timezone")
         if self.birthday is not None:
@@ -122,9 +160,11 @@ class OrderCreated:
     pay_url: str | None = None
     auto_close_at: datetime | None = None
     coupon_code: str | None = None
+    relay: RelayHandle | None = None  # messages about this order go through the platform
 
     def __post_init__(self) -> None:
         check_aware(self.auto_close_at, "auto_close_at")
+        check_relay(self.relay)
         check_web_url(self.pay_url, "pay_url")
 
 

@@ -1,5 +1,6 @@
 """Provider templates: the approved template that carries a journey step through a provider that
-sends only approved templates (Alibaba Cloud, Tencent Cloud in mainland China).
+sends only approved templates (Alibaba Cloud, Tencent Cloud in mainland China; the Taobao/Tmall
+and JD relays).
 
 The one rule: a step with no approved template for the store's provider is never sent as free
 text. The step's own text stays the source: `placeholders` writes it in the provider's syntax
@@ -27,10 +28,17 @@ Syntax = Callable[[str, int], str]  # (variable name, position from 1) -> placeh
 SYNTAX: dict[str, Syntax] = {
     "aliyun_sms": lambda name, _: "${" + name + "}",
     "tencent_sms": lambda _, position: "{" + str(position) + "}",
+    "taobao_relay": lambda name, _: "${" + name + "}",  # the relay's templates, by name
+    "jd_relay": lambda name, _: "${" + name + "}",
 }
 # The most characters one variable's value may have, as each provider documents it for
 # notification templates (a configured `variable_limit` overrides it).
-VARIABLE_LIMITS: dict[str, int] = {"aliyun_sms": 35, "tencent_sms": 12}
+VARIABLE_LIMITS: dict[str, int] = {
+    "aliyun_sms": 35,
+    "tencent_sms": 12,
+    "taobao_relay": 35,  # as Alibaba's own SMS: the relay's limit is not published apart
+    "jd_relay": 35,  # chosen as Taobao's: JD's is not published where we could read it
+}
 
 _EXPRESSION = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)\s*\}\}")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,31}$")

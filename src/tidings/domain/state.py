@@ -37,6 +37,7 @@ __all__ = [
     "apply_ticket_resolved", "earliest", "latest",
 ]  # fmt: skip
 from tidings.domain.events import CartUpdated, CustomerUpserted, OrderCreated, StoreUpserted
+from tidings.domain.relay import handle_of
 
 
 @dataclass(slots=True)
@@ -82,6 +83,7 @@ class Customer:
     last_order_at: datetime | None = None
     updated_at: datetime | None = None
     erased_at: datetime | None = None  # personal data erased on request; the counts stay
+    relay: dict[str, str] | None = None  # the handle of the latest order (domain/relay.py)
 
 
 @dataclass(slots=True)
@@ -119,6 +121,7 @@ class Order:
     coupon_code: str | None = None
     reviewed_at: datetime | None = None
     pickup_at: datetime | None = None  # one of its parcels waited at a pickup point
+    relay: dict[str, str] | None = None  # the platform's handle of its buyer
 
 
 @dataclass(slots=True)
@@ -177,6 +180,8 @@ def apply_customer(customer: Customer, data: CustomerUpserted, at: datetime) -> 
     consent_newer = customer.sms_consent_at is None or at >= customer.sms_consent_at
     if data.sms_consent is not None and consent_newer:
         customer.sms_consent, customer.sms_consent_at = data.sms_consent, at
+    if data.relay is not None and (newer or customer.relay is None):
+        customer.relay = handle_of(data.relay)
     if newer:
         customer.updated_at = at
 
@@ -200,6 +205,7 @@ def apply_order_created(order: Order, data: OrderCreated, at: datetime) -> None:
     order.created_at = at
     order.pay_url, order.auto_close_at = data.pay_url, data.auto_close_at
     order.coupon_code = data.coupon_code
+    order.relay = handle_of(data.relay) if data.relay is not None else None
     if data.status == "paid" and (order.paid_at is None or at < order.paid_at):
         order.paid_at = at
 

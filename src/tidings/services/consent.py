@@ -18,7 +18,7 @@ from tidings.services.ports import UnitOfWork
 from tidings.services.world import Keys
 
 PERSONAL = {  # what goes from an event: dropped, or emptied where the contract needs it
-    "customer.upserted": ("phone", "email", "name", "birthday", "tags"),
+    "customer.upserted": ("phone", "email", "name", "birthday", "tags", "relay"),
     "message.inbound": ("from", "text"),
     "review.posted": ("text",),
     "aftersale.opened": ("reason",),

@@ -6,6 +6,10 @@ templates only, none for the step: the merchant is alerted once per step); then 
 defer what would go; then the holdout, at the moment the message would go, so that held-back
 and treated subjects met the same checks at the same time; then the frequency caps and the
 budget, which depend on what was really sent before.
+
+An SMS goes to the customer's phone; without one, through the platform's relay when the subject
+order (or else the customer) has a relay handle (a Taobao/JD buyer, domain/relay.py), its STOP
+the one the relay reported.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tidings.domain import sms
+from tidings.domain import relay, sms
 from tidings.domain.conditions import all_hold, any_holds
 from tidings.domain.consent import consent_reason, email_consent_reason
 from tidings.domain.journeys import Journey, Step, next_step, step_due
@@ -26,6 +30,7 @@ from tidings.domain.times import zone
 from tidings.services.phones import to_e164
 from tidings.services.ports import Outbox
 from tidings.services.provider_templates import NotApproved, TemplateBook
+from tidings.services.relayed import handle_of, optout_of
 from tidings.services.texts import Link, Texts
 from tidings.services.triggers import campaign_at, context_of, journey_message, yearly_subject
 from tidings.services.world import CAPPED, Sent, World
@@ -72,8 +77,11 @@ class Decider:
             message.recipient = message.subject  # review:<id>, answered in public
         else:
             message.recipient = to_e164(getattr(customer, "phone", None), store.default_region)
+            handle = None if message.recipient else handle_of(ctx)
             email = getattr(customer, "email", None)
-            if journey.email and email and not getattr(customer, "phone", None):
+            if handle is not None:  # a marketplace buyer: the platform relays the SMS
+                message.recipient = relay.recipient(handle)
+            elif journey.email and email and not getattr(customer, "phone", None):
                 message.channel, message.recipient = "email", email  # no phone to text
         if journey.yearly and step_due(step, ctx) != message.due_at:  # birthday changed
             self._suppress(message, at, "condition_cleared")
@@ -155,7 +163,8 @@ class Decider:
         if self.templates is None or message.channel != "sms":
             return False
         try:
-            call = self.templates.call(store, journey, step, ctx)
+            route = relay.route(message.recipient, message.channel)
+            call = self.templates.call(store, journey, step, ctx, route)
         except NotApproved as missing:
             if self._refused(message, ctx.get("customer")) is not None:
                 return False  # suppressed next, for its own reason
@@ -186,7 +195,7 @@ class Decider:
             reason = email_consent_reason(message.kind, customer)
         else:
             phone = message.recipient
-            optout = self.world.optouts.get((message.store_id, phone)) if phone else None
+            optout = optout_of(self.world, message.store_id, phone, message.customer_id)
             reason = consent_reason(message.kind, customer, optout)
             reason = reason or (None if phone else "invalid_recipient")
         return reason

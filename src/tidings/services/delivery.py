@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 
+from tidings.domain import relay
 from tidings.domain.delivery import (
     ACCEPTED,
     EXPIRED,
@@ -78,7 +79,7 @@ class Dispatcher:
         return claims
 
     def _claim(self, m: Message, channel: str, to: str, base_url: str, now: datetime) -> Claim:
-        provider = self.routes.provider(m.store_id, channel)
+        provider = self.routes.provider(m.store_id, relay.route(to, channel))
         return Claim(
             m.store_id, m.message_id, to, channel, provider, m.body or "", m.decided_at or now,
             m.kind, m.title, m.customer_id, base_url,

@@ -56,7 +56,7 @@ def receipt_event(item: Receipt, store: str, message_id: str) -> Event:
 def reply_event(item: Reply, store: str) -> Event:
     """A shopper's SMS reply as the contract's `message.inbound`."""
     ref = item.ref or _digest(item.sender, item.to, item.text, item.at.isoformat())
-    data = MessageInbound(item.sender, item.text)
+    data = MessageInbound(item.text, sender=item.sender)
     body = {"from": item.sender, "text": item.text}
     return event_of(f"mo-{item.provider}-{ref}", "message.inbound", store, item.at, data, body)
 

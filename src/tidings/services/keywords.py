@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tidings.domain import consent, state
+from tidings.domain import consent, relay, state
 from tidings.domain.events import Event, MessageInbound
 from tidings.domain.messages import PENDING, SUPPRESSED, Message, message_id
 from tidings.services.phones import lookup_key, to_e164
@@ -15,6 +15,9 @@ def inbound(ev: Event, world: World, schedule: Schedule) -> None:
     assert isinstance(data, MessageInbound)
     store = world.store(ev.store)
     word = consent.keyword(data.text, store.locale)
+    if data.relay is not None:
+        _relayed(ev, world, word)
+        return
     phone = lookup_key(data.sender, store.default_region)
     if word is None or phone is None:
         return
@@ -37,6 +40,23 @@ def inbound(ev: Event, world: World, schedule: Schedule) -> None:
     elif word == "help" and (was_out or any(c.sms_consent is False for c in customers)):
         reply.status, reply.reason, reply.decided_at = SUPPRESSED, "opted_out", ev.occurred_at
     schedule(reply)
+
+
+def _relayed(ev: Event, world: World, word: str | None) -> None:
+    """STOP or START reported by a platform's relay: kept under the buyer's id and, when the
+    reply names a known order, its customer. No answer is sent: the relay takes approved
+    templates only, and the platform confirms its own unsubscriptions."""
+    data = ev.data
+    assert isinstance(data, MessageInbound) and data.relay is not None
+    if word not in ("opt_out", "opt_in"):
+        return
+    order = world.orders.get((ev.store, data.relay.order_id or ""))
+    customer = order.customer_id if order is not None else None
+    for key in relay.optout_keys(data.relay.platform, data.relay.buyer, customer):
+        optout = world.optout(ev.store, key)
+        if optout.opted_out != (word == "opt_out"):
+            optout.opted_out, optout.changed_at = word == "opt_out", ev.occurred_at
+            world.touch("optout", (ev.store, key))
 
 
 def _opt_out(

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from tidings.domain.events import CustomerUpserted, Event, MessageInbound
+from tidings.domain.events import CustomerUpserted, Event, MessageInbound, RelayHandle
 from tidings.domain.messages import Message
+from tidings.domain.relay import optout_keys
 from tidings.services.phones import lookup_key
 from tidings.services.ports import StateRepo, UnitOfWork
 from tidings.services.world import KINDS, Keys, Pair, World
@@ -80,6 +81,9 @@ def _keys(events: Sequence[Event], due: Sequence[Message]) -> Keys:
         customer = getattr(ev.data, "customer_id", None)
         if customer:
             keys.customers.add((ev.store, customer))
+        handle = getattr(ev.data, "relay", None)
+        if handle is not None and handle.order_id:  # a relayed reply names its order
+            keys.orders.add((ev.store, handle.order_id))
     for message in due:
         keys.stores.add(message.store_id)
         kind, _, ident = message.subject.partition(":")
@@ -127,7 +131,9 @@ def _load_phones(uow: UnitOfWork, world: World, events: Sequence[Event], keys: K
     """Opt-outs of every phone in play; for STOP / START, the customers behind the phone."""
     inbound = set()
     for ev in events:
-        if isinstance(ev.data, MessageInbound):
+        if isinstance(ev.data, MessageInbound) and ev.data.relay is not None:
+            inbound |= _relayed(world, ev.store, ev.data.relay)
+        elif isinstance(ev.data, MessageInbound):
             key = lookup_key(ev.data.sender, world.store(ev.store).default_region)
             if key:
                 inbound.add((ev.store, key))
@@ -140,8 +146,28 @@ def _load_phones(uow: UnitOfWork, world: World, events: Sequence[Event], keys: K
                 world.remember(message)
     customers = [world.customers.get(k) for k in keys.customers]
     phones = inbound | {(c.store_id, c.phone_key) for c in customers if c and c.phone_key}
-    phones |= _arriving(world, events)
+    phones |= _arriving(world, events) | _relay_keys(world, keys)
     _merge(world, uow.state.load(world.unseen(Keys(phones=phones))))
+
+
+def _relayed(world: World, store: str, handle: RelayHandle) -> set[Pair]:
+    """The opt-out keys a reply through a platform's relay changes."""
+    order = world.orders.get((store, handle.order_id or ""))
+    customer = order.customer_id if order is not None else None
+    return {(store, k) for k in optout_keys(handle.platform, handle.buyer, customer)}
+
+
+def _relay_keys(world: World, keys: Keys) -> set[Pair]:
+    """The opt-out keys of the relay handles in play (orders', then customers')."""
+    found = (world.orders.get(k) for k in keys.orders)
+    owners = [*found, *(world.customers.get(k) for k in keys.customers)]
+    out: set[Pair] = set()
+    for owner in owners:
+        handle = owner.relay if owner is not None else None
+        if owner is not None and handle:
+            keys_of = optout_keys(handle["platform"], handle["buyer"], owner.customer_id)
+            out |= {(owner.store_id, k) for k in keys_of}
+    return out
 
 
 def _arriving(world: World, events: Sequence[Event]) -> set[Pair]:

@@ -44,10 +44,12 @@ class TemplateBook:
     _known: dict[str, dict[tuple[str, str, str], ProviderTemplate]] = field(default_factory=dict)
 
     def call(
-        self, store: Store, journey: Journey, step: Step, ctx: Mapping[str, Any]
-    ) -> TemplateCall | None:
-        """The template call of an SMS of `step` (None: the provider sends free text)."""
-        provider = self.routes.provider(store.store_id, "sms")
+        self, store: Store, journey: Journey, step: Step, ctx: Mapping[str, Any],
+        route: str = "sms",
+    ) -> TemplateCall | None:  # fmt: skip
+        """The template call of an SMS of `step` (None: the provider sends free text); `route`
+        is a platform's relay for a buyer reached through it (domain/relay.py)."""
+        provider = self.routes.provider(store.store_id, route)
         limit = self.routes.templated.get(provider)
         if limit is None:
             return None

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from tidings.domain.consent import consent_reason
 from tidings.domain.messages import Message
+from tidings.domain.relay import optout_keys
 from tidings.domain.times import iso, require_aware, zone
 from tidings.services.ports import MessageFilter, UnitOfWork
 from tidings.services.world import Keys
@@ -117,8 +118,13 @@ def customer_view(uow: UnitOfWork, store: str, customer_id: str) -> dict[str, An
     if customer is None:
         return None
     phone = customer.phone_key
-    optouts = uow.state.load(Keys(phones={(store, phone)} if phone else set())).optouts
+    handle = customer.relay
+    keys = optout_keys(handle["platform"], handle["buyer"], customer_id) if handle else []
+    wanted = {(store, k) for k in [*keys, *([phone] if phone else [])]}
+    optouts = uow.state.load(Keys(phones=wanted)).optouts
     optout = optouts.get((store, phone)) if phone else None
+    relayed = [o for k in keys if (o := optouts.get((store, k))) is not None]
+    stop = next((o for o in relayed if o.opted_out), relayed[0] if relayed else None)
     tz = world.store(store).timezone
     at = partial(_iso, zone(tz))
     return {
@@ -132,9 +138,11 @@ def customer_view(uow: UnitOfWork, store: str, customer_id: str) -> dict[str, An
             "email": customer.email_consent,
             "phone_opted_out": bool(optout and optout.opted_out),
             "phone_changed_at": at(optout.changed_at if optout else None),
-            "marketing_sms": consent_reason("marketing", customer, optout) is None,
-            "service_sms": consent_reason("service", customer, optout) is None,
+            "relay_opted_out": bool(stop and stop.opted_out),  # a STOP the platform reported
+            "marketing_sms": consent_reason("marketing", customer, optout or stop) is None,
+            "service_sms": consent_reason("service", customer, optout or stop) is None,
         },
+        "relay": {k: handle[k] for k in ("platform", "order_id")} if handle else None,
         "messages": _views(uow, store, uow.read.of_customer(store, customer_id, 50)),
     }
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import phonenumbers
 
+from tidings.domain import relay
 from tidings.domain.delivery import mask
 from tidings.domain.messages import Message
 from tidings.services.phones import to_e164
@@ -147,7 +148,11 @@ def timeline(uow: ConsoleUnitOfWork, store: str, message_id: str) -> MessageTime
 
 def masked(address: str | None) -> str:
     """A phone as `+86 138****8000` (country code, then the national number's first three
-    and last four digits), an email as `em***@mail.example`, '-' for none."""
+    and last four digits), an email as `em***@mail.example`, a buyer reached through a
+    platform's relay as `taobao:<order id>` (the encrypted buyer id left out), '-' for none."""
+    handle = relay.parse(address) if address else None
+    if handle is not None:
+        return f"{handle[0]}:{handle[1]}"
     if not address or "@" in address or not address.startswith("+"):
         return mask(address)
     try:

@@ -35,13 +35,16 @@ class SqlPrivacy:
         self.conn = conn
 
     def erase_customer(self, store: str, customer: str, at: datetime) -> dict[str, int]:
-        """Blank the customer's contact data, the texts, subjects and recipients of the
-        messages to them (not the merchant's alerts about them), and stop what waits to be
-        delivered to them: a worker still sending one records nothing. Counts by table."""
-        blank = dict.fromkeys(("phone", "phone_key", "email", "name", "birthday", "tags"))
+        """Blank the customer's contact data (a relay's buyer id too, on their orders), the
+        texts, subjects and recipients of the messages to them (not the merchant's alerts
+        about them), and stop what waits to be delivered to them: a worker still sending one
+        records nothing. Counts by table."""
+        blank = dict.fromkeys(("phone", "phone_key", "email", "name", "birthday", "tags", "relay"))
         mine = (C.store_id == store, C.customer_id == customer)
         blanked = update(t.customers).where(*mine).values(**blank, erased_at=at)
         customers = self.conn.execute(blanked)
+        orders = (t.orders.c.store_id == store, t.orders.c.customer_id == customer)
+        self.conn.execute(update(t.orders).where(*orders).values(relay=None))  # their buyer id
         to_them = (M.store_id == store, M.customer_id == customer, M.channel != "alert")
         ids = select(M.message_id).where(*to_them)
         theirs = (D.store_id == store, D.message_id.in_(ids))

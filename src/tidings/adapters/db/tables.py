@@ -147,6 +147,7 @@ customers = Table(
     _time("last_order_at"),
     _time("updated_at"),
     _time("erased_at"),
+    Column("relay", JSON),  # 0018: the platform's relay handle (never a phone)
     PrimaryKeyConstraint("store_id", "customer_id"),
     Index("ix_customers_phone", "store_id", "phone_key"),
 )
@@ -185,6 +186,7 @@ orders = Table(
     _text("coupon_code"),
     _time("reviewed_at"),
     _time("pickup_at"),
+    Column("relay", JSON),  # 0018: the platform's relay handle (never a phone)
     PrimaryKeyConstraint("store_id", "order_id"),
     Index("ix_orders_customer", "store_id", "customer_id", "created_at"),  # 0004: outcomes
 )

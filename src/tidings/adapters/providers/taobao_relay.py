@@ -1,0 +1,180 @@
+"""The Taobao/Tmall SMS relay: `taobao.jst.sms.oaid.message.send` through the TOP router.
+
+Taobao never gives a seller's app the buyer's phone: the platform sends the SMS itself to the
+buyer of an order, named by the order and the encrypted receiver id (`oaid`), with a template
+and a signature it approved. Sending is three steps, only the middle one touches the network:
+
+    build_request(out, at)  ─►  POST {router} (form, UTF-8)  ─►  parse_response
+      (pure, TOP-signed)          (httpx)                         (pure)
+
+    jst_sms_oaid_message_send_response      Accepted(refs=(module or request_id,))
+    error_response code 7, sub_code isp.*   Transient (ERRORS below; HTTP 5xx, timeouts too)
+    any other error_response                Permanent, the platform's code and message kept
+
+The recipient is the contract's relay handle as tidings writes it (`taobao:<order>:<oaid>`,
+domain/relay.py), never a phone. The business parameters go as one JSON object,
+`param_send_message_by_o_a_i_d_request` (order_id, oaid, sms_free_sign_name, template_code,
+params as JSON text, and `extend` = tidings' message id, to match the platform's records).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from tidings.adapters.http_exchange import exchange, handed
+from tidings.adapters.platform_signing import Method, router_timestamp, sign
+from tidings.adapters.redact import scrub
+from tidings.domain import relay
+from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply
+from tidings.domain.errors import Permanent, ProviderError, Transient
+
+METHOD = "taobao.jst.sms.oaid.message.send"
+ANSWER_KEY = "jst_sms_oaid_message_send_response"
+BUSINESS = "param_send_message_by_o_a_i_d_request"
+
+# The router's refusals worth trying again later, by `code` or by `sub_code`; any other is
+# permanent (a template not approved, a bad session, an oaid the platform does not know).
+ERRORS: dict[str, type[ProviderError]] = {
+    "7": Transient,  # App Call Limited: the app's calls per second or per day
+    "accesscontrol.limited-by-app-access-count": Transient,
+    "accesscontrol.limited-by-api-access-count": Transient,
+    "isp.": Transient,  # any sub_code of the platform's own failure (isp.*)
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One signed call, ready to go out."""
+
+    url: str
+    body: bytes = field(repr=False)  # holds the buyer's encrypted id and the values
+
+
+def params_of(
+    out: Outgoing, *, app_key: str, session: str, sign_name: str, at: datetime
+) -> dict[str, str]:
+    """The call's parameters without its `sign`. Raises Permanent for a message without an
+    approved template, or one whose recipient is no Taobao relay handle."""
+    if out.template is None:
+        raise Permanent("no approved template for this message: not sent as free text")
+    handle = relay.parse(out.to)
+    if handle is None or handle[0] != "taobao":
+        raise Permanent("the recipient is no Taobao relay handle (taobao:<order>:<oaid>)")
+    _, order_id, oaid = handle
+    business = {
+        "order_id": order_id,
+        "oaid": oaid,
+        "sms_free_sign_name": sign_name,
+        "template_code": out.template.code,
+        "params": json.dumps(dict(out.template.params), ensure_ascii=False),
+        "extend": out.message_id,
+    }
+    return {
+        "method": METHOD,
+        "app_key": app_key,
+        "session": session,
+        "timestamp": router_timestamp(at),
+        "format": "json",
+        "v": "2.0",
+        BUSINESS: json.dumps(business, ensure_ascii=False, separators=(",", ":")),
+    }
+
+
+def build_request(
+    out: Outgoing, *, router: str, app_key: str, secret: str, session: str, sign_name: str,
+    at: datetime, sign_method: Method = "md5",
+) -> Request:  # fmt: skip
+    """The signed call that hands `out` to the relay as its approved template."""
+    params = params_of(out, app_key=app_key, session=session, sign_name=sign_name, at=at)
+    params["sign_method"] = sign_method
+    params["sign"] = sign(secret, params, sign_method)
+    return Request(router, urlencode(params).encode())
+
+
+def parse_response(status: int, body: bytes) -> Accepted | ProviderError:
+    """What the router answered: the send's reference, or why not."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        text = f"HTTP {status}: {_preview(body)}"
+        return Transient(text) if status >= 500 or status == 429 else Permanent(text)
+    answer = data.get(ANSWER_KEY)
+    if isinstance(answer, dict):
+        ref = str(answer.get("module") or answer.get("request_id") or "")
+        return Accepted(refs=(ref,)) if ref else Transient("answered without a reference")
+    error = data.get("error_response")
+    if not isinstance(error, dict):
+        return (Transient if status >= 500 else Permanent)(f"HTTP {status}: {_preview(body)}")
+    return _refusal(status, error)
+
+
+def _refusal(status: int, error: dict[str, Any]) -> ProviderError:
+    code, sub = str(error.get("code", "")), str(error.get("sub_code") or "")
+    text = f"{sub or code}: {error.get('sub_msg') or error.get('msg') or ''}".strip(": ")
+    kind = (
+        ERRORS.get(sub) or ERRORS.get(code) or (ERRORS["isp."] if sub.startswith("isp.") else None)
+    )
+    return (kind or (Transient if status >= 500 else Permanent))(scrub(text))
+
+
+class TaobaoRelayProvider:
+    """A `Provider` that has Taobao/Tmall relay a store's SMS to its buyers."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        app_key: str,
+        app_secret: str,
+        session: str,
+        sign_name: str,
+        router: str = "https://eco.taobao.com/router/rest",
+        sign_method: Method = "md5",
+        variable_limit: int | None = None,
+        client: httpx.Client | None = None,
+        timeout: float = 10.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.name, self.router, self.app_key, self.sign_name = name, router, app_key, sign_name
+        self._secret, self._session, self.sign_method = app_secret, session, sign_method
+        self.variable_limit, self.timeout, self._clock = variable_limit, timeout, clock
+        self._owns_client = client is None
+        self._client = httpx.Client(timeout=timeout) if client is None else client
+
+    def __repr__(self) -> str:  # the secret and the seller's session stay out of any log
+        return f"TaobaoRelayProvider({self.name!r}, app_key={self.app_key!r})"
+
+    def send(self, out: Outgoing) -> Accepted:
+        """POST the call; the platform's reference, or `Transient` / `Permanent`."""
+        request = build_request(
+            out, router=self.router, app_key=self.app_key, secret=self._secret,
+            session=self._session, sign_name=self.sign_name, at=self._clock(),
+            sign_method=self.sign_method,
+        )  # fmt: skip
+        headers = {"content-type": "application/x-www-form-urlencoded;charset=utf-8"}
+        result = exchange(
+            self._client, "POST", request.url, self.timeout, parse_response,
+            content=request.body, headers=headers,
+        )  # fmt: skip
+        return handed(self.name, out, result)
+
+    def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
+        """Nothing to poll: the platform reports replies as `message.inbound` with `relay`."""
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+
+def _preview(body: bytes, limit: int = 80) -> str:
+    text = body[:limit].decode("utf-8", errors="replace")
+    return scrub(repr(text + ("…" if len(body) > limit else "")))
