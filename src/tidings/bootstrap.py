@@ -327,6 +327,8 @@ class App:
     def pull_due(self, http: Any = None) -> int:
         """Every pulled connector whose time has come (the worker asks each round)."""
         sources = {name: (puller, PLATFORMS[name]) for name, puller in PULLERS.items()}
+        if not pulling.due(self.unit_of_work, PULLERS, self.clock()):
+            return 0  # no client made each round for nothing
         with self._http(http) as client:
             taken = pulling.pull_due(
                 self.unit_of_work, client, sources, self.contract_event, self.clock

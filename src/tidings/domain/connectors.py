@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
 
-SOURCES: Final = ("shopify", "woocommerce", "aftership", "17track", "kuaidi100")
+SOURCES: Final = ("shopify", "woocommerce", "aftership", "17track", "kuaidi100", "taobao")
 
 Outcome = Literal["accepted", "duplicate", "ignored", "failed"]
 # accepted: translated and ingested; duplicate: this delivery was kept before; ignored: a

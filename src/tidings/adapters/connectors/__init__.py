@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from tidings.adapters.connectors import aftership, kuaidi100, seventeen_track, shopify, woocommerce
+from tidings.adapters.connectors import (
+    aftership,
+    kuaidi100,
+    seventeen_track,
+    shopify,
+    taobao,
+    taobao_pull,
+    woocommerce,
+)
 from tidings.services.connectors import Platform
 from tidings.services.pulling import Puller
 
@@ -19,6 +27,7 @@ PLATFORMS: Final[Mapping[str, Platform]] = {
     "aftership": aftership,
     "17track": seventeen_track,
     "kuaidi100": kuaidi100,
+    "taobao": taobao,
 }
 
-PULLERS: Final[Mapping[str, Puller]] = {}
+PULLERS: Final[Mapping[str, Puller]] = {"taobao": taobao_pull}
