@@ -222,3 +222,16 @@ def test_the_worker_makes_no_http_client_when_no_pull_is_due(shop, monkeypatch):
     monkeypatch.setattr(bootstrap.App, "_http", staticmethod(no_client))
     assert app.pull_due() == 0
     assert top.methods() == ["taobao.tmc.messages.consume"]
+
+
+def test_a_push_to_taobaos_hook_is_refused_and_nothing_is_kept(shop):
+    from fastapi.testclient import TestClient
+
+    from tidings.entrypoints.api.app import create_app
+
+    app, _, _, _ = shop
+    body = json.dumps({"message": {"id": 1, "topic": "taobao_trade_TradeCreate"}}).encode()
+    with TestClient(create_app(app)) as client:
+        got = client.post("/hooks/taobao/acme", content=body, headers={"x-tmc-message-id": "1"})
+    assert got.status_code == 401 and got.json()["error"]["code"] == "bad_signature"
+    assert _kept(app) == []
