@@ -6,7 +6,7 @@ reads its data), then answered as TOP answers, `<method>_response` or `error_res
 It serves the message service (TMC) with its promise: `consume` gives at most `quantity`
 messages not given yet, `confirm` forgets them, and what was given but not confirmed is given
 again once TMC's wait has passed (`lapse`). It serves the trade (with the receiver's name and
-phone, as an app with the right permission gets them) and the rates, and answers a rate
+phone, as an app with the right permission gets them), the rates and the refunds, and answers a rate
 limit (`limited`) with code 7 and the wait.
 """
 
@@ -43,6 +43,7 @@ class FakeTop(ThreadingHTTPServer):
         self.given: set[int] = set()  # given and not confirmed: hidden until `lapse`
         self.trades: dict[str, dict[str, Any]] = {}
         self.rates: dict[str, list[dict[str, Any]]] = {}
+        self.refunds: dict[str, dict[str, Any]] = {}
         self.limited = 0  # calls to answer with a rate limit
         self.clock_off = timedelta(0)  # the router's clock against the wall's
         self.calls: list[dict[str, str]] = []
@@ -119,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, form: dict[str, str]) -> dict[str, Any]:
         method = form.get("method", "")
-        if method in ("taobao.trade.fullinfo.get", "taobao.traderates.get"):
+        if method in ("taobao.trade.fullinfo.get", "taobao.traderates.get", "taobao.refund.get"):
             if not form.get("session"):
                 return _error(26, "Missing Session")
             if form["session"] != SESSION:
@@ -127,7 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
         handler = {"taobao.tmc.messages.consume": self._consume,
                    "taobao.tmc.messages.confirm": self._confirm,
                    "taobao.trade.fullinfo.get": self._trade,
-                   "taobao.traderates.get": self._rates}.get(method)  # fmt: skip
+                   "taobao.traderates.get": self._rates,
+                   "taobao.refund.get": self._refund}.get(method)  # fmt: skip
         if handler is None:
             return _error(22, "Invalid Method")
         return handler(form)
@@ -155,6 +157,12 @@ class _Handler(BaseHTTPRequestHandler):
         if trade is None:
             return _error(15, "Remote service error", "isv.trade-not-exist", "交易不存在")
         return {"trade_fullinfo_get_response": {"trade": trade}}
+
+    def _refund(self, form: dict[str, str]) -> dict[str, Any]:
+        refund = self.server.refunds.get(form.get("refund_id", ""))
+        if refund is None:
+            return _error(15, "Remote service error", "isv.refund-not-exist", "退款不存在")
+        return {"refund_get_response": {"refund": refund}}
 
     def _rates(self, form: dict[str, str]) -> dict[str, Any]:
         rates = self.server.rates.get(form.get("tid", ""), [])

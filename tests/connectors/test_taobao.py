@@ -210,18 +210,41 @@ def test_refund_phase(phase, reason):
     assert found.events[0]["data"]["reason"] == reason
 
 
-def test_a_refund_opened_then_resolved_or_closed():
-    content = sample("taobao", "messages.synthetic.json")["taobao_refund_RefundCreated"]
-    opened = _translate("taobao_refund_RefundCreated")
-    assert datas(opened) == [("aftersale.opened", {
+def _refund(**over: Any) -> dict[str, Any]:
+    found = sample("taobao", "refund.synthetic.json") | over
+    return {k: found[k] for k in taobao_pull.REFUND_FIELDS if k in found}
+
+
+def test_a_refund_opened_gives_the_buyers_reason_as_read():
+    found = _translate("taobao_refund_RefundCreated", refund=_refund())
+    assert datas(found) == [("aftersale.opened", {
         "ticket_id": "taobao-178901234567890", "order_id": TID, "customer_id": BUYER,
-        "kind": "return", "reason": "after-sale claim on received goods"})]  # fmt: skip
-    assert opened.events[0]["occurred_at"] == "2026-11-15T09:30:00+08:00"
+        "kind": "return", "reason": "七天无理由退换货"})]  # fmt: skip
+    assert found.events[0]["occurred_at"] == "2026-11-15T09:30:00+08:00"
+    unread = _translate("taobao_refund_RefundCreated")  # no reason read: the phase says it
+    assert unread.events[0]["data"]["reason"] == "after-sale claim on received goods"
+
+
+def test_a_refund_resolved_or_closed():
+    content = _content("taobao_refund_RefundCreated")
     for topic, outcome in (("taobao_refund_RefundSuccess", "refunded"),
                            ("taobao_refund_RefundClosed", "withdrawn")):  # fmt: skip
-        found = _translate(topic, content=content)
+        found = _translate(topic, content=content, refund=_refund(status="SUCCESS"))
         assert datas(found) == [("aftersale.resolved", {"ticket_id": "taobao-178901234567890",
                                                         "outcome": outcome})]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cs_status", "stepped_in"),
+    [(1, False), (2, True), (3, True), (4, True), (5, True), (6, True)],
+)
+def test_refund_cs_status(cs_status, stepped_in):
+    content = _content("taobao_refund_RefundCreated")
+    found = _translate("taobao_refund_RefundSuccess", content=content,
+                       refund=_refund(cs_status=cs_status))  # fmt: skip
+    closed = [d for t, d in datas(found) if t == "dispute.closed"]
+    assert closed == ([{"dispute_id": "taobao-refund-178901234567890", "outcome": "refunded"}]
+                      if stepped_in else [])  # fmt: skip
 
 
 def test_taobao_stepping_in_is_a_dispute_on_the_order():

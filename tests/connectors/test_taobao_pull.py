@@ -31,6 +31,7 @@ def top():  # type: ignore[no-untyped-def]
     server = FakeTop()
     server.trades[TID] = sample("taobao", "trade_fullinfo.synthetic.json")
     server.rates[TID] = sample("taobao", "rates.synthetic.json")
+    server.refunds["178901234567890"] = sample("taobao", "refund.synthetic.json")
     yield server
     server.stop()
 
@@ -179,10 +180,11 @@ def test_bad_messages_are_kept_with_their_reason_and_confirmed(shop):
 def test_no_buyers_phone_name_or_nick_reaches_the_database(shop):
     app, top, _, http = shop
     for topic in ("taobao_trade_TradeCreate", "taobao_trade_TradeBuyerPay",
-                  "taobao_trade_TradeRated"):  # fmt: skip
+                  "taobao_trade_TradeRated", "taobao_refund_RefundCreated"):  # fmt: skip
         _publish(top, topic)
     top.trades[TID] = top.trades[TID] | {"pay_time": "2026-11-11 00:05:00"}
-    assert app.pull("acme", "taobao", http=http) == {"accepted": 3}
+    assert app.pull("acme", "taobao", http=http) == {"accepted": 4}
+    assert top.methods().count("taobao.refund.get") == 1
     assert rounds(app) >= 0
     everything = []
     with app.db.connect() as conn:

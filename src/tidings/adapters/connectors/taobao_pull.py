@@ -4,7 +4,9 @@ what it needs read, confirmed only once kept (services/pulling.py does the keepi
     consume (`taobao.tmc.messages.consume`: the app's queue, no session; `group_name` when the
     app routes this store's sellers to a group of their own; `quantity` 10-200)
       → for a trade's message, the trade (`taobao.trade.fullinfo.get`, the store's session),
-        for a rating, the buyer's rates (`taobao.traderates.get`); one read per trade a page
+        for a rating, the buyer's rates (`taobao.traderates.get`), for a refund, the refund
+        (`taobao.refund.get`: its reason, whether Taobao's staff stepped in); one read per
+        trade a page
       → the deliveries, the message ids to confirm (`taobao.tmc.messages.confirm`)
 
 A message not confirmed is given again by TMC: a crash before the confirm loses nothing, and
@@ -30,13 +32,14 @@ from tidings.domain.errors import PlatformError
 
 EVERY: Final = timedelta(seconds=30)
 QUANTITY: Final = 100  # TMC's default; it takes 10 to 200
-CONFIRM_AT_ONCE: Final = 200  # TMC confirms at most 200 ids a call
 TRADE_READS: Final = frozenset({
     "taobao_trade_TradeCreate", "taobao_trade_TradeBuyerPay", "taobao_trade_TradeClose",
     "taobao_trade_TradeCloseAndModifyDetailOrder", "taobao_trade_TradeSellerShip",
     "taobao_trade_TradePartlySellerShip", "taobao_trade_TradeSuccess",
 })  # fmt: skip
 RATE_READS: Final = frozenset({"taobao_trade_TradeRated"})
+REFUND_READS: Final = frozenset({"taobao_refund_RefundCreated", "taobao_refund_RefundSuccess",
+                                 "taobao_refund_RefundClosed"})  # fmt: skip
 TRADE_FIELDS: Final = ("tid", "status", "type", "buyer_open_uid", "oaid", "payment", "created",
                        "pay_time", "modified", "consign_time", "end_time",
                        "timeout_action_time")  # fmt: skip
@@ -44,6 +47,17 @@ LINE_FIELDS: Final = ("oid", "num_iid", "sku_id", "outer_sku_id", "title", "num"
                       "payment", "status", "refund_status", "logistics_company", "invoice_no",
                       "consign_time")  # fmt: skip
 RATE_FIELDS: Final = ("tid", "oid", "role", "result", "created", "content", "num_iid")
+REFUND_FIELDS: Final = (
+    "refund_id",
+    "tid",
+    "oid",
+    "status",
+    "reason",
+    "cs_status",
+    "modified",
+    "refund_phase",
+    "has_good_return",
+)  # fmt: skip  (never `desc`: free text)
 
 
 def pull(http: Any, credentials: Credentials, cursor: str | None, now: datetime) -> Pulled:
@@ -61,14 +75,12 @@ def pull(http: Any, credentials: Credentials, cursor: str | None, now: datetime)
 
 
 def confirm(http: Any, credentials: Credentials, ids: tuple[str, ...]) -> None:
-    """Tell TMC these messages are kept (it gives them no more)."""
-    group = credentials.settings.get("group", "")
-    for start in range(0, len(ids), CONFIRM_AT_ONCE):
-        chunk = ",".join(ids[start : start + CONFIRM_AT_ONCE])
-        got = top.call(http, credentials, "taobao.tmc.messages.confirm",
-                       {"group_name": group, "s_message_ids": chunk})  # fmt: skip
-        if got.get("is_success") is False:
-            raise PlatformError("Taobao did not confirm the kept messages (is_success false)")
+    """Tell TMC these messages are kept (it gives them no more); a page is at most 200, as
+    many as one confirm takes."""
+    params = {"group_name": credentials.settings.get("group", ""), "s_message_ids": ",".join(ids)}
+    got = top.call(http, credentials, "taobao.tmc.messages.confirm", params)
+    if got.get("is_success") is False:
+        raise PlatformError("Taobao did not confirm the kept messages (is_success false)")
 
 
 class _Reader:
@@ -86,6 +98,14 @@ class _Reader:
             self.trades[tid] = kept_trade(got.get("trade"))
         return self.trades[tid]
 
+    def refund(self, refund_id: str) -> dict[str, Any]:
+        params = {"refund_id": refund_id, "fields": ",".join(REFUND_FIELDS)}
+        got = top.call(self.http, self.credentials, "taobao.refund.get", params, session=True)
+        found = got.get("refund")
+        if not isinstance(found, dict):
+            raise PlatformError("Taobao answered taobao.refund.get without a refund")
+        return {k: found[k] for k in REFUND_FIELDS if k in found}
+
     def rates(self, tid: str) -> list[dict[str, Any]]:
         params = {"tid": tid, "rate_type": "get", "role": "buyer",
                   "fields": ",".join(RATE_FIELDS)}  # fmt: skip
@@ -102,20 +122,28 @@ def _delivery(message: dict[str, Any], seller: str | None, reader: _Reader
                                                                      "user_id")},
                             "seller_id": seller}  # fmt: skip
     kept["message"]["content"] = content
-    tid = str(content.get("tid") or "") if isinstance(content, dict) else ""
     theirs = seller is not None and str(message.get("user_id") or "") != seller
-    if tid and not theirs and (name in TRADE_READS or name in RATE_READS):
+    if isinstance(content, dict) and not theirs:
         try:
-            if name in TRADE_READS:
-                kept["trade"] = reader.trade(tid)
-            else:
-                kept["rates"] = reader.rates(tid)
+            kept |= _read(name, content, reader)
         except top.Refusal as exc:
             if exc.of_the_call:
                 raise  # nothing of this page is kept: TMC gives it all again
             kept["read_error"] = str(exc)
     headers = {"x-tmc-message-id": str(message.get("id") or ""), "x-tmc-topic": name}
     return json.dumps(kept, ensure_ascii=False).encode(), headers
+
+
+def _read(name: str, content: dict[str, Any], reader: _Reader) -> dict[str, Any]:
+    """What the message needs read: its trade, its rates or its refund (or nothing)."""
+    tid, refund = str(content.get("tid") or ""), str(content.get("refund_id") or "")
+    if name in TRADE_READS and tid:
+        return {"trade": reader.trade(tid)}
+    if name in RATE_READS and tid:
+        return {"rates": reader.rates(tid)}
+    if name in REFUND_READS and refund:
+        return {"refund": reader.refund(refund)}
+    return {}
 
 
 def kept_trade(trade: Any) -> dict[str, Any]:
