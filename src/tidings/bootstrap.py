@@ -293,6 +293,10 @@ class App:
         """The module that reads `source`'s webhooks (None for a source tidings has not)."""
         return PLATFORMS.get(source)
 
+    def puller(self, source: str) -> pulling.Puller | None:
+        """What asks `source` (None for a platform that pushes to its hook)."""
+        return PULLERS.get(source)
+
     def contract_event(self, obj: dict[str, Any]) -> Event:
         """A translator's JSON object as a checked contract event (InvalidEvent if not)."""
         where = f"{obj.get('type')} {obj.get('id')!r}"

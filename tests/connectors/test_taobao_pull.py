@@ -237,3 +237,15 @@ def test_a_push_to_taobaos_hook_is_refused_and_nothing_is_kept(shop):
         got = client.post("/hooks/taobao/acme", content=body, headers={"x-tmc-message-id": "1"})
     assert got.status_code == 401 and got.json()["error"]["code"] == "bad_signature"
     assert _kept(app) == []
+
+
+def test_the_cli_adds_taobao_with_its_settings_and_says_it_is_pulled(db_url, capsys):
+    from tidings.entrypoints.cli import main
+
+    add = ["connectors", "add", "--store", "acme", "--source", "taobao", "--secret", SECRET,
+           "--setting", f"app_key={APP_KEY}", "--setting", f"session={SESSION}",
+           "--db", db_url]  # fmt: skip
+    assert main(add) == 0
+    out = capsys.readouterr()
+    assert out.out == "" and "the worker asks it every 30 s" in out.err
+    assert "webhooks" not in out.err and SESSION not in out.err + out.out

@@ -68,11 +68,17 @@ def _add(args: argparse.Namespace) -> int:
     app = bootstrap.build(settings_of(args))
     try:
         url = app.add_connector(args.store, args.source, args.secret, dict(args.setting))
+        puller = app.puller(args.source)
     except InvalidEvent as exc:
         print(f"tidings: --{exc.field}: {exc.reason}", file=sys.stderr)
         return 2
     finally:
         app.close()
+    if puller is not None:
+        every = int(puller.EVERY.total_seconds())
+        print(f"tidings: {args.source} connected to store {args.store!r}; the worker asks it "
+              f"every {every} s (now: tidings connectors pull)", file=sys.stderr)  # fmt: skip
+        return 0
     print(url)
     print(f"tidings: {args.source} connected to store {args.store!r}; point its webhooks at "
           "the URL above", file=sys.stderr)  # fmt: skip
