@@ -318,3 +318,14 @@ def test_taobao_is_never_pushed_and_its_ids_come_from_the_headers():
     assert taobao.answer("accepted")[0] == 403
     assert (taobao.delivery_id(body, headers), taobao.topic(body, headers)) == ("1001", "t")
     assert taobao.delivery_id(body, {}) == "5"
+
+
+def test_content_that_is_no_json_object_is_not_kept_and_fails_by_name():
+    not_json = taobao_pull._content("tid=1&mobile=13812345678")
+    assert not_json == "(content that is not JSON, not kept)"
+    assert taobao_pull._content("[1]") == "(content that is no object, not kept)"
+    message = {"id": 1, "topic": "taobao_trade_TradeCreate", "pub_time": "2026-11-11 10:00:00",
+               "content": taobao_pull._content("tid=1")}  # fmt: skip
+    body = json.dumps({"message": message}).encode()
+    with pytest.raises(Untranslatable, match="not a TMC message with its content"):
+        taobao.translate(delivery("taobao", (body, {}), SHANGHAI))
