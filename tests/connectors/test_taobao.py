@@ -76,6 +76,14 @@ def test_the_relay_handle_is_the_trade_and_the_encrypted_buyer_or_nothing():
     assert "relay" not in found.events[1]["data"] and "relay" not in found.events[0]["data"]
 
 
+def test_the_auto_close_time_is_the_trades_else_its_sub_orders_earliest():
+    lines = [{"timeout_action_time": "2026-11-12 08:00:00"},
+             {"timeout_action_time": "2026-11-12 06:00:00"}]  # fmt: skip
+    found = _translate("taobao_trade_TradeCreate", trade=_trade(timeout_action_time=None,
+                                                                lines=lines))  # fmt: skip
+    assert found.events[1]["data"]["auto_close_at"] == "2026-11-12T06:00:00+08:00"
+
+
 def test_taobao_times_are_beijing_time_whatever_the_stores_zone():
     found = _translate("taobao_trade_TradeCreate", trade=_trade(), facts=StoreFacts(
         "America/New_York", "US", "CNY"))  # fmt: skip

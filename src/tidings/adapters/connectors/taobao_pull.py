@@ -45,7 +45,7 @@ TRADE_FIELDS: Final = ("tid", "status", "type", "buyer_open_uid", "oaid", "payme
                        "timeout_action_time")  # fmt: skip
 LINE_FIELDS: Final = ("oid", "num_iid", "sku_id", "outer_sku_id", "title", "num", "price",
                       "payment", "status", "refund_status", "logistics_company", "invoice_no",
-                      "consign_time")  # fmt: skip
+                      "consign_time", "timeout_action_time")  # fmt: skip
 RATE_FIELDS: Final = ("tid", "oid", "role", "result", "created", "content", "num_iid")
 REFUND_FIELDS: Final = (
     "refund_id",

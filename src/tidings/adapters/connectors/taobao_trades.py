@@ -46,7 +46,7 @@ def _order(read: Read) -> list[dict[str, Any]]:
                   customer_id=who, relay=handle)  # fmt: skip
     cod = trade.get("type") == "cod"
     paid = bool(trade.get("pay_time")) and not cod
-    closes = trade.get("timeout_action_time") if not paid else None
+    closes = None if paid else _closes(trade)
     data = {
         "order_id": tid,
         "customer_id": who,
@@ -118,6 +118,13 @@ def success(read: Read) -> Translation:
     if not events:
         return Translation([], why=f"trade {tid} succeeded without a waybill to close")
     return Translation(events, buyer(read))
+
+
+def _closes(trade: Mapping[str, Any]) -> Any:
+    """When Taobao closes the trade unpaid: the trade's time, else its sub-orders' earliest
+    (the field is documented on the sub-order; a trade may carry it too)."""
+    lines = [line.get("timeout_action_time") for line in trade.get("orders") or []]
+    return trade.get("timeout_action_time") or min((t for t in lines if t), default=None)
 
 
 def _packages(trade: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
