@@ -1,13 +1,13 @@
-"""A TOP router on loopback serving `taobao.jst.sms.oaid.message.send` as the platform does
-as far as tidings uses it: it recomputes the signature on its own (MD5 of secret + sorted
-name-value pairs + secret, or HMAC-MD5; upper-case hex), checks the common parameters, the
-seller's session, the order and its oaid, the signature name and the template; then sends and
-answers, or refuses as scripted.
+"""Taobao's TOP router on loopback, as an app meets it: a form POSTed to the gateway, checked
+as the router checks it (the app key, `v`, `format`, the signature computed here on its own
+from TOP's documented rule, the timestamp within ten minutes, the store's session for what
+reads its data), then answered as TOP answers, `<method>_response` or `error_response`.
 
-The shapes (common parameters, `error_response` with code / msg / sub_code / sub_msg, the
-`jst_sms_oaid_message_send_response` with `module` and `request_id`, the business object
-`param_send_message_by_o_a_i_d_request`) follow the TOP API reference and its SDK's request
-model; the sub_codes of refusals are ours (the platform publishes them per API, behind a login).
+It serves the message service (TMC) with its promise: `consume` gives at most `quantity`
+messages not given yet, `confirm` forgets them, and what was given but not confirmed is given
+again once TMC's wait has passed (`lapse`). It serves the trade (with the receiver's name and
+phone, as an app with the right permission gets them), the rates and the refunds, and answers a rate
+limit (`limited`) with code 7 and the wait.
 """
 
 from __future__ import annotations
@@ -15,40 +15,70 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 import threading
+from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
-APP_KEY, SECRET, SESSION, SIGN_NAME = "12345678", "top-secret", "6100a-session", "Acme旗舰店"
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
-BUSINESS = "param_send_message_by_o_a_i_d_request"
-RATE_LIMITED = {
-    "code": 7,
-    "msg": "App Call Limited",
-    "sub_code": "accesscontrol.limited-by-app-access-count",
-    "sub_msg": "This ban will last for 1 more seconds",
-}
+APP_KEY, SECRET, SESSION, SELLER = "23456789", "taobao-app-secret", "6100e-session-acme", "2200"
+BEIJING = timezone(timedelta(hours=8))
+PHONE, MASKED = "13812345678", "138****5678"  # what must never reach tidings' database
 
 
-def top_sign(params: dict[str, str], method: str) -> str:
-    """The signature as the router recomputes it from what it received."""
-    text = "".join(k + params[k] for k in sorted(params) if k != "sign" and params[k])
-    if method == "hmac":
-        return hmac.new(SECRET.encode(), text.encode(), hashlib.md5).hexdigest().upper()
-    return hashlib.md5((SECRET + text + SECRET).encode()).hexdigest().upper()
+def expected_sign(form: dict[str, str], secret: str = SECRET) -> str:
+    """TOP's signature, from its documentation: the parameters but `sign`, sorted by name,
+    name and value joined; MD5 of secret + that + secret, or HMAC-MD5 keyed by the secret."""
+    text = "".join(f"{k}{form[k]}" for k in sorted(form) if k != "sign" and form[k] != "")
+    if form.get("sign_method") == "hmac":
+        return hmac.new(secret.encode(), text.encode(), hashlib.md5).hexdigest().upper()
+    return hashlib.md5(f"{secret}{text}{secret}".encode()).hexdigest().upper()
 
 
 class FakeTop(ThreadingHTTPServer):
-    def __init__(self, approved: set[str], orders: dict[str, str]) -> None:
+    def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.url = f"http://127.0.0.1:{self.server_address[1]}/router/rest"
-        self.approved, self.orders = approved, orders  # order id -> its oaid
-        self.sent: list[dict[str, Any]] = []  # the business object of every SMS sent
-        self.refusals: list[dict[str, Any]] = []  # error_responses for the next calls
-        self.calls = 0
+        self.queue: dict[int, dict[str, Any]] = {}  # not confirmed yet, in order
+        self.given: set[int] = set()  # given and not confirmed: hidden until `lapse`
+        self.trades: dict[str, dict[str, Any]] = {}
+        self.rates: dict[str, list[dict[str, Any]]] = {}
+        self.refunds: dict[str, dict[str, Any]] = {}
+        self.limited = 0  # calls to answer with a rate limit
+        self.clock_off = timedelta(0)  # the router's clock against the wall's
+        self.calls: list[dict[str, str]] = []
+        self.next_id = 1001
         self.lock = threading.Lock()
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def publish(self, topic: str, content: dict[str, Any], user_id: str = SELLER,
+                pub_time: str = "2026-11-11 10:00:00") -> int:  # fmt: skip
+        with self.lock:
+            ident, self.next_id = self.next_id, self.next_id + 1
+            self.queue[ident] = {"id": ident, "topic": topic, "pub_time": pub_time,
+                                 "user_id": int(user_id), "user_nick": "acme旗舰店",
+                                 "pub_app_key": "12497914",
+                                 "content": json.dumps(content, ensure_ascii=False)}  # fmt: skip
+        return ident
+
+    def lapse(self) -> None:
+        """TMC's wait for a confirm has passed: what was given is given again."""
+        with self.lock:
+            self.given.clear()
+
+    def methods(self) -> list[str]:
+        return [c["method"] for c in self.calls]
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def _error(code: int, msg: str, sub_code: str = "", sub_msg: str = "") -> dict[str, Any]:
+    found: dict[str, Any] = {"code": code, "msg": msg, "request_id": "r-1"}
+    if sub_code:
+        found |= {"sub_code": sub_code, "sub_msg": sub_msg}
+    return {"error_response": found}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -56,60 +86,97 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         with self.server.lock:
-            self.server.calls += 1
-            error = self._check(params) or (
-                self.server.refusals.pop(0) if self.server.refusals else None
-            )
-            if error is None:
-                error = self._business(json.loads(params[BUSINESS]))
-            if error is not None:
-                return self._answer({"error_response": {**error, "request_id": "r"}})
-            number = len(self.server.sent)
-        module = f"SMS-{number}"
-        self._answer({"jst_sms_oaid_message_send_response": {"module": module, "request_id": "r"}})
+            self.server.calls.append(form)
+            self._send(self._checked(form) or self._answer(form))
 
-    def _check(self, params: dict[str, str]) -> dict[str, Any] | None:
-        method = params.get("sign_method", "md5")
-        if not hmac.compare_digest(params.get("sign", ""), top_sign(params, method)):
-            return {"code": 25, "msg": "Invalid signature"}
-        if params.get("method") != "taobao.jst.sms.oaid.message.send":
-            return {"code": 22, "msg": "Invalid method"}
-        if params.get("app_key") != APP_KEY:
-            return {"code": 29, "msg": "Invalid app Key"}
-        if params.get("session") != SESSION:
-            return {"code": 27, "msg": "Invalid session"}
-        if (params.get("v"), params.get("format")) != ("2.0", "json"):
-            return {"code": 30, "msg": "Invalid format or version"}
-        if not TIMESTAMP.match(params.get("timestamp", "")):
-            return {"code": 31, "msg": "Invalid timestamp"}
-        if BUSINESS not in params:
-            return {"code": 40, "msg": f"Missing required arguments:{BUSINESS}"}
+    def _checked(self, form: dict[str, str]) -> dict[str, Any] | None:
+        """The router's own checks, in its order; the refusal, or None."""
+        if not form.get("app_key"):
+            return _error(28, "Missing App Key")
+        if form["app_key"] != APP_KEY:
+            return _error(29, "Invalid App Key")
+        if not form.get("sign"):
+            return _error(24, "Missing Signature")
+        if form.get("sign_method", "md5") not in ("md5", "hmac"):
+            return _error(41, "Invalid Arguments", "isv.invalid-parameter", "sign_method")
+        if not hmac.compare_digest(form["sign"], expected_sign(form)):
+            return _error(25, "Invalid Signature")
+        try:
+            sent = datetime.strptime(form.get("timestamp", ""), "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            return _error(30, "Missing Timestamp")
+        now = datetime.now(UTC) + self.server.clock_off
+        if abs(sent.replace(tzinfo=BEIJING) - now) > timedelta(minutes=10):
+            return _error(31, "Invalid Timestamp")
+        if (form.get("v"), form.get("format")) != ("2.0", "json"):
+            return _error(33, "Invalid Version")
+        if self.server.limited:
+            self.server.limited -= 1
+            return _error(7, "App Call Limited", "accesscontrol.limited-by-app-access-count",
+                          "This ban will last for 120 more seconds")  # fmt: skip
         return None
 
-    def _business(self, given: dict[str, Any]) -> dict[str, Any] | None:
-        def refused(sub: str, words: str) -> dict[str, Any]:
-            return {"code": 15, "msg": "Remote service error", "sub_code": sub, "sub_msg": words}
+    def _answer(self, form: dict[str, str]) -> dict[str, Any]:
+        method = form.get("method", "")
+        if method in ("taobao.trade.fullinfo.get", "taobao.traderates.get", "taobao.refund.get"):
+            if not form.get("session"):
+                return _error(26, "Missing Session")
+            if form["session"] != SESSION:
+                return _error(27, "Invalid session", "invalid-sessionkey", "session is invalid")
+        handler = {"taobao.tmc.messages.consume": self._consume,
+                   "taobao.tmc.messages.confirm": self._confirm,
+                   "taobao.trade.fullinfo.get": self._trade,
+                   "taobao.traderates.get": self._rates,
+                   "taobao.refund.get": self._refund}.get(method)  # fmt: skip
+        if handler is None:
+            return _error(22, "Invalid Method")
+        return handler(form)
 
-        if self.server.orders.get(given.get("order_id", "")) != given.get("oaid"):
-            return refused("isv.oaid-not-match-order", "OAID与订单不匹配")
-        if given.get("sms_free_sign_name") != SIGN_NAME:
-            return refused("isv.sign-name-invalid", "短信签名未审核通过")
-        if given.get("template_code") not in self.server.approved:
-            return refused("isv.template-not-approved", "短信模板未审核通过")
-        if not isinstance(json.loads(given["params"]), dict):
-            return refused("isv.params-invalid", "params不是JSON对象")
-        self.server.sent.append(given)
-        return None
+    def _consume(self, form: dict[str, str]) -> dict[str, Any]:
+        quantity = int(form.get("quantity") or 100)
+        if not 10 <= quantity <= 200:
+            return _error(41, "Invalid Arguments", "isv.invalid-parameter", "quantity")
+        waiting = [m for i, m in self.server.queue.items() if i not in self.server.given]
+        page = waiting[:quantity]
+        self.server.given |= {m["id"] for m in page}
+        return {"tmc_messages_consume_response": {"messages": {"tmc_message": page}}}
 
-    def _answer(self, data: dict[str, Any]) -> None:
-        raw = json.dumps(data, ensure_ascii=False).encode()
-        self.send_response(200)
+    def _confirm(self, form: dict[str, str]) -> dict[str, Any]:
+        ids = [int(i) for i in form.get("s_message_ids", "").split(",") if i]
+        if not ids or len(ids) > 200:
+            return _error(41, "Invalid Arguments", "isv.invalid-parameter", "s_message_ids")
+        for ident in ids:
+            self.server.queue.pop(ident, None)
+            self.server.given.discard(ident)
+        return {"tmc_messages_confirm_response": {"is_success": True}}
+
+    def _trade(self, form: dict[str, str]) -> dict[str, Any]:
+        trade = self.server.trades.get(form.get("tid", ""))
+        if trade is None:
+            return _error(15, "Remote service error", "isv.trade-not-exist", "交易不存在")
+        return {"trade_fullinfo_get_response": {"trade": trade}}
+
+    def _refund(self, form: dict[str, str]) -> dict[str, Any]:
+        refund = self.server.refunds.get(form.get("refund_id", ""))
+        if refund is None:
+            return _error(15, "Remote service error", "isv.refund-not-exist", "退款不存在")
+        return {"refund_get_response": {"refund": refund}}
+
+    def _rates(self, form: dict[str, str]) -> dict[str, Any]:
+        rates = self.server.rates.get(form.get("tid", ""), [])
+        mine = [r for r in rates if r.get("role") == form.get("role", "buyer")]
+        return {"traderates_get_response": {"trade_rates": {"trade_rate": mine},
+                                            "total_results": len(mine)}}  # fmt: skip
+
+    def _send(self, answer: dict[str, Any]) -> None:
+        data = json.dumps(answer, ensure_ascii=False).encode()
+        self.send_response(200)  # TOP answers its refusals with 200 and an error_response
         self.send_header("Content-Type", "application/json;charset=UTF-8")
-        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(raw)
+        self.wfile.write(data)
 
     def log_message(self, *args: object) -> None:
         pass

@@ -297,6 +297,10 @@ class App:
         """The module that reads `source`'s webhooks (None for a source tidings has not)."""
         return PLATFORMS.get(source)
 
+    def puller(self, source: str) -> pulling.Puller | None:
+        """What asks `source` (None for a platform that pushes to its hook)."""
+        return PULLERS.get(source)
+
     def contract_event(self, obj: dict[str, Any]) -> Event:
         """A translator's JSON object as a checked contract event (InvalidEvent if not)."""
         where = f"{obj.get('type')} {obj.get('id')!r}"
@@ -332,11 +336,6 @@ class App:
         found: Delivery = self._cdek.read_back(delivery, credentials)
         return found
 
-    @staticmethod
-    def pulled(source: str) -> bool:
-        """Whether tidings asks `source` (no webhooks to point anywhere)."""
-        return source in PULLERS
-
     def pull(self, store: str, source: str, http: Any = None) -> dict[str, int]:
         """Ask `source` now for what changed for `store`; counts by outcome. Raises LookupError
         (no such connector, or a platform tidings does not pull) and PlatformError."""
@@ -351,6 +350,8 @@ class App:
     def pull_due(self, http: Any = None) -> int:
         """Every pulled connector whose time has come (the worker asks each round)."""
         sources = {name: (puller, PLATFORMS[name]) for name, puller in PULLERS.items()}
+        if not pulling.due(self.unit_of_work, PULLERS, self.clock()):
+            return 0  # no client made each round for nothing
         with self._http(http) as client:
             taken = pulling.pull_due(
                 self.unit_of_work, client, sources, self.contract_event, self.clock

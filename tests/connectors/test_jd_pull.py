@@ -230,7 +230,7 @@ def test_the_cli_connects_a_jd_store_and_pulls_it(db_url, jos, capsys):
     assert main(add) == 0
     added = capsys.readouterr()
     assert added.out == ""  # no webhook URL to paste anywhere: the worker asks JD
-    assert "jd connected to store 'acme'; the worker asks it for news" in added.err
+    assert "jd connected to store 'acme'; the worker asks it every 300 s" in added.err
     pull_ = ["connectors", "pull", "--store", "acme", "--source", "jd", "--db", db_url]
     assert main(pull_) == 0
     assert capsys.readouterr().out.strip() == "accepted=1"

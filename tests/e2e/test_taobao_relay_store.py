@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, select
 
 from helpers import Clock, at, customer, event, live, order, rounds, store
-from taobao_server import APP_KEY, RATE_LIMITED, SECRET, SESSION, SIGN_NAME, FakeTop
+from taobao_relay_server import APP_KEY, RATE_LIMITED, SECRET, SESSION, SIGN_NAME, FakeTop
 from tidings.entrypoints.api.app import create_app
 
 TID, OAID = "4012345678901234567", "AAGq5dEAAeG3JedwSFpZMe1"

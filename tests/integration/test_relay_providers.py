@@ -1,5 +1,5 @@
 """The Taobao/Tmall and JD relays against local routers that check the signature as the
-platforms do (tests/taobao_server.py, tests/jd_relay_server.py)."""
+platforms do (tests/taobao_relay_server.py, tests/jd_relay_server.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import jd_relay_server
-import taobao_server
+import taobao_relay_server
 from tidings.adapters.providers.jd_relay import JdRelayProvider
 from tidings.adapters.providers.taobao_relay import TaobaoRelayProvider
 from tidings.domain.delivery import Accepted, Outgoing
@@ -36,8 +36,8 @@ def _serve(server: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def top() -> Iterator[taobao_server.FakeTop]:
-    yield from _serve(taobao_server.FakeTop({"SMS_1"}, {TID: OAID}))
+def top() -> Iterator[taobao_relay_server.FakeTop]:
+    yield from _serve(taobao_relay_server.FakeTop({"SMS_1"}, {TID: OAID}))
 
 
 @pytest.fixture
@@ -45,9 +45,9 @@ def jos() -> Iterator[jd_relay_server.FakeJos]:
     yield from _serve(jd_relay_server.FakeJos({"SMS_1"}, {JD_ORDER: CONSIGNEE}))
 
 
-def _taobao(top: taobao_server.FakeTop, **over: Any) -> TaobaoRelayProvider:
-    given = {"app_key": taobao_server.APP_KEY, "app_secret": taobao_server.SECRET,
-             "session": taobao_server.SESSION, "sign_name": taobao_server.SIGN_NAME,
+def _taobao(top: taobao_relay_server.FakeTop, **over: Any) -> TaobaoRelayProvider:
+    given = {"app_key": taobao_relay_server.APP_KEY, "app_secret": taobao_relay_server.SECRET,
+             "session": taobao_relay_server.SESSION, "sign_name": taobao_relay_server.SIGN_NAME,
              "router": top.url, "clock": lambda: NOW} | over  # fmt: skip
     return TaobaoRelayProvider("tb", **given)
 
@@ -86,7 +86,7 @@ def test_a_template_taobao_did_not_approve_fails_with_its_reason(top):
 
 
 def test_taobao_rate_limit_is_tried_again_later(top):
-    top.refusals.append(taobao_server.RATE_LIMITED)
+    top.refusals.append(taobao_relay_server.RATE_LIMITED)
     with pytest.raises(Transient, match=r"accesscontrol\.limited-by-app-access-count"):
         _taobao(top).send(_out())
     assert _taobao(top).send(_out()).refs == ("SMS-1",)  # the next try goes

@@ -79,14 +79,16 @@ def _add(args: argparse.Namespace) -> int:
             if getattr(args, name):
                 settings[name] = getattr(args, name)
         url = app.add_connector(args.store, args.source, args.secret, settings)
+        puller = app.puller(args.source)
     except InvalidEvent as exc:
         print(f"tidings: --{str(exc.field).replace('_', '-')}: {exc.reason}", file=sys.stderr)
         return 2
     finally:
         app.close()
-    if bootstrap.App.pulled(args.source):  # nothing to point anywhere: the worker asks it
+    if puller is not None:
+        every = int(puller.EVERY.total_seconds())
         print(f"tidings: {args.source} connected to store {args.store!r}; the worker asks it "
-              f"for news (`tidings connectors pull` asks now)", file=sys.stderr)  # fmt: skip
+              f"every {every} s (now: tidings connectors pull)", file=sys.stderr)  # fmt: skip
         return 0
     print(url)
     print(f"tidings: {args.source} connected to store {args.store!r}; point its webhooks at "

@@ -21,6 +21,8 @@ from tidings.adapters.connectors import (
     ozon,
     seventeen_track,
     shopify,
+    taobao,
+    taobao_pull,
     woocommerce,
 )
 from tidings.services.connectors import Platform
@@ -35,6 +37,7 @@ PLATFORMS: Final[Mapping[str, Platform]] = {
     "jd": jd,
     "cdek": cdek,
     "ozon": ozon,
+    "taobao": taobao,
 }
 
-PULLERS: Final[Mapping[str, Puller]] = {"jd": jd_pull}
+PULLERS: Final[Mapping[str, Puller]] = {"jd": jd_pull, "taobao": taobao_pull}
