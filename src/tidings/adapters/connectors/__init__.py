@@ -14,11 +14,14 @@ from typing import Final
 
 from tidings.adapters.connectors import (
     aftership,
+    boxberry,
     cdek,
     jd,
     jd_pull,
     kuaidi100,
     ozon,
+    russianpost,
+    russianpost_pull,
     seventeen_track,
     shopify,
     woocommerce,
@@ -35,6 +38,12 @@ PLATFORMS: Final[Mapping[str, Platform]] = {
     "jd": jd,
     "cdek": cdek,
     "ozon": ozon,
+    "russianpost": russianpost,
+    "boxberry": boxberry,
 }
 
-PULLERS: Final[Mapping[str, Puller]] = {"jd": jd_pull}
+PULLERS: Final[Mapping[str, Puller]] = {
+    "jd": jd_pull,
+    "russianpost": russianpost_pull,
+    "boxberry": boxberry,
+}
