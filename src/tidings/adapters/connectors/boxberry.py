@@ -59,7 +59,7 @@ STATUSES: Final[Mapping[str, str | None]] = {
     "возвращено в пункт приема": "returning",
     "возвращено в им": "returned",  # back with the shop
 }
-_CITY_AND_ADDRESS = re.compile(r"^\s*([^()]+?)\s*\((.+)\)\s*$")
+_CITY_AND_ADDRESS = re.compile(r"^\s*([^()]+?)\s*\(([^()]+)\)")
 
 
 def key(name: str) -> str:
