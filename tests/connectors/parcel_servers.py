@@ -1,4 +1,4 @@
-"""Russian Post's single-access tracking (SOAP 1.2) and Boxberry's json.php on loopback: each
+"""Russian Post's single-access tracking (SOAP 1.2) and Boxberry's json.php (POST) on loopback: each
 checks a request as the carrier does (the envelope, the login and password, the token), keeps
 per number a history the test may change between polls, and answers as scripted: a fault for
 a number it does not know, 429 for a rate limit, a fault over the day's limit."""
@@ -10,7 +10,6 @@ import threading
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
 LOGIN, PASSWORD, TOKEN = "acme-tracking", "rp-password-1", "bb-token-123"
@@ -25,6 +24,7 @@ class _Fake(ThreadingHTTPServer):
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
         self.histories: dict[str, list[Any]] = {}
         self.asked: list[str] = []  # every number asked, in order
+        self.paths: list[str] = []  # every path asked, with its query
         self.limited = 0  # answer the next requests 429
         self.over_limit = False  # answer a fault: the day's limit is spent
         self.lock = threading.Lock()
@@ -124,8 +124,9 @@ def _record(number: str, op: Op) -> str:
 class _BoxberryHandler(_Handler):
     server: Boxberry
 
-    def do_GET(self) -> None:
-        query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+    def do_POST(self) -> None:
+        self.server.paths.append(self.path)
+        query = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         with self.server.lock:
             if self.server.limited:
                 self.server.limited -= 1

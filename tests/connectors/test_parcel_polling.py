@@ -207,6 +207,7 @@ def test_boxberry_parcels_are_polled_and_wait_the_stores_storage_period(shop):
         app.add_connector("acme", "boxberry", TOKEN, {"url": fake.url, "storage_days": "14"})
         assert _pull(app, "boxberry") == {"accepted": 2, "failed": 1}
         assert sorted(fake.asked) == ["DUD0", "DUD15086277"]
+        assert not any(TOKEN in path for path in fake.paths)  # never in a URL, nor its log
         clock.advance(hours=4)
         fake.limited = 1
         with pytest.raises(PlatformError, match="Boxberry answered 429"):

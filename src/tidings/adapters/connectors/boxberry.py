@@ -1,9 +1,9 @@
 """Boxberry tracking: nothing is pushed; each open parcel's statuses are asked with
-`ListStatuses` (GET json.php?token=…&method=ListStatuses&ImId=<number>, a JSON list of
-`{"Date", "Name", "Comment"}`, or `{"err": …}`), and each status is one delivery,
+`ListStatuses` (POST json.php `{"token", "method": "ListStatuses", "ImId": <number>}`; the
+answer a JSON list of `{"Date", "Name", "Comment"}`, or `{"err": …}`), each status one delivery,
 `{"asked": number, "status": {...}}`, with the store's storage period in its headers.
 
-    ask (one GET a number) → statuses (pure) → parcels.poll;   translate (pure)
+    ask (one POST a number) → statuses (pure) → parcels.poll;   translate (pure)
 
 The one rule: a status is its name (`STATUSES`, compared without case, spaces or ё); arriving
 at the pickup point starts the storage period the store's contract with Boxberry sets
@@ -179,7 +179,7 @@ def pull(
 
     def ask(number: str) -> list[Item]:
         query = {"token": credentials.secret, "method": "ListStatuses", "ImId": number}
-        answer = http.get(url, params=query)
+        answer = http.post(url, json=query)  # in the body: a URL with a token gets logged
         if answer.status_code == 429:
             wait = answer.headers.get("Retry-After", "")
             raise PlatformError("Boxberry answered 429: asked to wait",
