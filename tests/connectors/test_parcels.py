@@ -30,12 +30,17 @@ def test_a_number_is_not_asked_again_before_its_recheck():
     assert due(_asked(A=5.9, B=6), ("A", "B"), NOW, PACE) == ["B"]
 
 
-def test_the_days_quota_counts_in_the_platforms_day():
-    state = Turn({}, "2026-11-12", 4)
-    assert due(state, ("A", "B", "C"), NOW, PACE) == ["A"]  # one left of five
-    assert due(Turn({}, "2026-11-12", 5), ("A",), NOW, PACE) == []
-    next_day = NOW.replace(hour=21, minute=1)  # past midnight in Moscow
-    assert due(state, ("A", "B", "C"), next_day, PACE) == ["A", "B"]
+def test_the_days_quota_counts_in_the_platforms_day_and_is_spread_over_it():
+    pace = Pace(per_pull=10, recheck=timedelta(hours=6), daily=8, day_zone="Europe/Moscow")
+    numbers = tuple("ABCDEFGHIJ")
+    noon = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)  # 12:00 in Moscow: half the day's eight
+    assert due(Turn({}, "2026-11-12", 0), numbers, noon, pace) == list("ABCD")
+    assert due(Turn({}, "2026-11-12", 3), numbers, noon, pace) == ["A"]
+    assert due(Turn({}, "2026-11-12", 4), numbers, noon, pace) == []
+    evening = noon.replace(hour=20, minute=59)  # 23:59 in Moscow: all eight
+    assert due(Turn({}, "2026-11-12", 4), numbers, evening, pace) == list("ABCD")
+    past_midnight = noon.replace(hour=21, minute=30)  # a new day: its first share
+    assert due(Turn({}, "2026-11-12", 8), numbers, past_midnight, pace) == ["A"]
 
 
 def test_a_pause_is_waited_out():

@@ -2,9 +2,9 @@
 ask about now, at a bounded rate, and the cursor that remembers it.
 
 The one rule: a number is asked at most once per `recheck`, at most `per_pull` numbers a pull
-and at most `daily` a day (the platform's own quota, counted in its own day); a pause the
-platform asked for is kept in the cursor and waited out. Numbers never asked come first, then
-the longest unasked. The cursor is JSON:
+and at most `daily` a day (the platform's own quota, counted in its own day and spread over
+it: by noon, half); a pause the platform asked for is kept in the cursor and waited out.
+Numbers never asked come first, then the longest unasked. The cursor is JSON:
 `{"asked": {number: iso time}, "day": "YYYY-MM-DD", "spent": n, "paused_until": iso | null}`,
 pruned to the numbers still open.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -85,7 +86,7 @@ def due(state: Turn, wanted: tuple[str, ...], now: datetime, pace: Pace) -> list
     room = pace.per_pull
     if pace.daily is not None:
         spent = state.spent if state.day == _day(now, pace) else 0
-        room = min(room, max(pace.daily - spent, 0))
+        room = min(room, max(_allowed_by(now, pace.daily, pace.day_zone) - spent, 0))
     cutoff = (now - pace.recheck).isoformat()
     ready = [n for n in wanted if n not in state.asked or _at(state.asked[n]) <= _at(cutoff)]
     ready.sort(key=lambda n: (n in state.asked, _at(state.asked.get(n, cutoff)), n))
@@ -137,6 +138,14 @@ def deadline(at: datetime, days: int) -> datetime:
 def scrubbed(text: str) -> str:
     """A carrier's free text without anything written like a phone number."""
     return _PHONE_LIKE.sub("…", text)
+
+
+def _allowed_by(now: datetime, daily: int, day_zone: str) -> int:
+    """The day's quota spread over the day: by `now`, the share of the day gone by (so that
+    a parcel arriving in the evening is still asked about that day)."""
+    local = now.astimezone(ZoneInfo(day_zone))
+    gone = (local - local.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds()
+    return min(daily, math.ceil(daily * gone / 86400))
 
 
 def _day(now: datetime, pace: Pace) -> str:
