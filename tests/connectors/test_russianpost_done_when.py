@@ -17,7 +17,7 @@ from tidings.adapters.db import tables
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 12, 9, 0, tzinfo=MOSCOW)
-SHOPPER, NUMBER = "+79161110022", "80081000000042"
+SHOPPER, NUMBER, MERCHANT = "+79161110022", "80081000000042", "+79035550100"
 
 
 @pytest.fixture
@@ -25,7 +25,8 @@ def shop(db_url):  # type: ignore[no-untyped-def]
     clock, provider = Clock(NOW), ScriptedProvider()
     app = live(db_url, clock, {"file": provider})
     acme = store(NOW - timedelta(days=30), timezone="Europe/Moscow", default_region="RU",
-                 currency="RUB", locale="ru", sms_signature="")  # fmt: skip
+                 currency="RUB", locale="ru", sms_signature="",
+                 merchant_contacts=[{"phone": MERCHANT}])  # fmt: skip
     sent = NOW - timedelta(days=3)
     post(app, [acme, customer("c1", SHOPPER, NOW - timedelta(days=9), locale="ru"),
                order("o1", sent, currency="RUB", payment="cod", status="unpaid"),
@@ -84,6 +85,25 @@ def test_a_parcel_collected_from_the_post_office_is_reminded_of_no_more(shop):
         rounds(app)
     steps = [(step, status) for step, _, status, _ in _pickup_messages(app)]
     assert steps == [("arrived", "sent"), ("reminder", "suppressed")]  # collected: it stops
+
+
+def test_a_cash_on_delivery_parcel_refused_at_the_post_office_alerts_the_merchant(shop):
+    app, provider, clock, fake = shop
+    fake.histories[NUMBER] = [(8, 2, "2026-11-12T08:40:00.000+03:00", "190000", "СПб 190000")]
+    app.pull("acme", "russianpost")
+    rounds(app)
+    before = len(provider.sent)
+    clock.advance(hours=30)
+    fake.histories[NUMBER].append((3, 4, "2026-11-13T14:00:00.000+03:00", "190000", "СПб 190000"))
+    rounds(app)
+    alerts = [m.body for m in provider.sent[before:] if m.to == MERCHANT]
+    assert alerts == [
+        f"Отказ от наложенного платежа: посылка заказа o1, russianpost {NUMBER}, возвращается."
+    ]
+    while clock() < datetime(2026, 11, 22, tzinfo=MOSCOW):
+        clock.advance(hours=12)
+        rounds(app)
+    assert _texts(provider, before) == []  # no reminder of a parcel on its way back
 
 
 def _pickup_messages(app) -> list[tuple[str, str, str, str]]:  # type: ignore[no-untyped-def]
