@@ -142,9 +142,8 @@ def test_an_unknown_number_is_kept_once_with_the_posts_words(shop):
         assert _pull(app) == {"duplicate": 1}
     [(_, outcome, reason)] = _kept(app)
     assert outcome == "failed"
-    assert reason == (
-        "Russian Post does not know RA000000000RU: S:Sender "
-        "Отправление RA000000000RU не найдено Отправление RA000000000RU не найдено"
+    assert (
+        reason == "Russian Post does not know RA000000000RU: Отправление RA000000000RU не найдено"
     )
 
 

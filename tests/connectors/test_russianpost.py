@@ -209,8 +209,10 @@ def test_a_fault_is_read_by_its_kind():
     )
     with pytest.raises(Refused) as refused:
         parse_history(fault)
-    assert refused.value.kind == "AuthorizationFault"
-    assert "bad login" in refused.value.text
+    assert (refused.value.kind, refused.value.text) == ("AuthorizationFault", "bad login")
+    reason_only = fault.replace(b"bad login", b"")
+    with pytest.raises(Refused, match="AuthorizationFault: Authorization failed"):
+        parse_history(reason_only)
 
 
 @pytest.mark.parametrize(

@@ -84,9 +84,7 @@ def parse_history(content: bytes) -> list[dict[str, Any]]:
         raise PlatformError("Russian Post answered with what is not XML") from None
     fault = next((e for e in root.iter() if _local(e.tag) == "Fault"), None)
     if fault is not None:
-        kinds = [_local(e.tag) for e in fault.iter() if _local(e.tag).endswith("Fault")]
-        words = " ".join(t.strip() for t in fault.itertext() if t.strip())
-        raise Refused(next((k for k in kinds if k != "Fault"), "Fault"), words[:300])
+        raise Refused(*_fault(fault))
     found = [e for e in root.iter() if _local(e.tag) == "historyRecord"]
     return [{_local(c.tag): _plain(c) for c in r if _local(c.tag) in KEPT} for r in found]
 
@@ -147,6 +145,18 @@ def _refused(refused: Refused, number: str, headers: dict[str, str], now: dateti
         raise PlatformError(f"Russian Post: over the day's limit: {refused.text}",
                             retry_after=_till_moscow_midnight(now))  # fmt: skip
     return [(_body({"asked": number, "fault": refused.text}), dict(headers))]
+
+
+def _fault(fault: ET.Element) -> tuple[str, str]:
+    """The kind of a fault (its detail's element) and its words: the detail's own, else the
+    reason's."""
+    detail = [e for e in fault.iter() if _local(e.tag).endswith("Fault") and e is not fault]
+    reason = [e for e in fault.iter() if _local(e.tag) == "Text"]
+    for element in (*detail, *reason):
+        words = " ".join(t.strip() for t in element.itertext() if t.strip())
+        if words:
+            return (_local(detail[0].tag) if detail else "Fault"), words[:300]
+    return (_local(detail[0].tag) if detail else "Fault"), "no reason given"
 
 
 def _till_moscow_midnight(now: datetime) -> float:
