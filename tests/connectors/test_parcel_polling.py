@@ -219,3 +219,20 @@ def test_boxberry_parcels_are_polled_and_wait_the_stores_storage_period(shop):
     reasons = [reason for _, outcome, reason in _kept(app) if outcome == "failed"]
     assert reasons == ["Boxberry does not know DUD0: Посылка DUD0 не найдена"]
     assert not any("916" in body for body, _, _ in _kept(app))
+
+
+def test_a_boxberry_parcel_collected_between_polls_adds_only_what_is_new(shop):
+    app, clock = shop
+    _ship(app, clock, ("DUD15086277", "Boxberry"))
+    arrived = {"Date": "2026-11-11T11:48:01", "Name": "Поступило в пункт выдачи", "Comment": ""}
+    with Boxberry() as fake:
+        fake.histories = {"DUD15086277": [arrived]}
+        app.add_connector("acme", "boxberry", TOKEN, {"url": fake.url})
+        assert _pull(app, "boxberry") == {"accepted": 1}
+        fake.histories["DUD15086277"].append({"Date": "12.11.2026 10:05", "Name": "Выдано"})
+        clock.advance(hours=3)
+        assert _pull(app, "boxberry") == {"duplicate": 1, "accepted": 1}
+        clock.advance(hours=3)
+        assert _pull(app, "boxberry") == {}  # delivered: no longer asked about
+    assert fake.asked == ["DUD15086277"] * 2
+    assert _shipment(app, "DUD15086277")[:2] == ("delivered", "Выдано")
