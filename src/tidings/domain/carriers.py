@@ -46,6 +46,14 @@ ALIASES: Final[Mapping[str, str]] = {
     "fedex": "fedex",
     "dhl": "dhl",
     "dhlexpress": "dhl",
+    "russianpost": "russianpost",
+    "pochta": "russianpost",
+    "pochtarossii": "russianpost",
+    "почтароссии": "russianpost",
+    "russianpostems": "russianpost",  # EMS Russian Post: the same tracking
+    "emsrussianpost": "russianpost",
+    "boxberry": "boxberry",
+    "боксберри": "boxberry",
 }
 
 

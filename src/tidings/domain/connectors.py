@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Final, Literal
 
 SOURCES: Final = ("shopify", "woocommerce", "aftership", "17track", "kuaidi100", "jd", "cdek",
-                  "ozon", "taobao")  # fmt: skip
+                  "ozon", "taobao", "russianpost", "boxberry")  # fmt: skip
 UNSIGNED: Final = ("cdek", "ozon")
 """The platforms that sign nothing: their webhook URL carries the connector's secret,
 `/hooks/{source}/{store}?token={secret}`."""

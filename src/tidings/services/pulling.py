@@ -5,9 +5,11 @@
 One pull goes: claim the connector (a worker that claims it holds it until `pull_after`, so
 two workers never pull the same one) → the platform's `pull` asks, outside any transaction →
 each item is received as a webhook delivery would be (kept raw, translated, ingested) and the
-cursor moves on, in one transaction → only then is anything confirmed to the platform. The one
-rule: a crash anywhere loses nothing (what was not confirmed is given again, what was not
-committed is pulled again) and makes nothing twice (a delivery's id is the platform's own).
+cursor moves on, in one transaction → only then is anything confirmed to the platform. A
+`ParcelPuller` (it asks about parcels by tracking number) is also handed the store's open
+shipments with its carrier, read in the claiming transaction. The one rule: a crash anywhere
+loses nothing (what was not confirmed is given again, what was not committed is pulled again)
+and makes nothing twice (a delivery's id is the platform's own).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard, runtime_checkable
 
+from tidings.domain.carriers import carrier_key
 from tidings.domain.connectors import Credentials, Delivery, Pulled
 from tidings.domain.errors import PlatformError
 from tidings.services.connectors import Parse, Platform, receive
@@ -24,6 +27,7 @@ from tidings.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 HOLD = timedelta(minutes=5)  # a claimed pull's lease: a worker that died frees it after this
+OPEN_FOR = timedelta(days=90)  # a parcel with no news for this long is no longer asked about
 
 
 class Puller(Protocol):
@@ -40,6 +44,31 @@ class Puller(Protocol):
         ...
 
     def confirm(self, http: Any, credentials: Credentials, ids: tuple[str, ...]) -> None: ...
+
+
+@runtime_checkable
+class ParcelPuller(Puller, Protocol):
+    """A puller that asks about parcels one tracking number at a time (Russian Post, Boxberry):
+    `wanted` holds the store's open shipments with its `CARRIER` (a `carrier_key`)."""
+
+    @property
+    def CARRIER(self) -> str: ...  # a module's constant
+
+    def pull(
+        self,
+        http: Any,
+        credentials: Credentials,
+        cursor: str | None,
+        now: datetime,
+        wanted: tuple[str, ...] = (),
+    ) -> Pulled: ...
+
+
+def wanted(uow: UnitOfWork, store: str, carrier: str, now: datetime) -> tuple[str, ...]:
+    """The tracking numbers of the store's shipments with `carrier` that are neither delivered
+    nor back with the sender, and had news within OPEN_FOR."""
+    found = uow.connectors.open_shipments(store, now - OPEN_FOR)
+    return tuple(sorted({number for name, number in found if carrier_key(name) == carrier}))
 
 
 def pull(
@@ -89,10 +118,11 @@ def _page(
             raise LookupError(f"store {store!r} has no {source} connector: add it first")
         credentials, cursor = found
         facts = uow.connectors.facts(store)
+        numbers = wanted(uow, store, puller.CARRIER, now) if _parcels(puller) else ()
         uow.connectors.pulled(store, source, cursor, now + HOLD, None)  # claimed
         uow.commit()
     try:
-        got = puller.pull(http, credentials, cursor, now)
+        got = _ask(puller, http, credentials, cursor, now, numbers)
     except PlatformError as exc:
         wait = max(puller.EVERY, timedelta(seconds=exc.retry_after))
         with unit_of_work() as uow:
@@ -110,6 +140,23 @@ def _page(
     if got.confirm:  # only what is kept; a crash before this gives it again, as a duplicate
         puller.confirm(http, credentials, got.confirm)
     return got.more
+
+
+def _parcels(puller: Puller) -> TypeGuard[ParcelPuller]:
+    return isinstance(puller, ParcelPuller)
+
+
+def _ask(
+    puller: Puller,
+    http: Any,
+    credentials: Credentials,
+    cursor: str | None,
+    now: datetime,
+    numbers: tuple[str, ...],
+) -> Pulled:
+    if _parcels(puller):
+        return puller.pull(http, credentials, cursor, now, wanted=numbers)
+    return puller.pull(http, credentials, cursor, now)
 
 
 def pull_due(

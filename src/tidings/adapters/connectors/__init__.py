@@ -14,11 +14,14 @@ from typing import Final
 
 from tidings.adapters.connectors import (
     aftership,
+    boxberry,
     cdek,
     jd,
     jd_pull,
     kuaidi100,
     ozon,
+    russianpost,
+    russianpost_pull,
     seventeen_track,
     shopify,
     taobao,
@@ -38,6 +41,13 @@ PLATFORMS: Final[Mapping[str, Platform]] = {
     "cdek": cdek,
     "ozon": ozon,
     "taobao": taobao,
+    "russianpost": russianpost,
+    "boxberry": boxberry,
 }
 
-PULLERS: Final[Mapping[str, Puller]] = {"jd": jd_pull, "taobao": taobao_pull}
+PULLERS: Final[Mapping[str, Puller]] = {
+    "jd": jd_pull,
+    "taobao": taobao_pull,
+    "russianpost": russianpost_pull,
+    "boxberry": boxberry,
+}

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.adapters.db import tables as t
@@ -115,6 +115,21 @@ class SqlConnectors:
         )
         found: str | None = self.conn.execute(query.order_by(R.order_id).limit(1)).scalar()
         return found
+
+    def open_shipments(self, store: str, since: datetime) -> list[tuple[str | None, str]]:
+        """(carrier, tracking number) of the store's shipments that are neither delivered nor
+        back with the sender and had news (or were shipped) since `since`."""
+        recent = or_(
+            P.status_at >= since,
+            and_(P.status_at.is_(None), or_(P.shipped_at.is_(None), P.shipped_at >= since)),
+        )
+        query = select(P.carrier, P.tracking_number).where(
+            P.store_id == store,
+            P.tracking_number.is_not(None),
+            or_(P.status.is_(None), P.status.not_in(("delivered", "returned"))),
+            recent,
+        )
+        return [(r[0], r[1]) for r in self.conn.execute(query)]
 
     # --- pulled platforms: settings, cursor, and whose turn it is ---------------------------
 
