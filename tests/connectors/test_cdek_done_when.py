@@ -123,6 +123,9 @@ def test_a_wrong_token_or_a_store_without_the_connector_is_refused_and_keeps_not
     ]
     assert not any(SECRET in r.getMessage() for r in caplog.records)
     assert _count(app, tables.hook_deliveries) == 0 and cdek.calls == []
+    with app.db.connect() as conn:  # counted for the store tidings knows, never a body
+        counted = conn.execute(select(tables.hook_refusals.c.reason, tables.hook_refusals.c.count))
+        assert [tuple(r) for r in counted] == [("bad_signature", 3)]
 
 
 def test_a_forged_order_is_kept_failed_with_why_and_a_redelivery_is_a_duplicate(shop):

@@ -119,6 +119,24 @@ def test_a_removed_connector_refuses_its_webhooks(shop):
     assert answer.status_code == 401 and _kept(app) == []
 
 
+def test_a_refused_webhook_is_counted_with_its_reason_and_nothing_of_it_kept(shop):
+    client, app, auth = shop
+    update = sample("aftership", "tracking_update.json")
+    for secret in ("forged-1", "forged-2"):
+        assert _hook(client, "aftership", aftership(update, secret)).status_code == 401
+    app.remove_connector("acme", "aftership")
+    assert _hook(client, "aftership", aftership(update)).status_code == 401
+    assert _hook(client, "aftership", aftership(update), "nosuchstore").status_code == 401
+    found = client.get("/v1/connectors/aftership/failures", headers=auth).json()
+    day = NOW.astimezone(ZoneInfo("UTC")).date().isoformat()
+    assert found["failures"] == [] and _kept(app) == []  # no body of a refused one
+    assert [(r["day"], r["reason"], r["count"]) for r in found["refused"]] == [
+        (day, "bad_signature", 2), (day, "no_connector", 1)]  # fmt: skip
+    with app.db.connect() as conn:  # a made-up store in a URL writes nothing
+        stores = conn.execute(select(tables.hook_refusals.c.store_id)).scalars().all()
+    assert set(stores) == {"acme"}
+
+
 def test_erasing_a_customer_blanks_the_deliveries_about_them(shop):
     client, app, auth = shop
     _hook(client, "shopify", shopify(sample("shopify", "customer.json"), "customers/create"))

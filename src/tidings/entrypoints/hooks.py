@@ -60,6 +60,10 @@ def _take(app: App, source: str, store: str, body: bytes, headers: dict[str, str
         credentials = uow.connectors.credentials(store, source)
         facts = uow.connectors.facts(store)
     if credentials is None or not platform.verify(credentials.secret, body, headers):
+        reason = "no_connector" if credentials is None else "bad_signature"
+        with app.unit_of_work() as uow:  # counted for a known store; the body is never kept
+            if uow.connectors.refused(store, source, reason, app.clock()):
+                uow.commit()
         why = "no connector" if credentials is None else "bad signature or token"
         return _refused(platform, source, store, why)
     if pinged:  # a ping that must be answered in the platform's words (Ozon)
@@ -77,7 +81,8 @@ def _take(app: App, source: str, store: str, body: bytes, headers: dict[str, str
 
 
 def _refused(platform: object, source: str, store: str, why: str) -> Response:
-    """401, and nothing kept: in the platform's own error shape where it has one (Ozon)."""
+    """401, and nothing of it kept but a count: in the platform's own error shape where it
+    has one (Ozon)."""
     log.warning("hook %s/%s refused: %s", source, store, why)  # the reason, never the body
     message = f"not signed by a {source} connector of {store!r}"
     refusal = getattr(platform, "refusal", None)

@@ -8,7 +8,7 @@ answer or a log (`listed` has no secret in it).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
@@ -63,6 +63,32 @@ class SqlConnectors:
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(table).values(**row).on_conflict_do_nothing()
         return self.conn.execute(stmt.returning(H.delivery_id)).first() is not None
+
+    def refused(self, store: str, source: str, reason: str, at: datetime) -> bool:
+        """Count a webhook refused for `reason`; only for a store tidings knows (a made-up store
+        id in a URL writes nothing). Whether it was counted."""
+        if self.conn.execute(select(S.store_id).where(S.store_id == store)).first() is None:
+            return False
+        F = t.hook_refusals.c
+        row = {"store_id": store, "source": source, "day": at.astimezone(UTC).date().isoformat(),
+               "reason": reason, "count": 1, "last_at": at}  # fmt: skip
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(t.hook_refusals).values(**row)
+        bump = {"count": F.count + 1, "last_at": stmt.excluded.last_at}
+        keys = [F.store_id, F.source, F.day, F.reason]
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=bump))
+        return True
+
+    def refusals(self, store: str, source: str, limit: int) -> list[dict[str, Any]]:
+        """The refused webhooks counted per day and reason, newest day first."""
+        F = t.hook_refusals.c
+        query = (
+            select(F.day, F.reason, F.count, F.last_at)
+            .where(F.store_id == store, F.source == source)
+            .order_by(F.day.desc(), F.reason)
+            .limit(limit)
+        )
+        return [dict(r._mapping) for r in self.conn.execute(query)]
 
     def failures(self, store: str, source: str, limit: int) -> list[dict[str, Any]]:
         query = (

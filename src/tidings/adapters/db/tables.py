@@ -524,6 +524,18 @@ hook_deliveries = Table(  # every verified webhook delivery as received, and wha
     Index("ix_hook_deliveries_customer", "store_id", "customer_id"),
 )
 
+hook_refusals = Table(  # webhooks refused before anything was kept, counted; never a body
+    "hook_refusals",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("day", String(10), nullable=False),  # UTC, YYYY-MM-DD
+    Column("reason", String(32), nullable=False),  # no_connector, bad_signature
+    Column("count", Integer, nullable=False),
+    _time("last_at", False),
+    PrimaryKeyConstraint("store_id", "source", "day", "reason"),
+)
+
 score_targets = Table(
     "score_targets",
     metadata,

@@ -61,10 +61,16 @@ def remove(app: App, store: Caller, source: str) -> Response:
 def failures(
     app: App, store: Caller, source: str, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> dict[str, Any]:
-    """Newest first: each kept delivery that could not become events, and why."""
+    """Newest first: each kept delivery that could not become events, and why; and the
+    webhooks refused before anything was kept (no connector, a bad signature or token), counted
+    per day and reason."""
     with app.unit_of_work() as uow:
         rows = uow.connectors.failures(store, source, limit)
-    return {"failures": [r | {"received_at": r["received_at"].isoformat()} for r in rows]}
+        refused = uow.connectors.refusals(store, source, limit)
+    return {
+        "failures": [r | {"received_at": r["received_at"].isoformat()} for r in rows],
+        "refused": [r | {"last_at": r["last_at"].isoformat()} for r in refused],
+    }
 
 
 @router.post(
