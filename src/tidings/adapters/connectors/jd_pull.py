@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import httpx
 
 from tidings.adapters.connectors.jd import BEIJING, ORDER_STATES, PHONE_LIKE
-from tidings.adapters.platform_signing import sign
+from tidings.adapters.platform_signing import router_timestamp, sign
 from tidings.domain.connectors import Credentials, Pulled
 from tidings.domain.errors import PlatformError
 
@@ -65,8 +65,9 @@ def confirm(http: Any, credentials: Credentials, ids: tuple[str, ...]) -> None:
 
 
 def build_request(credentials: Credentials, method: str, params: Mapping[str, Any],
-                  now: datetime) -> httpx.Request:  # fmt: skip
-    """The router's call: system parameters and the method's JSON, MD5-signed."""
+                  sent: datetime) -> httpx.Request:  # fmt: skip
+    """The router's call: system parameters and the method's JSON, MD5-signed; `sent` is the
+    wall clock's (JOS refuses a timestamp ten minutes off its own), never a replay's."""
     settings = credentials.settings
     for needed in ("app_key", "access_token"):
         if not settings.get(needed):
@@ -75,7 +76,7 @@ def build_request(credentials: Credentials, method: str, params: Mapping[str, An
         "method": method,
         "app_key": settings["app_key"],
         "access_token": settings["access_token"],
-        "timestamp": now.astimezone(BEIJING).strftime(_FORMAT),
+        "timestamp": router_timestamp(sent),
         "v": "2.0",
         "360buy_param_json": json.dumps(params, ensure_ascii=False, separators=(",", ":")),
     }
@@ -106,10 +107,10 @@ def answer(response: httpx.Response, method: str) -> dict[str, Any]:
     return result
 
 
-def _ask(http: Any, credentials: Credentials, method: str, params: dict[str, Any],
-         now: datetime) -> dict[str, Any]:  # fmt: skip
+def _ask(http: Any, credentials: Credentials, method: str, params: dict[str, Any]
+         ) -> dict[str, Any]:  # fmt: skip
     try:
-        response = http.send(build_request(credentials, method, params, now))
+        response = http.send(build_request(credentials, method, params, datetime.now(UTC)))
     except httpx.HTTPError as exc:
         raise PlatformError(f"JOS could not be reached: {type(exc).__name__}") from None
     return answer(response, method)
@@ -123,7 +124,7 @@ def _orders(http: Any, credentials: Credentials, side: dict[str, Any], now: date
               "order_state": ",".join(ORDER_STATES), "optional_fields": FIELDS,
               "page": str(side["page"]), "page_size": str(ORDER_PAGE), "dateType": 0,
               "sortType": 0}  # fmt: skip
-    result = _ask(http, credentials, ORDERS, params, now).get("searchorderinfo_result")
+    result = _ask(http, credentials, ORDERS, params).get("searchorderinfo_result")
     if not isinstance(result, dict):
         raise PlatformError(f"JOS's answer to {ORDERS} has no searchorderinfo_result")
     checked = result.get("apiResult")
@@ -150,7 +151,7 @@ def _comments(http: Any, credentials: Credentials, side: dict[str, Any], now: da
     until = _time(side["until"]) if side.get("until") else min(now, since + WINDOW)
     params = {"beginTime": _text(since), "endTime": _text(until), "page": side["page"],
               "pageSize": COMMENT_PAGE}  # fmt: skip
-    result = _ask(http, credentials, COMMENTS, params, now)
+    result = _ask(http, credentials, COMMENTS, params)
     comments = result.get("comments") or []
     if not isinstance(comments, list):
         raise PlatformError(f"JOS's {COMMENTS} gave no list of comments")
