@@ -7,21 +7,18 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, select
 
-from helpers import Clock, at, customer, event, live, order, rounds, store
+from helpers import PHONE, Clock, at, customer, event, found_in_database, live, order, rounds, store
 from taobao_server import APP_KEY, SECRET, SEND, SESSION, SIGN_NAME, FakeTop
 from tidings.entrypoints.api.app import create_app
 
 TID, OAID = "4012345678901234567", "AAGq5dEAAeG3JedwSFpZMe1"
 HANDLE = {"platform": "taobao", "order_id": TID, "buyer": OAID}
-# a mainland mobile, with or without +86, or any E.164 number, standing alone
-PHONE = re.compile(r"(?<![\dA-Za-z])(?:\+?86[ -]?)?1[3-9]\d{9}(?!\d)|\+\d{8,15}(?!\d)")
 
 
 @pytest.fixture
@@ -58,21 +55,6 @@ def _reminders(client: TestClient, step: str = "first") -> list[dict[str, Any]]:
     return [m for m in found if (m["journey"], m["step"]) == ("payment_reminder", step)]
 
 
-def phones_in_database(app: Any) -> list[tuple[str, str, str]]:
-    """(table, column, text) of every text value of every table that holds a phone number."""
-    meta = MetaData()
-    meta.reflect(app.db)
-    found = []
-    with app.db.connect() as conn:
-        for table in meta.sorted_tables:
-            for row in conn.execute(select(table)):
-                for column, value in row._mapping.items():
-                    text = value if isinstance(value, str) else json.dumps(value, default=str)
-                    if PHONE.search(text):
-                        found.append((table.name, column, text))
-    return found
-
-
 def test_the_scan_would_see_a_phone():
     assert PHONE.search('{"from": "+8613800138000"}') and PHONE.search("13800138000")
     assert not PHONE.search(f"taobao:{TID}:{OAID}")  # a 19-digit trade id is no phone
@@ -92,7 +74,7 @@ def test_the_unpaid_reminder_goes_through_the_relay_and_no_phone_is_written(shop
     assert values["order_id"] == TID and values["pay"].startswith("acme.example/l/")
     assert (reminder["status"], reminder["to"]) == ("sent", f"taobao:{TID}:{OAID}")
     assert reminder["deliveries"][0]["state"] == "accepted"
-    assert phones_in_database(app) == []
+    assert found_in_database(app) == []
     logged = [r.getMessage() for r in caplog.records]
     assert logged and [line for line in logged if PHONE.search(line)] == []
     assert [line for line in logged if SECRET in line or SESSION in line] == []
@@ -170,7 +152,7 @@ def test_a_taobao_customer_with_a_phone_is_refused_by_name(shop):
     assert (
         result["error"].startswith("item 0, event 'e") and "field data.phone: " in result["error"]
     )
-    assert phones_in_database(shop[1]) == []  # refused whole: its phone kept nowhere
+    assert found_in_database(shop[1]) == []  # refused whole: its phone kept nowhere
 
 
 def test_an_erased_buyer_leaves_no_handle_on_their_rows(shop):
