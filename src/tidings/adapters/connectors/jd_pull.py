@@ -1,8 +1,9 @@
 """Asking JD's JOS router for a store's changed orders and new reviews (services/pulling.py
 runs it; jd.py reads what it brings).
 
-    build_request (pure: the router's parameters, signed) → `_ask`: the one POST → `answer`
-    (pure: the method's result, or PlatformError in JOS's words) → each item a delivery
+    build_request (pure: the router's parameters, signed: adapters/platform_router) → `_ask`:
+    the one POST → `answer` (pure: the method's result, or PlatformError in JOS's words) →
+    each item a delivery
 
 Orders come by modification time (`jingdong.pop.order.enSearch`, dateType modified, oldest
 first): the cursor is the modification time reached, and the next page starts AT that second
@@ -26,7 +27,7 @@ from typing import Any, Final
 import httpx
 
 from tidings.adapters.connectors.jd import BEIJING, ORDER_STATES, PHONE_LIKE
-from tidings.adapters.platform_signing import router_timestamp, sign
+from tidings.adapters.platform_router import answer_object, jos_form, jos_key, jos_refusal
 from tidings.domain.connectors import Credentials, Pulled
 from tidings.domain.errors import PlatformError
 
@@ -72,15 +73,8 @@ def build_request(credentials: Credentials, method: str, params: Mapping[str, An
     for needed in ("app_key", "access_token"):
         if not settings.get(needed):
             raise PlatformError(f"the jd connector has no {needed} setting")
-    form = {
-        "method": method,
-        "app_key": settings["app_key"],
-        "access_token": settings["access_token"],
-        "timestamp": router_timestamp(sent),
-        "v": "2.0",
-        "360buy_param_json": json.dumps(params, ensure_ascii=False, separators=(",", ":")),
-    }
-    form["sign"] = sign(credentials.secret, form, "md5")
+    form = jos_form(method, params, app_key=settings["app_key"], secret=credentials.secret,
+                    access_token=settings["access_token"], at=sent)  # fmt: skip
     return httpx.Request("POST", settings.get("url") or URL, data=form)
 
 
@@ -89,19 +83,14 @@ def answer(response: httpx.Response, method: str) -> dict[str, Any]:
     with the wait)."""
     if response.status_code != 200:
         raise PlatformError(f"JOS answered {response.status_code} to {method}")
-    try:
-        found = response.json()
-    except ValueError:
-        raise PlatformError(f"JOS's answer to {method} is not JSON") from None
-    if not isinstance(found, dict):
+    found = answer_object(response.content)
+    if found is None:
         raise PlatformError(f"JOS's answer to {method} is not a JSON object")
-    refused = found.get("error_response")
-    if isinstance(refused, dict):
-        code = str(refused.get("code", ""))
-        words = str(refused.get("en_desc") or refused.get("zh_desc") or "")[:200]
-        raise PlatformError(f"JOS refused {method}: code {code}: {words}",
-                            retry_after=RATE_LIMITS.get(code, 0.0))  # fmt: skip
-    result = found.get(method.replace(".", "_") + "_responce")  # JOS's own spelling
+    refused = jos_refusal(found)
+    if refused is not None:
+        raise PlatformError(f"JOS refused {method}: code {refused.code}: {refused.words[:200]}",
+                            retry_after=RATE_LIMITS.get(refused.code, 0.0))  # fmt: skip
+    result = found.get(jos_key(method))
     if not isinstance(result, dict):
         raise PlatformError(f"JOS's answer to {method} has no result")
     return result
