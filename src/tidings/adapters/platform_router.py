@@ -3,7 +3,7 @@ JD's JOS each take a form POSTed to one gateway, the router's own parameters bes
 method's, signed (adapters/platform_signing); and answer JSON, the method's object under a name
 made from the method's, or an `error_response`.
 
-    top_form / jos_form (pure: the form to POST)
+    top_form / jos_form (pure: the form to POST; `Call.of` it with the gateway's URL)
     answer_object (pure: the answer as a JSON object, or None)
     top_refusal / jos_refusal (pure: the router's `error_response` in its own words, or None)
 
@@ -17,13 +17,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from tidings.adapters.platform_signing import Method, router_timestamp, sign
 
 FORM_HEADERS = {"content-type": "application/x-www-form-urlencoded;charset=utf-8"}
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One signed call, ready to go out: the form, URL-encoded, for the gateway."""
+
+    url: str
+    body: bytes = field(repr=False)  # may hold a buyer's encrypted id and a message's values
+
+    @classmethod
+    def of(cls, url: str, form: Mapping[str, str]) -> Call:
+        return cls(url, urlencode(form).encode())
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,16 +22,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 
 from tidings.adapters.http_exchange import exchange, handed, preview
 from tidings.adapters.platform_router import (
     FORM_HEADERS,
+    Call,
     answer_object,
     jos_form,
     jos_key,
@@ -54,26 +53,16 @@ ERRORS: dict[str, type[ProviderError]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    url: str
-    body: bytes = field(repr=False)  # holds the buyer's encrypted id and the values
-
-
 def business_of(out: Outgoing, sign_name: str) -> dict[str, str]:
     """The relay's business fields. Raises Permanent for a message without an approved
     template, or one whose recipient is no JD relay handle."""
-    if out.template is None:
-        raise Permanent("no approved template for this message: not sent as free text")
-    handle = relay.parse(out.to)
-    if handle is None or handle[0] != "jd":
-        raise Permanent("the recipient is no JD relay handle (jd:<order>:<consignee>)")
+    order_id, consignee, template = relay.relayed(out, "jd", "consignee")
     return {
-        "orderId": handle[1],
-        "encryptedConsignee": handle[2],
+        "orderId": order_id,
+        "encryptedConsignee": consignee,
         "signName": sign_name,
-        "templateId": out.template.code,
-        "templateParam": json.dumps(dict(out.template.params), ensure_ascii=False),
+        "templateId": template.code,
+        "templateParam": json.dumps(dict(template.params), ensure_ascii=False),
         "outId": out.message_id,
     }
 
@@ -81,11 +70,11 @@ def business_of(out: Outgoing, sign_name: str) -> dict[str, str]:
 def build_request(
     out: Outgoing, *, router: str, app_key: str, secret: str, access_token: str,
     sign_name: str, at: datetime, method: str = METHOD,
-) -> Request:  # fmt: skip
+) -> Call:  # fmt: skip
     """The signed call that hands `out` to JD's relay as its approved template."""
     form = jos_form(method, business_of(out, sign_name), app_key=app_key, secret=secret,
                     access_token=access_token, at=at)  # fmt: skip
-    return Request(router, urlencode(form).encode())
+    return Call.of(router, form)
 
 
 def parse_response(method: str) -> Callable[[int, bytes], Accepted | ProviderError]:

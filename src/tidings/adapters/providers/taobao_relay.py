@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlencode
 
 import httpx
 
 from tidings.adapters.http_exchange import exchange, handed, preview
 from tidings.adapters.platform_router import (
     FORM_HEADERS,
+    Call,
     RouterError,
     answer_object,
     top_form,
@@ -57,29 +56,16 @@ ERRORS: dict[str, type[ProviderError]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    """One signed call, ready to go out."""
-
-    url: str
-    body: bytes = field(repr=False)  # holds the buyer's encrypted id and the values
-
-
 def business_of(out: Outgoing, sign_name: str) -> dict[str, str]:
     """The relay's business object. Raises Permanent for a message without an approved
     template, or one whose recipient is no Taobao relay handle."""
-    if out.template is None:
-        raise Permanent("no approved template for this message: not sent as free text")
-    handle = relay.parse(out.to)
-    if handle is None or handle[0] != "taobao":
-        raise Permanent("the recipient is no Taobao relay handle (taobao:<order>:<oaid>)")
-    _, order_id, oaid = handle
+    order_id, oaid, template = relay.relayed(out, "taobao", "oaid")
     return {
         "order_id": order_id,
         "oaid": oaid,
         "sms_free_sign_name": sign_name,
-        "template_code": out.template.code,
-        "params": json.dumps(dict(out.template.params), ensure_ascii=False),
+        "template_code": template.code,
+        "params": json.dumps(dict(template.params), ensure_ascii=False),
         "extend": out.message_id,
     }
 
@@ -87,12 +73,12 @@ def business_of(out: Outgoing, sign_name: str) -> dict[str, str]:
 def build_request(
     out: Outgoing, *, router: str, app_key: str, secret: str, session: str, sign_name: str,
     at: datetime, sign_method: Method = "md5",
-) -> Request:  # fmt: skip
+) -> Call:  # fmt: skip
     """The signed call that hands `out` to the relay as its approved template."""
     business = json.dumps(business_of(out, sign_name), ensure_ascii=False, separators=(",", ":"))
     form = top_form(METHOD, {BUSINESS: business}, app_key=app_key, secret=secret, at=at,
                     session=session, sign_method=sign_method)  # fmt: skip
-    return Request(router, urlencode(form).encode())
+    return Call.of(router, form)
 
 
 def parse_response(status: int, body: bytes) -> Accepted | ProviderError:
