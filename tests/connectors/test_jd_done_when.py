@@ -2,7 +2,8 @@
 local JOS router as the worker would pull them over two days, drive the store's service score
 and the merchant's bad-review alert, and a JD buyer's shipping notice goes through JD's relay on
 the same router (its approved template, the order's encrypted consignee): the buyer's phone is
-nowhere in tidings; on SQLite and PostgreSQL."""
+nowhere in tidings. A template the relay refuses is kept with JD's reason, tried once, and the
+order's facts kept; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from datetime import datetime
 import httpx
 import pytest
 from connector_kit import JD_RECEIVER, jd_comment, jd_order, sample
+from sqlalchemy import select
 from test_jd_pull import MERCHANT, SHANGHAI
 
 from fakes_providers import ScriptedProvider
 from helpers import Clock, found_in_database, live, post, rounds, store
 from jd_server import APP_KEY, SECRET, SEND, SIGN_NAME, TOKEN, FakeJos
+from tidings.adapters.db import tables
 from tidings.adapters.providers.jd_relay import JdRelayProvider
 
 CONSIGNEE = sample("jd", "order.synthetic.json")["consigneeInfo"]["oaid"]  # encrypted by JD
@@ -103,3 +106,25 @@ def test_a_jd_stores_orders_waybills_and_reviews_drive_the_score_and_the_alerts(
     assert [m for m, _ in jos.calls].count(SEND) == 2
     receiver = re.compile("|".join(re.escape(p) for p in JD_RECEIVER))
     assert found_in_database(app, receiver) == []
+
+
+def test_a_template_jds_relay_refuses_is_kept_with_its_reason_and_nothing_goes_twice(jd_store):
+    app, _, jos, at = jd_store
+    jos.approved.clear()  # JD withdrew the store's template
+    jos.put(jd_order("5001", _at(18, 9)))
+    at(_at(18, 9, 5))
+    sent = {"orderState": "WAIT_GOODS_RECEIVE_CONFIRM", "logisticsId": "2087"}
+    jos.put(jd_order("5001", _at(18, 15), waybill="JDVA0001", **sent))
+    at(_at(18, 15, 5))
+    jos.put(jd_order("5001", _at(18, 16), waybill="JDVA0001", **sent))  # told again, later
+    at(_at(18, 16, 5))
+    M, D = tables.messages.c, tables.deliveries.c
+    query = (select(M.status, D.state, D.error, D.attempts)
+             .join(tables.deliveries, D.message_id == M.message_id)
+             .where(M.journey == "shipping_notice"))  # fmt: skip
+    with app.db.connect() as conn:
+        notices = [tuple(r) for r in conn.execute(query)]
+        shipments = conn.execute(select(tables.shipments.c.tracking_number)).scalars().all()
+    assert notices == [("sent", "failed", "TEMPLATE_NOT_APPROVED: 模板未审核通过", 1)]
+    assert shipments == ["JDVA0001"]  # the order's facts kept all the same
+    assert jos.sent == [] and [m for m, _ in jos.calls].count(SEND) == 1
