@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import MetaData, select
 
 from tidings import bootstrap
 from tidings.config import Settings
@@ -182,3 +185,23 @@ def rounds(app: bootstrap.App, most: int = 20) -> int:
         if not worker.round():
             return n
     raise AssertionError(f"the worker was still busy after {most} rounds")
+
+
+# a mainland mobile, with or without +86, or any E.164 number, standing alone
+PHONE = re.compile(r"(?<![\dA-Za-z])(?:\+?86[ -]?)?1[3-9]\d{9}(?!\d)|\+\d{8,15}(?!\d)")
+
+
+def found_in_database(app: bootstrap.App, pattern: re.Pattern[str] = PHONE) -> list[tuple]:
+    """(table, column, text) of every value in every table whose text `pattern` finds (a
+    phone, by default): JSON and dates as their text."""
+    meta = MetaData()
+    meta.reflect(app.db)
+    found = []
+    with app.db.connect() as conn:
+        for table in meta.sorted_tables:
+            for row in conn.execute(select(table)):
+                for column, value in row._mapping.items():
+                    text = value if isinstance(value, str) else json.dumps(value, default=str)
+                    if pattern.search(text):
+                        found.append((table.name, column, text))
+    return found

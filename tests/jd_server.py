@@ -4,7 +4,15 @@ here on its own: secret, then each parameter's name and value sorted by name, th
 secret; upper-case hex), and the month-long window; then it answers `jingdong.pop.order.
 enSearch` (orders by modification time, oldest first, in pages) and `jingdong.pop.
 PopCommentJsfService.getVenderCommentsForJos` (reviews by creation time, NEWEST first, in
-pages) from what the test put in, or a refusal in JOS's `error_response` shape.
+pages) from what the test put in, or a refusal in JOS's `error_response` shape. The one fake
+of the router for every method tidings calls.
+
+It serves the SMS relay too (`SEND`): the business fields are checked against the order they
+name (its encrypted consignee, `consigneeInfo.oaid`), the approved signature name and templates
+(`approved`), then sent (`sent`) and answered with a `msgId`. The router's shapes (the
+`<method>_responce` wrapper, gateway code 2 "App Call Limited", 12 "Invalid Signature") follow
+the JOS reference; the relay method's business fields and result codes are ours (see
+adapters/providers/jd_relay.py).
 
 The test changes `orders` between pulls as the platform would (an order cancelled after it was
 paid, shipped, finished): each change sets the order's `modified`."""
@@ -12,9 +20,10 @@ paid, shipped, finished): each change sets the order's `modified`."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -22,7 +31,10 @@ from urllib.parse import parse_qsl
 APP_KEY, SECRET, TOKEN = "jd-app-key-1", "jd-app-secret-1", "jd-access-token-1"
 ORDERS = "jingdong.pop.order.enSearch"
 COMMENTS = "jingdong.pop.PopCommentJsfService.getVenderCommentsForJos"
+SEND = "jingdong.jos.order.sms.send"  # the relay's method: tidings' choice, see jd_relay.py
+SIGN_NAME = "Acme京东店"  # the SMS signature JD approved for the store
 FORMAT = "%Y-%m-%d %H:%M:%S"
+BEIJING = timezone(timedelta(hours=8))
 
 
 def jos_sign(secret: str, form: dict[str, str]) -> str:
@@ -31,13 +43,16 @@ def jos_sign(secret: str, form: dict[str, str]) -> str:
 
 
 class FakeJos(ThreadingHTTPServer):
-    def __init__(self) -> None:
+    def __init__(self, approved: frozenset[str] | set[str] = frozenset()) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.url = f"http://127.0.0.1:{self.server_address[1]}/routerjson"
         self.orders: dict[str, dict[str, Any]] = {}
         self.comments: list[dict[str, Any]] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every call taken: method, params
         self.limited = 0  # the next calls refused as over the app's limit
+        self.clock_off = timedelta(0)  # the router's clock against the wall's
+        self.approved = set(approved)  # the relay's approved template ids
+        self.sent: list[dict[str, Any]] = []  # the relay's business fields of every SMS sent
         self.lock = threading.Lock()
 
     def put(self, order: dict[str, Any]) -> None:
@@ -68,21 +83,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.calls.append((form["method"], params))
             if form["method"] == ORDERS:
                 return self._send({"jingdong_pop_order_enSearch_responce": self._orders(params)})
+            if form["method"] == SEND:
+                return self._send({SEND.replace(".", "_") + "_responce": self._relay(params)})
             key = "jingdong_pop_PopCommentJsfService_getVenderCommentsForJos_responce"
             return self._send({key: self._comments(params)})
 
     def _refusal(self, form: dict[str, str]) -> tuple[str, str, str] | None:
         if not form.get("sign"):
             return "11", "缺少签名参数", "Missing Signature"
-        if form.get("app_key") != APP_KEY or form["sign"] != jos_sign(SECRET, form):
+        if form.get("app_key") != APP_KEY or not hmac.compare_digest(
+            form["sign"], jos_sign(SECRET, form)
+        ):
             return "12", "无效签名", "Invalid Signature"
         if form.get("v") != "2.0":
             return "5", "不支持的版本号", "Unsupported Version"
         try:
-            datetime.strptime(form.get("timestamp", ""), FORMAT)
+            sent = datetime.strptime(form.get("timestamp", ""), FORMAT).replace(tzinfo=BEIJING)
         except ValueError:
             return "8", "非法的时间戳参数", "Invalid Timestamp"
-        if form.get("method") not in (ORDERS, COMMENTS):
+        if abs(sent - (datetime.now(UTC) + self.server.clock_off)) > timedelta(minutes=10):
+            return "8", "时间戳与服务器时间相差超过10分钟", "Invalid Timestamp"
+        if form.get("method") not in (ORDERS, COMMENTS, SEND):
             return "15", "不存在的方法名", "Invalid Method"
         if form.get("access_token") != TOKEN:
             return "19", "无效的access_token", "Invalid access_token"
@@ -117,6 +138,24 @@ class _Handler(BaseHTTPRequestHandler):
                        key=lambda c: c["creationTime"], reverse=True)  # fmt: skip
         return {"code": "0", "comments": found[(page - 1) * size : page * size],
                 "totalItem": len(found), "page": page}  # fmt: skip
+
+    def _relay(self, given: dict[str, Any]) -> dict[str, Any]:
+        def refused(code: str, words: str) -> dict[str, Any]:
+            return {"code": "0", "result": {"success": False, "code": code, "message": words}}
+
+        order = self.server.orders.get(str(given.get("orderId", ""))) or {}
+        consignee = (order.get("consigneeInfo") or {}).get("oaid")
+        if not consignee or consignee != given.get("encryptedConsignee"):
+            return refused("ORDER_NOT_MATCH", "订单与收货人不匹配")
+        if given.get("signName") != SIGN_NAME:
+            return refused("SIGN_NOT_APPROVED", "签名未审核")
+        if given.get("templateId") not in self.server.approved:
+            return refused("TEMPLATE_NOT_APPROVED", "模板未审核通过")
+        if not isinstance(json.loads(given.get("templateParam") or "null"), dict):
+            return refused("PARAM_INVALID", "templateParam不是JSON对象")
+        self.server.sent.append(given)
+        msg_id = f"JD-{len(self.server.sent)}"
+        return {"code": "0", "result": {"success": True, "code": "0", "msgId": msg_id}}
 
     def _send(self, found: dict[str, Any]) -> None:
         data = json.dumps(found, ensure_ascii=False).encode()

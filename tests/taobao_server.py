@@ -1,13 +1,20 @@
 """Taobao's TOP router on loopback, as an app meets it: a form POSTed to the gateway, checked
 as the router checks it (the app key, `v`, `format`, the signature computed here on its own
 from TOP's documented rule, the timestamp within ten minutes, the store's session for what
-reads its data), then answered as TOP answers, `<method>_response` or `error_response`.
+reads its data or sends in its name), then answered as TOP answers, `<method>_response` or
+`error_response`. The one fake of the router for every method tidings calls.
 
 It serves the message service (TMC) with its promise: `consume` gives at most `quantity`
 messages not given yet, `confirm` forgets them, and what was given but not confirmed is given
 again once TMC's wait has passed (`lapse`). It serves the trade (with the receiver's name and
 phone, as an app with the right permission gets them), the rates and the refunds, and answers a rate
 limit (`limited`) with code 7 and the wait.
+
+It serves the SMS relay, `taobao.jst.sms.oaid.message.send`: the business object
+`param_send_message_by_o_a_i_d_request` is checked against the trade it names (its `oaid`), the
+approved signature name and templates (`approved`), then sent (`sent`) and answered with
+`module`. The shapes follow the TOP API reference and its SDK's request model; the sub_codes of
+the relay's refusals are ours (the platform publishes them per API, behind a login).
 """
 
 from __future__ import annotations
@@ -22,6 +29,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 APP_KEY, SECRET, SESSION, SELLER = "23456789", "taobao-app-secret", "6100e-session-acme", "2200"
+SIGN_NAME = "Acme旗舰店"  # the SMS signature the platform approved for the store
+SEND = "taobao.jst.sms.oaid.message.send"
+BUSINESS = "param_send_message_by_o_a_i_d_request"
+IN_THE_STORES_NAME = ("taobao.trade.fullinfo.get", "taobao.traderates.get", "taobao.refund.get",
+                      SEND)  # fmt: skip
 BEIJING = timezone(timedelta(hours=8))
 PHONE, MASKED = "13812345678", "138****5678"  # what must never reach tidings' database
 
@@ -36,7 +48,7 @@ def expected_sign(form: dict[str, str], secret: str = SECRET) -> str:
 
 
 class FakeTop(ThreadingHTTPServer):
-    def __init__(self) -> None:
+    def __init__(self, approved: frozenset[str] | set[str] = frozenset()) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.url = f"http://127.0.0.1:{self.server_address[1]}/router/rest"
         self.queue: dict[int, dict[str, Any]] = {}  # not confirmed yet, in order
@@ -44,6 +56,8 @@ class FakeTop(ThreadingHTTPServer):
         self.trades: dict[str, dict[str, Any]] = {}
         self.rates: dict[str, list[dict[str, Any]]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
+        self.approved = set(approved)  # the relay's approved template codes
+        self.sent: list[dict[str, Any]] = []  # the relay's business object of every SMS sent
         self.limited = 0  # calls to answer with a rate limit
         self.clock_off = timedelta(0)  # the router's clock against the wall's
         self.calls: list[dict[str, str]] = []
@@ -73,12 +87,23 @@ class FakeTop(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
 
+    def __enter__(self) -> FakeTop:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 def _error(code: int, msg: str, sub_code: str = "", sub_msg: str = "") -> dict[str, Any]:
     found: dict[str, Any] = {"code": code, "msg": msg, "request_id": "r-1"}
     if sub_code:
         found |= {"sub_code": sub_code, "sub_msg": sub_msg}
     return {"error_response": found}
+
+
+def _refused(sub_code: str, sub_msg: str) -> dict[str, Any]:
+    """A method's own refusal (the call itself was right)."""
+    return _error(15, "Remote service error", sub_code, sub_msg)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -120,7 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, form: dict[str, str]) -> dict[str, Any]:
         method = form.get("method", "")
-        if method in ("taobao.trade.fullinfo.get", "taobao.traderates.get", "taobao.refund.get"):
+        if method in IN_THE_STORES_NAME:
             if not form.get("session"):
                 return _error(26, "Missing Session")
             if form["session"] != SESSION:
@@ -129,7 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
                    "taobao.tmc.messages.confirm": self._confirm,
                    "taobao.trade.fullinfo.get": self._trade,
                    "taobao.traderates.get": self._rates,
-                   "taobao.refund.get": self._refund}.get(method)  # fmt: skip
+                   "taobao.refund.get": self._refund,
+                   SEND: self._relay}.get(method)  # fmt: skip
         if handler is None:
             return _error(22, "Invalid Method")
         return handler(form)
@@ -155,13 +181,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _trade(self, form: dict[str, str]) -> dict[str, Any]:
         trade = self.server.trades.get(form.get("tid", ""))
         if trade is None:
-            return _error(15, "Remote service error", "isv.trade-not-exist", "交易不存在")
+            return _refused("isv.trade-not-exist", "交易不存在")
         return {"trade_fullinfo_get_response": {"trade": trade}}
 
     def _refund(self, form: dict[str, str]) -> dict[str, Any]:
         refund = self.server.refunds.get(form.get("refund_id", ""))
         if refund is None:
-            return _error(15, "Remote service error", "isv.refund-not-exist", "退款不存在")
+            return _refused("isv.refund-not-exist", "退款不存在")
         return {"refund_get_response": {"refund": refund}}
 
     def _rates(self, form: dict[str, str]) -> dict[str, Any]:
@@ -169,6 +195,23 @@ class _Handler(BaseHTTPRequestHandler):
         mine = [r for r in rates if r.get("role") == form.get("role", "buyer")]
         return {"traderates_get_response": {"trade_rates": {"trade_rate": mine},
                                             "total_results": len(mine)}}  # fmt: skip
+
+    def _relay(self, form: dict[str, str]) -> dict[str, Any]:
+        if BUSINESS not in form:
+            return _error(40, f"Missing required arguments:{BUSINESS}")
+        given = json.loads(form[BUSINESS])
+        trade = self.server.trades.get(str(given.get("order_id", ""))) or {}
+        if not given.get("oaid") or trade.get("oaid") != given["oaid"]:
+            return _refused("isv.oaid-not-match-order", "OAID与订单不匹配")
+        if given.get("sms_free_sign_name") != SIGN_NAME:
+            return _refused("isv.sign-name-invalid", "短信签名未审核通过")
+        if given.get("template_code") not in self.server.approved:
+            return _refused("isv.template-not-approved", "短信模板未审核通过")
+        if not isinstance(json.loads(given.get("params") or "null"), dict):
+            return _refused("isv.params-invalid", "params不是JSON对象")
+        self.server.sent.append(given)
+        module = f"SMS-{len(self.server.sent)}"
+        return {"jst_sms_oaid_message_send_response": {"module": module, "request_id": "r-1"}}
 
     def _send(self, answer: dict[str, Any]) -> None:
         data = json.dumps(answer, ensure_ascii=False).encode()

@@ -99,6 +99,10 @@ def test_a_parcel_at_a_cdek_pickup_point_gets_its_notice_with_cdeks_deadline_and
         "Last reminder: after Nov 16, 23:59 your parcel goes back to the sender. "
         "Collect it at MSK123."
     )
+    for _ in range(8):  # the deadline passes, the parcel still not collected: nothing more
+        clock.advance(hours=12)
+        rounds(app)
+    assert len(_sent_since(provider, before)) == 4
     with app.db.connect() as conn:
         row = conn.execute(select(tables.shipments.c.status, tables.shipments.c.storage_until))
         status, until = row.one()

@@ -42,7 +42,7 @@ def test_the_answer_is_the_methods_response_object():
     assert top.answer("taobao.trade.fullinfo.get", 200, body) == {"trade": {"tid": 1}}
     with pytest.raises(PlatformError, match="without trade_fullinfo_get_response"):
         top.answer("taobao.trade.fullinfo.get", 200, b"{}")
-    with pytest.raises(PlatformError, match="not JSON"):
+    with pytest.raises(PlatformError, match="not a JSON object"):
         top.answer("taobao.trade.fullinfo.get", 200, b"<html>")
     with pytest.raises(PlatformError, match="HTTP 502") as caught:
         top.answer("taobao.trade.fullinfo.get", 502, b"")

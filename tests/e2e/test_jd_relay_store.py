@@ -5,14 +5,13 @@ store's SMS provider; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from helpers import Clock, at, customer, live, order, rounds, store
-from jd_relay_server import APP_KEY, SECRET, SIGN_NAME, TOKEN, FakeJos
+from jd_server import APP_KEY, SECRET, SIGN_NAME, TOKEN, FakeJos
 from tidings.entrypoints.api.app import create_app
 
 JD_ORDER, CONSIGNEE = "300012345678", "JDenc~AbCdEf0123456789=="
@@ -21,26 +20,22 @@ HANDLE = {"platform": "jd", "order_id": JD_ORDER, "buyer": CONSIGNEE}
 
 @pytest.fixture
 def shop(db_url, tmp_path):  # type: ignore[no-untyped-def]
-    server = FakeJos(approved={"JD_T1"}, orders={JD_ORDER: CONSIGNEE})
-    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    serving.daemon = True
-    serving.start()
-    conf = {"jd": {"type": "jd_relay", "app_key": APP_KEY, "app_secret": SECRET,
-                   "access_token": TOKEN, "sign_name": SIGN_NAME,
-                   "router": server.url}}  # fmt: skip
-    clock = Clock(at(9))
-    outbox = tmp_path / "outbox.jsonl"
-    app = live(db_url, clock, providers=conf, channels={"jd": "jd"}, outbox=outbox)
-    key = app.create_key("acme")
-    with TestClient(create_app(app)) as client:
-        client.headers["Authorization"] = f"Bearer {key}"
-        buyers = [customer("jd1", phone=None, relay=HANDLE), customer("web1")]
-        assert client.post("/v1/events", json=[store(), *buyers]).status_code == 200
-        rounds(app)
-        yield client, app, server, clock, outbox
-    app.close()
-    server.shutdown()
-    server.server_close()
+    with FakeJos(approved={"JD_T1"}) as server:
+        server.put({"orderId": JD_ORDER, "consigneeInfo": {"oaid": CONSIGNEE}})
+        conf = {"jd": {"type": "jd_relay", "app_key": APP_KEY, "app_secret": SECRET,
+                       "access_token": TOKEN, "sign_name": SIGN_NAME,
+                       "router": server.url}}  # fmt: skip
+        clock = Clock(at(9))
+        outbox = tmp_path / "outbox.jsonl"
+        app = live(db_url, clock, providers=conf, channels={"jd": "jd"}, outbox=outbox)
+        key = app.create_key("acme")
+        with TestClient(create_app(app)) as client:
+            client.headers["Authorization"] = f"Bearer {key}"
+            buyers = [customer("jd1", phone=None, relay=HANDLE), customer("web1")]
+            assert client.post("/v1/events", json=[store(), *buyers]).status_code == 200
+            rounds(app)
+            yield client, app, server, clock, outbox
+        app.close()
 
 
 def _reminders(client: TestClient) -> dict[str, dict[str, Any]]:

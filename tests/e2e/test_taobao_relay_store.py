@@ -7,32 +7,26 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import threading
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, select
 
-from helpers import Clock, at, customer, event, live, order, rounds, store
-from taobao_relay_server import APP_KEY, RATE_LIMITED, SECRET, SESSION, SIGN_NAME, FakeTop
+from helpers import PHONE, Clock, at, customer, event, found_in_database, live, order, rounds, store
+from taobao_server import APP_KEY, SECRET, SEND, SESSION, SIGN_NAME, FakeTop
 from tidings.entrypoints.api.app import create_app
 
 TID, OAID = "4012345678901234567", "AAGq5dEAAeG3JedwSFpZMe1"
 HANDLE = {"platform": "taobao", "order_id": TID, "buyer": OAID}
-# a mainland mobile, with or without +86, or any E.164 number, standing alone
-PHONE = re.compile(r"(?<![\dA-Za-z])(?:\+?86[ -]?)?1[3-9]\d{9}(?!\d)|\+\d{8,15}(?!\d)")
 
 
 @pytest.fixture
 def shop(db_url, caplog):  # type: ignore[no-untyped-def]
     """acme (zh-CN) texts its Taobao buyers through `tb`; the platform approved SMS_1 only."""
     caplog.set_level(logging.DEBUG)
-    server = FakeTop(approved={"SMS_1"}, orders={TID: OAID})
-    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    serving.daemon = True
-    serving.start()
+    server = FakeTop(approved={"SMS_1"})
+    server.trades[TID] = {"tid": TID, "oaid": OAID}
     conf = {"tb": {"type": "taobao_relay", "app_key": APP_KEY, "app_secret": SECRET,
                    "session": SESSION, "sign_name": SIGN_NAME, "router": server.url}}  # fmt: skip
     clock = Clock(at(9))
@@ -44,8 +38,7 @@ def shop(db_url, caplog):  # type: ignore[no-untyped-def]
         rounds(app)
         yield client, app, server, clock
     app.close()
-    server.shutdown()
-    server.server_close()
+    server.stop()
 
 
 def _post(client: TestClient, events: list[dict[str, Any]]) -> None:
@@ -60,21 +53,6 @@ def _unpaid(**over: Any) -> dict[str, Any]:
 def _reminders(client: TestClient, step: str = "first") -> list[dict[str, Any]]:
     found = client.get("/v1/messages").json()["messages"]
     return [m for m in found if (m["journey"], m["step"]) == ("payment_reminder", step)]
-
-
-def phones_in_database(app: Any) -> list[tuple[str, str, str]]:
-    """(table, column, text) of every text value of every table that holds a phone number."""
-    meta = MetaData()
-    meta.reflect(app.db)
-    found = []
-    with app.db.connect() as conn:
-        for table in meta.sorted_tables:
-            for row in conn.execute(select(table)):
-                for column, value in row._mapping.items():
-                    text = value if isinstance(value, str) else json.dumps(value, default=str)
-                    if PHONE.search(text):
-                        found.append((table.name, column, text))
-    return found
 
 
 def test_the_scan_would_see_a_phone():
@@ -96,7 +74,7 @@ def test_the_unpaid_reminder_goes_through_the_relay_and_no_phone_is_written(shop
     assert values["order_id"] == TID and values["pay"].startswith("acme.example/l/")
     assert (reminder["status"], reminder["to"]) == ("sent", f"taobao:{TID}:{OAID}")
     assert reminder["deliveries"][0]["state"] == "accepted"
-    assert phones_in_database(app) == []
+    assert found_in_database(app) == []
     logged = [r.getMessage() for r in caplog.records]
     assert logged and [line for line in logged if PHONE.search(line)] == []
     assert [line for line in logged if SECRET in line or SESSION in line] == []
@@ -111,14 +89,14 @@ def test_without_an_approved_template_the_step_is_suppressed_and_alerted_once(sh
     assert reasons == [("suppressed", "template_not_approved")] * 2
     alerts = [m for m in client.get("/v1/messages").json()["messages"] if m["channel"] == "alert"]
     assert [(a["step"], "tb" in a["body"]) for a in alerts] == [("template_not_approved", True)]
-    assert server.calls == 0  # nothing went as free text
+    assert server.calls == []  # nothing went as free text
 
 
 def test_a_rate_limit_is_tried_again_and_a_refused_template_fails_with_its_reason(shop):
     client, app, server, clock = shop
     app.set_template("acme", "tb", "payment_reminder.first", "zh-CN", "SMS_1")
     app.set_template("acme", "tb", "payment_reminder.last", "zh-CN", "SMS_9")  # not approved
-    server.refusals.append(RATE_LIMITED)
+    server.limited = 1
     _post(client, [_unpaid(auto_close_at=at(14).isoformat())])
     clock.advance(hours=1)
     rounds(app)
@@ -146,7 +124,7 @@ def test_a_trade_delivered_again_sends_nothing_twice(shop):
     _post(client, [_unpaid(), _unpaid()])  # the platform's message redelivered
     clock.advance(hours=1)
     rounds(app)
-    assert len(server.sent) == 1 and server.calls == 1
+    assert len(server.sent) == 1 and server.methods() == [SEND]
     assert len(_reminders(client)) == 1
 
 
@@ -159,7 +137,7 @@ def test_a_stop_the_relay_reports_stops_the_reminder(shop):
     rounds(app)
     (reminder,) = _reminders(client)
     assert (reminder["status"], reminder["reason"]) == ("suppressed", "opted_out")
-    assert server.calls == 0
+    assert server.calls == []
     seen = client.get("/v1/customers/c1").json()
     assert seen["relay"] == {"platform": "taobao", "order_id": TID} and seen["phone"] is None
     assert seen["consent"]["relay_opted_out"] is True and seen["consent"]["service_sms"] is False
@@ -174,7 +152,7 @@ def test_a_taobao_customer_with_a_phone_is_refused_by_name(shop):
     assert (
         result["error"].startswith("item 0, event 'e") and "field data.phone: " in result["error"]
     )
-    assert phones_in_database(shop[1]) == []  # refused whole: its phone kept nowhere
+    assert found_in_database(shop[1]) == []  # refused whole: its phone kept nowhere
 
 
 def test_an_erased_buyer_leaves_no_handle_on_their_rows(shop):

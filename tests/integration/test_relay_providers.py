@@ -1,18 +1,17 @@
 """The Taobao/Tmall and JD relays against local routers that check the signature as the
-platforms do (tests/taobao_relay_server.py, tests/jd_relay_server.py)."""
+platforms do (tests/taobao_server.py, tests/jd_server.py: the same fakes the connectors pull
+from; the relay checks the order's own oaid or encrypted consignee there)."""
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-import jd_relay_server
-import taobao_relay_server
+import jd_server
+import taobao_server
 from tidings.adapters.providers.jd_relay import JdRelayProvider
 from tidings.adapters.providers.taobao_relay import TaobaoRelayProvider
 from tidings.domain.delivery import Accepted, Outgoing
@@ -22,40 +21,33 @@ from tidings.domain.provider_templates import TemplateCall
 TID, OAID = "4012345678901234567", "1aBcDeFgHiJkLmNoPqRsTu"
 JD_ORDER, CONSIGNEE = "300012345678", "JDenc~AbCdEf0123456789=="
 CALL = TemplateCall("SMS_1", (("order_id", TID), ("pay", "acme.example/l/Ab3dE")))
-NOW = datetime(2026, 11, 11, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
-
-
-def _serve(server: Any) -> Iterator[Any]:
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
-def top() -> Iterator[taobao_relay_server.FakeTop]:
-    yield from _serve(taobao_relay_server.FakeTop({"SMS_1"}, {TID: OAID}))
+def top() -> Iterator[taobao_server.FakeTop]:
+    with taobao_server.FakeTop(approved={"SMS_1"}) as server:
+        server.trades[TID] = {"tid": TID, "oaid": OAID}  # the trade the relay checks against
+        yield server
 
 
 @pytest.fixture
-def jos() -> Iterator[jd_relay_server.FakeJos]:
-    yield from _serve(jd_relay_server.FakeJos({"SMS_1"}, {JD_ORDER: CONSIGNEE}))
+def jos() -> Iterator[jd_server.FakeJos]:
+    with jd_server.FakeJos(approved={"SMS_1"}) as server:
+        server.put({"orderId": JD_ORDER, "consigneeInfo": {"oaid": CONSIGNEE}})
+        yield server
 
 
-def _taobao(top: taobao_relay_server.FakeTop, **over: Any) -> TaobaoRelayProvider:
-    given = {"app_key": taobao_relay_server.APP_KEY, "app_secret": taobao_relay_server.SECRET,
-             "session": taobao_relay_server.SESSION, "sign_name": taobao_relay_server.SIGN_NAME,
-             "router": top.url, "clock": lambda: NOW} | over  # fmt: skip
+def _taobao(top: taobao_server.FakeTop, **over: Any) -> TaobaoRelayProvider:
+    given = {"app_key": taobao_server.APP_KEY, "app_secret": taobao_server.SECRET,
+             "session": taobao_server.SESSION, "sign_name": taobao_server.SIGN_NAME,
+             "router": top.url} | over  # fmt: skip
     return TaobaoRelayProvider("tb", **given)
 
 
-def _jd(jos: jd_relay_server.FakeJos, **over: Any) -> JdRelayProvider:
-    given = {"app_key": jd_relay_server.APP_KEY, "app_secret": jd_relay_server.SECRET,
-             "access_token": jd_relay_server.TOKEN, "sign_name": jd_relay_server.SIGN_NAME,
-             "router": jos.url, "clock": lambda: NOW} | over  # fmt: skip
+def _jd(jos: jd_server.FakeJos, **over: Any) -> JdRelayProvider:
+    given = {"app_key": jd_server.APP_KEY, "app_secret": jd_server.SECRET,
+             "access_token": jd_server.TOKEN, "sign_name": jd_server.SIGN_NAME,
+             "router": jos.url} | over  # fmt: skip
     return JdRelayProvider("jd", **given)
 
 
@@ -75,7 +67,7 @@ def test_taobao_relays_the_approved_template_to_the_order_and_its_oaid(top, meth
 
 
 def test_taobao_refuses_a_wrong_secret_as_the_router_does(top):
-    with pytest.raises(Permanent, match="Invalid signature"):
+    with pytest.raises(Permanent, match="25: Invalid Signature"):
         _taobao(top, app_secret="not-the-secret").send(_out())
     assert top.sent == []
 
@@ -86,7 +78,7 @@ def test_a_template_taobao_did_not_approve_fails_with_its_reason(top):
 
 
 def test_taobao_rate_limit_is_tried_again_later(top):
-    top.refusals.append(taobao_relay_server.RATE_LIMITED)
+    top.limited = 1
     with pytest.raises(Transient, match=r"accesscontrol\.limited-by-app-access-count"):
         _taobao(top).send(_out())
     assert _taobao(top).send(_out()).refs == ("SMS-1",)  # the next try goes
@@ -105,7 +97,7 @@ def test_an_oaid_of_another_order_is_refused(top):
 def test_taobao_sends_nothing_but_a_template_to_its_own_handle(top, to, call):
     with pytest.raises(Permanent):
         _taobao(top).send(_out(to=to, call=call))
-    assert top.calls == 0
+    assert top.calls == []
 
 
 def test_jd_relays_the_approved_template_to_the_order_and_its_consignee(jos):
@@ -128,7 +120,7 @@ def test_a_template_jd_did_not_approve_fails_with_its_reason(jos):
 
 
 def test_jd_rate_limit_is_tried_again_later(jos):
-    jos.refusals.append(jd_relay_server.RATE_LIMITED)
+    jos.limited = 1
     with pytest.raises(Transient, match="2: 限制时间内调用失败次数"):
         _jd(jos).send(_out(to=f"jd:{JD_ORDER}:{CONSIGNEE}"))
     assert jos.sent == []

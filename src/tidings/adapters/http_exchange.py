@@ -3,7 +3,8 @@
 Each provider builds its request (pure) and reads the answer (pure, its own `parse`); between
 them `exchange` is the only I/O: no answer in time, or no connection, is `Transient`. `handed`
 returns an acceptance (logged here) or raises the provider's refusal, which the dispatcher
-records and logs, once. `pushed` and `required` read the items of a provider's JSON push.
+records and logs, once; `preview` quotes an answer it could not read. `pushed` and
+`required` read the items of a provider's JSON push.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ def exchange(
     except httpx.HTTPError as exc:
         return Transient(f"{type(exc).__name__}: {scrub(str(exc))}")
     return parse(response.status_code, response.content)
+
+
+def preview(body: bytes, limit: int = 80) -> str:
+    """The start of an answer tidings could not read, for the error: scrubbed, quoted."""
+    text = body[:limit].decode("utf-8", errors="replace")
+    return scrub(repr(text + ("…" if len(body) > limit else "")))
 
 
 def handed(provider: str, out: Outgoing, result: Accepted | ProviderError) -> Accepted:

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tidings.domain.delivery import Outgoing
+from tidings.domain.errors import Permanent
 from tidings.domain.events_shop import RelayHandle
+from tidings.domain.provider_templates import TemplateCall
 
 PLATFORMS = ("taobao", "jd")
 Handle = Mapping[str, str]  # {"platform", "order_id", "buyer"}, as orders and customers keep it
@@ -38,6 +41,20 @@ def parse(to: str) -> tuple[str, str, str] | None:
         return None
     order_id, _, buyer = rest.partition(":")
     return (platform, order_id, buyer) if order_id and buyer else None
+
+
+def relayed(out: Outgoing, platform: str, buyer: str) -> tuple[str, str, TemplateCall]:
+    """(order id, buyer, approved template) of a message `platform`'s relay sends. Raises
+    Permanent for one without an approved template (never sent as free text), or one whose
+    recipient is no handle of `platform` (`buyer` names its id in the message)."""
+    if out.template is None:
+        raise Permanent("no approved template for this message: not sent as free text")
+    found = parse(out.to)
+    if found is None or found[0] != platform:
+        raise Permanent(
+            f"the recipient is no {platform} relay handle ({platform}:<order>:<{buyer}>)"
+        )
+    return found[1], found[2], out.template
 
 
 def route(to: str | None, channel: str) -> str:

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
@@ -117,6 +117,12 @@ def link(value: Any) -> str | None:
 
 def moment(value: Any, delivery: Delivery, field: str) -> datetime:
     """A platform's time; one without an offset is read in the store's time zone."""
+    return time_in(value, ZoneInfo(delivery.facts.timezone), field)
+
+
+def time_in(value: Any, zone: tzinfo, field: str) -> datetime:
+    """A platform's ISO time ("2026-11-11 10:00:00" too); one without an offset is read in
+    `zone`. Untranslatable, naming `field`, when missing or no time."""
     text = str(value or "").strip().replace("Z", "+00:00")
     if not text:
         raise Untranslatable(f"{field} is missing")
@@ -124,9 +130,7 @@ def moment(value: Any, delivery: Delivery, field: str) -> datetime:
         at = datetime.fromisoformat(text)
     except ValueError:
         raise Untranslatable(f"{field}: not a time: {text[:32]!r}") from None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=ZoneInfo(delivery.facts.timezone))
-    return at
+    return at if at.tzinfo else at.replace(tzinfo=zone)
 
 
 def event(ident_: str, type_: str, delivery: Delivery, at: datetime, **data: Any) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from tidings.adapters.connectors.common import (
     need,
     peek_json,
     status_answer,
+    time_in,
 )
 from tidings.domain.connectors import Delivery, Translation
 from tidings.domain.errors import Untranslatable
@@ -273,14 +274,7 @@ def _beijing(value: Any, field: str) -> datetime:
     """A JOS time: "yyyy-MM-dd HH:mm:ss" in GMT+8, or a Java date in epoch milliseconds."""
     if isinstance(value, int) and not isinstance(value, bool):
         return datetime.fromtimestamp(value / 1000, BEIJING)
-    text = str(value or "").strip()
-    if not text:
-        raise Untranslatable(f"{field} is missing")
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise Untranslatable(f"{field}: not a time: {text[:32]!r}") from None
-    return at if at.tzinfo else at.replace(tzinfo=BEIJING)
+    return time_in(value, BEIJING, field)
 
 
 KINDS: Final[Mapping[str, Callable[[dict[str, Any], Delivery], Translation]]] = {

@@ -1,8 +1,9 @@
 """Asking JD's JOS router for a store's changed orders and new reviews (services/pulling.py
 runs it; jd.py reads what it brings).
 
-    build_request (pure: the router's parameters, signed) → `_ask`: the one POST → `answer`
-    (pure: the method's result, or PlatformError in JOS's words) → each item a delivery
+    build_request (pure: the router's parameters, signed: adapters/platform_router) → `_ask`:
+    the one POST → `answer` (pure: the method's result, or PlatformError in JOS's words) →
+    each item a delivery
 
 Orders come by modification time (`jingdong.pop.order.enSearch`, dateType modified, oldest
 first): the cursor is the modification time reached, and the next page starts AT that second
@@ -20,13 +21,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import httpx
 
 from tidings.adapters.connectors.jd import BEIJING, ORDER_STATES, PHONE_LIKE
-from tidings.adapters.platform_signing import sign
+from tidings.adapters.platform_router import answer_object, jos_form, jos_key, jos_refusal
 from tidings.domain.connectors import Credentials, Pulled
 from tidings.domain.errors import PlatformError
 
@@ -65,21 +66,15 @@ def confirm(http: Any, credentials: Credentials, ids: tuple[str, ...]) -> None:
 
 
 def build_request(credentials: Credentials, method: str, params: Mapping[str, Any],
-                  now: datetime) -> httpx.Request:  # fmt: skip
-    """The router's call: system parameters and the method's JSON, MD5-signed."""
+                  sent: datetime) -> httpx.Request:  # fmt: skip
+    """The router's call: system parameters and the method's JSON, MD5-signed; `sent` is the
+    wall clock's (JOS refuses a timestamp ten minutes off its own), never a replay's."""
     settings = credentials.settings
     for needed in ("app_key", "access_token"):
         if not settings.get(needed):
             raise PlatformError(f"the jd connector has no {needed} setting")
-    form = {
-        "method": method,
-        "app_key": settings["app_key"],
-        "access_token": settings["access_token"],
-        "timestamp": now.astimezone(BEIJING).strftime(_FORMAT),
-        "v": "2.0",
-        "360buy_param_json": json.dumps(params, ensure_ascii=False, separators=(",", ":")),
-    }
-    form["sign"] = sign(credentials.secret, form, "md5")
+    form = jos_form(method, params, app_key=settings["app_key"], secret=credentials.secret,
+                    access_token=settings["access_token"], at=sent)  # fmt: skip
     return httpx.Request("POST", settings.get("url") or URL, data=form)
 
 
@@ -88,28 +83,23 @@ def answer(response: httpx.Response, method: str) -> dict[str, Any]:
     with the wait)."""
     if response.status_code != 200:
         raise PlatformError(f"JOS answered {response.status_code} to {method}")
-    try:
-        found = response.json()
-    except ValueError:
-        raise PlatformError(f"JOS's answer to {method} is not JSON") from None
-    if not isinstance(found, dict):
+    found = answer_object(response.content)
+    if found is None:
         raise PlatformError(f"JOS's answer to {method} is not a JSON object")
-    refused = found.get("error_response")
-    if isinstance(refused, dict):
-        code = str(refused.get("code", ""))
-        words = str(refused.get("en_desc") or refused.get("zh_desc") or "")[:200]
-        raise PlatformError(f"JOS refused {method}: code {code}: {words}",
-                            retry_after=RATE_LIMITS.get(code, 0.0))  # fmt: skip
-    result = found.get(method.replace(".", "_") + "_responce")  # JOS's own spelling
+    refused = jos_refusal(found)
+    if refused is not None:
+        raise PlatformError(f"JOS refused {method}: code {refused.code}: {refused.words[:200]}",
+                            retry_after=RATE_LIMITS.get(refused.code, 0.0))  # fmt: skip
+    result = found.get(jos_key(method))
     if not isinstance(result, dict):
         raise PlatformError(f"JOS's answer to {method} has no result")
     return result
 
 
-def _ask(http: Any, credentials: Credentials, method: str, params: dict[str, Any],
-         now: datetime) -> dict[str, Any]:  # fmt: skip
+def _ask(http: Any, credentials: Credentials, method: str, params: dict[str, Any]
+         ) -> dict[str, Any]:  # fmt: skip
     try:
-        response = http.send(build_request(credentials, method, params, now))
+        response = http.send(build_request(credentials, method, params, datetime.now(UTC)))
     except httpx.HTTPError as exc:
         raise PlatformError(f"JOS could not be reached: {type(exc).__name__}") from None
     return answer(response, method)
@@ -123,7 +113,7 @@ def _orders(http: Any, credentials: Credentials, side: dict[str, Any], now: date
               "order_state": ",".join(ORDER_STATES), "optional_fields": FIELDS,
               "page": str(side["page"]), "page_size": str(ORDER_PAGE), "dateType": 0,
               "sortType": 0}  # fmt: skip
-    result = _ask(http, credentials, ORDERS, params, now).get("searchorderinfo_result")
+    result = _ask(http, credentials, ORDERS, params).get("searchorderinfo_result")
     if not isinstance(result, dict):
         raise PlatformError(f"JOS's answer to {ORDERS} has no searchorderinfo_result")
     checked = result.get("apiResult")
@@ -150,7 +140,7 @@ def _comments(http: Any, credentials: Credentials, side: dict[str, Any], now: da
     until = _time(side["until"]) if side.get("until") else min(now, since + WINDOW)
     params = {"beginTime": _text(since), "endTime": _text(until), "page": side["page"],
               "pageSize": COMMENT_PAGE}  # fmt: skip
-    result = _ask(http, credentials, COMMENTS, params, now)
+    result = _ask(http, credentials, COMMENTS, params)
     comments = result.get("comments") or []
     if not isinstance(comments, list):
         raise PlatformError(f"JOS's {COMMENTS} gave no list of comments")

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tidings.adapters.connectors.common import ident
-from tidings.adapters.connectors.top import BEIJING
+from tidings.adapters.connectors.common import ident, time_in
+from tidings.adapters.platform_signing import ROUTER_ZONE
 from tidings.domain.connectors import Delivery
 from tidings.domain.errors import Untranslatable
 
@@ -30,14 +30,7 @@ class Read:
 
 def beijing(value: Any, field: str) -> datetime:
     """A Taobao time ("yyyy-MM-dd HH:mm:ss", Beijing time)."""
-    text = str(value or "").strip()
-    if not text:
-        raise Untranslatable(f"{field} is missing")
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise Untranslatable(f"{field}: not a time: {text[:32]!r}") from None
-    return at if at.tzinfo else at.replace(tzinfo=BEIJING)
+    return time_in(value, ROUTER_ZONE, field)
 
 
 def buyer(read: Read) -> str:

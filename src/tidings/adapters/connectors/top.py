@@ -7,7 +7,7 @@
 Common parameters: `method`, `app_key`, `session` (only for what reads a store's data: the
 message queue is the app's own), `timestamp` ("yyyy-MM-dd HH:mm:ss" in GMT+8, and the router
 refuses one more than ten minutes off its clock, so it is the wall clock's, never a replay's),
-`format=json`, `v=2.0`, `sign_method` (`md5` or `hmac`) and `sign` (adapters/platform_signing).
+`format=json`, `v=2.0`, `sign_method` (`md5` or `hmac`) and `sign` (adapters/platform_router).
 
 The one rule: every refusal becomes a `PlatformError` that names the method, TOP's code and
 its message (code 7, a rate limit, with the wait the router asked for), and never carries the
@@ -16,20 +16,25 @@ secret or the session.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import httpx
 
-from tidings.adapters.platform_signing import Method, sign
+from tidings.adapters.platform_router import (
+    RouterError,
+    answer_object,
+    top_form,
+    top_key,
+    top_refusal,
+)
+from tidings.adapters.platform_signing import Method
 from tidings.domain.connectors import Credentials
 from tidings.domain.errors import PlatformError
 
 GATEWAY: Final = "https://eco.taobao.com/router/rest"
-BEIJING: Final = timezone(timedelta(hours=8))
 RATE_LIMITED: Final = "7"  # App Call Limited
 DEFAULT_WAIT: Final = 60.0  # seconds, when a rate limit does not say how long
 _BAN = re.compile(r"last for (\d+) more second")
@@ -45,34 +50,22 @@ def request(credentials: Credentials, method: str, params: Mapping[str, str], at
             session: bool = False) -> dict[str, str]:  # fmt: skip
     """The form to POST: the method's parameters, the common ones and the signature."""
     settings = credentials.settings
-    form = {k: v for k, v in params.items() if v != ""}
-    form |= {
-        "method": method,
-        "app_key": _setting(settings, "app_key"),
-        "timestamp": at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"),
-        "format": "json",
-        "v": "2.0",
-        "sign_method": sign_method(settings),
-    }
-    if session:
-        form["session"] = _setting(settings, "session")
-    form["sign"] = sign(credentials.secret, form, sign_method(settings))
-    return form
+    return top_form(method, params, app_key=_setting(settings, "app_key"),
+                    secret=credentials.secret, at=at, sign_method=sign_method(settings),
+                    session=_setting(settings, "session") if session else None)  # fmt: skip
 
 
 def answer(method: str, status: int, body: bytes) -> dict[str, Any]:
     """The method's response object; a refusal raised as PlatformError naming it."""
     if status >= 500 or status in (429, 408):
         raise PlatformError(f"Taobao answered {method} with HTTP {status}", DEFAULT_WAIT)
-    try:
-        found = json.loads(body)
-    except ValueError:
-        raise PlatformError(f"Taobao answered {method} with what is not JSON") from None
-    if not isinstance(found, dict):
+    found = answer_object(body)
+    if found is None:
         raise PlatformError(f"Taobao answered {method} with what is not a JSON object")
-    if "error_response" in found:
-        raise refusal(method, found["error_response"])
-    key = method.removeprefix("taobao.").replace(".", "_") + "_response"
+    refused = top_refusal(found)
+    if refused is not None:
+        raise refusal(method, refused)
+    key = top_key(method)
     inner = found.get(key)
     if not isinstance(inner, dict):
         raise PlatformError(f"Taobao answered {method} without {key} (HTTP {status})")
@@ -93,18 +86,17 @@ class Refusal(PlatformError):
         return self.code in CALL_REFUSED
 
 
-def refusal(method: str, error: Any) -> Refusal:
+def refusal(method: str, error: RouterError) -> Refusal:
     """TOP's `error_response` as one error: code, message, sub-code, sub-message."""
-    error = error if isinstance(error, dict) else {}
-    code, sub = str(error.get("code", "?")), str(error.get("sub_code") or "")
-    text = f"Taobao refused {method}: code {code} {error.get('msg') or ''}".rstrip()
-    if sub or error.get("sub_msg"):
-        text += f" ({sub}: {str(error.get('sub_msg') or '')[:200]})"
+    code = error.code or "?"
+    text = f"Taobao refused {method}: code {code} {error.words}".rstrip()
+    if error.sub_code or error.sub_words:
+        text += f" ({error.sub_code}: {error.sub_words[:200]})"
     wait = 0.0
     if code == RATE_LIMITED:
-        ban = _BAN.search(str(error.get("sub_msg") or ""))
+        ban = _BAN.search(error.sub_words)
         wait = float(ban.group(1)) if ban else DEFAULT_WAIT
-    return Refusal(text, wait, code=code, sub_code=sub)
+    return Refusal(text, wait, code=code, sub_code=error.sub_code)
 
 
 def call(http: Any, credentials: Credentials, method: str, params: Mapping[str, str],

@@ -32,7 +32,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed, pushed, required
+from tidings.adapters.http_exchange import exchange, handed, preview, pushed, required
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply, mask
 from tidings.domain.errors import InvalidEvent, Permanent, ProviderError, Transient
@@ -156,7 +156,7 @@ def parse_response(status: int, body: bytes) -> Accepted | ProviderError:
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        text = f"HTTP {status}: {_preview(body)}"
+        text = f"HTTP {status}: {preview(body)}"
         return Transient(text) if status >= 500 or status == 429 else Permanent(text)
     code, message = str(data.get("Code", "")), str(data.get("Message", ""))
     biz = data.get("BizId")
@@ -260,8 +260,3 @@ def _pairs(query: str) -> list[tuple[str, str]]:
     from urllib.parse import parse_qsl
 
     return parse_qsl(query, keep_blank_values=True)
-
-
-def _preview(body: bytes, limit: int = 80) -> str:
-    text = body[:limit].decode("utf-8", errors="replace")
-    return scrub(repr(text + ("…" if len(body) > limit else "")))

@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed
+from tidings.adapters.http_exchange import exchange, handed, preview
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply
 from tidings.domain.errors import (
@@ -126,12 +126,12 @@ def _accepted(status: int, body: bytes) -> Accepted | ProviderError:
     try:
         data = json.loads(body)
     except ValueError:
-        return Transient(f"HTTP {status} with a body that is not JSON: {_preview(body)}")
+        return Transient(f"HTTP {status} with a body that is not JSON: {preview(body)}")
     if not isinstance(data, dict):
-        return Transient(f"HTTP {status} with JSON that is not an object: {_preview(body)}")
+        return Transient(f"HTTP {status} with JSON that is not an object: {preview(body)}")
     sid = data.get("sid")
     if not isinstance(sid, str) or not sid:
-        return Transient(f"HTTP {status} with JSON that has no 'sid': {_preview(body)}")
+        return Transient(f"HTTP {status} with JSON that has no 'sid': {preview(body)}")
     return Accepted(refs=(sid,))
 
 
@@ -144,12 +144,7 @@ def _error_text(status: int, body: bytes) -> str:
     if isinstance(data, dict) and ("code" in data or "message" in data):
         code, message = data.get("code"), data.get("message")
         return scrub(f"{code}: {message} (HTTP {status})")
-    return f"HTTP {status}: {_preview(body)}" if body else f"HTTP {status}"
-
-
-def _preview(body: bytes, limit: int = 80) -> str:
-    text = body[:limit].decode("utf-8", errors="replace")
-    return scrub(repr(text + ("…" if len(body) > limit else "")))
+    return f"HTTP {status}: {preview(body)}" if body else f"HTTP {status}"
 
 
 class HttpSmsProvider:

@@ -5,7 +5,8 @@ the SMS itself to the buyer of an order, with a template and a signature it appr
 is three steps, only the middle one touches the network:
 
     build_request(out, at)  ─►  POST {router} (form, UTF-8)  ─►  parse_response
-      (pure, JOS-signed MD5)      (httpx)                         (pure)
+      (pure, JOS-signed MD5:      (httpx)                         (pure)
+       adapters/platform_router)
 
     <method>_responce, result.success        Accepted(refs=(msgId,))
     error_response code 2, result FREQUENCY  Transient (ERRORS below; HTTP 5xx, timeouts too)
@@ -21,15 +22,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed
-from tidings.adapters.platform_signing import router_timestamp, sign
+from tidings.adapters.http_exchange import exchange, handed, preview
+from tidings.adapters.platform_router import (
+    FORM_HEADERS,
+    Call,
+    answer_object,
+    jos_form,
+    jos_key,
+    jos_refusal,
+)
 from tidings.adapters.redact import scrub
 from tidings.domain import relay
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply
@@ -47,26 +53,16 @@ ERRORS: dict[str, type[ProviderError]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    url: str
-    body: bytes = field(repr=False)  # holds the buyer's encrypted id and the values
-
-
 def business_of(out: Outgoing, sign_name: str) -> dict[str, str]:
     """The relay's business fields. Raises Permanent for a message without an approved
     template, or one whose recipient is no JD relay handle."""
-    if out.template is None:
-        raise Permanent("no approved template for this message: not sent as free text")
-    handle = relay.parse(out.to)
-    if handle is None or handle[0] != "jd":
-        raise Permanent("the recipient is no JD relay handle (jd:<order>:<consignee>)")
+    order_id, consignee, template = relay.relayed(out, "jd", "consignee")
     return {
-        "orderId": handle[1],
-        "encryptedConsignee": handle[2],
+        "orderId": order_id,
+        "encryptedConsignee": consignee,
         "signName": sign_name,
-        "templateId": out.template.code,
-        "templateParam": json.dumps(dict(out.template.params), ensure_ascii=False),
+        "templateId": template.code,
+        "templateParam": json.dumps(dict(template.params), ensure_ascii=False),
         "outId": out.message_id,
     }
 
@@ -74,40 +70,29 @@ def business_of(out: Outgoing, sign_name: str) -> dict[str, str]:
 def build_request(
     out: Outgoing, *, router: str, app_key: str, secret: str, access_token: str,
     sign_name: str, at: datetime, method: str = METHOD,
-) -> Request:  # fmt: skip
+) -> Call:  # fmt: skip
     """The signed call that hands `out` to JD's relay as its approved template."""
-    business = business_of(out, sign_name)
-    params = {
-        "method": method,
-        "app_key": app_key,
-        "access_token": access_token,
-        "timestamp": router_timestamp(at),
-        "v": "2.0",
-        "360buy_param_json": json.dumps(business, ensure_ascii=False, separators=(",", ":")),
-    }
-    params["sign"] = sign(secret, params, "md5")
-    return Request(router, urlencode(params).encode())
+    form = jos_form(method, business_of(out, sign_name), app_key=app_key, secret=secret,
+                    access_token=access_token, at=at)  # fmt: skip
+    return Call.of(router, form)
 
 
 def parse_response(method: str) -> Callable[[int, bytes], Accepted | ProviderError]:
     """How the answer to a call of `method` is read."""
-    key = method.replace(".", "_") + "_responce"  # sic: JOS's spelling
+    key = jos_key(method)
 
     def parse(status: int, body: bytes) -> Accepted | ProviderError:
-        try:
-            data = json.loads(body)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            text = f"HTTP {status}: {_preview(body)}"
+        data = answer_object(body)
+        if data is None:
+            text = f"HTTP {status}: {preview(body)}"
             return Transient(text) if status >= 500 or status == 429 else Permanent(text)
-        answer, error = data.get(key), data.get("error_response")
-        if isinstance(error, dict):
-            code = str(error.get("code", ""))
-            return _refused(status, code, error.get("zh_desc") or error.get("en_desc"))
+        error = jos_refusal(data, language="zh")
+        if error is not None:
+            return _refused(status, error.code, error.words)
+        answer = data.get(key)
         result = answer.get("result") if isinstance(answer, dict) else None
         if not isinstance(result, dict):
-            return (Transient if status >= 500 else Permanent)(f"HTTP {status}: {_preview(body)}")
+            return (Transient if status >= 500 else Permanent)(f"HTTP {status}: {preview(body)}")
         if result.get("success") is True and result.get("msgId"):
             return Accepted(refs=(str(result["msgId"]),))
         return _refused(status, str(result.get("code", "")), result.get("message"))
@@ -155,10 +140,9 @@ class JdRelayProvider:
             access_token=self._token, sign_name=self.sign_name, at=self._clock(),
             method=self.method,
         )  # fmt: skip
-        headers = {"content-type": "application/x-www-form-urlencoded;charset=utf-8"}
         result = exchange(
             self._client, "POST", request.url, self.timeout, self._parse,
-            content=request.body, headers=headers,
+            content=request.body, headers=FORM_HEADERS,
         )  # fmt: skip
         return handed(self.name, out, result)
 
@@ -168,8 +152,3 @@ class JdRelayProvider:
     def close(self) -> None:
         if self._owns_client:
             self._client.close()
-
-
-def _preview(body: bytes, limit: int = 80) -> str:
-    text = body[:limit].decode("utf-8", errors="replace")
-    return scrub(repr(text + ("…" if len(body) > limit else "")))

@@ -5,7 +5,8 @@ buyer of an order, named by the order and the encrypted receiver id (`oaid`), wi
 and a signature it approved. Sending is three steps, only the middle one touches the network:
 
     build_request(out, at)  ─►  POST {router} (form, UTF-8)  ─►  parse_response
-      (pure, TOP-signed)          (httpx)                         (pure)
+      (pure, TOP-signed:          (httpx)                         (pure)
+       adapters/platform_router)
 
     jst_sms_oaid_message_send_response      Accepted(refs=(module or request_id,))
     error_response code 7, sub_code isp.*   Transient (ERRORS below; HTTP 5xx, timeouts too)
@@ -21,22 +22,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed
-from tidings.adapters.platform_signing import Method, router_timestamp, sign
+from tidings.adapters.http_exchange import exchange, handed, preview
+from tidings.adapters.platform_router import (
+    FORM_HEADERS,
+    Call,
+    RouterError,
+    answer_object,
+    top_form,
+    top_key,
+    top_refusal,
+)
+from tidings.adapters.platform_signing import Method
 from tidings.adapters.redact import scrub
 from tidings.domain import relay
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply
 from tidings.domain.errors import Permanent, ProviderError, Transient
 
 METHOD = "taobao.jst.sms.oaid.message.send"
-ANSWER_KEY = "jst_sms_oaid_message_send_response"
+ANSWER_KEY = top_key(METHOD)  # jst_sms_oaid_message_send_response
 BUSINESS = "param_send_message_by_o_a_i_d_request"
 
 # The router's refusals worth trying again later, by `code` or by `sub_code`; any other is
@@ -49,77 +56,50 @@ ERRORS: dict[str, type[ProviderError]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    """One signed call, ready to go out."""
-
-    url: str
-    body: bytes = field(repr=False)  # holds the buyer's encrypted id and the values
-
-
-def params_of(
-    out: Outgoing, *, app_key: str, session: str, sign_name: str, at: datetime
-) -> dict[str, str]:
-    """The call's parameters without its `sign`. Raises Permanent for a message without an
-    approved template, or one whose recipient is no Taobao relay handle."""
-    if out.template is None:
-        raise Permanent("no approved template for this message: not sent as free text")
-    handle = relay.parse(out.to)
-    if handle is None or handle[0] != "taobao":
-        raise Permanent("the recipient is no Taobao relay handle (taobao:<order>:<oaid>)")
-    _, order_id, oaid = handle
-    business = {
+def business_of(out: Outgoing, sign_name: str) -> dict[str, str]:
+    """The relay's business object. Raises Permanent for a message without an approved
+    template, or one whose recipient is no Taobao relay handle."""
+    order_id, oaid, template = relay.relayed(out, "taobao", "oaid")
+    return {
         "order_id": order_id,
         "oaid": oaid,
         "sms_free_sign_name": sign_name,
-        "template_code": out.template.code,
-        "params": json.dumps(dict(out.template.params), ensure_ascii=False),
+        "template_code": template.code,
+        "params": json.dumps(dict(template.params), ensure_ascii=False),
         "extend": out.message_id,
-    }
-    return {
-        "method": METHOD,
-        "app_key": app_key,
-        "session": session,
-        "timestamp": router_timestamp(at),
-        "format": "json",
-        "v": "2.0",
-        BUSINESS: json.dumps(business, ensure_ascii=False, separators=(",", ":")),
     }
 
 
 def build_request(
     out: Outgoing, *, router: str, app_key: str, secret: str, session: str, sign_name: str,
     at: datetime, sign_method: Method = "md5",
-) -> Request:  # fmt: skip
+) -> Call:  # fmt: skip
     """The signed call that hands `out` to the relay as its approved template."""
-    params = params_of(out, app_key=app_key, session=session, sign_name=sign_name, at=at)
-    params["sign_method"] = sign_method
-    params["sign"] = sign(secret, params, sign_method)
-    return Request(router, urlencode(params).encode())
+    business = json.dumps(business_of(out, sign_name), ensure_ascii=False, separators=(",", ":"))
+    form = top_form(METHOD, {BUSINESS: business}, app_key=app_key, secret=secret, at=at,
+                    session=session, sign_method=sign_method)  # fmt: skip
+    return Call.of(router, form)
 
 
 def parse_response(status: int, body: bytes) -> Accepted | ProviderError:
     """What the router answered: the send's reference, or why not."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        text = f"HTTP {status}: {_preview(body)}"
+    data = answer_object(body)
+    if data is None:
+        text = f"HTTP {status}: {preview(body)}"
         return Transient(text) if status >= 500 or status == 429 else Permanent(text)
     answer = data.get(ANSWER_KEY)
     if isinstance(answer, dict):
         ref = str(answer.get("module") or answer.get("request_id") or "")
         return Accepted(refs=(ref,)) if ref else Transient("answered without a reference")
-    error = data.get("error_response")
-    if not isinstance(error, dict):
-        return (Transient if status >= 500 else Permanent)(f"HTTP {status}: {_preview(body)}")
+    error = top_refusal(data)
+    if error is None:
+        return (Transient if status >= 500 else Permanent)(f"HTTP {status}: {preview(body)}")
     return _refusal(status, error)
 
 
-def _refusal(status: int, error: dict[str, Any]) -> ProviderError:
-    code, sub = str(error.get("code", "")), str(error.get("sub_code") or "")
-    text = f"{sub or code}: {error.get('sub_msg') or error.get('msg') or ''}".strip(": ")
+def _refusal(status: int, error: RouterError) -> ProviderError:
+    code, sub = error.code, error.sub_code
+    text = f"{sub or code}: {error.sub_words or error.words}".strip(": ")
     kind = (
         ERRORS.get(sub) or ERRORS.get(code) or (ERRORS["isp."] if sub.startswith("isp.") else None)
     )
@@ -160,10 +140,9 @@ class TaobaoRelayProvider:
             session=self._session, sign_name=self.sign_name, at=self._clock(),
             sign_method=self.sign_method,
         )  # fmt: skip
-        headers = {"content-type": "application/x-www-form-urlencoded;charset=utf-8"}
         result = exchange(
             self._client, "POST", request.url, self.timeout, parse_response,
-            content=request.body, headers=headers,
+            content=request.body, headers=FORM_HEADERS,
         )  # fmt: skip
         return handed(self.name, out, result)
 
@@ -173,8 +152,3 @@ class TaobaoRelayProvider:
     def close(self) -> None:
         if self._owns_client:
             self._client.close()
-
-
-def _preview(body: bytes, limit: int = 80) -> str:
-    text = body[:limit].decode("utf-8", errors="replace")
-    return scrub(repr(text + ("…" if len(body) > limit else "")))

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed, pushed, required
+from tidings.adapters.http_exchange import exchange, handed, preview, pushed, required
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply, mask
 from tidings.domain.errors import Permanent, ProviderError, Transient
@@ -137,7 +137,7 @@ def parse_response(status: int, body: bytes) -> Accepted | ProviderError:
     try:
         data = json.loads(body)["Response"]
     except (ValueError, KeyError, TypeError):
-        text = f"HTTP {status}: {_preview(body)}"
+        text = f"HTTP {status}: {preview(body)}"
         return Transient(text) if status >= 500 or status == 429 else Permanent(text)
     error = data.get("Error") if isinstance(data, dict) else None
     if isinstance(error, dict):
@@ -242,8 +242,3 @@ def replies_from(name: str, items: Any, at: datetime) -> list[Reply]:
 
 def _hmac(key: bytes, message: str) -> bytes:
     return hmac.new(key, message.encode(), hashlib.sha256).digest()
-
-
-def _preview(body: bytes, limit: int = 80) -> str:
-    text = body[:limit].decode("utf-8", errors="replace")
-    return scrub(repr(text + ("…" if len(body) > limit else "")))
