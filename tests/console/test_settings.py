@@ -77,7 +77,7 @@ def test_the_owner_sees_every_setting_in_russian(console):
     assert page.one("#quiet_end").attrs["value"] == "09:00"
     assert page.one("#sms_signature").attrs["value"] == "【Acme】"
     assert page.one("#caps").text.startswith(
-        "Рекламных СМС одному покупателю за 24 часа — не больше 1, СМС любого вида — не больше 3"
+        "Сейчас: рекламных СМС одному покупателю за 24 часа — не больше 1, СМС любого вида — не"
     )
     assert page.select("tr.journey[data-journey=payment_reminder] input[checked]")
     assert page.one("#h-texts span").text == STEP
