@@ -20,7 +20,8 @@ def test_staff_acknowledge_an_open_alert_from_the_list(console):
     console.sign_in("staff@acme.example")
     page = console.get("/console/acme/alerts?state=open", lang="zh-CN")
     (row,) = page.select("#rows tr.alert")
-    assert row.one(".kind").text == "exception" and row.one(".state").text == "待处理"
+    assert row.one(".kind").text == "配送异常" and row.one(".state").text == "待处理"
+    assert row.one(".kind").attrs["data-kind"] == "exception"
     assert row.texts("button") == ["确认"]  # staff do not resolve
     alert = _open_alert(console)
     done = console.post(f"/console/acme/alerts/{alert}/acknowledge", {"csrf": console.csrf(page)})

@@ -74,7 +74,8 @@ def test_the_daily_chart_counts_this_journey_alone(console):
 def test_the_steps_texts_are_previewed_in_each_language_on_the_latest_subject(console):
     console.sign_in()
     page = console.get(f"{PAGE}?{DOUBLE_11}", lang="zh-CN")
-    assert page.one("#preview-subject").text == "order:o4"  # its last reminder is the latest
+    assert page.one("#preview-subject").text == "订单 o4"  # its last reminder is the latest
+    assert page.one("#preview-subject .subject-name").attrs["data-subject"] == "order:o4"
     rows = {r.attrs["data-locale"]: r for r in page.select("tr.preview[data-step=first]")}
     assert list(rows) == ["zh-CN", "en", "ru"]
     chinese = rows["zh-CN"].one("td.text").text
@@ -108,7 +109,7 @@ def test_the_dry_run_says_whether_each_latest_event_would_start_it_and_what_stop
     console.sign_in()
     page = console.get(f"{PAGE}?{DOUBLE_11}")
     trials = page.select("#dry-run tr.trial")
-    assert [t.texts("td")[1] for t in trials] == ["order:o1", "order:o4", "order:o3", "order:o2"]
+    assert [t.texts("td")[1] for t in trials] == ["Order o1", "Order o4", "Order o3", "Order o2"]
     assert [t.attrs["data-starts"] for t in trials] == ["no", "yes", "yes", "yes"]
     assert trials[0].one(".stop code").text == 'where: { field = "event.status", eq = "unpaid" }'
     assert trials[1].select(".held") == []

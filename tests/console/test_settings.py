@@ -77,10 +77,11 @@ def test_the_owner_sees_every_setting_in_russian(console):
     assert page.one("#quiet_end").attrs["value"] == "09:00"
     assert page.one("#sms_signature").attrs["value"] == "【Acme】"
     assert page.one("#caps").text.startswith(
-        "Рекламных СМС одному покупателю за 24 часа — не больше 1, СМС любого вида — не больше 3"
+        "Сейчас: рекламных СМС одному покупателю за 24 часа — не больше 1, СМС любого вида — не"
     )
     assert page.select("tr.journey[data-journey=payment_reminder] input[checked]")
-    assert page.one("#h-texts span").text == STEP
+    assert page.one("#h-texts span").text == "Напоминание об оплате · Первое напоминание"
+    assert page.one("#h-texts span").attrs["data-step"] == STEP
     assert [a.attrs["lang"] for a in page.select("textarea")] == ["zh-CN", "en", "ru"]
     assert page.one("#save").text == "Сохранить настройки"
     assert page.one("a[aria-current=page]").text == "Настройки"
@@ -257,7 +258,7 @@ def test_the_history_shows_who_changed_what_and_when_in_the_stores_zone(console)
     assert [li.attrs["data-field"] for li in row.select("li")] == [
         "monthly_sms_budget", "journeys.payment_reminder.templates.first.zh-CN"
     ]  # fmt: skip
-    assert row.texts("li") == ["每月短信预算", "payment_reminder.first – 文案语言： 中文"]
+    assert row.texts("li") == ["每月短信预算", "付款提醒 · 首次提醒 – 文案语言： 中文"]
     month = console.app.report("acme", date(2026, 11, 1), date(2026, 11, 11))["totals"]["cost"]
     assert Decimal(month) > 0 and page.one("#spent").attrs["data-value"] == month
     assert page.one("#spent").text == f"¥{Decimal(month):.2f} / ¥100.00"

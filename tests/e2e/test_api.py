@@ -119,6 +119,21 @@ def test_a_key_of_one_store_can_neither_read_nor_write_another(api):
     assert client.get("/v1/stores/acme", headers=acme).json()["name"] == "Acme"
 
 
+def test_a_stores_settings_give_the_caps_that_apply(api):
+    client, app, keys, _, _ = api
+    acme = _auth(keys["acme"])
+    client.post("/v1/events", json=[store()], headers=acme)
+    rounds(app)
+    assert client.get("/v1/stores/acme", headers=acme).json()["caps"] == {
+        "marketing_per_day": 1, "any_per_day": 3
+    }  # fmt: skip
+    client.post("/v1/events", json=[store(at(1), caps={"any_per_day": 6})], headers=acme)
+    rounds(app)
+    assert client.get("/v1/stores/acme", headers=acme).json()["caps"] == {
+        "marketing_per_day": 1, "any_per_day": 6
+    }  # fmt: skip
+
+
 def test_messages_filter_and_page_with_a_cursor(api):
     client, app, keys, _, clock = api
     people = [customer(f"c{i}", phone=f"+86138001380{i:02d}", when=at(-23)) for i in range(5)]

@@ -163,8 +163,8 @@ def test_the_owner_changes_the_settings_and_the_counter_follows_the_typing(signe
     changed = page.locator("#history tr.change").first
     assert changed.locator(".who").inner_text() == site[1].email
     fields = changed.locator("li").all_inner_texts()
-    assert fields == ["Quiet hours", "payment_reminder.first – text in English",
-                      "birthday_care – on or off"]  # fmt: skip
+    assert fields == ["Quiet hours", "Payment reminder · First reminder – text in English",
+                      "Birthday greeting – on or off"]  # fmt: skip
     _keep(page, "settings.changed.en")
 
 
@@ -183,7 +183,7 @@ def test_a_journey_opens_from_its_row_and_its_funnel_downloads_as_csv(signed_in,
     page.goto(f"/console/{site[1].store}/journeys")
     page.locator("tr[data-journey=cart_recovery] th a").click()
     page.wait_for_url(f"**/console/{site[1].store}/journeys/cart_recovery?**")
-    assert page.locator("h1").inner_text() == "Сценарий cart_recovery"
+    assert page.locator("h1").inner_text() == "Брошенная корзина"
     assert page.locator("tr.preview[data-locale=zh-CN] td.text").first.inner_text()
     with page.expect_download() as download:
         page.locator("#funnel a.csv").click()

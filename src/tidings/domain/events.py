@@ -30,6 +30,7 @@ from tidings.domain.events_after import (
     TrackingStatus,
 )
 from tidings.domain.events_shop import (
+    Caps,
     CartUpdated,
     Contact,
     CustomerUpserted,
@@ -47,6 +48,7 @@ __all__ = [
     "DATA_TYPES",
     "AftersaleOpened",
     "AftersaleResolved",
+    "Caps",
     "CartUpdated",
     "ChatMessage",
     "Contact",

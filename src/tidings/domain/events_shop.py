@@ -34,6 +34,26 @@ class QuietHours:
         check(bool(_CLOCK.match(self.end)), "quiet_hours.end", "use HH:MM")
 
 
+MARKETING_PER_DAY, ANY_PER_DAY = 1, 3  # journeys.md's caps, per customer per 24 h
+MOST_MARKETING_PER_DAY, MOST_ANY_PER_DAY = 20, 50
+
+
+@dataclass(frozen=True, slots=True)
+class Caps:
+    """A store's own frequency caps per customer per 24 h; an absent one is the contract's."""
+
+    marketing_per_day: int | None = None
+    any_per_day: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.marketing_per_day is not None:
+            ok = 0 <= self.marketing_per_day <= MOST_MARKETING_PER_DAY
+            check(ok, "marketing_per_day", f"must be 0-{MOST_MARKETING_PER_DAY}")
+        if self.any_per_day is not None:
+            ok = 1 <= self.any_per_day <= MOST_ANY_PER_DAY
+            check(ok, "any_per_day", f"must be 1-{MOST_ANY_PER_DAY}")
+
+
 @dataclass(frozen=True, slots=True)
 class Contact:
     phone: str | None = None
@@ -89,6 +109,7 @@ class StoreUpserted:
     sms_price: Money | None = None
     monthly_sms_budget: Money | None = None
     journeys: dict[str, dict[str, Any]] | None = None
+    caps: Caps | None = None
 
     def __post_init__(self) -> None:
         check_zone(self.timezone, "timezone")

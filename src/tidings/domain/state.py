@@ -37,6 +37,7 @@ __all__ = [
     "apply_ticket_resolved", "earliest", "latest",
 ]  # fmt: skip
 from tidings.domain.events import CartUpdated, CustomerUpserted, OrderCreated, StoreUpserted
+from tidings.domain.events_shop import ANY_PER_DAY, MARKETING_PER_DAY
 from tidings.domain.relay import handle_of
 
 
@@ -59,10 +60,21 @@ class Store:
     updated_at: datetime | None = None
     variants: dict[str, list[Any]] = field(default_factory=dict)  # per step: [pick, message]
     coupons_issued: int = 0  # numbers the store's coupon codes
+    caps: dict[str, int] = field(default_factory=dict)  # the caps its upsert gave, by name
 
     @property
     def price(self) -> Decimal:
         return Decimal(self.sms_price)
+
+    @property
+    def marketing_per_day(self) -> int:
+        """Marketing SMS a customer may get in 24 h: the store's cap, else the contract's."""
+        return self.caps.get("marketing_per_day", MARKETING_PER_DAY)
+
+    @property
+    def any_per_day(self) -> int:
+        """SMS of any kind a customer may get in 24 h: the store's cap, else the contract's."""
+        return self.caps.get("any_per_day", ANY_PER_DAY)
 
 
 @dataclass(slots=True)
@@ -162,6 +174,10 @@ def apply_store(store: Store, data: StoreUpserted, at: datetime) -> None:
     store.sms_price = data.sms_price or "0"
     store.monthly_sms_budget = data.monthly_sms_budget
     store.journeys = dict(data.journeys or {})
+    caps = data.caps
+    given = () if caps is None else (("marketing_per_day", caps.marketing_per_day),
+                                     ("any_per_day", caps.any_per_day))  # fmt: skip
+    store.caps = {name: value for name, value in given if value is not None}
     store.updated_at = at
 
 

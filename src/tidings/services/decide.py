@@ -36,7 +36,6 @@ from tidings.services.triggers import campaign_at, context_of, journey_message, 
 from tidings.services.world import CAPPED, Sent, World
 
 DAY = timedelta(hours=24)
-MARKETING_PER_DAY, ANY_PER_DAY = 1, 3
 
 
 @dataclass
@@ -139,7 +138,7 @@ class Decider:
         if reason is None and held_out(journey.name, message.subject, journey.holdout):
             reason = "holdout"  # held back when it would go: both arms met the same checks
         if reason is None:
-            reason = self._over_cap(message, step, at)
+            reason = self._over_cap(message, step, store, at)
         if reason is None and sms:
             reason = self._over_budget(message, store, body, at)
         if reason is None:
@@ -200,7 +199,8 @@ class Decider:
             reason = reason or (None if phone else "invalid_recipient")
         return reason
 
-    def _over_cap(self, message: Message, step: Step, at: datetime) -> str | None:
+    def _over_cap(self, message: Message, step: Step, store: Store, at: datetime) -> str | None:
+        """The step's own cap, then the store's caps per 24 h (its own, else the contract's)."""
         if message.customer_id is None:
             return None
         known = [
@@ -214,9 +214,9 @@ class Decider:
             return "frequency_cap"
         sent = [s for s in known if s.decided_at > at - DAY]
         marketing = sum(1 for s in sent if s.kind == "marketing")
-        if message.kind == "marketing" and marketing >= MARKETING_PER_DAY:
+        if message.kind == "marketing" and marketing >= store.marketing_per_day:
             return "frequency_cap"
-        return "frequency_cap" if len(sent) >= ANY_PER_DAY else None
+        return "frequency_cap" if len(sent) >= store.any_per_day else None
 
     def _over_budget(self, message: Message, store: Store, body: str, at: datetime) -> str | None:
         if store.monthly_sms_budget is None:

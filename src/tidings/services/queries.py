@@ -171,7 +171,9 @@ def store_view(uow: UnitOfWork, store: str) -> dict[str, Any] | None:
     names = ["name", "timezone", "locale", "default_region", "currency", "sms_signature"]
     names += ["base_url", "merchant_contacts", "sms_price", "monthly_sms_budget", "journeys"]
     view = {"store": store, **{n: getattr(found, n) for n in names}}
-    return view | {"quiet_hours": {"start": found.quiet_start, "end": found.quiet_end}}
+    caps = {"marketing_per_day": found.marketing_per_day, "any_per_day": found.any_per_day}
+    quiet = {"start": found.quiet_start, "end": found.quiet_end}
+    return view | {"quiet_hours": quiet, "caps": caps}
 
 
 def _zone_of(uow: UnitOfWork, store: str) -> str:

@@ -19,19 +19,29 @@ from tidings.domain import sms
 from tidings.domain.catalogue import Catalogue
 from tidings.domain.errors import UnknownStore
 from tidings.domain.events import Event, StoreUpserted
+from tidings.domain.events_shop import (
+    ANY_PER_DAY,
+    MARKETING_PER_DAY,
+    MOST_ANY_PER_DAY,
+    MOST_MARKETING_PER_DAY,
+)
 from tidings.domain.journeys import Journey, Step
 from tidings.domain.scores import day_of, midnight
 from tidings.domain.state import Store, apply_store
 from tidings.domain.times import zone
 from tidings.services.analytics.ports import Analytics
 from tidings.services.analytics.report import MICROS, money
-from tidings.services.decide import ANY_PER_DAY, MARKETING_PER_DAY, month_of
+from tidings.services.decide import month_of
 from tidings.services.ports import EventLog, Inbox, StateRepo
 from tidings.services.texts import composed
 from tidings.services.world import Keys
 
 LOCALES = ("zh-CN", "en", "ru")
 HISTORY = 20  # changes shown
+CAPS = {  # each cap a store may set: (least, most, the contract's own)
+    "marketing_per_day": (0, MOST_MARKETING_PER_DAY, MARKETING_PER_DAY),
+    "any_per_day": (1, MOST_ANY_PER_DAY, ANY_PER_DAY),
+}
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,10 @@ class SettingsPage:
     def price(self) -> Decimal:
         return self.settings.price
 
+    @property
+    def caps(self) -> dict[str, tuple[int, int, int]]:
+        return CAPS
+
 
 def current(uow: SettingsUnitOfWork, store_id: str) -> Store:
     """The store's settings with its waiting store.upserted events applied. Raises
@@ -165,7 +179,8 @@ def page(
     steps = tuple(f"{j.name}.{s.name}" for j in journeys.values() for s in editable(j))
     chosen = step if step in steps else (steps[0] if steps else "")
     return SettingsPage(
-        store_id, store.timezone, store.currency, store, MARKETING_PER_DAY, ANY_PER_DAY,
+        store_id, store.timezone, store.currency, store, store.marketing_per_day,
+        store.any_per_day,
         month_of(at, store), spent, switches, steps, step_text(journeys, store, chosen), changes,
     )  # fmt: skip
 

@@ -11,12 +11,11 @@ replay of the store's events gives the same result. A form with a bad field chan
 from __future__ import annotations
 
 import copy
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from tidings.domain import sms
@@ -24,20 +23,21 @@ from tidings.domain.catalogue import Catalogue
 from tidings.domain.errors import InvalidEvent, TidingsError
 from tidings.domain.events import Event
 from tidings.domain.state import Store
+from tidings.services import settings_fields
 from tidings.services.ingest import ingest
-from tidings.services.phones import to_e164
 from tidings.services.settings import (
+    CAPS,
     Change,
     SettingsPage,
     SettingsUnitOfWork,
     current,
     step_text,
 )
+from tidings.services.settings_fields import Problem
 from tidings.services.texts import MAX_SMS_SEGMENTS, composed
 
-CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-MOST_HOLDOUT = Decimal(50)  # percent (journeys.md: up to 50 %)
+__all__ = ["InvalidSettings", "Problem", "SettingsForm", "change", "changed", "drafted", "form_of"]
+
 Check = Callable[[dict[str, Any]], Event]  # the API's: raises InvalidEvent
 
 
@@ -55,6 +55,7 @@ class SettingsForm:
     holdouts: Mapping[str, str] = field(default_factory=dict)  # percent, as typed
     step: str = ""  # journey.step whose texts follow
     texts: Mapping[str, str] = field(default_factory=dict)  # per locale
+    caps: Mapping[str, str] = field(default_factory=dict)  # per cap, as typed
 
 
 def form_of(page: SettingsPage) -> SettingsForm:
@@ -70,17 +71,9 @@ def form_of(page: SettingsPage) -> SettingsForm:
                   for j in page.journeys},
         step=page.step.name if page.step else "",
         texts=dict(page.step.texts) if page.step else {},
+        caps={"marketing_per_day": str(store.marketing_per_day),
+              "any_per_day": str(store.any_per_day)},
     )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A bad field of the form: `problem` names what is wrong, `detail` is the checker's own
-    words where it has some (a template's syntax error)."""
-
-    field: str
-    problem: str
-    detail: str = ""
 
 
 class InvalidSettings(TidingsError):
@@ -141,6 +134,8 @@ def data_of(store: Store) -> dict[str, Any]:
         data["base_url"] = store.base_url
     if store.monthly_sms_budget is not None:
         data["monthly_sms_budget"] = store.monthly_sms_budget
+    if store.caps:
+        data["caps"] = dict(store.caps)
     return data
 
 
@@ -149,57 +144,24 @@ def drafted(catalogue: Catalogue, store: Store, form: SettingsForm) -> dict[str,
     problems: list[Problem] = []
     data = data_of(store)
     for name in ("quiet_start", "quiet_end"):
-        if not CLOCK.match(getattr(form, name).strip()):
+        if not settings_fields.CLOCK.match(getattr(form, name).strip()):
             problems.append(Problem(name, "bad_time"))
     data["quiet_hours"] = {"start": form.quiet_start.strip(), "end": form.quiet_end.strip()}
-    budget = _budget(form.monthly_sms_budget, problems)
+    budget = settings_fields.budget(form.monthly_sms_budget, problems)
     data.pop("monthly_sms_budget", None)
     if budget is not None:
         data["monthly_sms_budget"] = budget
     data["sms_signature"] = form.sms_signature.strip()
-    data["merchant_contacts"] = _contacts(form.contacts, store.default_region, problems)
+    data["merchant_contacts"] = settings_fields.contacts(
+        form.contacts, store.default_region, problems
+    )
     data["journeys"] = _overrides(catalogue, store, form, problems)
+    data.pop("caps", None)
+    if caps := settings_fields.caps(store, form.caps, problems):
+        data["caps"] = caps
     if problems:
         raise InvalidSettings(problems)
     return data
-
-
-def _budget(typed: str, problems: list[Problem]) -> str | None:
-    text = typed.strip().replace(",", ".").replace(" ", "")
-    if not text:
-        return None
-    amount = _decimal(text)
-    if amount is None or not amount.is_finite():
-        problems.append(Problem("monthly_sms_budget", "not_a_number"))
-    elif amount < 0:
-        problems.append(Problem("monthly_sms_budget", "negative"))
-    else:
-        return str(amount)
-    return None
-
-
-def _decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text) if re.fullmatch(r"-?\d{1,15}(\.\d{1,6})?", text) else None
-    except InvalidOperation:
-        return None
-
-
-def _contacts(
-    typed: tuple[tuple[str, str], ...], region: str, problems: list[Problem]
-) -> list[dict[str, str]]:
-    """The contacts filled in; a row with a phone that is no number, or an email that is no
-    address, is a problem named by its row (contact.1, …)."""
-    out = []
-    for n, (phone, email) in enumerate(typed, start=1):
-        phone, email = phone.strip(), email.strip()
-        if not phone and not email:
-            continue
-        if (phone and to_e164(phone, region) is None) or (email and not EMAIL.match(email)):
-            problems.append(Problem(f"contact.{n}", "bad_contact"))
-            continue
-        out.append({k: v for k, v in (("phone", phone), ("email", email)) if v})  # as typed
-    return out
 
 
 def _overrides(
@@ -212,10 +174,10 @@ def _overrides(
         if name not in runs:
             continue
         default, raw = catalogue.journeys[name], out.setdefault(name, {})
-        _put(raw, "enabled", name in form.enabled, default.enabled)
-        share = _share(form.holdouts.get(name, ""), name, problems)
+        settings_fields.put(raw, "enabled", name in form.enabled, default.enabled)
+        share = settings_fields.share(form.holdouts.get(name, ""), name, problems)
         if share is not None:
-            _put(raw, "holdout", share, default.holdout)
+            settings_fields.put(raw, "holdout", share, default.holdout)
         if not raw:
             del out[name]
     shown = step_text(runs, store, form.step)
@@ -229,21 +191,6 @@ def _overrides(
             templates = out.setdefault(shown.journey, {}).setdefault("templates", {})
             templates.setdefault(shown.step, {})[locale] = text
     return out
-
-
-def _put(raw: dict[str, Any], key: str, value: Any, default: Any) -> None:
-    """An override the store needs: one that differs from the journey's own, or one it
-    already has."""
-    if value != default or key in raw:
-        raw[key] = value
-
-
-def _share(typed: str, journey: str, problems: list[Problem]) -> float | None:
-    percent = _decimal(typed.strip().replace(",", ".").removesuffix("%").strip() or "0")
-    if percent is None or not 0 <= percent <= MOST_HOLDOUT:
-        problems.append(Problem(f"holdout.{journey}", "bad_share"))
-        return None
-    return float(percent / 100)
 
 
 def _too_long(store: Store, kind: str, locale: str, text: str, problems: list[Problem]) -> bool:
@@ -260,8 +207,10 @@ def _too_long(store: Store, kind: str, locale: str, text: str, problems: list[Pr
 def changed(catalogue: Catalogue, old: dict[str, Any], new: dict[str, Any]) -> tuple[str, ...]:
     """The names of the settings `new` changes: its own fields, and per journey `enabled`,
     `holdout` and each step's text per locale, compared as the store runs them."""
-    fields = [k for k in new if k != "journeys" and old.get(k) != new.get(k)]
-    fields += [k for k in old if k not in new and k != "journeys"]
+    fields = [k for k in new if k not in ("journeys", "caps") and old.get(k) != new.get(k)]
+    fields += [k for k in old if k not in new and k not in ("journeys", "caps")]
+    was, now = old.get("caps", {}), new.get("caps", {})
+    fields += [f"caps.{k}" for k in CAPS if was.get(k) != now.get(k)]
     before, after = catalogue.for_store(old["journeys"]), catalogue.for_store(new["journeys"])
     for name, journey in after.items():
         was = before[name]
@@ -281,6 +230,8 @@ def changed(catalogue: Catalogue, old: dict[str, Any], new: dict[str, Any]) -> t
 def _contract_problem(exc: InvalidEvent) -> Problem:
     """The form's field for what the contract refused (`data.journeys.j.templates.s.en`…)."""
     parts = exc.field.removeprefix("data.").split(".")
+    if parts[0] == "caps" and len(parts) == 2:
+        return Problem(parts[1], "bad_cap", exc.reason)
     if parts[0] == "quiet_hours":
         return Problem(f"quiet_{parts[-1]}", "bad_time", exc.reason)
     if parts[0] == "journeys" and len(parts) >= 5 and parts[2] == "templates":

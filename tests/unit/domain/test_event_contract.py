@@ -26,6 +26,7 @@ SAMPLES = {
         "sms_price": "0.05",
         "monthly_sms_budget": "100.00",
         "journeys": {"cart_recovery": {"enabled": False}},
+        "caps": {"marketing_per_day": 2, "any_per_day": 5},
     },
     "customer.upserted": {
         "customer_id": "c1",

@@ -142,6 +142,7 @@ class SqlStateRepo:
                 store.merchant_contacts = store.merchant_contacts or []
                 store.journeys = store.journeys or {}
                 store.variants = store.variants or {}
+                store.caps = store.caps or {}
                 world.stores[store.store_id] = store
         for kind, pairs, target in (
             ("customer", keys.customers, world.customers),

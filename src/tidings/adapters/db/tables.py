@@ -126,6 +126,7 @@ stores = Table(
     _time("updated_at"),
     Column("variants", JSON),
     Column("coupons_issued", Integer, nullable=False, server_default="0"),
+    Column("caps", JSON),  # 0021: the store's own frequency caps, absent ones the contract's
 )
 
 customers = Table(

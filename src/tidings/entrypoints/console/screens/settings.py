@@ -27,6 +27,7 @@ def form_of(
     contact_phone: Texts = [], contact_email: Texts = [], journey: Texts = [],  # noqa: B006
     enabled: Texts = [], holdout: Texts = [], step: Annotated[str, Form()] = "",  # noqa: B006
     locale: Texts = [], text: Texts = [],  # noqa: B006
+    marketing_per_day: Annotated[str, Form()] = "", any_per_day: Annotated[str, Form()] = "",
 ) -> SettingsForm:  # fmt: skip
     """The posted form; repeated fields pair up in the order the page gave them."""
     return SettingsForm(
@@ -34,6 +35,7 @@ def form_of(
         tuple(zip(contact_phone, contact_email, strict=False)), tuple(journey),
         frozenset(enabled), dict(zip(journey, holdout, strict=False)), step,
         dict(zip(locale, text, strict=False)),
+        {"marketing_per_day": marketing_per_day, "any_per_day": any_per_day},
     )  # fmt: skip
 
 
