@@ -29,7 +29,7 @@ def _sqlite_time(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not UTC:
         value = require_aware(value, "timestamp").astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:26]  # its 4-digit year on: no "+00:00"
 
 
 def _pg_time(value: datetime | None) -> datetime | None:
