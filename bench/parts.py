@@ -5,8 +5,9 @@
 Wraps the functions that do each part in a timer of the process's CPU time and prints, per
 part, the seconds spent in it (a part's own time: what it calls of another part counts there),
 the process's CPU seconds and the peak resident memory. CPU time, not the wall clock: on a
-shared machine the load of other runs changes the wall clock more than most steps gain. `--src` times another tree's code (an old build beside the new one),
-so two builds can be measured one after the other on the same machine load.
+shared machine the load of other runs changes the wall clock more than most steps gain.
+`--src` times another tree's code (an old build beside the new one), so two builds can be
+measured at the same time on the same machine load.
 
 Parts: reading (the quick look at every line's time), decoding (parse and validate a line),
 storing (events into the event log), loading (state and messages a batch needs), folding
