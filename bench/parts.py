@@ -2,10 +2,12 @@
 
     python bench/parts.py EVENTS.jsonl [--journeys FILE] [--db URL] [--src DIR]
 
-Wraps the functions that do each part in a wall-clock timer and prints, per part, the
-seconds spent in it (a part's own time: what it calls of another part counts there) and the
-peak resident memory. `--src` times another tree's code (an old build beside the new one),
-so two builds can be measured one after the other on the same machine load.
+Wraps the functions that do each part in a timer of the process's CPU time and prints, per
+part, the seconds spent in it (a part's own time: what it calls of another part counts there),
+the process's CPU seconds and the peak resident memory. CPU time, not the wall clock: on a
+shared machine the load of other runs changes the wall clock more than most steps gain.
+`--src` times another tree's code (an old build beside the new one), so two builds can be
+measured at the same time on the same machine load.
 
 Parts: reading (the quick look at every line's time), decoding (parse and validate a line),
 storing (events into the event log), loading (state and messages a batch needs), folding
@@ -56,18 +58,18 @@ GENERATORS = {"output": [("tidings.bootstrap", "App.decided")]}
 
 
 class Timers:
-    """Wall time per part, each part's own: time spent in a nested part counts there."""
+    """CPU time per part, each part's own: time spent in a nested part counts there."""
 
     def __init__(self) -> None:
         self.own: dict[str, float] = defaultdict(float)
         self.stack: list[list[Any]] = []  # [part, started, time of nested parts]
 
     def enter(self, part: str) -> None:
-        self.stack.append([part, time.perf_counter(), 0.0])
+        self.stack.append([part, time.process_time(), 0.0])
 
     def leave(self) -> None:
         part, started, nested = self.stack.pop()
-        spent = time.perf_counter() - started
+        spent = time.process_time() - started
         self.own[part] += spent - nested
         if self.stack:
             self.stack[-1][2] += spent
@@ -127,13 +129,15 @@ def main() -> None:
         command = ["replay", args.events, "--out", str(Path(folder) / "out.jsonl")]
         command += ["--journeys", args.journeys] if args.journeys else []
         command += ["--db", args.db] if args.db else []
-        start = time.perf_counter()
+        start = time.process_time()
         cli(command)
-        total = time.perf_counter() - start
+        total = time.process_time() - start
     for part in PARTS:
         print(f"{part:10} {timers.own[part]:8.2f}")
     print(f"{'other':10} {total - sum(timers.own.values()):8.2f}")
     print(f"{'total':10} {total:8.2f}")
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"{'cpu':10} {used.ru_utime + used.ru_stime:8.2f}")  # this process's: load-proof
     print(f"peak MB    {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:8.0f}")
 
 

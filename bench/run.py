@@ -40,6 +40,7 @@ class Result:
     events: int
     messages: int | None
     peak_mb: float | None
+    cpu: float  # the run's own CPU seconds (not PostgreSQL's server): steady on a loaded machine
 
 
 def ceiling(path: Path, folder: Path) -> Result:
@@ -51,7 +52,7 @@ def ceiling(path: Path, folder: Path) -> Result:
         "CREATE TABLE events (store_id TEXT, event_id TEXT, type TEXT, "
         "occurred_at TEXT, payload TEXT, PRIMARY KEY (store_id, event_id))"
     )
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     count, rows = 0, []
     with path.open(encoding="utf-8") as lines:
         for line in lines:
@@ -61,9 +62,9 @@ def ceiling(path: Path, folder: Path) -> Result:
                 count += _insert(db, rows)
                 rows = []
     count += _insert(db, rows)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     db.close()
-    return Result("ceiling: parse + executemany (SQLite)", seconds, count, None, None)
+    return Result("ceiling: parse + executemany (SQLite)", seconds, count, None, None, cpu)
 
 
 def _insert(db: sqlite3.Connection, rows: list[tuple[str, ...]]) -> int:
@@ -101,7 +102,7 @@ def replay(name: str, path: Path, db: str, out: Path, events: int) -> Result:
     with out.open(encoding="utf-8") as lines:
         messages = sum(1 for _ in lines)
     peak = max(usage.ru_maxrss * 1024, sampler.peak) / 2**20
-    return Result(name, seconds, events, messages, peak)
+    return Result(name, seconds, events, messages, peak, usage.ru_utime + usage.ru_stime)
 
 
 class _TreeMemory(threading.Thread):
@@ -219,6 +220,8 @@ def _print(results: list[Result]) -> None:
         "% of ceiling",
         "messages decided/s",
         "peak memory MB",
+        "CPU s",
+        "% of ceiling (CPU)",
     ):
         table.add_column(column, justify="left" if column == "run" else "right")
     for r in results:
@@ -230,8 +233,10 @@ def _print(results: list[Result]) -> None:
             f"{100 * rate / base:.0f} %",
             "" if r.messages is None else f"{r.messages / r.seconds:,.0f}",
             "" if r.peak_mb is None else f"{r.peak_mb:,.0f}",
+            f"{r.cpu:.1f}",
+            f"{100 * results[0].cpu / r.cpu:.1f} %",
         )
-    Console(width=130).print(table)
+    Console(width=150).print(table)
 
 
 if __name__ == "__main__":

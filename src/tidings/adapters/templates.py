@@ -22,6 +22,7 @@ from jinja2 import ChainableUndefined, StrictUndefined, Template, TemplateError
 
 from tidings.adapters.sandbox import BoundedEnvironment
 from tidings.adapters.template_bounds import MAX_SIZE, OverBudget, budget
+from tidings.adapters.template_plan import Plan, plan
 from tidings.domain.errors import InvalidTemplate
 from tidings.domain.times import spoken, zone
 
@@ -48,11 +49,26 @@ class JinjaRenderer:
         self.env.add_filter("when", _when)
         self.seconds, self.clock = seconds, clock
         self._compile = lru_cache(maxsize=1024)(self._build)
+        self._plan = lru_cache(maxsize=1024)(self._planned)
 
     def _build(self, source: str) -> Template:
         return self.env.from_string(source)
 
+    def _planned(self, source: str) -> Plan | None:
+        return plan(self.env, source)
+
     def render(self, template: str, context: Mapping[str, Any]) -> str:
+        """The text of `template` over `context`: by its plan where it has one and the plan
+        is sure (`adapters/template_plan.py`), else in the bounded sandbox."""
+        quick = self._plan(template)
+        if quick is not None:
+            try:
+                text = quick(context).strip()
+            except Exception:  # GiveUp, or an error the sandbox will name
+                pass
+            else:
+                if len(text) <= MAX_SIZE:
+                    return text
         try:
             compiled = self._compile(template)
             with budget(self.seconds, self.clock):

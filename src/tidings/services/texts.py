@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from tidings.domain import sms
@@ -168,7 +169,10 @@ def signed(signature: str, text: str) -> str:
     return f"{signature} {text}"
 
 
+@lru_cache(maxsize=16_384)  # a link's target is asked again for each of its messages
 def _web_url(target: str) -> bool:
+    if not target:  # no field to link to: the store's home (asked for every cart link)
+        return False
     try:
         check_web_url(target, "link")
     except ValueError:

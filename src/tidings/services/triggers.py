@@ -27,8 +27,9 @@ def start_journeys(
 ) -> None:
     """Start (or, for `retrigger = "reschedule"`, move) the journeys `ev` triggers; a step
     due before `since` (the live service's history) is not started."""
+    contexts: dict[str, dict[str, Any]] = {}  # one reading of a subject's entities an event
     for journey in journeys:
-        found = entry(journey, ev, world)
+        found = entry(journey, ev, world, contexts)
         for step in found.steps:
             _start(journey, step, ev, found.subject, found.ctx, world, schedule, since)
 
@@ -54,10 +55,13 @@ class Entry:
     stopped: tuple[Stop, ...] = ()
 
 
-def entry(journey: Journey, ev: Event, world: World) -> Entry:
+def entry(
+    journey: Journey, ev: Event, world: World, contexts: dict[str, dict[str, Any]] | None = None
+) -> Entry:
     """The steps `ev` starts in `journey`: the engine's one reading of `where`, which the
     console's dry run asks too. A journey's `where` sees the event; a step's own `where` also
-    sees the subject's entities."""
+    sees the subject's entities. `contexts` keeps each subject's for the event's next journey
+    (starting a journey adds messages, never changes an entity)."""
     steps = journey.entries(ev.type)
     campaign = journey.campaign is not None
     if not steps:
@@ -67,8 +71,12 @@ def entry(journey: Journey, ev: Event, world: World) -> Entry:
     subject = subject_of(journey, ev, world)
     if subject is None:
         return Entry(stopped=(Stop("subject"),))
-    ctx = context_of(world, ev.store, subject, ev.occurred_at)
-    ctx["event"] = ev.data
+    known = None if contexts is None else contexts.get(subject)
+    if known is None:
+        known = context_of(world, ev.store, subject, ev.occurred_at)
+        if contexts is not None:
+            contexts[subject] = known
+    ctx = {**known, "event": ev.data}
     if campaign:  # the segment is about the customer; a campaign past is not started
         ctx["campaign"] = campaign_at(journey, ctx)
         if failed := first_failing(journey.where, ctx):

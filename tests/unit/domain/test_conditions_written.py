@@ -36,3 +36,51 @@ def test_the_first_condition_that_fails_and_the_first_that_holds():
     prepaid = {"event": {"status": "unpaid", "payment": "prepaid"}}
     assert first_failing(conditions, prepaid) is None
     assert first_holding(conditions, {"event": {"status": "paid", "payment": "cod"}}) is None
+
+
+# compiled once: a condition's test answers as reading and comparing afresh would
+class Parcel:
+    status = "delivered"
+    tags = ("vip",)
+    count = 0
+    empty = ""
+
+
+FIELDS = ["p.status", "p.tags", "p.count", "p.empty", "p.missing", "d.n", "d.none", "none.x",
+          "n", "d.sub.n", "p.count.real"]  # fmt: skip
+VALUES = [0, 1, "delivered", "vip", True, False, None, "", ["delivered", 0], "@d.n", "@p.count"]
+
+
+def _expected(condition, ctx):
+    """The answer by the definition: resolve both sides, then `_compare`."""
+    from tidings.domain.conditions import Ref, _compare, resolve
+
+    right = condition.value
+    right = resolve(right.path, ctx) if isinstance(right, Ref) else right
+    return _compare(condition.op, resolve(condition.path, ctx), right)
+
+
+@pytest.mark.parametrize("op", ["eq", "ne", "in", "not_in", "has", "set", "gt", "gte", "lt", "lte"])
+def test_a_compiled_condition_answers_as_its_definition(op):
+    ctx = {"p": Parcel(), "d": {"n": 1, "none": None, "sub": {"n": 0}}, "none": None, "n": 0}
+    for name in FIELDS:
+        for value in VALUES:
+            if op in ("in", "not_in") and not isinstance(value, list):
+                continue
+            (condition,) = parse_conditions([{"field": name, op: value}], "where")
+            try:
+                expected = _expected(condition, ctx)
+            except TypeError:  # e.g. "delivered" > 1: the compiled test fails alike
+                with pytest.raises(TypeError):
+                    condition.holds(ctx)
+                continue
+            assert condition.holds(ctx) is expected, (name, op, value)
+
+
+def test_a_condition_is_still_equal_hashable_and_picklable():
+    import pickle
+
+    (one,) = parse_conditions([{"field": "cart.item_count", "eq": 0}], "where")
+    (two,) = parse_conditions([{"field": "cart.item_count", "eq": 0}], "where")
+    assert one == two and hash(one) == hash(two) and pickle.loads(pickle.dumps(one)) == one
+    assert pickle.loads(pickle.dumps(one)).holds({"cart": {"item_count": 0}})

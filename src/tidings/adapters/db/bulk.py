@@ -23,21 +23,33 @@ from tidings.domain.times import require_aware
 MAX_PARAMS = 30_000
 
 
+_TEXTS: dict[datetime, str] = {}  # times written lately: a row's times are written again
+TEXTS_KEPT = 100_000
+
+
 def _sqlite_time(value: datetime | None) -> str | None:
     """SQLAlchemy's SQLite DATETIME text of the UTC instant (sorts as time does)."""
     if value is None:
         return None
     if value.tzinfo is not UTC:
         value = require_aware(value, "timestamp").astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    text = _TEXTS.get(value)
+    if text is None:
+        if len(_TEXTS) >= TEXTS_KEPT:
+            _TEXTS.clear()
+        text = _TEXTS[value] = value.isoformat(" ", "microseconds")[:26]  # no "+00:00"
+    return text
 
 
 def _pg_time(value: datetime | None) -> datetime | None:
     return None if value is None else require_aware(value, "timestamp")
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build one a call
+
+
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else _ENCODE(value)
 
 
 class Writer:
