@@ -61,6 +61,7 @@ class Worker:
     purge_every: timedelta = timedelta(hours=1)
     _purged_at: datetime | None = None
     retention: Retention | None = None
+    keeper: Callable[[datetime], int] | None = None  # sums closed days' figures (analytics)
 
     def round(self) -> int:
         """One round over every store with work; how many things it did (0: nothing to do)."""
@@ -74,7 +75,9 @@ class Worker:
         self.dispatcher.rested()
         claims = self.dispatcher.claim(self.clock(), self.batch)
         self.dispatcher.deliver(claims, self.clock)
-        return done + len(claims) + self._poll() + self._purge() + self._retain()
+        done += len(claims) + self._poll() + self._purge() + self._retain()
+        self._keep()  # housekeeping of the read side: not work a round waits on
+        return done
 
     def _purge(self) -> int:
         """Forget the receipts that waited too long, once in `purge_every`; how many."""
@@ -103,6 +106,15 @@ class Worker:
         except Exception:
             log.exception("retention failed")
             return 0
+
+    def _keep(self) -> None:
+        """Sum the closed days' figures; a failure leaves the report counting them live."""
+        if self.keeper is None:
+            return
+        try:
+            self.keeper(self.clock())
+        except Exception:
+            log.exception("keeping the daily figures failed")
 
     def _guarded(self, stores: list[str]) -> int:
         """Run `stores`; when that fails, each one alone, so that one store's trouble (a

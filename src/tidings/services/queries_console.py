@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from tidings.domain.errors import InvalidPeriod
 from tidings.domain.messages import Message
-from tidings.domain.scores import day_of, midnight
+from tidings.domain.scores import day_of
 from tidings.domain.times import zone
+from tidings.services.analytics.figures import daily_counts
 from tidings.services.analytics.ports import Analytics
 from tidings.services.analytics.report import report
 from tidings.services.analytics.score import known_store, score
@@ -197,9 +198,9 @@ def home(
     """The store's figures over the period (`period_of`) and the period before, open alerts,
     the score at `at` and the daily volume. Raises UnknownStore, InvalidPeriod."""
     period = period_of(uow, store, first, last, at)
-    now = report(uow=uow, store=store, first=period.first, last=period.last)
+    now = report(uow=uow, store=store, first=period.first, last=period.last, with_uplift=False)
     before = period.previous()
-    then = report(uow=uow, store=store, first=before.first, last=before.last)
+    then = report(uow=uow, store=store, first=before.first, last=before.last, with_uplift=False)
     overall = score(uow=uow, store=store, at=at)["overall"]
     with uow:
         alerts = uow.console.open_alerts(store)
@@ -246,12 +247,9 @@ def _journey_row(row: dict[str, Any], uplift: dict[str, Any] | None) -> JourneyR
 
 
 def _volume(reader: Analytics, store: str, period: Period, timezone: str) -> tuple[DayVolume, ...]:
-    """Sent and suppressed per local day, counted by the report's own query."""
-    tz = zone(timezone)
+    """Sent and suppressed per local day, from the report's own counts (kept or live)."""
     out = []
-    for n in range(period.days):
-        day = period.first + timedelta(days=n)
-        counts = reader.messages(store, midnight(day, tz), midnight(day + timedelta(days=1), tz))
+    for day, counts in daily_counts(reader, store, period.first, period.last, zone(timezone)):
         sent = sum(c.messages for c in counts if c.status == "sent")
         suppressed = sum(c.messages for c in counts if c.status == "suppressed")
         out.append(DayVolume(day, sent, suppressed))

@@ -608,3 +608,44 @@ provider_templates = Table(  # 0013: a store's approved templates at template-ba
     _time("updated_at", False),
     PrimaryKeyConstraint("store_id", "provider", "journey", "step", "locale"),
 )
+
+# 0017: the report's figures of a closed local day, summed once (adapters/db/analytics/figures).
+# A kept day spans [starts_at, ends_at); the triggers of 0017 forget it when a row it counted
+# changes (a late receipt, a click, a payment, a message), and the report counts it live again.
+figure_days = Table(
+    "figure_days",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("day", String(10), nullable=False),  # ISO date, the store's local day
+    _time("starts_at", False),
+    _time("ends_at", False),
+    _time("summed_at", False),
+    PrimaryKeyConstraint("store_id", "day"),
+)
+
+daily_counts = Table(  # messages decided that day, by journey, status and reason
+    "daily_counts",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("journey", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),  # "" where none
+    Column("messages", Integer, nullable=False),
+    Column("segments", Integer, nullable=False),
+    Column("cost_micros", BigInteger, nullable=False),
+    PrimaryKeyConstraint("store_id", "day", "journey", "status", "reason"),
+)
+
+daily_outcomes = Table(  # what that day's messages did: delivered, clicked, orders brought back
+    "daily_outcomes",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("journey", String(64), nullable=False),
+    Column("delivered", Integer, nullable=False),
+    Column("clicked", Integer, nullable=False),
+    Column("orders", Integer, nullable=False),
+    Column("revenue_micros", BigInteger, nullable=False),
+    PrimaryKeyConstraint("store_id", "day", "journey"),
+)

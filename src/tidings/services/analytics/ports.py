@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Protocol
@@ -43,6 +43,28 @@ class Recovered:
     journey: str
     orders: int
     revenue_micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a journey's messages of one day did: delivered, clicked, orders brought back."""
+
+    journey: str
+    delivered: int
+    clicked: int
+    orders: int
+    revenue_micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeptDay:
+    """A local day's report figures, summed once: the instants it spans, [starts_at, ends_at)."""
+
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    counts: tuple[MessageCount, ...]
+    outcomes: tuple[Outcome, ...]
 
 
 class ScoreReader(Protocol):
@@ -100,7 +122,20 @@ class ReportReader(Protocol):
         ...
 
 
-class Analytics(ScoreReader, ReportReader, Protocol):
+class KeptFigures(Protocol):
+    """The kept daily figures (migration 0017): a kept day is forgotten when a row it counted
+    changes."""
+
+    def first_decided(self, store: str) -> datetime | None: ...
+
+    def store_ids(self) -> list[str]: ...
+
+    def kept_days(self, store: str, first: date, last: date) -> list[KeptDay]: ...
+
+    def keep_day(self, store: str, day: KeptDay, at: datetime) -> None: ...
+
+
+class Analytics(ScoreReader, ReportReader, KeptFigures, Protocol):
     pass
 
 
