@@ -66,3 +66,17 @@ def test_the_score_exports_as_csv(console):
     score = console.app.score("acme", console.clock())
     assert [r["name"] for r in rows] == list(score["metrics"])
     assert [r["target"] for r in rows] == [str(m["target"]) for m in score["metrics"].values()]
+
+
+def test_targets_are_written_as_a_person_writes_them_in_each_language(console):
+    console.sign_in()
+    said = {}
+    for lang in ("en", "ru", "zh-CN"):
+        page = console.get("/console/acme/score", lang=lang)
+        said[lang] = {
+            r.attrs["data-metric"]: r.one(".target").text for r in page.select("tr.metric")
+        }
+    assert said["en"]["review_positive_rate"] == "≥ 95%"
+    assert said["ru"]["review_positive_rate"] == "≥ 95 %"  # a space before % in Russian
+    assert said["ru"]["dispute_rate"] == "≤ 0,5 %"  # the decimals it has, the locale's comma
+    assert said["zh-CN"]["response_avg_seconds"] == "≤ 30"  # a mean, not a rate
