@@ -244,6 +244,7 @@ shipments = Table(
     _time("delivered_at"),
     Column("milestones", JSON),
     PrimaryKeyConstraint("store_id", "shipment_id"),
+    Index("ix_shipments_order", "store_id", "order_id", "collected_at"),  # 0017: first collection
 )
 
 reviews = Table(
@@ -648,4 +649,19 @@ daily_outcomes = Table(  # what that day's messages did: delivered, clicked, ord
     Column("orders", Integer, nullable=False),
     Column("revenue_micros", BigInteger, nullable=False),
     PrimaryKeyConstraint("store_id", "day", "journey"),
+)
+
+score_days = Table(  # 0017: one metric's tally of a closed local day, for the score and its trend
+    "score_days",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("metric", String(64), nullable=False),
+    Column("numerator", String(40), nullable=False),  # exact: a count, or seconds or hours
+    Column("denominator", Integer, nullable=False),
+    Column("culprits", JSON, nullable=False),  # the day's failures, newest first
+    _time("starts_at", False),  # the instants of the rows the day reads (triggers: 0017)
+    _time("ends_at", False),
+    _time("summed_for", False),  # the time the tally was counted as of
+    PrimaryKeyConstraint("store_id", "day", "metric"),
 )

@@ -25,7 +25,7 @@ from tidings.services.analytics.ports import (
     Outcome,
     ReportReader,
 )
-from tidings.services.analytics.score import known_store
+from tidings.services.analytics.score import keep_score_days, known_store
 
 KEPT_DAYS = 400  # the closed days kept, back from yesterday: a longest period and the one before
 FIELDS = ("sent", "suppressed_total", "delivered", "clicked", "segments", "cost_micros")
@@ -109,7 +109,8 @@ def keep_closed_days(
 
 @dataclass
 class Keeper:
-    """The worker's keeping of every store's closed days, once in `every`."""
+    """The worker's keeping of every store's closed days (report figures and score tallies),
+    once in `every`."""
 
     unit_of_work: Callable[[], AnalyticsUnitOfWork]
     every: timedelta = timedelta(hours=1)
@@ -122,7 +123,11 @@ class Keeper:
         self._kept_at = now
         with self.unit_of_work() as uow:
             stores = uow.analytics.store_ids()
-        return sum(len(keep_closed_days(uow=self.unit_of_work(), store=s, at=now)) for s in stores)
+        summed = 0
+        for store in stores:
+            summed += len(keep_closed_days(uow=self.unit_of_work(), store=store, at=now))
+            summed += len(keep_score_days(uow=self.unit_of_work(), store=store, at=now))
+        return summed
 
 
 def empty() -> Row:

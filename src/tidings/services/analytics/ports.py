@@ -67,6 +67,19 @@ class KeptDay:
     outcomes: tuple[Outcome, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class KeptTally:
+    """One metric's tally of one closed local day, counted as of `summed_for`; the rows it
+    read lie in [starts_at, ends_at)."""
+
+    day: date
+    metric: str
+    tally: Tally
+    starts_at: datetime
+    ends_at: datetime
+    summed_for: datetime
+
+
 class ScoreReader(Protocol):
     def store(self, store: str) -> StoreInfo | None: ...
 
@@ -133,6 +146,12 @@ class KeptFigures(Protocol):
     def kept_days(self, store: str, first: date, last: date) -> list[KeptDay]: ...
 
     def keep_day(self, store: str, day: KeptDay, at: datetime) -> None: ...
+
+    def kept_tallies(self, store: str, first: date, last: date) -> list[KeptTally]: ...
+
+    def keep_tallies(self, store: str, tallies: Sequence[KeptTally]) -> None:
+        """Write these tallies, replacing what was kept of their days and metrics."""
+        ...
 
 
 class Analytics(ScoreReader, ReportReader, KeptFigures, Protocol):

@@ -7,10 +7,11 @@ from sqlalchemy import Connection
 from tidings.adapters.db.analytics.figures import FigureQueries
 from tidings.adapters.db.analytics.report import ReportQueries
 from tidings.adapters.db.analytics.score import ScoreQueries
+from tidings.adapters.db.analytics.score_days import ScoreDayQueries
 from tidings.adapters.db.uow import SqlUnitOfWork
 
 
-class SqlAnalytics(ScoreQueries, ReportQueries, FigureQueries):
+class SqlAnalytics(ScoreQueries, ReportQueries, FigureQueries, ScoreDayQueries):
     """The score's and the report's queries, and the kept daily figures, over one connection."""
 
     def __init__(self, conn: Connection) -> None:

@@ -1,6 +1,8 @@
 """daily figures: the report's counts of a closed local day, summed once and kept (figure_days,
-daily_counts, daily_outcomes), and the triggers that forget a kept day when a row it counted
-changes, so that a late receipt, click, payment or message is never missed
+daily_counts, daily_outcomes), the score's tallies of a closed day (score_days), the triggers
+that forget a kept day when a row it counted changes, so that a late receipt, click, payment,
+message, reply or collection is never missed; and shipments by order (a first collection is
+one index seek)
 
 A trigger forgets (deletes from figure_days) every kept day of the row's store that holds
 the decided_at of a message the row can change the figures of:
@@ -10,6 +12,11 @@ the decided_at of a message the row can change the figures of:
 - deliveries, coupons: their message; clicks: the message of the clicked link;
 - orders: the messages of the order's customer, of the order as subject, and of a coupon it
   redeemed.
+
+A score day is forgotten when its span of instants (score_days.starts_at … ends_at: the rows
+that metric's day reads) holds the changed row's time: an order's payment, a parcel's
+collection (and its order's payment), a dispute's opening, a review's posting, a ticket's
+resolution; or, for a chat message, any message of its conversation.
 
 Each trigger first asks whether the store keeps any day at all: a store with none (every
 store during a replay) pays one index probe a row.
@@ -63,12 +70,100 @@ def forgotten(table: str, rows: tuple[str, ...]) -> str:
     return f"DELETE FROM figure_days WHERE store_id = {rows[0]}.store_id AND ({' OR '.join(found)})"
 
 
+PAID = "CASE WHEN {r}.payment = 'cod' AND {r}.created_at IS NOT NULL THEN {r}.created_at ELSE {r}.paid_at END"
+SPAN = "(score_days.starts_at <= {x} AND score_days.ends_at > {x})"
+# the instants of a changed row that score days read, `{r}` the row
+SCORED = {
+    "orders": (SPAN.format(x=PAID),),
+    "shipments": (
+        SPAN.format(x="{r}.collected_at"),
+        "EXISTS (SELECT 1 FROM orders o WHERE o.store_id = {r}.store_id"
+        " AND o.order_id = {r}.order_id AND " + SPAN.format(x=PAID.format(r="o")) + ")",
+    ),
+    "disputes": (SPAN.format(x="{r}.opened_at"),),
+    "reviews": (SPAN.format(x="{r}.posted_at"),),
+    "tickets": (SPAN.format(x="{r}.resolved_at"),),
+    "chat_messages": (
+        "EXISTS (SELECT 1 FROM chat_messages c WHERE c.store_id = {r}.store_id"
+        " AND c.conversation_id = {r}.conversation_id AND " + SPAN.format(x="c.occurred_at") + ")",
+        SPAN.format(x="{r}.occurred_at"),
+    ),
+}
+SCORED_ON = {
+    "orders": ("INSERT", "UPDATE"),
+    "shipments": ("INSERT", "UPDATE"),
+    "disputes": ("INSERT", "UPDATE"),
+    "reviews": ("INSERT", "UPDATE"),
+    "tickets": ("INSERT", "UPDATE"),
+    "chat_messages": ("INSERT", "UPDATE", "DELETE"),
+}
+
+
+def forgotten_scores(table: str, rows: tuple[str, ...]) -> str:
+    """The DELETE that forgets the score days a change of `table`'s `rows` touches."""
+    held = " OR ".join(cond.format(r=r) for r in rows for cond in SCORED[table])
+    return f"DELETE FROM score_days WHERE store_id = {rows[0]}.store_id AND ({held})"
+
+
 def upgrade() -> None:
     _tables()
+    _score_days()
     if op.get_bind().dialect.name == "postgresql":
         _pg_triggers()
+        _pg_score_triggers()
     else:
         _sqlite_triggers()
+        _sqlite_score_triggers()
+
+
+def _score_days() -> None:
+    stamp = sa.DateTime(timezone=True)
+    op.create_table(
+        "score_days",
+        sa.Column("store_id", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.String(length=10), nullable=False),
+        sa.Column("metric", sa.String(length=64), nullable=False),
+        sa.Column("numerator", sa.String(length=40), nullable=False),
+        sa.Column("denominator", sa.Integer(), nullable=False),
+        sa.Column("culprits", sa.JSON(), nullable=False),
+        sa.Column("starts_at", stamp, nullable=False),
+        sa.Column("ends_at", stamp, nullable=False),
+        sa.Column("summed_for", stamp, nullable=False),
+        sa.PrimaryKeyConstraint("store_id", "day", "metric"),
+    )
+    with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_shipments_order", ["store_id", "order_id", "collected_at"], unique=False
+        )
+
+
+def _sqlite_score_triggers() -> None:
+    for table, events in SCORED_ON.items():
+        for when in events:
+            rows = EVENTS[when]
+            op.execute(
+                f"CREATE TRIGGER scores_{table}_{when.lower()} AFTER {when} ON {table}"
+                f" WHEN EXISTS (SELECT 1 FROM score_days WHERE store_id = {rows[0]}.store_id)"
+                f" BEGIN {forgotten_scores(table, rows)}; END"
+            )
+
+
+def _pg_score_triggers() -> None:
+    for table, events in SCORED_ON.items():
+        branches = " ".join(
+            f"IF TG_OP = '{when}' THEN {forgotten_scores(table, EVENTS[when])}; END IF;"
+            for when in events
+        )
+        store = "COALESCE(NEW.store_id, OLD.store_id)"
+        op.execute(
+            f"CREATE FUNCTION scores_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            f" IF EXISTS (SELECT 1 FROM score_days WHERE store_id = {store}) THEN {branches}"
+            " END IF; RETURN NULL; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER scores_{table} AFTER {' OR '.join(events)} ON {table}"
+            f" FOR EACH ROW EXECUTE FUNCTION scores_{table}()"
+        )
 
 
 def _tables() -> None:
@@ -123,7 +218,7 @@ def _pg_triggers() -> None:
         branches = " ".join(
             f"IF TG_OP = '{when}' THEN {forgotten(table, EVENTS[when])}; END IF;" for when in events
         )
-        row = "OLD" if events == ("DELETE",) else "COALESCE(NEW.store_id, OLD.store_id)"
+        row = "COALESCE(NEW.store_id, OLD.store_id)"
         op.execute(
             f"CREATE FUNCTION figures_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
             f" IF EXISTS (SELECT 1 FROM figure_days WHERE store_id = {row}) THEN {branches}"
@@ -137,6 +232,16 @@ def _pg_triggers() -> None:
 
 def downgrade() -> None:
     postgresql = op.get_bind().dialect.name == "postgresql"
+    for table, events in SCORED_ON.items():
+        if postgresql:
+            op.execute(f"DROP TRIGGER scores_{table} ON {table}")
+            op.execute(f"DROP FUNCTION scores_{table}()")
+        else:
+            for when in events:
+                op.execute(f"DROP TRIGGER scores_{table}_{when.lower()}")
+    with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_index("ix_shipments_order")
+    op.drop_table("score_days")
     for table, events in WATCHED.items():
         if postgresql:
             op.execute(f"DROP TRIGGER figures_{table} ON {table}")
