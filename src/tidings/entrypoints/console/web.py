@@ -32,7 +32,14 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from tidings.domain.times import zone
-from tidings.entrypoints.console.charts import HEIGHT, WIDTH, volume_bars
+from tidings.entrypoints.console.charts import (
+    HEIGHT,
+    SPARK_HEIGHT,
+    SPARK_WIDTH,
+    WIDTH,
+    sparkline,
+    volume_bars,
+)
 
 HERE = Path(__file__).parent
 LANGUAGES = {"zh-CN": "zh_CN", "en": "en", "ru": "ru"}  # the page's tag: the catalogue's name
@@ -66,7 +73,12 @@ def environment(lang: str) -> Environment:
     env.filters.update(number=number, money=money, percent=percent, datetime=when, date=day,
                        target=target)  # fmt: skip
     env.globals.update(
-        languages=NAMES, volume_bars=volume_bars, chart=(WIDTH, HEIGHT), with_lang=with_lang
+        languages=NAMES,
+        volume_bars=volume_bars,
+        chart=(WIDTH, HEIGHT),
+        with_lang=with_lang,
+        sparkline=sparkline,
+        spark=(SPARK_WIDTH, SPARK_HEIGHT),
     )
     return env
 

@@ -23,6 +23,7 @@ from tidings.services.analytics.score_days import (
     day_tallies,
     kept,
     sliced_tallies,
+    trend,
 )
 
 
@@ -90,6 +91,18 @@ def keep_score_days(
         reader.keep_tallies(store, [k for d in missing for k in day_tallies(count, d, at, tz)])
         uow.commit()
     return missing
+
+
+def daily(*, uow: AnalyticsUnitOfWork, store: str, at: datetime) -> dict[str, list[Tally]]:
+    """Each metric's tally of each of the TREND_DAYS local days before `at`'s day, oldest
+    first (its own day's, not its window's: a trend, not 30 scores)."""
+    require_aware(at, "at")
+    with uow:
+        reader = uow.analytics
+        tz = zone(known_store(reader, store).timezone)
+        targets = effective_targets(reader.targets(store))
+        found = trend(reader, store, at, tz, targets)
+    return {name: [tally for _, tally in rows] for name, rows in found.items()}
 
 
 def _metric_json(j: Judged) -> dict[str, Any]:
