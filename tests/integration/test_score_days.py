@@ -12,7 +12,7 @@ from helpers import checkpoint, event, order, replay, shipped
 from outcomes_helpers import app, chat, dispute, local, score_at, shop
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.engine import make_engine
-from tidings.services.analytics.score import keep_score_days
+from tidings.services.analytics.score import daily, keep_score_days
 
 T = local(2026, 11, 20, 10, 0)
 COLLECTION = "same_day_collection_rate"
@@ -113,3 +113,23 @@ def test_a_score_as_of_before_the_keeping_is_counted_live(db_url):
     s = t.score_days.c
     _sql(db_url, update(t.score_days).where(s.metric == COLLECTION).values(numerator="1"))
     assert score_at(db_url, T) == _live(db_url)
+
+
+def _daily(db_url: str) -> list:
+    application = app(db_url)
+    try:
+        uow = application.analytics_unit_of_work()
+        return daily(uow=uow, store="acme", at=T)[COLLECTION]
+    finally:
+        application.db.dispose()
+
+
+def test_the_trend_counts_live_only_its_newest_days_until_they_are_kept(db_url):
+    replay(db_url, _days())
+    before = _daily(db_url)
+    assert len(before) == 30 and before[:-3] == [None] * 27  # 21 Oct … 16 Nov: not counted yet
+    # 17 Nov: o1 in time; 18 Nov: o2 late; 19 Nov: o3 late
+    assert [(t.numerator, t.denominator) for t in before[-3:]] == [(1, 1), (0, 1), (0, 1)]
+    _keep(db_url)
+    after = _daily(db_url)
+    assert None not in after and after[-3:] == before[-3:]

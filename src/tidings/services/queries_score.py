@@ -31,12 +31,14 @@ AT_RISK_SHOWN = 50  # the soonest deadlines on the page; the CSV has every one
 
 @dataclass(frozen=True)
 class DayValue:
-    """A metric's value over one local day alone (None: nothing to count that day)."""
+    """A metric's value over one local day alone (None: nothing to count that day, or the
+    day is not counted yet)."""
 
     day: date
     value: float | None
     numerator: float
     denominator: int
+    counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,10 @@ class ScorePage:
         return self.at_risk[:AT_RISK_SHOWN]
 
     @property
+    def trend_complete(self) -> bool:
+        return all(d.counted for m in self.metrics for d in m.trend)
+
+    @property
     def trend_days(self) -> tuple[date, ...]:
         return tuple(d.day for d in self.metrics[0].trend) if self.metrics else ()
 
@@ -102,17 +108,16 @@ def score_page(uow: ConsoleUnitOfWork, store: str, at: datetime) -> ScorePage:
     return ScorePage(store, found["timezone"], day, found["overall"], metrics, risk)
 
 
-def _trend(tallies: list[Tally], today: date) -> tuple[DayValue, ...]:
+def _trend(tallies: list[Tally | None], today: date) -> tuple[DayValue, ...]:
     first = today - timedelta(days=len(tallies))
-    return tuple(
-        DayValue(
-            first + timedelta(days=n),
-            t.numerator / t.denominator if t.denominator else None,
-            t.numerator,
-            t.denominator,
-        )
-        for n, t in enumerate(tallies)
-    )
+    return tuple(_day_value(first + timedelta(days=n), t) for n, t in enumerate(tallies))
+
+
+def _day_value(day: date, tally: Tally | None) -> DayValue:
+    if tally is None:
+        return DayValue(day, None, 0, 0, counted=False)
+    value = tally.numerator / tally.denominator if tally.denominator else None
+    return DayValue(day, value, tally.numerator, tally.denominator)
 
 
 def _metric(name: str, m: dict[str, Any], trend: tuple[DayValue, ...]) -> ScoreMetric:

@@ -40,8 +40,10 @@ def journey_rows(
     kept = standing(reader, store, first, last, tz)
     for day in kept.values():
         add_day(rows, day)
+    since = reader.first_decided(store)  # the days before it hold nothing to count
     for start, end in _live_spans(first, last, kept, tz):
-        add_day(rows, counted(reader, store, start, end))
+        if since is not None and end > since:
+            add_day(rows, counted(reader, store, max(start, since), end))
     return dict(rows)
 
 
@@ -50,10 +52,17 @@ def daily_counts(
 ) -> list[tuple[date, list[MessageCount]]]:
     """Each local day's message counts, kept or counted live."""
     kept = standing(reader, store, first, last, tz)
-    return [
-        (d, list(kept[d].counts) if d in kept else reader.messages(store, *_span(d, d, tz)))
-        for d in days(first, last)
-    ]
+    since = reader.first_decided(store)
+    out: list[tuple[date, list[MessageCount]]] = []
+    for d in days(first, last):
+        start, end = _span(d, d, tz)
+        if d in kept:
+            out.append((d, list(kept[d].counts)))
+        elif since is None or end <= since:
+            out.append((d, []))  # before the store's first message
+        else:
+            out.append((d, reader.messages(store, start, end)))
+    return out
 
 
 def standing(

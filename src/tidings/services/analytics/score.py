@@ -93,9 +93,10 @@ def keep_score_days(
     return missing
 
 
-def daily(*, uow: AnalyticsUnitOfWork, store: str, at: datetime) -> dict[str, list[Tally]]:
+def daily(*, uow: AnalyticsUnitOfWork, store: str, at: datetime) -> dict[str, list[Tally | None]]:
     """Each metric's tally of each of the TREND_DAYS local days before `at`'s day, oldest
-    first (its own day's, not its window's: a trend, not 30 scores)."""
+    first (its own day's, not its window's: a trend, not 30 scores); None for a day not
+    counted yet (score_days.trend)."""
     require_aware(at, "at")
     with uow:
         reader = uow.analytics

@@ -28,6 +28,7 @@ from tidings.domain.scores import (
 from tidings.services.analytics.ports import Analytics, KeptTally
 
 TREND_DAYS = 30
+LIVE_DAYS = 3  # the trend's newest days counted live when not kept
 SLICED = ("response_30s_rate", "response_avg_seconds", "same_day_collection_rate",
           "next_day_arrival_rate", "dispute_rate")  # fmt: skip  # dear to count: read kept
 MEANS = frozenset({"response_avg_seconds", "aftersale_avg_hours"})
@@ -132,17 +133,20 @@ def day_tallies(count: Counter, day: date, at: datetime, tz: tzinfo) -> list[Kep
 def trend(
     reader: Analytics, store: str, at: datetime, tz: tzinfo, targets: Targets,
     length: int = TREND_DAYS,
-) -> dict[str, list[tuple[date, Tally]]]:  # fmt: skip
-    """Each metric's tally of each of the `length` local days before `at`'s day."""
+) -> dict[str, list[tuple[date, Tally | None]]]:  # fmt: skip
+    """Each metric's tally of each of the `length` local days before `at`'s day: kept, or
+    counted live for the newest LIVE_DAYS not kept (a late fact forgets the days just
+    closed); an older day not kept yet is None (the worker keeps it within the hour)."""
     today = day_of(at, tz)
     first, last = today - timedelta(days=length), today - timedelta(days=1)
     found = kept(reader, store, first, last, at, tz)
     count = counter(reader, store, at, tz, targets)
-    out: dict[str, list[tuple[date, Tally]]] = {m.name: [] for m in METRICS}
+    out: dict[str, list[tuple[date, Tally | None]]] = {m.name: [] for m in METRICS}
     for day in days(first, last):
-        win = _window(day, day, tz)
+        win, recent = _window(day, day, tz), day > last - timedelta(days=LIVE_DAYS)
         for m in METRICS:
-            out[m.name].append((day, found.get((day, m.name)) or count(win, m.name)))
+            tally = found.get((day, m.name)) or (count(win, m.name) if recent else None)
+            out[m.name].append((day, tally))
     return out
 
 
