@@ -133,3 +133,31 @@ def test_a_day_kept_in_another_time_zone_is_counted_live(db_url):
     _sql(db_url, update(t.figure_days).values(starts_at=f.ends_at))  # no longer 11 Nov's instants
     assert report(db_url, NOV_11, NOV_11) == live
     assert _sql(db_url, select(func.count()).select_from(t.figure_days))[0][0] == 2
+
+
+def _holdout_day() -> list[dict]:
+    """payment_reminder holds back half of its subjects; six orders on 11 Nov, three paid."""
+    events = [{**shop(journeys={"payment_reminder": {"holdout": 0.5}})}]
+    for n in range(6):
+        oid = f"h{n}"
+        events += [customer(oid, f"+86138001381{n:02d}"), order(oid, local(2026, 11, 11, 10), oid)]
+        if n % 2:
+            events.append(paid(oid, local(2026, 11, 11, 10, 45)))
+    return events
+
+
+def test_the_holdout_arms_of_kept_days_are_the_live_ones_and_a_late_payment_counts(db_url):
+    replay(db_url, _holdout_day())
+    live = report(db_url, NOV_11, NOV_12)
+    (row,) = live["uplift"]
+    assert row["treated"]["subjects"] + row["held_back"]["subjects"] == 6
+    _keep(db_url)
+    a = t.daily_arms.c
+    assert _sql(db_url, select(func.count()).select_from(t.daily_arms).where(a.held_back))[0][0]
+    assert report(db_url, NOV_11, NOV_12) == live
+    replay(db_url, [paid("h0", local(2026, 11, 12, 9))])  # h0 pays a day late
+    (after,) = report(db_url, NOV_11, NOV_12)["uplift"]
+    reached = (row["treated"]["outcomes"], row["held_back"]["outcomes"])
+    assert sum((after["treated"]["outcomes"], after["held_back"]["outcomes"])) == sum(reached) + 1
+    _keep(db_url)
+    assert report(db_url, NOV_11, NOV_12) == _live(db_url)

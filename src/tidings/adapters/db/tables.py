@@ -651,6 +651,20 @@ daily_outcomes = Table(  # what that day's messages did: delivered, clicked, ord
     PrimaryKeyConstraint("store_id", "day", "journey"),
 )
 
+daily_arms = Table(  # the holdout's subjects whose first message was due that day, by journey
+    "daily_arms",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("journey", String(64), nullable=False),
+    Column("treated", Integer, nullable=False),
+    Column("treated_reached", Integer, nullable=False),
+    Column("held", Integer, nullable=False),
+    Column("held_reached", Integer, nullable=False),
+    Column("held_back", Boolean, nullable=False),  # a message held back was due that day
+    PrimaryKeyConstraint("store_id", "day", "journey"),
+)
+
 score_days = Table(  # 0017: one metric's tally of a closed local day, for the score and its trend
     "score_days",
     metadata,

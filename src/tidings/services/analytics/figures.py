@@ -10,16 +10,18 @@ which forgets that earlier day: see migration 0017), so a period is the sum of i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from tidings.domain.scores import day_of, days, midnight
 from tidings.domain.times import zone
+from tidings.domain.uplift import OUTCOMES, Arm
 from tidings.services.analytics.ports import (
     Analytics,
     AnalyticsUnitOfWork,
+    DayArms,
     KeptDay,
     MessageCount,
     Outcome,
@@ -27,6 +29,7 @@ from tidings.services.analytics.ports import (
 )
 from tidings.services.analytics.score import keep_score_days, known_store
 
+LATEST = timedelta(days=2)  # the longest quiet hours defer a message due (adapters' holdout)
 KEPT_DAYS = 400  # the closed days kept, back from yesterday: a longest period and the one before
 FIELDS = ("sent", "suppressed_total", "delivered", "clicked", "segments", "cost_micros")
 Row = dict[str, Any]
@@ -77,8 +80,11 @@ def standing(
     }
 
 
-def counted(reader: ReportReader, store: str, start: datetime, end: datetime) -> KeptDay:
-    """The figures of [start, end) counted live, in the shape of a kept day."""
+def counted(
+    reader: ReportReader, store: str, start: datetime, end: datetime, with_arms: bool = False
+) -> KeptDay:
+    """The figures of [start, end) counted live, in the shape of a kept day (with the holdout's
+    arms of every journey that has an outcome, when asked)."""
     delivered = reader.delivered(store, start, end)
     clicked = reader.clicked(store, start, end)
     recovered = {r.journey: r for r in reader.recovered(store, start, end)}
@@ -92,7 +98,54 @@ def counted(reader: ReportReader, store: str, start: datetime, end: datetime) ->
         )
         for j in sorted(set(delivered) | set(clicked) | set(recovered))
     )
-    return KeptDay(start.date(), start, end, tuple(reader.messages(store, start, end)), outcomes)
+    arms = _arms(reader, store, start, end) if with_arms else ()
+    return KeptDay(start.date(), start, end, tuple(reader.messages(store, start, end)), outcomes,
+                   arms)  # fmt: skip
+
+
+def _arms(reader: ReportReader, store: str, start: datetime, end: datetime) -> tuple[DayArms, ...]:
+    held = set(reader.held_back(store, start, end))
+    out = []
+    for journey in sorted(set(OUTCOMES) | held):
+        treated, back = (
+            reader.arms(store, journey, OUTCOMES[journey], start, end)
+            if journey in OUTCOMES
+            else (Arm(0, 0), Arm(0, 0))
+        )
+        if treated.subjects or back.subjects or journey in held:
+            out.append(DayArms(journey, treated, back, journey in held))
+    return tuple(out)
+
+
+def uplift_arms(
+    reader: Analytics, store: str, first: date, last: date, tz: tzinfo
+) -> tuple[list[str], dict[str, tuple[Arm, Arm]]]:
+    """The journeys that held a subject back in the period, and for those with an outcome
+    their (treated, held back) arms: the kept days' sums, and runs of the others counted."""
+    kept = standing(reader, store, first, last, tz)
+    since = reader.first_decided(store)
+    runs = [
+        (start, end)
+        for start, end in _live_spans(first, last, kept, tz)
+        if since is not None and end + LATEST > since  # due before the first decision: none
+    ]
+    held = {a.journey for day in kept.values() for a in day.arms if a.held_back}
+    for start, end in runs:
+        held |= set(reader.held_back(store, start, end))
+    arms: dict[str, tuple[Arm, Arm]] = {}
+    for journey in sorted(held & set(OUTCOMES)):
+        pieces = [(a.treated, a.held) for day in kept.values() for a in day.arms
+                  if a.journey == journey]  # fmt: skip
+        pieces += [reader.arms(store, journey, OUTCOMES[journey], s, e) for s, e in runs]
+        arms[journey] = (_sum(p[0] for p in pieces), _sum(p[1] for p in pieces))
+    return sorted(held), arms
+
+
+def _sum(arms: Iterable[Arm]) -> Arm:
+    subjects = outcomes = 0
+    for arm in arms:
+        subjects, outcomes = subjects + arm.subjects, outcomes + arm.outcomes
+    return Arm(subjects, outcomes)
 
 
 def keep_closed_days(
@@ -109,9 +162,9 @@ def keep_closed_days(
         kept = standing(reader, store, first, today - timedelta(days=1), tz)
         summed = [d for d in days(first, today - timedelta(days=1)) if d not in kept]
         for day in summed:
-            found = counted(reader, store, *_span(day, day, tz))
+            found = counted(reader, store, *_span(day, day, tz), with_arms=True)
             reader.keep_day(store, KeptDay(day, found.starts_at, found.ends_at, found.counts,
-                                           found.outcomes), at)  # fmt: skip
+                                           found.outcomes, found.arms), at)  # fmt: skip
         uow.commit()
     return summed
 

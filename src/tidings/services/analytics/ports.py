@@ -57,6 +57,16 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class DayArms:
+    """A journey's holdout arms among the subjects whose first message was due that day."""
+
+    journey: str
+    treated: Arm
+    held: Arm
+    held_back: bool  # some message of the journey due that day was held back
+
+
+@dataclass(frozen=True, slots=True)
 class KeptDay:
     """A local day's report figures, summed once: the instants it spans, [starts_at, ends_at)."""
 
@@ -65,6 +75,7 @@ class KeptDay:
     ends_at: datetime
     counts: tuple[MessageCount, ...]
     outcomes: tuple[Outcome, ...]
+    arms: tuple[DayArms, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,14 @@ closed days come from the kept daily figures where they stand (analytics/figures
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from tidings.domain.errors import InvalidPeriod
-from tidings.domain.scores import midnight
 from tidings.domain.times import zone
 from tidings.domain.uplift import METHOD, NOT_ENOUGH, OUTCOMES, Arm, Interval, uplift
-from tidings.services.analytics.figures import FIELDS, empty, journey_rows
+from tidings.services.analytics.figures import FIELDS, empty, journey_rows, uplift_arms
 from tidings.services.analytics.ports import AnalyticsUnitOfWork
 from tidings.services.analytics.score import known_store
 
@@ -35,12 +34,8 @@ def report(
         reader = uow.analytics
         info = known_store(reader, store)
         tz = zone(info.timezone)
-        start, end = midnight(first, tz), midnight(last + timedelta(days=1), tz)
         rows = journey_rows(reader, store, first, last, tz)
-        holdouts = sorted(reader.held_back(store, start, end)) if with_uplift else []
-        arms = {
-            j: reader.arms(store, j, OUTCOMES[j], start, end) for j in holdouts if j in OUTCOMES
-        }
+        holdouts, arms = uplift_arms(reader, store, first, last, tz) if with_uplift else ([], {})
     found = {
         "store": store,
         "from": first.isoformat(),

@@ -5,11 +5,13 @@ message, reply or collection is never missed; and shipments by order (a first co
 one index seek)
 
 A trigger forgets (deletes from figure_days) every kept day of the row's store that holds
-the decided_at of a message the row can change the figures of:
+the decided_at or the due_at (the holdout's arms) of a message the row can change the
+figures of:
 
 - messages: the message itself, and the messages of its customer and of its subject (a later
   reminder takes an order's credit from an earlier one);
-- deliveries, coupons: their message; clicks: the message of the clicked link;
+- deliveries, coupons: their message; clicks: the message of the clicked link; shipments:
+  the messages about them (a pickup reminder's outcome is a collection);
 - orders: the messages of the order's customer, of the order as subject, and of a coupon it
   redeemed.
 
@@ -33,13 +35,21 @@ down_revision = "0014"
 branch_labels = None
 depends_on = None
 
-IN_DAY = "m.decided_at >= figure_days.starts_at AND m.decided_at < figure_days.ends_at"
-HOLDS = "(figure_days.starts_at <= {r}.decided_at AND figure_days.ends_at > {r}.decided_at)"
+# a day counts a message by when it was decided, and its holdout arms by when it was due
+IN_DAY = (
+    "((m.decided_at >= figure_days.starts_at AND m.decided_at < figure_days.ends_at)"
+    " OR (m.due_at >= figure_days.starts_at AND m.due_at < figure_days.ends_at))"
+)
+HOLDS = (
+    "((figure_days.starts_at <= {r}.decided_at AND figure_days.ends_at > {r}.decided_at)"
+    " OR (figure_days.starts_at <= {r}.due_at AND figure_days.ends_at > {r}.due_at))"
+)
 # which messages a changed row of each table touches, `{r}` the row (NEW or OLD)
 TOUCHED = {
     "messages": "m.customer_id = {r}.customer_id OR m.subject = {r}.subject",
     "deliveries": "m.message_id = {r}.message_id",
     "coupons": "m.message_id = {r}.message_id",
+    "shipments": "m.subject = 'shipment:' || {r}.shipment_id",  # a pickup reminder's outcome
     "clicks": "m.message_id IN (SELECT k.message_id FROM links k"
     " WHERE k.store_id = {r}.store_id AND k.token = {r}.token)",
     "orders": "m.customer_id = {r}.customer_id OR m.subject = 'order:' || {r}.order_id"
@@ -51,6 +61,7 @@ WATCHED = {
     "messages": ("INSERT", "UPDATE", "DELETE"),
     "deliveries": ("INSERT", "UPDATE"),
     "coupons": ("INSERT", "UPDATE"),
+    "shipments": ("INSERT", "UPDATE"),
     "clicks": ("INSERT",),
     "orders": ("INSERT", "UPDATE"),
 }
@@ -190,6 +201,18 @@ def _tables() -> None:
         sa.PrimaryKeyConstraint("store_id", "day", "journey", "status", "reason"),
     )
     op.create_table(
+        "daily_arms",
+        sa.Column("store_id", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.String(length=10), nullable=False),
+        sa.Column("journey", sa.String(length=64), nullable=False),
+        sa.Column("treated", sa.Integer(), nullable=False),
+        sa.Column("treated_reached", sa.Integer(), nullable=False),
+        sa.Column("held", sa.Integer(), nullable=False),
+        sa.Column("held_reached", sa.Integer(), nullable=False),
+        sa.Column("held_back", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("store_id", "day", "journey"),
+    )
+    op.create_table(
         "daily_outcomes",
         sa.Column("store_id", sa.String(length=64), nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
@@ -249,5 +272,5 @@ def downgrade() -> None:
         else:
             for when in events:
                 op.execute(f"DROP TRIGGER figures_{table}_{when.lower()}")
-    for name in ("daily_outcomes", "daily_counts", "figure_days"):
+    for name in ("daily_arms", "daily_outcomes", "daily_counts", "figure_days"):
         op.drop_table(name)
