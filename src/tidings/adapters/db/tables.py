@@ -245,6 +245,7 @@ shipments = Table(
     Column("milestones", JSON),
     PrimaryKeyConstraint("store_id", "shipment_id"),
     Index("ix_shipments_order", "store_id", "order_id", "collected_at"),  # 0017: first collection
+    Index("ix_shipments_status", "store_id", "status", "status_at"),  # 0017: the Parcels screen
 )
 
 reviews = Table(

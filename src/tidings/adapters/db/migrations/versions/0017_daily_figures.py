@@ -2,7 +2,7 @@
 daily_counts, daily_outcomes), the score's tallies of a closed day (score_days), the triggers
 that forget a kept day when a row it counted changes, so that a late receipt, click, payment,
 message, reply or collection is never missed; and shipments by order (a first collection is
-one index seek)
+one index seek) and by status (the Parcels screen's counts and lists)
 
 A trigger forgets (deletes from figure_days) every kept day of the row's store that holds
 the decided_at or the due_at (the holdout's arms) of a message the row can change the
@@ -146,6 +146,9 @@ def _score_days() -> None:
         batch_op.create_index(
             "ix_shipments_order", ["store_id", "order_id", "collected_at"], unique=False
         )
+        batch_op.create_index(
+            "ix_shipments_status", ["store_id", "status", "status_at"], unique=False
+        )
 
 
 def _sqlite_score_triggers() -> None:
@@ -263,6 +266,7 @@ def downgrade() -> None:
             for when in events:
                 op.execute(f"DROP TRIGGER scores_{table}_{when.lower()}")
     with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_index("ix_shipments_status")
         batch_op.drop_index("ix_shipments_order")
     op.drop_table("score_days")
     for table, events in WATCHED.items():
