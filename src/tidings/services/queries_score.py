@@ -85,6 +85,10 @@ class ScorePage:
         return self.at_risk[:AT_RISK_SHOWN]
 
     @property
+    def more_at_risk(self) -> bool:
+        return len(self.at_risk) > AT_RISK_SHOWN
+
+    @property
     def trend_complete(self) -> bool:
         return all(d.counted for m in self.metrics for d in m.trend)
 
@@ -93,10 +97,14 @@ class ScorePage:
         return tuple(d.day for d in self.metrics[0].trend) if self.metrics else ()
 
 
-def score_page(uow: ConsoleUnitOfWork, store: str, at: datetime) -> ScorePage:
-    """The store's score as it stands at `at`, each metric with its 30-day trend. Raises
-    UnknownStore."""
-    found = score(uow=uow, store=store, at=at)
+def score_page(
+    uow: ConsoleUnitOfWork, store: str, at: datetime, every_order: bool = False
+) -> ScorePage:
+    """The store's score as it stands at `at`, each metric with its 30-day trend, and the
+    soonest orders at risk (one more than shown, to tell there are more; `every_order`: all
+    of them). Raises UnknownStore."""
+    limit = None if every_order else AT_RISK_SHOWN + 1
+    found = score(uow=uow, store=store, at=at, at_risk_limit=limit)
     days = daily(uow=uow, store=store, at=at)
     day = date.fromisoformat(found["day"])
     metrics = tuple(

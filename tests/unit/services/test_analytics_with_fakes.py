@@ -70,8 +70,8 @@ class FakeAnalytics:
     def disputes(self, store, win):  # type: ignore[no-untyped-def]
         return Tally(0, 10)
 
-    def at_risk(self, store, deadlines, at):  # type: ignore[no-untyped-def]
-        return [("o7", datetime(2026, 11, 20, 16, 0, tzinfo=UTC))]
+    def at_risk(self, store, deadlines, at, limit=None):  # type: ignore[no-untyped-def]
+        return [("o7", datetime(2026, 11, 20, 16, 0, tzinfo=UTC))][:limit]
 
     def messages(self, store, start, end):  # type: ignore[no-untyped-def]
         self.asked["period"] = (start, end)

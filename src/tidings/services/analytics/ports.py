@@ -117,9 +117,10 @@ class ScoreReader(Protocol):
     def disputes(self, store: str, win: Window) -> Tally: ...
 
     def at_risk(
-        self, store: str, deadlines: Sequence[Deadline], at: datetime
+        self, store: str, deadlines: Sequence[Deadline], at: datetime, limit: int | None = None
     ) -> list[tuple[str, datetime]]:
-        """Paid orders not collected by `at` whose deadline is after it, soonest first."""
+        """Paid orders not collected by `at` whose deadline is after it, soonest first (the
+        first `limit` of them)."""
         ...
 
 

@@ -92,9 +92,9 @@ class ScoreQueries:
         return logistics.collection(self.conn, store, deadlines, at)
 
     def at_risk(
-        self, store: str, deadlines: Sequence[Deadline], at: datetime
+        self, store: str, deadlines: Sequence[Deadline], at: datetime, limit: int | None = None
     ) -> list[tuple[str, datetime]]:
-        return logistics.at_risk(self.conn, store, deadlines, at)
+        return logistics.at_risk(self.conn, store, deadlines, at, limit)
 
     def arrival(self, store: str, deadlines: Sequence[Deadline]) -> Tally:
         return logistics.arrival(self.conn, store, deadlines)
