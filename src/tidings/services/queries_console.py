@@ -201,7 +201,7 @@ def home(
     now = report(uow=uow, store=store, first=period.first, last=period.last, with_uplift=False)
     before = period.previous()
     then = report(uow=uow, store=store, first=before.first, last=before.last, with_uplift=False)
-    overall = score(uow=uow, store=store, at=at)["overall"]
+    overall = score(uow=uow, store=store, at=at, at_risk_limit=0)["overall"]  # no list needed
     with uow:
         alerts = uow.console.open_alerts(store)
         days = _volume(uow.analytics, store, period, now["timezone"])

@@ -237,3 +237,10 @@ def test_a_tally_kept_as_of_after_the_time_asked_is_not_read():
         KeptTally(day, metric, Tally(0, 99), *span(metric, day, SHANGHAI), later)
     ]
     assert score(uow=uow, store="acme", at=T)["metrics"][metric]["denominator"] == 10
+
+
+def test_a_score_asked_for_no_orders_at_risk_does_not_read_them():
+    uow = FakeUnitOfWork()
+    uow.analytics.at_risk = None  # type: ignore[assignment]  # reading it would fail
+    result = score(uow=uow, store="acme", at=T, at_risk_limit=0)
+    assert result["at_risk"] == [] and result["overall"] == 66.7

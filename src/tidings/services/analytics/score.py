@@ -31,7 +31,7 @@ def score(
     *, uow: AnalyticsUnitOfWork, store: str, at: datetime, at_risk_limit: int | None = None
 ) -> dict[str, Any]:
     """The score of `store` as it stood at `at`, as a JSON-ready dict (with the soonest
-    `at_risk_limit` orders at risk, when given; else all of them)."""
+    `at_risk_limit` orders at risk, when given, none for 0; else all of them)."""
     require_aware(at, "at")
     with uow:
         reader = uow.analytics
@@ -40,7 +40,8 @@ def score(
         day = scores.day_of(at, tz)
         targets = effective_targets(reader.targets(store))
         tallies = _tallies(reader, store, at, day, tz, targets)
-        risk = reader.at_risk(store, scores.pending_deadlines(day, tz), at, at_risk_limit)
+        pending = scores.pending_deadlines(day, tz)
+        risk = [] if at_risk_limit == 0 else reader.at_risk(store, pending, at, at_risk_limit)
     judged = [
         scores.judge(m, scores.window(m, day, tz), tallies[m.name], targets[m.name])
         for m in METRICS
