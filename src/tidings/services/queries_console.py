@@ -19,7 +19,7 @@ from tidings.domain.messages import Message
 from tidings.domain.scores import day_of
 from tidings.domain.times import zone
 from tidings.services.analytics.figures import daily_counts
-from tidings.services.analytics.ports import Analytics
+from tidings.services.analytics.ports import Analytics, KeptDay
 from tidings.services.analytics.report import report
 from tidings.services.analytics.score import known_store, score
 from tidings.services.people import PeopleRepo
@@ -198,13 +198,15 @@ def home(
     """The store's figures over the period (`period_of`) and the period before, open alerts,
     the score at `at` and the daily volume. Raises UnknownStore, InvalidPeriod."""
     period = period_of(uow, store, first, last, at)
-    now = report(uow=uow, store=store, first=period.first, last=period.last, with_uplift=False)
+    live: dict[date, KeptDay] = {}  # today, say: counted once, for the figures and the chart
+    now = report(uow=uow, store=store, first=period.first, last=period.last, with_uplift=False,
+                 live=live)  # fmt: skip
     before = period.previous()
     then = report(uow=uow, store=store, first=before.first, last=before.last, with_uplift=False)
     overall = score(uow=uow, store=store, at=at, at_risk_limit=0)["overall"]  # no list needed
     with uow:
         alerts = uow.console.open_alerts(store)
-        days = _volume(uow.analytics, store, period, now["timezone"])
+        days = _volume(uow.analytics, store, period, now["timezone"], live)
     return HomePage(
         store, now["timezone"], now["currency"], period, _figures(now["totals"]),
         _figures(then["totals"]), alerts, overall, days,
@@ -246,10 +248,13 @@ def _journey_row(row: dict[str, Any], uplift: dict[str, Any] | None) -> JourneyR
     )  # fmt: skip
 
 
-def _volume(reader: Analytics, store: str, period: Period, timezone: str) -> tuple[DayVolume, ...]:
+def _volume(
+    reader: Analytics, store: str, period: Period, timezone: str, live: dict[date, KeptDay]
+) -> tuple[DayVolume, ...]:
     """Sent and suppressed per local day, from the report's own counts (kept or live)."""
+    found = daily_counts(reader, store, period.first, period.last, zone(timezone), live)
     out = []
-    for day, counts in daily_counts(reader, store, period.first, period.last, zone(timezone)):
+    for day, counts in found:
         sent = sum(c.messages for c in counts if c.status == "sent")
         suppressed = sum(c.messages for c in counts if c.status == "suppressed")
         out.append(DayVolume(day, sent, suppressed))

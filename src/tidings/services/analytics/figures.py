@@ -36,9 +36,11 @@ Row = dict[str, Any]
 
 
 def journey_rows(
-    reader: Analytics, store: str, first: date, last: date, tz: tzinfo
-) -> dict[str, Row]:
-    """The report's row of each journey over local days `first` … `last`."""
+    reader: Analytics, store: str, first: date, last: date, tz: tzinfo,
+    live: dict[date, KeptDay] | None = None,
+) -> dict[str, Row]:  # fmt: skip
+    """The report's row of each journey over local days `first` … `last`; a day not kept
+    that was counted alone goes into `live`, when given (Home's daily volume reads it)."""
     rows: dict[str, Row] = defaultdict(empty)
     kept = standing(reader, store, first, last, tz)
     for day in kept.values():
@@ -46,21 +48,26 @@ def journey_rows(
     since = reader.first_decided(store)  # the days before it hold nothing to count
     for start, end in _live_spans(first, last, kept, tz):
         if since is not None and end > since:
-            add_day(rows, counted(reader, store, max(start, since), end))
+            day = counted(reader, store, max(start, since), end)
+            add_day(rows, day)
+            if live is not None and end - start <= timedelta(days=1):
+                live[day_of(start, tz)] = day
     return dict(rows)
 
 
 def daily_counts(
-    reader: Analytics, store: str, first: date, last: date, tz: tzinfo
-) -> list[tuple[date, list[MessageCount]]]:
-    """Each local day's message counts, kept or counted live."""
+    reader: Analytics, store: str, first: date, last: date, tz: tzinfo,
+    live: dict[date, KeptDay] | None = None,
+) -> list[tuple[date, list[MessageCount]]]:  # fmt: skip
+    """Each local day's message counts: kept, counted already (`live`), or counted now."""
+    counted_already = live or {}
     kept = standing(reader, store, first, last, tz)
     since = reader.first_decided(store)
     out: list[tuple[date, list[MessageCount]]] = []
     for d in days(first, last):
         start, end = _span(d, d, tz)
-        if d in kept:
-            out.append((d, list(kept[d].counts)))
+        if d in kept or d in counted_already:
+            out.append((d, list((kept.get(d) or counted_already[d]).counts)))
         elif since is None or end <= since:
             out.append((d, []))  # before the store's first message
         else:
