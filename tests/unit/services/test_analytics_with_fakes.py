@@ -100,6 +100,9 @@ class FakeAnalytics:
     def first_decided(self, store):  # type: ignore[no-untyped-def]
         return datetime(2026, 1, 1, tzinfo=UTC)  # messages since long before every period
 
+    def first_due(self, store):  # type: ignore[no-untyped-def]
+        return datetime(2026, 1, 1, tzinfo=UTC)
+
     def store_ids(self):  # type: ignore[no-untyped-def]
         return ["acme"]
 

@@ -29,7 +29,6 @@ from tidings.services.analytics.ports import (
 )
 from tidings.services.analytics.score import keep_score_days, known_store
 
-LATEST = timedelta(days=2)  # the longest quiet hours defer a message due (adapters' holdout)
 KEPT_DAYS = 400  # the closed days kept, back from yesterday: a longest period and the one before
 FIELDS = ("sent", "suppressed_total", "delivered", "clicked", "segments", "cost_micros")
 Row = dict[str, Any]
@@ -130,11 +129,9 @@ def uplift_arms(
     """The journeys that held a subject back in the period, and for those with an outcome
     their (treated, held back) arms: the kept days' sums, and runs of the others counted."""
     kept = standing(reader, store, first, last, tz)
-    since = reader.first_decided(store)
+    since = reader.first_due(store)  # the arms count subjects by when their message was due
     runs = [
-        (start, end)
-        for start, end in _live_spans(first, last, kept, tz)
-        if since is not None and end + LATEST > since  # due before the first decision: none
+        (s, e) for s, e in _live_spans(first, last, kept, tz) if since is not None and e > since
     ]
     held = {a.journey for day in kept.values() for a in day.arms if a.held_back}
     for start, end in runs:

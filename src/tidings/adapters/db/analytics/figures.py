@@ -29,6 +29,14 @@ class FigureQueries:
         ).scalar_one()
         return found
 
+    def first_due(self, store: str) -> datetime | None:
+        """When the store's first message was due (None: it has none)."""
+        m = t.messages.c
+        found: datetime | None = self.conn.execute(
+            select(func.min(m.due_at)).where(m.store_id == store)
+        ).scalar_one()
+        return found
+
     def store_ids(self) -> list[str]:
         return list(self.conn.execute(select(t.stores.c.store_id)).scalars())
 
