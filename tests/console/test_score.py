@@ -92,6 +92,7 @@ def test_each_metric_has_its_30_days_as_a_line_and_a_table_that_add_up_to_the_sc
     ])  # fmt: skip
     rounds(console.app)
     console.clock.advance(hours=48)  # 13 Nov
+    rounds(console.app)  # the worker keeps the days closed since
     console.sign_in()
     page = console.get("/console/acme/score", lang="ru")
     days = page.select("#trend tr.day")

@@ -127,9 +127,10 @@ def _daily(db_url: str) -> list:
 def test_the_trend_counts_live_only_its_newest_days_until_they_are_kept(db_url):
     replay(db_url, _days())
     before = _daily(db_url)
-    assert len(before) == 30 and before[:-3] == [None] * 27  # 21 Oct … 16 Nov: not counted yet
-    # 17 Nov: o1 in time; 18 Nov: o2 late; 19 Nov: o3 late
-    assert [(t.numerator, t.denominator) for t in before[-3:]] == [(1, 1), (0, 1), (0, 1)]
+    assert len(before) == 30 and before[:-1] == [None] * 29  # 21 Oct … 18 Nov: not counted yet
+    assert (before[-1].numerator, before[-1].denominator) == (0, 1)  # 19 Nov: o3 late
     _keep(db_url)
     after = _daily(db_url)
-    assert None not in after and after[-3:] == before[-3:]
+    # 17 Nov: o1 in time; 18 Nov: o2 late; 19 Nov: o3 late
+    assert [(t.numerator, t.denominator) for t in after[-3:]] == [(1, 1), (0, 1), (0, 1)]
+    assert None not in after and after[-1] == before[-1]

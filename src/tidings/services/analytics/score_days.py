@@ -28,7 +28,8 @@ from tidings.domain.scores import (
 from tidings.services.analytics.ports import Analytics, KeptTally
 
 TREND_DAYS = 30
-LIVE_DAYS = 3  # the trend's newest days counted live when not kept
+LIVE_DAYS = 1  # the trend's newest days counted live when not kept: yesterday, most often
+# forgotten (a parcel collected today for an order paid yesterday); each costs a score's count
 SLICED = ("response_30s_rate", "response_avg_seconds", "same_day_collection_rate",
           "next_day_arrival_rate", "dispute_rate")  # fmt: skip  # dear to count: read kept
 MEANS = frozenset({"response_avg_seconds", "aftersale_avg_hours"})
