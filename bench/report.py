@@ -53,14 +53,15 @@ def with_holdout(lines: Iterator[str], share: float) -> Iterator[str]:
         yield line
 
 
-def fill(db: Path, orders: int, seed: int, share: float, folder: Path) -> None:
+def fill(db: Path | str, orders: int, seed: int, share: float, folder: Path) -> None:
     path = folder / "d11.jsonl"
     with path.open("w", encoding="utf-8") as out:
         events = sum(
             out.write(line + "\n") > 0 for line in with_holdout(generate(orders, seed), share)
         )
-    Console(stderr=True).print(f"{orders:,} orders, {events:,} events: replaying into SQLite …")
-    result = replay("tidings replay, SQLite", path, str(db), folder / "out.jsonl", events)
+    kind = "PostgreSQL" if str(db).startswith("postgresql") else "SQLite"
+    Console(stderr=True).print(f"{orders:,} orders, {events:,} events: replaying into {kind} …")
+    result = replay(f"tidings replay, {kind}", path, str(db), folder / "out.jsonl", events)
     Console(stderr=True).print(f"replayed in {result.seconds:.0f} s, {result.messages:,} messages")
 
 

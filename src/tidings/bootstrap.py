@@ -43,6 +43,7 @@ from tidings.services import connectors, consent, imports, keys, pulling
 from tidings.services import replay as replay_service
 from tidings.services.analytics import report as report_service
 from tidings.services.analytics import score as score_service
+from tidings.services.analytics.figures import Keeper
 from tidings.services.analytics.ports import AnalyticsUnitOfWork
 from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine
@@ -454,6 +455,7 @@ class App:
             read_unit_of_work=lambda: self.unit_of_work(read_only=True),
             retention=Retention(self._retention_days(), self.unit_of_work),
             pulls=self.pull_due if PULLERS else None,
+            keeper=Keeper(lambda: self.analytics_unit_of_work(read_only=False)).run,
         )
 
     def _retention_days(self) -> dict[str, int]:

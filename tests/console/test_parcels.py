@@ -77,3 +77,25 @@ def test_days_left_count_local_days_and_go_below_zero_once_storage_is_over():
     assert days_left(at(24 * 4 - 1), today, "Asia/Shanghai") == 0  # 23:00 today
     assert days_left(at(24 * 2), today, "Asia/Shanghai") == -1  # yesterday
     assert days_left(None, today, "Asia/Shanghai") is None
+
+
+def test_sub_statuses_are_told_in_words_in_each_language(console):
+    more = _parcel(12, "failed_attempt", at(5), substatus="no_one_home")
+    more += _parcel(13, "failed_attempt", at(5), substatus="204")  # a kuaidi100 code: no words
+    post(console.app, more)
+    rounds(console.app)
+    console.sign_in()
+    said = {}
+    for lang in ("en", "ru", "zh-CN"):
+        page = console.get("/console/acme/parcels", lang=lang)
+        said[lang] = {
+            row.attrs["data-shipment"]: row.one(".substatus").text
+            for row in page.select("tr.parcel")
+        }
+    assert (said["en"]["s1"], said["ru"]["s1"], said["zh-CN"]["s1"]) == (
+        "Damaged", "Повреждена", "包裹破损",
+    )  # fmt: skip
+    assert (said["en"]["s12"], said["ru"]["s12"], said["zh-CN"]["s12"]) == (
+        "No one at home", "Никого не было дома", "家中无人",
+    )  # fmt: skip
+    assert said["ru"]["s13"] == "Неудачная попытка (204)"  # its status's words, the code beside

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from helpers import at, checkpoint, order, post, rounds, shipped
+
 
 def _shown(page) -> dict[str, dict[str, object]]:
     return {
@@ -66,3 +68,62 @@ def test_the_score_exports_as_csv(console):
     score = console.app.score("acme", console.clock())
     assert [r["name"] for r in rows] == list(score["metrics"])
     assert [r["target"] for r in rows] == [str(m["target"]) for m in score["metrics"].values()]
+
+
+def test_targets_are_written_as_a_person_writes_them_in_each_language(console):
+    console.sign_in()
+    said = {}
+    for lang in ("en", "ru", "zh-CN"):
+        page = console.get("/console/acme/score", lang=lang)
+        said[lang] = {
+            r.attrs["data-metric"]: r.one(".target").text for r in page.select("tr.metric")
+        }
+    assert said["en"]["review_positive_rate"] == "≥ 95%"
+    assert said["ru"]["review_positive_rate"] == "≥ 95 %"  # a space before % in Russian
+    assert said["ru"]["dispute_rate"] == "≤ 0,5 %"  # the decimals it has, the locale's comma
+    assert said["zh-CN"]["response_avg_seconds"] == "≤ 30"  # a mean, not a rate
+
+
+def test_each_metric_has_its_30_days_as_a_line_and_a_table_that_add_up_to_the_score(console):
+    post(console.app, [
+        order("o5", at(24 + 9), status="paid"), shipped("o5", "s5", at(24 + 12)),
+        checkpoint("s5", "in_transit", at(24 + 12), order_id="o5"),  # 12 Nov: collected in time
+        order("o6", at(24 + 10), status="paid"),  # 12 Nov: never collected
+    ])  # fmt: skip
+    rounds(console.app)
+    console.clock.advance(hours=48)  # 13 Nov
+    rounds(console.app)  # the worker keeps the days closed since
+    console.sign_in()
+    page = console.get("/console/acme/score", lang="ru")
+    days = page.select("#trend tr.day")
+    assert len(days) == 30 and days[-1].attrs["data-day"] == "2026-11-12"
+    collected = {
+        row.attrs["data-day"]: row.one("td[data-metric=same_day_collection_rate]").text
+        for row in days[-2:]
+    }
+    # 11 Nov: o1, o2, o3 due, none collected; 12 Nov: o5 in time, o6 not
+    assert collected == {"2026-11-11": "0,0%", "2026-11-12": "50,0%"}
+    row = page.one("#metrics tr[data-metric=same_day_collection_rate]")
+    assert len(row.select(".spark polyline")) == 1  # two days with data side by side: a line
+    score = console.app.score("acme", console.clock())["metrics"]["same_day_collection_rate"]
+    assert (score["numerator"], score["denominator"]) == (1, 5)  # the days add up to the window
+    answer = console.client.get("/console/acme/score?format=csv&rows=trend")
+    rows = [
+        r
+        for r in csv.DictReader(io.StringIO(answer.text))
+        if r["name"] == "same_day_collection_rate"
+    ]
+    assert [(r["numerator"], r["denominator"]) for r in rows[-2:]] == [("0", "3"), ("1", "2")]
+
+
+def test_only_the_soonest_orders_at_risk_are_listed_and_the_csv_has_them_all(console):
+    post(console.app, [order(f"r{n}", at(9, 30), status="paid") for n in range(60)])
+    rounds(console.app)
+    console.sign_in()
+    page = console.get("/console/acme/score", lang="en")
+    score = console.app.score("acme", console.clock())
+    assert len(score["at_risk"]) > 50
+    assert len(page.select("#at-risk tr.risk")) == 50
+    assert page.one("#risk-shown").text == "The 50 soonest are shown; the CSV has them all."
+    answer = console.client.get("/console/acme/score?format=csv&rows=at_risk")
+    assert len(list(csv.DictReader(io.StringIO(answer.text)))) == len(score["at_risk"])

@@ -62,6 +62,7 @@ class Worker:
     _purged_at: datetime | None = None
     retention: Retention | None = None
     pulls: Callable[[], int] | None = None  # the pulled platforms whose time has come
+    keeper: Callable[[datetime], int] | None = None  # sums closed days' figures (analytics)
 
     def round(self) -> int:
         """One round over every store with work; how many things it did (0: nothing to do)."""
@@ -75,7 +76,9 @@ class Worker:
         self.dispatcher.rested()
         claims = self.dispatcher.claim(self.clock(), self.batch)
         self.dispatcher.deliver(claims, self.clock)
-        return done + len(claims) + self._poll() + self._pull() + self._purge() + self._retain()
+        done += len(claims) + self._poll() + self._pull() + self._purge() + self._retain()
+        self._keep()  # housekeeping of the read side: not work a round waits on
+        return done
 
     def _purge(self) -> int:
         """Forget the receipts that waited too long, once in `purge_every`; how many."""
@@ -114,6 +117,15 @@ class Worker:
         except Exception:
             log.exception("pulling the platforms failed")
             return 0
+
+    def _keep(self) -> None:
+        """Sum the closed days' figures; a failure leaves the report counting them live."""
+        if self.keeper is None:
+            return
+        try:
+            self.keeper(self.clock())
+        except Exception:
+            log.exception("keeping the daily figures failed")
 
     def _guarded(self, stores: list[str]) -> int:
         """Run `stores`; when that fails, each one alone, so that one store's trouble (a

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from tidings.domain.errors import InvalidPeriod
 from tidings.domain.messages import Message
-from tidings.domain.scores import day_of, midnight
+from tidings.domain.scores import day_of
 from tidings.domain.times import zone
-from tidings.services.analytics.ports import Analytics
+from tidings.services.analytics.figures import daily_counts
+from tidings.services.analytics.ports import Analytics, KeptDay
 from tidings.services.analytics.report import report
 from tidings.services.analytics.score import known_store, score
 from tidings.services.people import PeopleRepo
@@ -201,13 +202,15 @@ def home(
     """The store's figures over the period (`period_of`) and the period before, open alerts,
     the score at `at` and the daily volume. Raises UnknownStore, InvalidPeriod."""
     period = period_of(uow, store, first, last, at)
-    now = report(uow=uow, store=store, first=period.first, last=period.last)
+    live: dict[date, KeptDay] = {}  # today, say: counted once, for the figures and the chart
+    now = report(uow=uow, store=store, first=period.first, last=period.last, with_uplift=False,
+                 live=live)  # fmt: skip
     before = period.previous()
-    then = report(uow=uow, store=store, first=before.first, last=before.last)
-    overall = score(uow=uow, store=store, at=at)["overall"]
+    then = report(uow=uow, store=store, first=before.first, last=before.last, with_uplift=False)
+    overall = score(uow=uow, store=store, at=at, at_risk_limit=0)["overall"]  # no list needed
     with uow:
         alerts = uow.console.open_alerts(store)
-        days = volume(uow.analytics, store, period, now["timezone"])
+        days = volume(uow.analytics, store, period, now["timezone"], live)
     return HomePage(
         store, now["timezone"], now["currency"], period, _figures(now["totals"]),
         _figures(then["totals"]), alerts, overall, days,
@@ -250,15 +253,18 @@ def _journey_row(row: dict[str, Any], uplift: dict[str, Any] | None) -> JourneyR
 
 
 def volume(
-    reader: Analytics, store: str, period: Period, timezone: str, journey: str | None = None
+    reader: Analytics,
+    store: str,
+    period: Period,
+    timezone: str,
+    live: dict[date, KeptDay] | None = None,
+    journey: str | None = None,
 ) -> tuple[DayVolume, ...]:
-    """Sent and suppressed per local day (of one `journey`, or all), counted by the report's
-    own query."""
-    tz = zone(timezone)
+    """Sent and suppressed per local day (of one `journey`, or all), from the report's own
+    counts (kept or live)."""
+    found = daily_counts(reader, store, period.first, period.last, zone(timezone), live)
     out = []
-    for n in range(period.days):
-        day = period.first + timedelta(days=n)
-        counts = reader.messages(store, midnight(day, tz), midnight(day + timedelta(days=1), tz))
+    for day, counts in found:
         counts = [c for c in counts if journey in (None, c.journey)]
         sent = sum(c.messages for c in counts if c.status == "sent")
         suppressed = sum(c.messages for c in counts if c.status == "suppressed")

@@ -7,10 +7,11 @@ The rule: every figure is the score's own (services/analytics/score.py, the func
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from tidings.services.analytics.score import score
+from tidings.domain.scores import Tally
+from tidings.services.analytics.score import daily, score
 from tidings.services.queries_console import ConsoleUnitOfWork
 
 # What each metric's culprit ids name: orders and shipments open their messages in the console.
@@ -25,6 +26,19 @@ CULPRITS: dict[str, str] = {
     "dispute_rate": "dispute",
 }
 LINKED = frozenset({"order", "shipment"})
+AT_RISK_SHOWN = 50  # the soonest deadlines on the page; the CSV has every one
+
+
+@dataclass(frozen=True)
+class DayValue:
+    """A metric's value over one local day alone (None: nothing to count that day, or the
+    day is not counted yet)."""
+
+    day: date
+    value: float | None
+    numerator: float
+    denominator: int
+    counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,7 @@ class ScoreMetric:
     last: date
     culprits: tuple[str, ...]
     culprit_kind: str
+    trend: tuple[DayValue, ...]  # the 30 local days before today, oldest first
 
     @property
     def is_rate(self) -> bool:
@@ -65,22 +80,58 @@ class ScorePage:
     metrics: tuple[ScoreMetric, ...]
     at_risk: tuple[AtRisk, ...]
 
+    @property
+    def at_risk_shown(self) -> tuple[AtRisk, ...]:
+        return self.at_risk[:AT_RISK_SHOWN]
 
-def score_page(uow: ConsoleUnitOfWork, store: str, at: datetime) -> ScorePage:
-    """The store's score as it stands at `at`. Raises UnknownStore."""
-    found = score(uow=uow, store=store, at=at)
-    metrics = tuple(_metric(name, m) for name, m in found["metrics"].items())
+    @property
+    def more_at_risk(self) -> bool:
+        return len(self.at_risk) > AT_RISK_SHOWN
+
+    @property
+    def trend_complete(self) -> bool:
+        return all(d.counted for m in self.metrics for d in m.trend)
+
+    @property
+    def trend_days(self) -> tuple[date, ...]:
+        return tuple(d.day for d in self.metrics[0].trend) if self.metrics else ()
+
+
+def score_page(
+    uow: ConsoleUnitOfWork, store: str, at: datetime, every_order: bool = False
+) -> ScorePage:
+    """The store's score as it stands at `at`, each metric with its 30-day trend, and the
+    soonest orders at risk (one more than shown, to tell there are more; `every_order`: all
+    of them). Raises UnknownStore."""
+    limit = None if every_order else AT_RISK_SHOWN + 1
+    found = score(uow=uow, store=store, at=at, at_risk_limit=limit)
+    days = daily(uow=uow, store=store, at=at)
+    day = date.fromisoformat(found["day"])
+    metrics = tuple(
+        _metric(name, m, _trend(days[name], day)) for name, m in found["metrics"].items()
+    )
     risk = tuple(
         AtRisk(r["order_id"], datetime.fromisoformat(r["deadline"])) for r in found["at_risk"]
     )
-    day = date.fromisoformat(found["day"])
     return ScorePage(store, found["timezone"], day, found["overall"], metrics, risk)
 
 
-def _metric(name: str, m: dict[str, Any]) -> ScoreMetric:
+def _trend(tallies: list[Tally | None], today: date) -> tuple[DayValue, ...]:
+    first = today - timedelta(days=len(tallies))
+    return tuple(_day_value(first + timedelta(days=n), t) for n, t in enumerate(tallies))
+
+
+def _day_value(day: date, tally: Tally | None) -> DayValue:
+    if tally is None:
+        return DayValue(day, None, 0, 0, counted=False)
+    value = tally.numerator / tally.denominator if tally.denominator else None
+    return DayValue(day, value, tally.numerator, tally.denominator)
+
+
+def _metric(name: str, m: dict[str, Any], trend: tuple[DayValue, ...]) -> ScoreMetric:
     window = m["window"]
     return ScoreMetric(
         name, m["value"], m["numerator"], m["denominator"], m["target"], m["direction"],
         m["met"], date.fromisoformat(window["first"]), date.fromisoformat(window["last"]),
-        tuple(m["culprits"]), CULPRITS.get(name, "other"),
+        tuple(m["culprits"]), CULPRITS.get(name, "other"), trend,
     )  # fmt: skip

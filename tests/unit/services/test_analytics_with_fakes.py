@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tidings.domain.errors import InvalidPeriod, InvalidTarget, UnknownStore
 from tidings.domain.scores import Tally
 from tidings.domain.uplift import Arm
-from tidings.services.analytics.ports import MessageCount, Recovered, StoreInfo
+from tidings.services.analytics.ports import (
+    KeptDay,
+    KeptTally,
+    MessageCount,
+    Recovered,
+    StoreInfo,
+)
 from tidings.services.analytics.report import money, report
 from tidings.services.analytics.score import score, set_targets
+from tidings.services.analytics.score_days import span
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class FakeAnalytics:
@@ -21,6 +31,8 @@ class FakeAnalytics:
     def __init__(self) -> None:
         self.saved: dict[str, str] = {}
         self.asked: dict[str, object] = {}
+        self.days: list[KeptDay] = []  # the kept daily figures and score tallies: none
+        self.tallies: list[KeptTally] = []  # unless a test keeps some
 
     def store(self, store):  # type: ignore[no-untyped-def]
         return StoreInfo(store, "Asia/Shanghai", "CNY") if store == "acme" else None
@@ -58,8 +70,8 @@ class FakeAnalytics:
     def disputes(self, store, win):  # type: ignore[no-untyped-def]
         return Tally(0, 10)
 
-    def at_risk(self, store, deadlines, at):  # type: ignore[no-untyped-def]
-        return [("o7", datetime(2026, 11, 20, 16, 0, tzinfo=UTC))]
+    def at_risk(self, store, deadlines, at, limit=None):  # type: ignore[no-untyped-def]
+        return [("o7", datetime(2026, 11, 20, 16, 0, tzinfo=UTC))][:limit]
 
     def messages(self, store, start, end):  # type: ignore[no-untyped-def]
         self.asked["period"] = (start, end)
@@ -84,6 +96,28 @@ class FakeAnalytics:
 
     def arms(self, store, journey, outcome, start, end):  # type: ignore[no-untyped-def]
         return Arm(10, 5), Arm(10, 4)
+
+    def first_decided(self, store):  # type: ignore[no-untyped-def]
+        return datetime(2026, 1, 1, tzinfo=UTC)  # messages since long before every period
+
+    def first_due(self, store):  # type: ignore[no-untyped-def]
+        return datetime(2026, 1, 1, tzinfo=UTC)
+
+    def store_ids(self):  # type: ignore[no-untyped-def]
+        return ["acme"]
+
+    def kept_days(self, store, first, last):  # type: ignore[no-untyped-def]
+        return [k for k in self.days if first <= k.day <= last]
+
+    def keep_day(self, store, day, at):  # type: ignore[no-untyped-def]
+        self.days = [k for k in self.days if k.day != day.day] + [day]
+
+    def kept_tallies(self, store, first, last):  # type: ignore[no-untyped-def]
+        return [k for k in self.tallies if first <= k.day <= last]
+
+    def keep_tallies(self, store, tallies):  # type: ignore[no-untyped-def]
+        keys = {(k.day, k.metric) for k in tallies}
+        self.tallies = [k for k in self.tallies if (k.day, k.metric) not in keys] + list(tallies)
 
 
 class FakeUnitOfWork:
@@ -178,3 +212,38 @@ def test_a_period_backwards_is_refused():
 )
 def test_money_keeps_two_decimals_or_what_carries_something(value, text):
     assert money(Decimal(value)) == text
+
+
+def test_the_score_adds_its_kept_days_to_a_count_of_each_run_of_the_others():
+    uow = FakeUnitOfWork()
+    metric = "same_day_collection_rate"
+    kept = {
+        date(2026, 11, 19): Tally(1, 2, ["late19"]),
+        date(2026, 11, 10): Tally(2, 3, ["late10"]),
+    }
+    uow.analytics.tallies = [
+        KeptTally(day, metric, tally, *span(metric, day, SHANGHAI), T)
+        for day, tally in kept.items()
+    ]
+    found = score(uow=uow, store="acme", at=T)["metrics"][metric]
+    # window 21 Oct … 19 Nov: two runs counted (21 Oct … 9 Nov, 11 … 18 Nov), 8 of 10 each
+    assert (found["numerator"], found["denominator"]) == (8 + 8 + 1 + 2, 10 + 10 + 2 + 3)
+    assert len(uow.analytics.asked["collection"]) == 8  # the last run asked: 11 … 18 Nov
+    assert found["culprits"] == ["late19", "o1", "late10"]  # newest day first, each id once
+
+
+def test_a_tally_kept_as_of_after_the_time_asked_is_not_read():
+    uow = FakeUnitOfWork()
+    metric, day = "same_day_collection_rate", date(2026, 11, 19)
+    later = datetime(2026, 11, 21, tzinfo=UTC)
+    uow.analytics.tallies = [
+        KeptTally(day, metric, Tally(0, 99), *span(metric, day, SHANGHAI), later)
+    ]
+    assert score(uow=uow, store="acme", at=T)["metrics"][metric]["denominator"] == 10
+
+
+def test_a_score_asked_for_no_orders_at_risk_does_not_read_them():
+    uow = FakeUnitOfWork()
+    uow.analytics.at_risk = None  # type: ignore[assignment]  # reading it would fail
+    result = score(uow=uow, store="acme", at=T, at_risk_limit=0)
+    assert result["at_risk"] == [] and result["overall"] == 66.7

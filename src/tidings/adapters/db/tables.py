@@ -245,6 +245,8 @@ shipments = Table(
     _time("delivered_at"),
     Column("milestones", JSON),
     PrimaryKeyConstraint("store_id", "shipment_id"),
+    Index("ix_shipments_order", "store_id", "order_id", "collected_at"),  # 0017: first collection
+    Index("ix_shipments_status", "store_id", "status", "status_at"),  # 0017: the Parcels screen
 )
 
 reviews = Table(
@@ -636,4 +638,74 @@ provider_templates = Table(  # 0013: a store's approved templates at template-ba
     Column("variables", JSON, nullable=False),  # [[name, path], …] in the template's order
     _time("updated_at", False),
     PrimaryKeyConstraint("store_id", "provider", "journey", "step", "locale"),
+)
+
+# 0017: the report's figures of a closed local day, summed once (adapters/db/analytics/figures).
+# A kept day spans [starts_at, ends_at); the triggers of 0017 forget it when a row it counted
+# changes (a late receipt, a click, a payment, a message), and the report counts it live again.
+figure_days = Table(
+    "figure_days",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("day", String(10), nullable=False),  # ISO date, the store's local day
+    _time("starts_at", False),
+    _time("ends_at", False),
+    _time("summed_at", False),
+    PrimaryKeyConstraint("store_id", "day"),
+)
+
+daily_counts = Table(  # messages decided that day, by journey, status and reason
+    "daily_counts",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("journey", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),  # "" where none
+    Column("messages", Integer, nullable=False),
+    Column("segments", Integer, nullable=False),
+    Column("cost_micros", BigInteger, nullable=False),
+    PrimaryKeyConstraint("store_id", "day", "journey", "status", "reason"),
+)
+
+daily_outcomes = Table(  # what that day's messages did: delivered, clicked, orders brought back
+    "daily_outcomes",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("journey", String(64), nullable=False),
+    Column("delivered", Integer, nullable=False),
+    Column("clicked", Integer, nullable=False),
+    Column("orders", Integer, nullable=False),
+    Column("revenue_micros", BigInteger, nullable=False),
+    PrimaryKeyConstraint("store_id", "day", "journey"),
+)
+
+daily_arms = Table(  # the holdout's subjects whose first message was due that day, by journey
+    "daily_arms",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("journey", String(64), nullable=False),
+    Column("treated", Integer, nullable=False),
+    Column("treated_reached", Integer, nullable=False),
+    Column("held", Integer, nullable=False),
+    Column("held_reached", Integer, nullable=False),
+    Column("held_back", Boolean, nullable=False),  # a message held back was due that day
+    PrimaryKeyConstraint("store_id", "day", "journey"),
+)
+
+score_days = Table(  # 0017: one metric's tally of a closed local day, for the score and its trend
+    "score_days",
+    metadata,
+    Column("store_id", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("metric", String(64), nullable=False),
+    Column("numerator", String(40), nullable=False),  # exact: a count, or seconds or hours
+    Column("denominator", Integer, nullable=False),
+    Column("culprits", JSON, nullable=False),  # the day's failures, newest first
+    _time("starts_at", False),  # the instants of the rows the day reads (triggers: 0017)
+    _time("ends_at", False),
+    _time("summed_for", False),  # the time the tally was counted as of
+    PrimaryKeyConstraint("store_id", "day", "metric"),
 )

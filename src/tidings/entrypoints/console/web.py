@@ -32,7 +32,14 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from tidings.domain.times import zone
-from tidings.entrypoints.console.charts import HEIGHT, WIDTH, volume_bars
+from tidings.entrypoints.console.charts import (
+    HEIGHT,
+    SPARK_HEIGHT,
+    SPARK_WIDTH,
+    WIDTH,
+    sparkline,
+    volume_bars,
+)
 
 HERE = Path(__file__).parent
 LANGUAGES = {"zh-CN": "zh_CN", "en": "en", "ru": "ru"}  # the page's tag: the catalogue's name
@@ -63,9 +70,15 @@ def environment(lang: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(number=number, money=money, percent=percent, datetime=when, date=day)
+    env.filters.update(number=number, money=money, percent=percent, datetime=when, date=day,
+                       target=target)  # fmt: skip
     env.globals.update(
-        languages=NAMES, volume_bars=volume_bars, chart=(WIDTH, HEIGHT), with_lang=with_lang
+        languages=NAMES,
+        volume_bars=volume_bars,
+        chart=(WIDTH, HEIGHT),
+        with_lang=with_lang,
+        sparkline=sparkline,
+        spark=(SPARK_WIDTH, SPARK_HEIGHT),
     )
     return env
 
@@ -171,6 +184,22 @@ def money(ctx: Context, value: Decimal | None, currency: str) -> Markup | str:
 @pass_context
 def percent(ctx: Context, value: float | None) -> str:
     return "–" if value is None else format_percent(value, "#,##0.0%", locale=ctx["locale"])
+
+
+SIGNS = {">=": "≥", "<=": "≤"}  # how a person writes a score target's direction
+
+
+@pass_context
+def target(ctx: Context, value: float, direction: str, rate: bool) -> str:
+    """A score target as a person writes it: "≥ 95 %" in the page's language (a rate in the
+    locale's percent pattern, with the decimals it has: 0.5 %), "≤ 30" for a mean."""
+    locale = ctx["locale"]
+    shown = (
+        format_percent(value, locale=locale, decimal_quantization=False)
+        if rate
+        else format_decimal(value, locale=locale)
+    )
+    return f"{SIGNS.get(direction, direction)}\u00a0{shown}"
 
 
 @pass_context

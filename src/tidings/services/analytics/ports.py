@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Protocol
@@ -45,6 +45,52 @@ class Recovered:
     revenue_micros: int
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a journey's messages of one day did: delivered, clicked, orders brought back."""
+
+    journey: str
+    delivered: int
+    clicked: int
+    orders: int
+    revenue_micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayArms:
+    """A journey's holdout arms among the subjects whose first message was due that day."""
+
+    journey: str
+    treated: Arm
+    held: Arm
+    held_back: bool  # some message of the journey due that day was held back
+
+
+@dataclass(frozen=True, slots=True)
+class KeptDay:
+    """A local day's report figures, summed once: the instants it spans, [starts_at, ends_at)."""
+
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    counts: tuple[MessageCount, ...]
+    outcomes: tuple[Outcome, ...]
+    arms: tuple[DayArms, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class KeptTally:
+    """One metric's tally of one closed local day, counted as of `summed_for`; the rows it
+    read lie in [starts_at, ends_at)."""
+
+    day: date
+    metric: str
+    tally: Tally
+    starts_at: datetime
+    ends_at: datetime
+    summed_for: datetime
+
+
 class ScoreReader(Protocol):
     def store(self, store: str) -> StoreInfo | None: ...
 
@@ -71,9 +117,10 @@ class ScoreReader(Protocol):
     def disputes(self, store: str, win: Window) -> Tally: ...
 
     def at_risk(
-        self, store: str, deadlines: Sequence[Deadline], at: datetime
+        self, store: str, deadlines: Sequence[Deadline], at: datetime, limit: int | None = None
     ) -> list[tuple[str, datetime]]:
-        """Paid orders not collected by `at` whose deadline is after it, soonest first."""
+        """Paid orders not collected by `at` whose deadline is after it, soonest first (the
+        first `limit` of them)."""
         ...
 
 
@@ -100,7 +147,28 @@ class ReportReader(Protocol):
         ...
 
 
-class Analytics(ScoreReader, ReportReader, Protocol):
+class KeptFigures(Protocol):
+    """The kept daily figures (migration 0017): a kept day is forgotten when a row it counted
+    changes."""
+
+    def first_decided(self, store: str) -> datetime | None: ...
+
+    def first_due(self, store: str) -> datetime | None: ...
+
+    def store_ids(self) -> list[str]: ...
+
+    def kept_days(self, store: str, first: date, last: date) -> list[KeptDay]: ...
+
+    def keep_day(self, store: str, day: KeptDay, at: datetime) -> None: ...
+
+    def kept_tallies(self, store: str, first: date, last: date) -> list[KeptTally]: ...
+
+    def keep_tallies(self, store: str, tallies: Sequence[KeptTally]) -> None:
+        """Write these tallies, replacing what was kept of their days and metrics."""
+        ...
+
+
+class Analytics(ScoreReader, ReportReader, KeptFigures, Protocol):
     pass
 
 

@@ -3,42 +3,42 @@ and for journeys with a holdout, the uplift against it.
 
 The period is local days `first` … `last` of the store. A message belongs to the period it
 was decided in (sent or suppressed); the orders credited to it count with it, whenever they
-were paid. One order is credited to at most one message (see the attribution adapter).
+were paid. One order is credited to at most one message (see the attribution adapter). The
+closed days come from the kept daily figures where they stand (analytics/figures.py).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from tidings.domain.errors import InvalidPeriod
-from tidings.domain.scores import midnight
 from tidings.domain.times import zone
 from tidings.domain.uplift import METHOD, NOT_ENOUGH, OUTCOMES, Arm, Interval, uplift
-from tidings.services.analytics.ports import AnalyticsUnitOfWork, MessageCount, ReportReader
+from tidings.services.analytics.figures import FIELDS, empty, journey_rows, uplift_arms
+from tidings.services.analytics.ports import AnalyticsUnitOfWork, KeptDay
 from tidings.services.analytics.score import known_store
 
 MICROS = Decimal(1_000_000)
-_FIELDS = ("sent", "suppressed_total", "delivered", "clicked", "segments", "cost_micros")
 
 
-def report(*, uow: AnalyticsUnitOfWork, store: str, first: date, last: date) -> dict[str, Any]:
-    """The report of `store` over its local days `first` … `last`, as a JSON-ready dict."""
+def report(
+    *, uow: AnalyticsUnitOfWork, store: str, first: date, last: date, with_uplift: bool = True,
+    live: dict[date, KeptDay] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The report of `store` over its local days `first` … `last`, as a JSON-ready dict;
+    without `with_uplift`, its figures alone (no "uplift": the holdout's reads are the dearest);
+    the days counted live one by one go into `live`, when given."""
     if last < first:
         raise InvalidPeriod(f"the period ends ({last}) before it starts ({first})")
     with uow:
         reader = uow.analytics
         info = known_store(reader, store)
         tz = zone(info.timezone)
-        start, end = midnight(first, tz), midnight(last + timedelta(days=1), tz)
-        rows = _journeys(reader, store, start, end)
-        holdouts = sorted(reader.held_back(store, start, end))
-        arms = {
-            j: reader.arms(store, j, OUTCOMES[j], start, end) for j in holdouts if j in OUTCOMES
-        }
-    return {
+        rows = journey_rows(reader, store, first, last, tz, live)
+        holdouts, arms = uplift_arms(reader, store, first, last, tz) if with_uplift else ([], {})
+    found = {
         "store": store,
         "from": first.isoformat(),
         "to": last.isoformat(),
@@ -46,45 +46,16 @@ def report(*, uow: AnalyticsUnitOfWork, store: str, first: date, last: date) -> 
         "currency": info.currency,
         "journeys": [_journey_json(name, row) for name, row in sorted(rows.items())],
         "totals": _journey_json("all", _total(rows)),
-        "uplift": [_uplift_json(j, arms.get(j)) for j in holdouts],
     }
-
-
-def _journeys(reader: ReportReader, store: str, start: Any, end: Any) -> dict[str, dict[str, Any]]:
-    rows: dict[str, dict[str, Any]] = defaultdict(_empty)
-    for count in reader.messages(store, start, end):
-        _add_count(rows[count.journey], count)
-    for journey, n in reader.delivered(store, start, end).items():
-        rows[journey]["delivered"] = n
-    for journey, n in reader.clicked(store, start, end).items():
-        rows[journey]["clicked"] = n
-    for rec in reader.recovered(store, start, end):
-        rows[rec.journey]["orders"] = rec.orders
-        rows[rec.journey]["revenue_micros"] = rec.revenue_micros
-    return dict(rows)
-
-
-def _empty() -> dict[str, Any]:
-    row: dict[str, Any] = dict.fromkeys(_FIELDS, 0)
-    row.update(suppressed={}, orders=0, revenue_micros=0)
-    return row
-
-
-def _add_count(row: dict[str, Any], count: MessageCount) -> None:
-    if count.status == "sent":
-        row["sent"] += count.messages
-        row["segments"] += count.segments
-        row["cost_micros"] += count.cost_micros
-    elif count.status == "suppressed":
-        reason = count.reason or "unknown"
-        row["suppressed"][reason] = row["suppressed"].get(reason, 0) + count.messages
-        row["suppressed_total"] += count.messages
+    if with_uplift:
+        found["uplift"] = [_uplift_json(j, arms.get(j)) for j in holdouts]
+    return found
 
 
 def _total(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    total = _empty()
+    total = empty()
     for row in rows.values():
-        for name in (*_FIELDS, "orders", "revenue_micros"):
+        for name in (*FIELDS, "orders", "revenue_micros"):
             total[name] += row[name]
         for reason, n in row["suppressed"].items():
             total["suppressed"][reason] = total["suppressed"].get(reason, 0) + n

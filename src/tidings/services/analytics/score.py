@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -11,11 +11,27 @@ from tidings.domain import scores
 from tidings.domain.errors import UnknownStore
 from tidings.domain.scores import METRICS, Judged, Tally
 from tidings.domain.times import iso, require_aware, zone
-from tidings.services.analytics.ports import AnalyticsUnitOfWork, ScoreReader, StoreInfo
+from tidings.services.analytics.ports import (
+    Analytics,
+    AnalyticsUnitOfWork,
+    ScoreReader,
+    StoreInfo,
+)
+from tidings.services.analytics.score_days import (
+    TREND_DAYS,
+    counter,
+    day_tallies,
+    kept,
+    sliced_tallies,
+    trend,
+)
 
 
-def score(*, uow: AnalyticsUnitOfWork, store: str, at: datetime) -> dict[str, Any]:
-    """The score of `store` as it stood at `at`, as a JSON-ready dict."""
+def score(
+    *, uow: AnalyticsUnitOfWork, store: str, at: datetime, at_risk_limit: int | None = None
+) -> dict[str, Any]:
+    """The score of `store` as it stood at `at`, as a JSON-ready dict (with the soonest
+    `at_risk_limit` orders at risk, when given, none for 0; else all of them)."""
     require_aware(at, "at")
     with uow:
         reader = uow.analytics
@@ -24,7 +40,8 @@ def score(*, uow: AnalyticsUnitOfWork, store: str, at: datetime) -> dict[str, An
         day = scores.day_of(at, tz)
         targets = effective_targets(reader.targets(store))
         tallies = _tallies(reader, store, at, day, tz, targets)
-        risk = reader.at_risk(store, scores.pending_deadlines(day, tz), at)
+        pending = scores.pending_deadlines(day, tz)
+        risk = [] if at_risk_limit == 0 else reader.at_risk(store, pending, at, at_risk_limit)
     judged = [
         scores.judge(m, scores.window(m, day, tz), tallies[m.name], targets[m.name])
         for m in METRICS
@@ -41,30 +58,56 @@ def score(*, uow: AnalyticsUnitOfWork, store: str, at: datetime) -> dict[str, An
 
 
 def _tallies(
-    reader: ScoreReader,
+    reader: Analytics,
     store: str,
     at: datetime,
     day: date,
     tz: tzinfo,
     targets: Mapping[str, Decimal],
 ) -> dict[str, Tally]:
+    """The dear metrics from their kept days (score_days.py), the others counted at once."""
     win = {m.name: scores.window(m, day, tz) for m in METRICS}
-    rate, mean = reader.responses(
-        store, win["response_30s_rate"], at, targets["response_avg_seconds"]
-    )
-    collection = scores.collection_deadlines(win["same_day_collection_rate"], tz)
-    arrival = scores.arrival_deadlines(win["next_day_arrival_rate"], tz)
+    tallies = sliced_tallies(reader, store, at, win, tz, targets)
     slow_hours = targets["aftersale_avg_hours"]
-    return {
-        "review_positive_rate": reader.reviews(store, win["review_positive_rate"]),
-        "response_30s_rate": rate,
-        "response_avg_seconds": mean,
-        "same_day_collection_rate": reader.collection(store, collection, at),
-        "next_day_arrival_rate": reader.arrival(store, arrival),
-        "aftersale_avg_hours": reader.aftersale(store, win["aftersale_avg_hours"], slow_hours),
-        "return_satisfaction_rate": reader.satisfaction(store, win["return_satisfaction_rate"]),
-        "dispute_rate": reader.disputes(store, win["dispute_rate"]),
-    }
+    tallies["review_positive_rate"] = reader.reviews(store, win["review_positive_rate"])
+    tallies["aftersale_avg_hours"] = reader.aftersale(store, win["aftersale_avg_hours"], slow_hours)
+    tallies["return_satisfaction_rate"] = reader.satisfaction(
+        store, win["return_satisfaction_rate"]
+    )
+    return tallies
+
+
+def keep_score_days(
+    *, uow: AnalyticsUnitOfWork, store: str, at: datetime, most: int = TREND_DAYS + 1
+) -> list[date]:
+    """Count and keep every metric's tally of the store's closed local days (the `most`
+    before `at`'s day) that are not kept or were forgotten; the days counted."""
+    with uow:
+        reader = uow.analytics
+        tz = zone(known_store(reader, store).timezone)
+        today = scores.day_of(at, tz)
+        first, last = today - timedelta(days=most), today - timedelta(days=1)
+        found = kept(reader, store, first, last, at, tz)
+        missing = [
+            d for d in scores.days(first, last) if any((d, m.name) not in found for m in METRICS)
+        ]
+        count = counter(reader, store, at, tz, effective_targets(reader.targets(store)))
+        reader.keep_tallies(store, [k for d in missing for k in day_tallies(count, d, at, tz)])
+        uow.commit()
+    return missing
+
+
+def daily(*, uow: AnalyticsUnitOfWork, store: str, at: datetime) -> dict[str, list[Tally | None]]:
+    """Each metric's tally of each of the TREND_DAYS local days before `at`'s day, oldest
+    first (its own day's, not its window's: a trend, not 30 scores); None for a day not
+    counted yet (score_days.trend)."""
+    require_aware(at, "at")
+    with uow:
+        reader = uow.analytics
+        tz = zone(known_store(reader, store).timezone)
+        targets = effective_targets(reader.targets(store))
+        found = trend(reader, store, at, tz, targets)
+    return {name: [tally for _, tally in rows] for name, rows in found.items()}
 
 
 def _metric_json(j: Judged) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, exists, func, or_, select
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.analytics.sql import count_if, deadline_of, instant, newest, paid_at
@@ -63,17 +63,29 @@ def collection(conn: Connection, store: str, rows: Sequence[Deadline], at: datet
 
 
 def at_risk(
-    conn: Connection, store: str, rows: Sequence[Deadline], at: datetime
+    conn: Connection, store: str, rows: Sequence[Deadline], at: datetime, limit: int | None = None
 ) -> list[tuple[str, datetime]]:
-    paid = _paid(store, rows, at)
+    """Read from the orders paid in the pending span, each one's parcels looked up by the
+    order index (one collected by `at` takes the order off the list): the store's other
+    parcels are never grouped."""
+    o, s, paid = t.orders.c, t.shipments.c, paid_at()
+    deadline = deadline_of(paid, rows)
+    collected = exists().where(
+        s.store_id == store, s.order_id == o.order_id, s.collected_at <= instant(at)
+    )
     query = (
-        select(paid.c.order_id, paid.c.deadline)
+        select(o.order_id, deadline.label("deadline"))
         .where(
-            paid.c.paid_at <= instant(at),
-            paid.c.deadline > instant(at),
-            or_(paid.c.collected_at.is_(None), paid.c.collected_at > instant(at)),
+            o.store_id == store,
+            paid >= instant(rows[0].paid_from),
+            paid < instant(rows[-1].paid_to),
+            paid <= instant(at),
+            or_(o.cancelled_at.is_(None), o.cancelled_at > instant(at)),
+            deadline > instant(at),
+            ~collected,
         )
-        .order_by(paid.c.deadline, paid.c.paid_at, paid.c.order_id)
+        .order_by(deadline, paid, o.order_id)
+        .limit(limit)
     )
     return [(oid, when) for oid, when in conn.execute(query)]
 

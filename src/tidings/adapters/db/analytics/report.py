@@ -10,7 +10,7 @@ from sqlalchemy import Connection, and_, distinct, exists, func, select
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.analytics.attribution import recovered
 from tidings.adapters.db.analytics.holdout import arms, held_back
-from tidings.adapters.db.analytics.sql import count_if, instant, micros
+from tidings.adapters.db.analytics.sql import count_if, instant, journeys, micros
 from tidings.adapters.db.plans import written
 from tidings.domain.messages import REASONS
 from tidings.domain.uplift import Arm
@@ -20,17 +20,6 @@ from tidings.services.analytics.ports import MessageCount, Recovered
 def decided_in(store: str, start: datetime, end: datetime) -> Any:
     m = t.messages.c
     return and_(m.store_id == store, m.decided_at >= instant(start), m.decided_at < instant(end))
-
-
-def journeys(store: str) -> Any:
-    """The store's journey names, one index seek each (a loose index scan): `journey IN` them
-    lets the journey index answer for a period, journey by journey, in journey order."""
-    m, n = t.messages.c, t.messages.alias("n").c
-    found = select(func.min(m.journey).label("name")).where(m.store_id == store)
-    names = found.cte("journeys", recursive=True)
-    following = select(func.min(n.journey)).where(n.store_id == store, n.journey > names.c.name)
-    step = select(following.scalar_subquery()).select_from(names).where(names.c.name.is_not(None))
-    return select(names.union_all(step).c.name)
 
 
 class ReportQueries:

@@ -45,6 +45,8 @@ class ScoreQueries:
     def set_target(self, store: str, metric: str, target: Decimal | None) -> None:
         g = t.score_targets.c
         self.conn.execute(delete(t.score_targets).where(g.store_id == store, g.metric == metric))
+        # a slow answer or ticket is one past its target: the kept days' culprits change
+        self.conn.execute(delete(t.score_days).where(t.score_days.c.store_id == store))
         if target is not None:
             row = {"store_id": store, "metric": metric, "target": str(target)}
             self.conn.execute(insert(t.score_targets).values(row))
@@ -90,9 +92,9 @@ class ScoreQueries:
         return logistics.collection(self.conn, store, deadlines, at)
 
     def at_risk(
-        self, store: str, deadlines: Sequence[Deadline], at: datetime
+        self, store: str, deadlines: Sequence[Deadline], at: datetime, limit: int | None = None
     ) -> list[tuple[str, datetime]]:
-        return logistics.at_risk(self.conn, store, deadlines, at)
+        return logistics.at_risk(self.conn, store, deadlines, at, limit)
 
     def arrival(self, store: str, deadlines: Sequence[Deadline]) -> Tally:
         return logistics.arrival(self.conn, store, deadlines)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    select,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -95,3 +96,14 @@ def id_of(subject: ColumnElement[str], kind: str) -> ColumnElement[str]:
 
 def newest(rows: Sequence[Any]) -> list[str]:
     return [str(r[0]) for r in rows]
+
+
+def journeys(store: str) -> Any:
+    """The store's journey names, one index seek each (a loose index scan): `journey IN` them
+    lets the journey index answer for a period, journey by journey, in journey order."""
+    m, n = t.messages.c, t.messages.alias("n").c
+    found = select(func.min(m.journey).label("name")).where(m.store_id == store)
+    names = found.cte("journeys", recursive=True)
+    following = select(func.min(n.journey)).where(n.store_id == store, n.journey > names.c.name)
+    step = select(following.scalar_subquery()).select_from(names).where(names.c.name.is_not(None))
+    return select(names.union_all(step).c.name)

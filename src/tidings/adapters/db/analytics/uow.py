@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from tidings.adapters.db.analytics.figures import FigureQueries
 from tidings.adapters.db.analytics.report import ReportQueries
 from tidings.adapters.db.analytics.score import ScoreQueries
+from tidings.adapters.db.analytics.score_days import ScoreDayQueries
 from tidings.adapters.db.uow import SqlUnitOfWork
 
 
-class SqlAnalytics(ScoreQueries, ReportQueries):
-    """The score's and the report's queries over one connection."""
+class SqlAnalytics(ScoreQueries, ReportQueries, FigureQueries, ScoreDayQueries):
+    """The score's and the report's queries, and the kept daily figures, over one connection."""
 
     def __init__(self, conn: Connection) -> None:
         super().__init__(conn)

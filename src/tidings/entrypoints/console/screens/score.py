@@ -21,8 +21,10 @@ COLUMNS = ("name", "value", "numerator", "denominator", "target", "direction", "
 
 @router.get("/{store_id}/score")
 def score(request: Request, app: App, seller: SellerStore, format: str = "html",
-          rows: Literal["metrics", "at_risk"] = "metrics") -> Response:  # fmt: skip
-    page = queries_score.score_page(app.console_unit_of_work(), seller.store_id, app.clock())
+          rows: Literal["metrics", "at_risk", "trend"] = "metrics") -> Response:  # fmt: skip
+    page = queries_score.score_page(
+        app.console_unit_of_work(), seller.store_id, app.clock(), every_order=format == "csv"
+    )
     if format == "csv":
         return score_csv(page, rows)
     return render(request, "score.html", page=page, seller=seller)
@@ -33,5 +35,9 @@ def score_csv(page: ScorePage, rows: str) -> Response:
         return table(
             "at-risk", ("order_id", "deadline"), ((r.order_id, r.deadline) for r in page.at_risk)
         )
+    if rows == "trend":
+        days = ([m.name, d.day, d.value, d.numerator, d.denominator] for m in page.metrics
+                for d in m.trend)  # fmt: skip
+        return table("score-trend", ("name", "day", "value", "numerator", "denominator"), days)
     found = ([getattr(m, c) for c in COLUMNS] + [" ".join(m.culprits)] for m in page.metrics)
     return table("score", (*COLUMNS, "culprits"), found)
