@@ -53,7 +53,7 @@ def test_the_funnel_per_step_of_double_11(console):
     assert steps["first"]["cost"] == "0.05"
     assert steps["last"]["pending"] == "1"  # o4's last reminder, due on Nov 12 at 01:00
     reasons = page.select("tr[data-step=first] li[data-reason]")
-    assert [li.text for li in reasons] == ["condition_cleared: 2"]
+    assert [li.text for li in reasons] == ["Its reason was gone: 2"]
 
 
 def test_the_period_before_stands_beside_each_figure(console):

@@ -128,3 +128,24 @@ def test_a_subject_links_to_its_messages_where_the_search_finds_them():
     assert linked.one("a").attrs["href"] == "/console/acme/messages?q=c0120"
     unlinked = parse(f"<p>{names.subject('review:r9', '/console/acme')}</p>")
     assert unlinked.select("a") == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "reason", "said"),
+    [("en", "condition_cleared", "Its reason was gone"), ("ru", "frequency_cap",
+      "Превышен лимит частоты"), ("zh-CN", "holdout", "对照组（不发送）"),
+     ("en", "template_not_approved", "No approved template"), ("ru", "something_new",
+      "something_new")],
+)  # fmt: skip
+def test_why_a_message_was_not_sent_is_said_in_words_its_code_kept(lang, reason, said):
+    shown = parse(f"<p>{_names(lang).reason(reason)}</p>")
+    assert shown.one("p").text == said
+    assert shown.one("span[data-reason]").attrs["data-reason"] == reason
+
+
+def test_every_reason_has_words_in_each_language():
+    from tidings.domain.messages import REASONS
+
+    for lang in ("en", "ru", "zh-CN"):
+        for reason in REASONS:
+            assert "translate" not in str(_names(lang).reason(reason)), (lang, reason)
