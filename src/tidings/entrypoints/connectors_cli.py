@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from tidings import bootstrap
@@ -131,30 +132,27 @@ def _sync(args: argparse.Namespace) -> int:
     if not args.token:
         print("tidings: --token (or SHOPIFY_ACCESS_TOKEN) is required", file=sys.stderr)
         return 2
-    app = bootstrap.build(settings_of(args))
-    try:
-        counts = app.catch_up_shopify(args.store, args.shop, args.token, args.since)
-    except LookupError as exc:
-        print(f"tidings: {exc.args[0]}", file=sys.stderr)
-        return 2
-    except PlatformError as exc:
-        print(f"tidings: shopify: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        app.close()
-    print(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing changed")
-    return 0
+    return _taken_in(args, "shopify", lambda app: app.catch_up_shopify(
+        args.store, args.shop, args.token, args.since))  # fmt: skip
 
 
 def _pull(args: argparse.Namespace) -> int:
+    return _taken_in(args, args.source, lambda app: app.pull(args.store, args.source))
+
+
+def _taken_in(
+    args: argparse.Namespace, platform: str, ask: Callable[[bootstrap.App], dict[str, int]]
+) -> int:
+    """What asking `platform` took in, by outcome; 2 when the store cannot ask it (no such
+    connector), 1 when the platform failed."""
     app = bootstrap.build(settings_of(args))
     try:
-        counts = app.pull(args.store, args.source)
+        counts = ask(app)
     except LookupError as exc:
         print(f"tidings: {exc.args[0]}", file=sys.stderr)
         return 2
     except PlatformError as exc:
-        print(f"tidings: {args.source}: {exc}", file=sys.stderr)
+        print(f"tidings: {platform}: {exc}", file=sys.stderr)
         return 1
     finally:
         app.close()

@@ -100,32 +100,20 @@ class Worker:
     def _retain(self) -> int:
         """Forget what the stores keep no longer (at most once an hour); a failure waits for
         the next hour, and holds up no message."""
-        if self.retention is None:
+        retention = self.retention
+        if retention is None:
             return 0
-        try:
-            return self.retention.run(self.clock())
-        except Exception:
-            log.exception("retention failed")
-            return 0
+        return _aside("retention", lambda: retention.run(self.clock()))
 
     def _pull(self) -> int:
         """The platforms tidings asks (a failure is logged and asked again later)."""
-        if self.pulls is None:
-            return 0
-        try:
-            return self.pulls()
-        except Exception:
-            log.exception("pulling the platforms failed")
-            return 0
+        return 0 if self.pulls is None else _aside("pulling the platforms", self.pulls)
 
     def _keep(self) -> None:
         """Sum the closed days' figures; a failure leaves the report counting them live."""
-        if self.keeper is None:
-            return
-        try:
-            self.keeper(self.clock())
-        except Exception:
-            log.exception("keeping the daily figures failed")
+        keeper = self.keeper
+        if keeper is not None:
+            _aside("keeping the daily figures", lambda: keeper(self.clock()))
 
     def _guarded(self, stores: list[str]) -> int:
         """Run `stores`; when that fails, each one alone, so that one store's trouble (a
@@ -190,6 +178,16 @@ class Worker:
         with self.unit_of_work() as uow:
             if take(uow, self.dispatcher.routes, item, self.clock()):
                 uow.commit()
+
+
+def _aside(what: str, job: Callable[[], int]) -> int:
+    """A round's side job (housekeeping, asking platforms): its failure is logged and left to
+    a later round, and holds up no message."""
+    try:
+        return job()
+    except Exception:
+        log.exception("%s failed", what)
+        return 0
 
 
 def take(uow: UnitOfWork, routes: Routes, item: Receipt | Reply, now: datetime) -> bool:
