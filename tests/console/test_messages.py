@@ -52,6 +52,19 @@ def test_filters_and_their_block_alone(console):
     assert parse(block.text).texts(".status") == page.texts("#rows .status")
 
 
+def test_the_journey_and_reason_filters_offer_the_stores_journeys_and_reasons_in_words(console):
+    console.sign_in()
+    path = "/console/acme/messages?journey=payment_reminder&reason=frequency_cap"
+    page = console.get(path, lang="ru")
+    journeys = {o.attrs["value"]: o.text for o in page.select("select[name=journey] option")}
+    assert journeys["payment_reminder"] == "Напоминание об оплате"
+    assert journeys[""] and "cart_recovery" in journeys
+    chosen = [o.attrs["value"] for o in page.select("option") if "selected" in o.attrs]
+    assert chosen == ["payment_reminder", "frequency_cap"]
+    reasons = {o.attrs["value"]: o.text for o in page.select("select[name=reason] option")}
+    assert reasons["frequency_cap"] == "Превышен лимит частоты"
+
+
 def test_one_messages_timeline(console):
     console.sign_in()
     page = console.get("/console/acme/messages?status=sent")

@@ -13,6 +13,7 @@ from decimal import Decimal
 import phonenumbers
 
 from tidings.domain import relay
+from tidings.domain.catalogue import Catalogue
 from tidings.domain.delivery import mask
 from tidings.domain.messages import Message
 from tidings.services.phones import to_e164
@@ -77,6 +78,7 @@ class MessagesPage:
     currency: str
     search: MessageSearch
     rows: tuple[MessageRow, ...]
+    journeys: tuple[str, ...] = ()  # the store's journeys, for the filter
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,11 @@ def alerts(uow: ConsoleUnitOfWork, store: str, state: str | None) -> AlertsPage:
     return AlertsPage(store, timezone, state, rows)
 
 
-def messages(uow: ConsoleUnitOfWork, store: str, search: MessageSearch) -> MessagesPage:
+def messages(
+    uow: ConsoleUnitOfWork, catalogue: Catalogue, store: str, search: MessageSearch
+) -> MessagesPage:
     """The newest LIMIT messages that match, about an order, cart, shipment, customer or
-    phone number."""
+    phone number; with the store's journeys (`catalogue`'s, as it switched them) to filter by."""
     where = MessageFilter(search.journey, search.status, search.reason)
     with uow:
         shop = uow.state.load(Keys(stores={store})).store(store)
@@ -123,7 +127,8 @@ def messages(uow: ConsoleUnitOfWork, store: str, search: MessageSearch) -> Messa
         customers = [customer for _, customer in owners]
         found = uow.console.search(store, where, search.text, phone, customers, LIMIT)
     rows = tuple(_row(m) for m in found)
-    return MessagesPage(store, shop.timezone, shop.currency or "", search, rows)
+    journeys = tuple(catalogue.for_store(shop.journeys))
+    return MessagesPage(store, shop.timezone, shop.currency or "", search, rows, journeys)
 
 
 def timeline(uow: ConsoleUnitOfWork, store: str, message_id: str) -> MessageTimeline | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from tidings.domain.messages import REASONS
 from tidings.entrypoints.api.deps import App
 from tidings.entrypoints.console.auth import SellerStore
 from tidings.entrypoints.console.guard import ConsoleRoute, Refusal
@@ -22,11 +23,13 @@ def messages(request: Request, app: App, seller: SellerStore, q: str = "",
              journey: str = "", status: str = "", reason: str = "",
              format: str = "html") -> Response:  # fmt: skip
     search = MessageSearch(q.strip(), journey or None, status or None, reason or None)
-    page = queries_messages.messages(app.console_unit_of_work(), seller.store_id, search)
+    page = queries_messages.messages(
+        app.console_unit_of_work(), app.catalogue, seller.store_id, search
+    )
     if format == "csv":
         return messages_csv(page)
     return render(request, "messages.html", block="rows", page=page, seller=seller,
-                  statuses=STATUSES)  # fmt: skip
+                  statuses=STATUSES, reasons=REASONS)  # fmt: skip
 
 
 @router.get("/{store_id}/messages/{message_id}")
