@@ -5,6 +5,8 @@ forgotten and counted again, on both databases.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 from sqlalchemy import delete, func, select, update
@@ -101,6 +103,31 @@ def test_a_late_receipt_forgets_its_day_and_is_counted(db_url):
     assert after["totals"]["delivered"] == before["delivered"] + 1
     assert _keep(db_url) == [NOV_11]  # summed again, with the receipt
     assert report(db_url, NOV_11, NOV_12) == after == _live(db_url)
+
+
+def test_a_write_in_flight_while_its_day_is_summed_is_counted_or_forgets_the_day(db_url):
+    """A change committing while the worker sums its day (PostgreSQL reads what has committed,
+    statement by statement) must not leave a kept day that misses it."""
+    replay(db_url, _day())
+    engine = make_engine(db_url)
+    m = t.messages.c
+    mine = _message(db_url, "order:o1")
+    writer = engine.connect()
+    tx = writer.begin()
+    writer.execute(update(t.messages).where(m.message_id == mine).values(segments=m.segments + 5))
+    summing = threading.Thread(target=_keep, args=(db_url,))
+    summing.start()
+    time.sleep(1.0)  # the worker sums meanwhile (or waits for the write)
+    tx.commit()
+    writer.close()
+    summing.join(timeout=60)
+    engine.dispose()
+    assert not summing.is_alive()
+    kept = report(db_url, NOV_11, NOV_12)
+    live = _live(db_url)
+    assert kept["totals"] == live["totals"]
+    assert kept == live
+    assert kept["totals"]["segments"] == 3 + 5
 
 
 def test_a_late_click_and_the_order_it_brings_back_are_credited_to_the_kept_day(db_url):

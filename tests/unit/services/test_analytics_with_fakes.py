@@ -106,6 +106,9 @@ class FakeAnalytics:
     def store_ids(self):  # type: ignore[no-untyped-def]
         return ["acme"]
 
+    def hold_forgetting(self, store, kept):  # type: ignore[no-untyped-def]
+        pass  # one thread: nothing writes meanwhile
+
     def kept_days(self, store, first, last):  # type: ignore[no-untyped-def]
         return [k for k in self.days if first <= k.day <= last]
 

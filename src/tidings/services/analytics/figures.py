@@ -159,6 +159,7 @@ def keep_closed_days(
     its first message on) that are not kept or were forgotten; the days summed."""
     with uow:
         reader = uow.analytics
+        reader.hold_forgetting(store, "figures")
         tz = zone(known_store(reader, store).timezone)
         since = reader.first_decided(store)
         today = day_of(at, tz)

@@ -84,6 +84,7 @@ def keep_score_days(
     before `at`'s day) that are not kept or were forgotten; the days counted."""
     with uow:
         reader = uow.analytics
+        reader.hold_forgetting(store, "scores")
         tz = zone(known_store(reader, store).timezone)
         today = scores.day_of(at, tz)
         first, last = today - timedelta(days=most), today - timedelta(days=1)

@@ -40,6 +40,15 @@ class FigureQueries:
     def store_ids(self) -> list[str]:
         return list(self.conn.execute(select(t.stores.c.store_id)).scalars())
 
+    def hold_forgetting(self, store: str, kept: str) -> None:
+        """PostgreSQL: the store's lock on its kept figures or tallies, taken exclusively; every
+        trigger that could forget one of them takes it shared (migration 0022), so the writes
+        in flight commit before the counting starts and those that begin later wait, then
+        forget the day summed now. SQLite: this transaction is the only writer already."""
+        if self.conn.dialect.name == "postgresql":
+            key = func.hashtextextended(f"{kept}:{store}", 0)
+            self.conn.execute(select(func.pg_advisory_xact_lock(key)))
+
     def kept_days(self, store: str, first: date, last: date) -> list[KeptDay]:
         """The days `first` … `last` kept and not forgotten since, with their figures."""
         f = t.figure_days.c
