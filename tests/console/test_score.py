@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from helpers import at, checkpoint, order, post, rounds, shipped
+from helpers import at, checkpoint, event, order, post, rounds, shipped
 
 
 def _shown(page) -> dict[str, dict[str, object]]:
@@ -127,3 +127,22 @@ def test_only_the_soonest_orders_at_risk_are_listed_and_the_csv_has_them_all(con
     assert page.one("#risk-shown").text == "The 50 soonest are shown; the CSV has them all."
     answer = console.client.get("/console/acme/score?format=csv&rows=at_risk")
     assert len(list(csv.DictReader(io.StringIO(answer.text)))) == len(score["at_risk"])
+
+
+def test_a_bad_review_and_a_dispute_link_to_the_messages_of_their_order(console):
+    post(console.app, [
+        event("review.posted", at(9, 30), review_id="r1", order_id="o1", customer_id="c1",
+              rating=1, text="包装破了"),
+        event("dispute.opened", at(9, 40), dispute_id="d1", order_id="o2"),
+    ])  # fmt: skip
+    rounds(console.app)
+    console.clock.advance(hours=24)
+    console.sign_in()
+    page = console.get("/console/acme/score")
+    score = console.app.score("acme", console.clock())
+    links = {}
+    for metric, culprit in (("review_positive_rate", "r1"), ("dispute_rate", "d1")):
+        assert culprit in score["metrics"][metric]["culprits"]
+        row = page.one(f"#metrics tr[data-metric={metric}]")
+        links |= {a.text: a.attrs["href"] for a in row.select(".culprits a")}
+    assert links == {"r1": "/console/acme/messages?q=o1", "d1": "/console/acme/messages?q=o2"}

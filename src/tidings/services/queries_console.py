@@ -53,6 +53,11 @@ class ConsoleReads(Protocol):
 
     def clicks(self, store: str, message_id: str) -> list[datetime]: ...
 
+    def searched_by(self, store: str, kind: str, ids: Sequence[str]) -> dict[str, str]:
+        """What the messages about each review, ticket or dispute (its order) or conversation
+        (its customer) are found by; ids without one are left out."""
+        ...
+
 
 class ConsoleUnitOfWork(Protocol):
     """The analytics' reads, the API's reads, the console's own reads and its people."""

@@ -6,7 +6,7 @@ The rule: every figure is the score's own (services/analytics/score.py, the func
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +14,8 @@ from tidings.domain.scores import Tally
 from tidings.services.analytics.score import daily, score
 from tidings.services.queries_console import ConsoleUnitOfWork
 
-# What each metric's culprit ids name: orders and shipments open their messages in the console.
+# What each metric's culprit ids name: orders and shipments open their messages in the console;
+# a review's, ticket's or dispute's are its order's, a conversation's its customer's.
 CULPRITS: dict[str, str] = {
     "review_positive_rate": "review",
     "response_30s_rate": "conversation",
@@ -26,6 +27,7 @@ CULPRITS: dict[str, str] = {
     "dispute_rate": "dispute",
 }
 LINKED = frozenset({"order", "shipment"})
+BEHIND = frozenset({"review", "ticket", "dispute", "conversation"})
 AT_RISK_SHOWN = 50  # the soonest deadlines on the page; the CSV has every one
 
 
@@ -55,14 +57,15 @@ class ScoreMetric:
     culprits: tuple[str, ...]
     culprit_kind: str
     trend: tuple[DayValue, ...]  # the 30 local days before today, oldest first
+    searched: dict[str, str] = field(default_factory=dict)  # culprit → what finds its messages
 
     @property
     def is_rate(self) -> bool:
         return self.name.endswith("_rate")
 
-    @property
-    def linked(self) -> bool:
-        return self.culprit_kind in LINKED
+    def search_for(self, culprit: str) -> str | None:
+        """What the Messages screen finds this culprit's messages by (None: nothing links)."""
+        return culprit if self.culprit_kind in LINKED else self.searched.get(culprit)
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,13 @@ def score_page(
     metrics = tuple(
         _metric(name, m, _trend(days[name], day)) for name, m in found["metrics"].items()
     )
+    with uow:
+        metrics = tuple(
+            replace(m, searched=uow.console.searched_by(store, m.culprit_kind, m.culprits))
+            if m.culprit_kind in BEHIND
+            else m
+            for m in metrics
+        )
     risk = tuple(
         AtRisk(r["order_id"], datetime.fromisoformat(r["deadline"])) for r in found["at_risk"]
     )

@@ -25,6 +25,13 @@ M, A, L, C = t.messages.c, t.alerts.c, t.links.c, t.clicks.c
 S, ORD, R = t.shipments.c, t.orders.c, t.reviews.c
 REVIEW = (R.review_id, R.order_id, R.rating, R.text, R.posted_at, R.deleted_at, R.deleted_by)
 SUBJECTS = ("order", "cart", "shipment")
+# a score culprit's table, its id column, and the column its messages are searched by
+BEHIND = {
+    "review": (t.reviews, "review_id", "order_id"),
+    "ticket": (t.tickets, "ticket_id", "order_id"),
+    "dispute": (t.disputes, "dispute_id", "order_id"),
+    "conversation": (t.chat_messages, "conversation_id", "customer_id"),
+}
 
 
 class SqlConsoleReads:
@@ -78,6 +85,14 @@ class SqlConsoleReads:
             .order_by(C.clicked_at)
         )
         return [row[0] for row in self.conn.execute(query)]
+
+    def searched_by(self, store: str, kind: str, ids: Sequence[str]) -> dict[str, str]:
+        table, key, found_by = BEHIND[kind]
+        c = table.c
+        query = select(c[key], c[found_by]).where(
+            c.store_id == store, c[key].in_(list(ids)), c[found_by].is_not(None)
+        )
+        return {row[0]: row[1] for row in self.conn.execute(query)} if ids else {}
 
 
 class SqlParcelReads:
