@@ -59,3 +59,10 @@ def test_a_catalogue_keeps_the_placeholders_of_each_word(name):
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         wanted = {p for p in ("%(num)s",) if p in ids[0]}
         assert all(wanted <= {p for p in wanted if p in s} for s in strings), message.id
+
+
+@pytest.mark.parametrize("name", ["zh_CN", "ru", "en"])
+def test_each_catalogue_is_well_formed(name):
+    """An entry without its msgstr (a slip of a merge) is refused, not warned about."""
+    with (HERE / "locales" / name / "LC_MESSAGES" / "console.po").open("rb") as source:
+        read_po(source, locale=name, abort_invalid=True)
