@@ -26,6 +26,7 @@ from tidings.config import Settings
 from tidings.entrypoints.api.app import create_app
 from tidings.entrypoints.demo_cli import make
 from tidings.services import demo, queries_journey
+from tidings.services.analytics.figures import keep_closed_days, keep_todays_hours
 
 DOUBLE_11 = "from=2026-11-11&to=2026-11-11"
 PAGE = "/console/acme/journeys/payment_reminder"
@@ -207,6 +208,18 @@ def test_each_journeys_steps_add_up_to_its_row_in_the_report(demo_console):
             reason = li.attrs["data-reason"]
             reasons[reason] = reasons.get(reason, 0) + int(li.text.rpartition(": ")[2])
         assert reasons == row["suppressed"], row["journey"]
+
+
+def test_each_steps_figures_read_from_the_kept_days_and_hours_are_the_ones_counted(demo_console):
+    console, shop = demo_console
+    first, last = (END - timedelta(days=29)).date(), END.date()
+    names = [row["journey"] for row in console.app.report(shop, first, last)["journeys"]]
+    paths = [f"/console/{shop}/journeys/{name}?from={first}&to={last}" for name in names]
+    counted = [funnel(console.get(path)) for path in paths]
+    at = console.clock()
+    assert keep_closed_days(uow=console.app.analytics_unit_of_work(False), store=shop, at=at)
+    assert keep_todays_hours(uow=console.app.analytics_unit_of_work(False), store=shop, at=at)
+    assert [funnel(console.get(path)) for path in paths] == counted
 
 
 def test_the_demo_stores_journeys_all_show(demo_console):

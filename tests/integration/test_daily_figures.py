@@ -15,7 +15,7 @@ from helpers import cart, customer, event, order, paid, replay
 from outcomes_helpers import app, local, report, shop
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.engine import make_engine
-from tidings.services.analytics.figures import keep_closed_days
+from tidings.services.analytics.figures import keep_closed_days, keep_todays_hours
 
 NOV_11, NOV_12 = date(2026, 11, 11), date(2026, 11, 12)
 MORNING = local(2026, 11, 13, 9)
@@ -103,6 +103,38 @@ def test_a_late_receipt_forgets_its_day_and_is_counted(db_url):
     assert after["totals"]["delivered"] == before["delivered"] + 1
     assert _keep(db_url) == [NOV_11]  # summed again, with the receipt
     assert report(db_url, NOV_11, NOV_12) == after == _live(db_url)
+
+
+def _keep_hours(db_url: str, at) -> list[int]:  # type: ignore[no-untyped-def]
+    application = app(db_url)
+    try:
+        uow = application.analytics_unit_of_work(read_only=False)
+        return keep_todays_hours(uow=uow, store="acme", at=at)
+    finally:
+        application.db.dispose()
+
+
+def test_todays_closed_hours_are_kept_each_forgotten_alone_and_replaced_by_the_day(db_url):
+    replay(db_url, _day())
+    live = report(db_url, NOV_11, NOV_11)
+    # o1's first reminder was decided at 10:30, k6's at 11:00: the hours before hold nothing
+    assert _keep_hours(db_url, local(2026, 11, 11, 12, 30)) == [10, 11]
+    assert sorted(_kept(db_url)) == ["2026-11-11T10", "2026-11-11T11"]
+    assert report(db_url, NOV_11, NOV_11) == live  # two hours kept, the rest counted
+    receipt = event(
+        "message.status", MORNING, message_id=_message(db_url, "order:o1"), status="delivered"
+    )
+    replay(db_url, [receipt])
+    assert _kept(db_url) == ["2026-11-11T11"]  # the receipt's hour forgotten, alone
+    after = report(db_url, NOV_11, NOV_11)
+    assert after["totals"]["delivered"] == live["totals"]["delivered"] + 1
+    assert _keep_hours(db_url, local(2026, 11, 11, 12, 30)) == [10]
+    assert report(db_url, NOV_11, NOV_11) == after
+    assert _keep(db_url) == [NOV_11, NOV_12]  # the day summed whole replaces its hours
+    assert sorted(_kept(db_url)) == ["2026-11-11", "2026-11-12"]
+    assert report(db_url, NOV_11, NOV_11) == after
+    kept = report(db_url, NOV_11, NOV_12)
+    assert kept == _live(db_url)
 
 
 def test_a_write_in_flight_while_its_day_is_summed_is_counted_or_forgets_the_day(db_url):

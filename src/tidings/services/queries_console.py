@@ -18,7 +18,7 @@ from tidings.domain.errors import InvalidPeriod
 from tidings.domain.messages import Message
 from tidings.domain.scores import day_of
 from tidings.domain.times import zone
-from tidings.services.analytics.figures import daily_counts
+from tidings.services.analytics.figures import Span, daily_counts
 from tidings.services.analytics.ports import Analytics, KeptDay
 from tidings.services.analytics.report import report
 from tidings.services.analytics.score import known_store, score
@@ -207,7 +207,7 @@ def home(
     """The store's figures over the period (`period_of`) and the period before, open alerts,
     the score at `at` and the daily volume. Raises UnknownStore, InvalidPeriod."""
     period = period_of(uow, store, first, last, at)
-    live: dict[date, KeptDay] = {}  # today, say: counted once, for the figures and the chart
+    live: dict[Span, KeptDay] = {}  # today, say: counted once, for the figures and the chart
     now = report(uow=uow, store=store, first=period.first, last=period.last, with_uplift=False,
                  live=live)  # fmt: skip
     before = period.previous()
@@ -262,7 +262,7 @@ def volume(
     store: str,
     period: Period,
     timezone: str,
-    live: dict[date, KeptDay] | None = None,
+    live: dict[Span, KeptDay] | None = None,
     journey: str | None = None,
 ) -> tuple[DayVolume, ...]:
     """Sent and suppressed per local day (of one `journey`, or all), from the report's own

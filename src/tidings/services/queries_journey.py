@@ -20,6 +20,8 @@ from tidings.domain.journeys import Journey
 from tidings.domain.messages import REASONS
 from tidings.domain.scores import midnight
 from tidings.domain.times import zone
+from tidings.services.analytics.figures import step_figures
+from tidings.services.analytics.ports import MessageCount
 from tidings.services.analytics.report import MICROS
 from tidings.services.analytics.score import known_store
 from tidings.services.journey_trials import DryRun, Preview, dry_run, previews
@@ -36,36 +38,7 @@ from tidings.services.world import Keys
 LAST_EVENTS = 10
 
 
-@dataclass(frozen=True, slots=True)
-class StepCount:
-    """Messages of one step decided in a period, with one status and reason."""
-
-    step: str
-    status: str
-    reason: str | None
-    messages: int
-    cost_micros: int
-
-
 class StepReads(Protocol):
-    def step_counts(
-        self, store: str, journey: str, start: datetime, end: datetime
-    ) -> list[StepCount]: ...
-
-    def step_delivered(
-        self, store: str, journey: str, start: datetime, end: datetime
-    ) -> dict[str, int]: ...
-
-    def step_clicked(
-        self, store: str, journey: str, start: datetime, end: datetime
-    ) -> dict[str, int]: ...
-
-    def step_recovered(
-        self, store: str, journey: str, start: datetime, end: datetime
-    ) -> dict[str, tuple[int, int]]:
-        """step: (orders credited, their revenue in micros)."""
-        ...
-
     def step_pending(
         self, store: str, journey: str, start: datetime, end: datetime
     ) -> dict[str, int]:
@@ -93,12 +66,20 @@ class StepFunnel:
     delivered: int = 0
     clicked: int = 0
     orders: int = 0
-    revenue: Decimal = Decimal(0)
-    cost: Decimal = Decimal(0)
+    revenue_micros: int = 0
+    cost_micros: int = 0
 
     @property
     def suppressed_total(self) -> int:
         return sum(self.suppressed.values())
+
+    @property
+    def revenue(self) -> Decimal:
+        return Decimal(self.revenue_micros) / MICROS  # summed whole, as the report does
+
+    @property
+    def cost(self) -> Decimal:
+        return Decimal(self.cost_micros) / MICROS
 
 
 @dataclass(frozen=True)
@@ -140,8 +121,8 @@ def journey_page(
         journey = texts.journeys(shop).get(name)
         if journey is None:
             return None
-        now = funnel(uow.steps, store, journey, period, info.timezone)
-        before = funnel(uow.steps, store, journey, period.previous(), info.timezone)
+        now = funnel(uow, store, journey, period, info.timezone)
+        before = funnel(uow, store, journey, period.previous(), info.timezone)
         days = volume(uow.analytics, store, period, info.timezone, journey=name)
         events = uow.steps.last_events(store, sorted(journey.triggers), LAST_EVENTS)
         trials = dry_run(uow, texts, journey, events, at)
@@ -165,10 +146,11 @@ def journey_page(
 
 
 def funnel(
-    reads: StepReads, store: str, journey: Journey, period: Period, timezone: str
+    uow: ConsoleUnitOfWork, store: str, journey: Journey, period: Period, timezone: str
 ) -> tuple[StepFunnel, ...]:
-    """The journey's steps in their order over `period`, each counted by the report's queries
-    cut by step; a step of an older version of the journey comes after them."""
+    """The journey's steps in their order over `period`, each the report's figures of its
+    messages (kept or counted live, as the report's row); a step of an older version of the
+    journey comes after them."""
     tz = zone(timezone)
     start, end = midnight(period.first, tz), midnight(period.last + timedelta(days=1), tz)
     rows = {s.name: StepFunnel(s.name) for s in journey.steps}
@@ -177,24 +159,26 @@ def funnel(
         base = step.split(".", 1)[0]  # a repeat of a step counts with it
         return rows.setdefault(base, StepFunnel(base))
 
-    for count in reads.step_counts(store, journey.name, start, end):
+    counts, outcomes = step_figures(
+        uow.analytics, store, journey.name, period.first, period.last, tz
+    )
+    for count in counts:
         _add(row(count.step), count)
-    for step, n in reads.step_pending(store, journey.name, start, end).items():
+    for step, n in uow.steps.step_pending(store, journey.name, start, end).items():
         row(step).pending += n
-    for step, n in reads.step_delivered(store, journey.name, start, end).items():
-        row(step).delivered += n
-    for step, n in reads.step_clicked(store, journey.name, start, end).items():
-        row(step).clicked += n
-    for step, (orders, revenue) in reads.step_recovered(store, journey.name, start, end).items():
-        row(step).orders += orders
-        row(step).revenue += Decimal(revenue) / MICROS
+    for outcome in outcomes:
+        found = row(outcome.step)
+        found.delivered += outcome.delivered
+        found.clicked += outcome.clicked
+        found.orders += outcome.orders
+        found.revenue_micros += outcome.revenue_micros
     return tuple(rows.values())
 
 
-def _add(row: StepFunnel, count: StepCount) -> None:
+def _add(row: StepFunnel, count: MessageCount) -> None:
     if count.status == "sent":
         row.sent += count.messages
-        row.cost += Decimal(count.cost_micros) / MICROS
+        row.cost_micros += count.cost_micros
     elif count.status == "suppressed":
         reason = count.reason if count.reason in REASONS else "other"  # as the report says
         row.suppressed[reason] = row.suppressed.get(reason, 0) + count.messages

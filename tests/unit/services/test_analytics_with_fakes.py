@@ -73,7 +73,7 @@ class FakeAnalytics:
     def at_risk(self, store, deadlines, at, limit=None):  # type: ignore[no-untyped-def]
         return [("o7", datetime(2026, 11, 20, 16, 0, tzinfo=UTC))][:limit]
 
-    def messages(self, store, start, end):  # type: ignore[no-untyped-def]
+    def messages(self, store, start, end, by_step=False):  # type: ignore[no-untyped-def]
         self.asked["period"] = (start, end)
         return [
             MessageCount("payment_reminder", "sent", None, 3, 4, 200_000),
@@ -82,13 +82,13 @@ class FakeAnalytics:
             MessageCount("welcome_series", "suppressed", "holdout", 1, 0, 0),
         ]
 
-    def delivered(self, store, start, end):  # type: ignore[no-untyped-def]
-        return {"payment_reminder": 2}
+    def delivered(self, store, start, end, by_step=False):  # type: ignore[no-untyped-def]
+        return {("payment_reminder", ""): 2}
 
-    def clicked(self, store, start, end):  # type: ignore[no-untyped-def]
+    def clicked(self, store, start, end, by_step=False):  # type: ignore[no-untyped-def]
         return {}
 
-    def recovered(self, store, start, end):  # type: ignore[no-untyped-def]
+    def recovered(self, store, start, end, by_step=False):  # type: ignore[no-untyped-def]
         return [Recovered("payment_reminder", 3, 387_000_000)]
 
     def held_back(self, store, start, end):  # type: ignore[no-untyped-def]

@@ -647,45 +647,47 @@ figure_days = Table(
     "figure_days",
     metadata,
     Column("store_id", String(64), nullable=False),
-    Column("day", String(10), nullable=False),  # ISO date, the store's local day
+    Column("day", String(16), nullable=False),  # the store's local day, or an hour of it (0023)
     _time("starts_at", False),
     _time("ends_at", False),
     _time("summed_at", False),
     PrimaryKeyConstraint("store_id", "day"),
 )
 
-daily_counts = Table(  # messages decided that day, by journey, status and reason
+daily_counts = Table(  # messages decided that day, by journey, step, status and reason
     "daily_counts",
     metadata,
     Column("store_id", String(64), nullable=False),
-    Column("day", String(10), nullable=False),
+    Column("day", String(16), nullable=False),
     Column("journey", String(64), nullable=False),
+    Column("step", String(64), nullable=False),
     Column("status", String(16), nullable=False),
     Column("reason", String(32), nullable=False),  # "" where none
     Column("messages", Integer, nullable=False),
     Column("segments", Integer, nullable=False),
     Column("cost_micros", BigInteger, nullable=False),
-    PrimaryKeyConstraint("store_id", "day", "journey", "status", "reason"),
+    PrimaryKeyConstraint("store_id", "day", "journey", "step", "status", "reason"),
 )
 
 daily_outcomes = Table(  # what that day's messages did: delivered, clicked, orders brought back
     "daily_outcomes",
     metadata,
     Column("store_id", String(64), nullable=False),
-    Column("day", String(10), nullable=False),
+    Column("day", String(16), nullable=False),
     Column("journey", String(64), nullable=False),
+    Column("step", String(64), nullable=False),
     Column("delivered", Integer, nullable=False),
     Column("clicked", Integer, nullable=False),
     Column("orders", Integer, nullable=False),
     Column("revenue_micros", BigInteger, nullable=False),
-    PrimaryKeyConstraint("store_id", "day", "journey"),
+    PrimaryKeyConstraint("store_id", "day", "journey", "step"),
 )
 
 daily_arms = Table(  # the holdout's subjects whose first message was due that day, by journey
     "daily_arms",
     metadata,
     Column("store_id", String(64), nullable=False),
-    Column("day", String(10), nullable=False),
+    Column("day", String(16), nullable=False),
     Column("journey", String(64), nullable=False),
     Column("treated", Integer, nullable=False),
     Column("treated_reached", Integer, nullable=False),

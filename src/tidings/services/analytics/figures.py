@@ -1,17 +1,19 @@
-"""The report's figures per journey over local days: read from the kept days where they stand,
-counted live for the others; and the keeping of the closed days.
+"""The report's figures per journey (and per step) over local days: read from the kept days,
+and today's kept hours, where they stand; counted live for the rest. And their keeping: the
+closed days, and today's closed hours until the day is summed whole.
 
-The rule: a day counts the same kept or live. Its figures are additive over days (a message
-belongs to the day it was decided in, an order's credit to its message's day, and a message
-decided later can only take credit from an earlier one of the same customer or subject,
-which forgets that earlier day: see migration 0017), so a period is the sum of its days.
+The rule: a span counts the same kept or live. Its figures are additive over any cut of time (a
+message belongs to the instant it was decided at, an order's credit to its message's, and a
+message decided later can only take credit from an earlier one of the same customer or subject,
+which forgets the earlier one's day or hour: see migration 0017), so a period is the sum of its
+pieces. A kept piece holds each step's figures; a journey's are their sum.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -31,82 +33,121 @@ from tidings.services.analytics.score import keep_score_days, known_store
 
 KEPT_DAYS = 400  # the closed days kept, back from yesterday: a longest period and the one before
 FIELDS = ("sent", "suppressed_total", "delivered", "clicked", "segments", "cost_micros")
+HOUR = timedelta(hours=1)
 Row = dict[str, Any]
+Span = tuple[datetime, datetime]
 
 
 def journey_rows(
     reader: Analytics, store: str, first: date, last: date, tz: tzinfo,
-    live: dict[date, KeptDay] | None = None,
+    live: dict[Span, KeptDay] | None = None,
 ) -> dict[str, Row]:  # fmt: skip
-    """The report's row of each journey over local days `first` … `last`; a day not kept
-    that was counted alone goes into `live`, when given (Home's daily volume reads it)."""
+    """The report's row of each journey over local days `first` … `last`; the spans counted
+    live go into `live`, when given (Home's daily volume reads them again)."""
     rows: dict[str, Row] = defaultdict(empty)
     kept = standing(reader, store, first, last, tz)
-    for day in kept.values():
-        add_day(rows, day)
-    since = reader.first_decided(store)  # the days before it hold nothing to count
-    for start, end in _live_spans(first, last, kept, tz):
-        if since is not None and end > since:
-            day = counted(reader, store, max(start, since), end)
-            add_day(rows, day)
-            if live is not None and end - start <= timedelta(days=1):
-                live[day_of(start, tz)] = day
+    for piece in kept:
+        add_day(rows, piece)
+    for span in uncounted(first, last, kept, tz, reader.first_decided(store)):
+        found = counted(reader, store, *span)
+        add_day(rows, found)
+        if live is not None:
+            live[span] = found
     return dict(rows)
+
+
+def step_figures(
+    reader: Analytics, store: str, journey: str, first: date, last: date, tz: tzinfo
+) -> tuple[list[MessageCount], list[Outcome]]:
+    """One journey's counts and outcomes per step over local days `first` … `last`: its
+    steps' share of the kept pieces, and of the rest counted live by step."""
+    pieces = standing(reader, store, first, last, tz)
+    spans = uncounted(first, last, pieces, tz, reader.first_decided(store))
+    pieces += [counted(reader, store, *span, by_step=True) for span in spans]
+    counts = [c for p in pieces for c in p.counts if c.journey == journey]
+    return counts, [o for p in pieces for o in p.outcomes if o.journey == journey]
 
 
 def daily_counts(
     reader: Analytics, store: str, first: date, last: date, tz: tzinfo,
-    live: dict[date, KeptDay] | None = None,
+    live: dict[Span, KeptDay] | None = None,
 ) -> list[tuple[date, list[MessageCount]]]:  # fmt: skip
-    """Each local day's message counts: kept, counted already (`live`), or counted now."""
+    """Each local day's message counts: its kept pieces, and the rest counted already (`live`)
+    or now."""
     counted_already = live or {}
     kept = standing(reader, store, first, last, tz)
     since = reader.first_decided(store)
     out: list[tuple[date, list[MessageCount]]] = []
     for d in days(first, last):
-        start, end = _span(d, d, tz)
-        if d in kept or d in counted_already:
-            out.append((d, list((kept.get(d) or counted_already[d]).counts)))
-        elif since is None or end <= since:
-            out.append((d, []))  # before the store's first message
-        else:
-            out.append((d, reader.messages(store, start, end)))
+        mine = [k for k in kept if k.day == d]
+        counts = [c for k in mine for c in k.counts]
+        for span in uncounted(d, d, mine, tz, since):
+            found = counted_already.get(span)
+            counts += found.counts if found else reader.messages(store, *span)
+        out.append((d, counts))
     return out
 
 
-def standing(
-    reader: Analytics, store: str, first: date, last: date, tz: tzinfo
-) -> dict[date, KeptDay]:
-    """The kept days of the period whose instants are still the day's (the store's time zone
-    may have changed since)."""
-    return {
-        k.day: k
-        for k in reader.kept_days(store, first, last)
-        if (k.starts_at, k.ends_at) == _span(k.day, k.day, tz)
-    }
+def standing(reader: Analytics, store: str, first: date, last: date, tz: tzinfo) -> list[KeptDay]:
+    """The kept days and hours of the period whose instants are still theirs (the store's time
+    zone may have changed since); a day's hours only where the day is not kept whole."""
+    found = reader.kept_days(store, first, last)
+    whole = {k.day for k in found if k.hour is None and _spans(k) == _span(k.day, k.day, tz)}
+    return [
+        k for k in found
+        if (k.hour is None and k.day in whole)
+        or (k.hour is not None and k.day not in whole and _spans(k) == hour_span(k.day, k.hour, tz))
+    ]  # fmt: skip
+
+
+def uncounted(
+    first: date, last: date, kept: list[KeptDay], tz: tzinfo, since: datetime | None
+) -> list[Span]:
+    """The spans of local days `first` … `last` that no kept piece covers, from `since` (the
+    store's first message: none before it, and none at all without it)."""
+    if since is None:
+        return []
+    cursor, end = _span(first, last, tz)
+    gaps = []
+    for piece in sorted(kept, key=lambda k: k.starts_at):
+        if piece.starts_at > cursor:
+            gaps.append((cursor, piece.starts_at))
+        cursor = max(cursor, piece.ends_at)
+    if cursor < end:
+        gaps.append((cursor, end))
+    return [(max(start, since), stop) for start, stop in gaps if stop > since]
+
+
+def hour_span(day: date, hour: int, tz: tzinfo) -> Span | None:
+    """The instants of the `hour`-th hour from local `day`'s midnight (None: the day is over
+    by then; a day a clock change shortens has 23)."""
+    start, end = midnight(day, tz) + hour * HOUR, midnight(day + timedelta(days=1), tz)
+    return (start, min(start + HOUR, end)) if start < end else None
 
 
 def counted(
-    reader: ReportReader, store: str, start: datetime, end: datetime, with_arms: bool = False
-) -> KeptDay:
-    """The figures of [start, end) counted live, in the shape of a kept day (with the holdout's
-    arms of every journey that has an outcome, when asked)."""
-    delivered = reader.delivered(store, start, end)
-    clicked = reader.clicked(store, start, end)
-    recovered = {r.journey: r for r in reader.recovered(store, start, end)}
+    reader: ReportReader, store: str, start: datetime, end: datetime, with_arms: bool = False,
+    by_step: bool = False,
+) -> KeptDay:  # fmt: skip
+    """The figures of [start, end) counted live, in the shape of a kept day, per journey (or
+    `by_step`); with the holdout's arms of every journey that has an outcome, when asked."""
+    delivered = reader.delivered(store, start, end, by_step)
+    clicked = reader.clicked(store, start, end, by_step)
+    recovered = {(r.journey, r.step): r for r in reader.recovered(store, start, end, by_step)}
     outcomes = tuple(
         Outcome(
-            j,
-            delivered.get(j, 0),
-            clicked.get(j, 0),
-            recovered[j].orders if j in recovered else 0,
-            recovered[j].revenue_micros if j in recovered else 0,
+            journey,
+            delivered.get((journey, step), 0),
+            clicked.get((journey, step), 0),
+            recovered[journey, step].orders if (journey, step) in recovered else 0,
+            recovered[journey, step].revenue_micros if (journey, step) in recovered else 0,
+            step,
         )
-        for j in sorted(set(delivered) | set(clicked) | set(recovered))
+        for journey, step in sorted(set(delivered) | set(clicked) | set(recovered))
     )
     arms = _arms(reader, store, start, end) if with_arms else ()
-    return KeptDay(start.date(), start, end, tuple(reader.messages(store, start, end)), outcomes,
-                   arms)  # fmt: skip
+    counts = tuple(reader.messages(store, start, end, by_step))
+    return KeptDay(start.date(), start, end, counts, outcomes, arms)
 
 
 def _arms(reader: ReportReader, store: str, start: datetime, end: datetime) -> tuple[DayArms, ...]:
@@ -127,18 +168,16 @@ def uplift_arms(
     reader: Analytics, store: str, first: date, last: date, tz: tzinfo
 ) -> tuple[list[str], dict[str, tuple[Arm, Arm]]]:
     """The journeys that held a subject back in the period, and for those with an outcome
-    their (treated, held back) arms: the kept days' sums, and runs of the others counted."""
+    their (treated, held back) arms: the kept pieces' sums, and the rest counted."""
     kept = standing(reader, store, first, last, tz)
-    since = reader.first_due(store)  # the arms count subjects by when their message was due
-    runs = [
-        (s, e) for s, e in _live_spans(first, last, kept, tz) if since is not None and e > since
-    ]
-    held = {a.journey for day in kept.values() for a in day.arms if a.held_back}
+    # the arms count subjects by when their message was due
+    runs = uncounted(first, last, kept, tz, reader.first_due(store))
+    held = {a.journey for piece in kept for a in piece.arms if a.held_back}
     for start, end in runs:
         held |= set(reader.held_back(store, start, end))
     arms: dict[str, tuple[Arm, Arm]] = {}
     for journey in sorted(held & set(OUTCOMES)):
-        pieces = [(a.treated, a.held) for day in kept.values() for a in day.arms
+        pieces = [(a.treated, a.held) for piece in kept for a in piece.arms
                   if a.journey == journey]  # fmt: skip
         pieces += [reader.arms(store, journey, OUTCOMES[journey], s, e) for s, e in runs]
         arms[journey] = (_sum(p[0] for p in pieces), _sum(p[1] for p in pieces))
@@ -156,7 +195,8 @@ def keep_closed_days(
     *, uow: AnalyticsUnitOfWork, store: str, at: datetime, most: int = KEPT_DAYS
 ) -> list[date]:
     """Sum and keep the store's closed local days (up to yesterday, at most `most` back, from
-    its first message on) that are not kept or were forgotten; the days summed."""
+    its first message on) that are not kept or were forgotten; the days summed. A day summed
+    whole replaces the hours kept of it."""
     with uow:
         reader = uow.analytics
         reader.hold_forgetting(store, "figures")
@@ -164,27 +204,52 @@ def keep_closed_days(
         since = reader.first_decided(store)
         today = day_of(at, tz)
         first = max(day_of(since, tz), today - timedelta(days=most)) if since else today
-        kept = standing(reader, store, first, today - timedelta(days=1), tz)
-        summed = [d for d in days(first, today - timedelta(days=1)) if d not in kept]
+        yesterday = today - timedelta(days=1)
+        whole = {k.day for k in standing(reader, store, first, yesterday, tz) if k.hour is None}
+        summed = [d for d in days(first, yesterday) if d not in whole]
         for day in summed:
-            found = counted(reader, store, *_span(day, day, tz), with_arms=True)
-            reader.keep_day(store, KeptDay(day, found.starts_at, found.ends_at, found.counts,
-                                           found.outcomes, found.arms), at)  # fmt: skip
+            found = counted(reader, store, *_span(day, day, tz), with_arms=True, by_step=True)
+            reader.keep_day(store, replace(found, day=day), at)
+        uow.commit()
+    return summed
+
+
+def keep_todays_hours(*, uow: AnalyticsUnitOfWork, store: str, at: datetime) -> list[int]:
+    """Sum and keep each closed hour of the store's local day at `at` that is not kept or was
+    forgotten (from its first message on): a busy day then counts live only its last hour and
+    what changed; the hours summed."""
+    with uow:
+        reader = uow.analytics
+        reader.hold_forgetting(store, "figures")
+        tz = zone(known_store(reader, store).timezone)
+        since = reader.first_decided(store)
+        today = day_of(at, tz)
+        kept = {k.hour for k in standing(reader, store, today, today, tz)}
+        summed = []
+        for hour in range(25):
+            span = hour_span(today, hour, tz)
+            if span is None or span[1] > at:
+                break
+            if hour in kept or since is None or span[1] <= since:
+                continue
+            found = counted(reader, store, *span, with_arms=True, by_step=True)
+            reader.keep_day(store, replace(found, day=today, hour=hour), at)
+            summed.append(hour)
         uow.commit()
     return summed
 
 
 @dataclass
 class Keeper:
-    """The worker's keeping of every store's closed days (report figures and score tallies),
-    once in `every`."""
+    """The worker's keeping of every store's closed days (report figures and score tallies)
+    and today's closed hours, once in `every`."""
 
     unit_of_work: Callable[[], AnalyticsUnitOfWork]
-    every: timedelta = timedelta(hours=1)
+    every: timedelta = timedelta(minutes=10)
     _kept_at: datetime | None = None
 
     def run(self, now: datetime) -> int:
-        """How many days were summed (0 also when it is not time yet)."""
+        """How many days and hours were summed (0 also when it is not time yet)."""
         if self._kept_at is not None and now - self._kept_at < self.every:
             return 0
         self._kept_at = now
@@ -193,6 +258,7 @@ class Keeper:
         summed = 0
         for store in stores:
             summed += len(keep_closed_days(uow=self.unit_of_work(), store=store, at=now))
+            summed += len(keep_todays_hours(uow=self.unit_of_work(), store=store, at=now))
             summed += len(keep_score_days(uow=self.unit_of_work(), store=store, at=now))
         return summed
 
@@ -225,20 +291,9 @@ def _add_count(row: Row, count: MessageCount) -> None:
         row["suppressed_total"] += count.messages
 
 
-def _span(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetime]:
+def _span(first: date, last: date, tz: tzinfo) -> Span:
     return midnight(first, tz), midnight(last + timedelta(days=1), tz)
 
 
-def _live_spans(
-    first: date, last: date, kept: dict[date, KeptDay], tz: tzinfo
-) -> list[tuple[datetime, datetime]]:
-    """The runs of days not kept, each as the instants it spans (one query set a run)."""
-    runs: list[list[date]] = []
-    for d in days(first, last):
-        if d in kept:
-            continue
-        if runs and runs[-1][-1] == d - timedelta(days=1):
-            runs[-1].append(d)
-        else:
-            runs.append([d])
-    return [_span(run[0], run[-1], tz) for run in runs]
+def _spans(piece: KeptDay) -> Span:
+    return piece.starts_at, piece.ends_at

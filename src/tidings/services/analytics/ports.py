@@ -26,7 +26,8 @@ class StoreInfo:
 
 @dataclass(frozen=True, slots=True)
 class MessageCount:
-    """Messages of one journey decided in a period, with one status and reason."""
+    """Messages of one journey (of one step of it, when `step` is not '') decided in a period,
+    with one status and reason."""
 
     journey: str
     status: str
@@ -34,6 +35,7 @@ class MessageCount:
     messages: int
     segments: int
     cost_micros: int
+    step: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,17 +45,20 @@ class Recovered:
     journey: str
     orders: int
     revenue_micros: int
+    step: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What a journey's messages of one day did: delivered, clicked, orders brought back."""
+    """What a journey's (a step's) messages of one day did: delivered, clicked, orders
+    brought back."""
 
     journey: str
     delivered: int
     clicked: int
     orders: int
     revenue_micros: int
+    step: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +73,8 @@ class DayArms:
 
 @dataclass(frozen=True, slots=True)
 class KeptDay:
-    """A local day's report figures, summed once: the instants it spans, [starts_at, ends_at)."""
+    """A local day's report figures per step, summed once, or those of one of its hours (today's
+    closed hours, before the day is summed whole): the instants it spans, [starts_at, ends_at)."""
 
     day: date
     starts_at: datetime
@@ -76,6 +82,13 @@ class KeptDay:
     counts: tuple[MessageCount, ...]
     outcomes: tuple[Outcome, ...]
     arms: tuple[DayArms, ...] = ()
+    hour: int | None = None  # the hour's number from the day's midnight; None: the whole day
+
+    @property
+    def key(self) -> str:
+        """How it is kept: `2026-11-12`, or `2026-11-12T09` for an hour of it."""
+        day = self.day.isoformat()
+        return day if self.hour is None else f"{day}T{self.hour:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +140,23 @@ class ScoreReader(Protocol):
 class ReportReader(Protocol):
     def store(self, store: str) -> StoreInfo | None: ...
 
-    def messages(self, store: str, start: datetime, end: datetime) -> list[MessageCount]: ...
+    # Each count is per journey, its step '', or `by_step`, per (journey, step): a kept day
+    # holds steps, so that a journey's detail reads them too.
+    def messages(
+        self, store: str, start: datetime, end: datetime, by_step: bool = False
+    ) -> list[MessageCount]: ...
 
-    def delivered(self, store: str, start: datetime, end: datetime) -> dict[str, int]: ...
+    def delivered(
+        self, store: str, start: datetime, end: datetime, by_step: bool = False
+    ) -> dict[tuple[str, str], int]: ...
 
-    def clicked(self, store: str, start: datetime, end: datetime) -> dict[str, int]: ...
+    def clicked(
+        self, store: str, start: datetime, end: datetime, by_step: bool = False
+    ) -> dict[tuple[str, str], int]: ...
 
-    def recovered(self, store: str, start: datetime, end: datetime) -> list[Recovered]: ...
+    def recovered(
+        self, store: str, start: datetime, end: datetime, by_step: bool = False
+    ) -> list[Recovered]: ...
 
     def held_back(self, store: str, start: datetime, end: datetime) -> list[str]:
         """The journeys that held a subject back whose message was due in the period."""

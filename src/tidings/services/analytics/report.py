@@ -16,7 +16,7 @@ from typing import Any
 from tidings.domain.errors import InvalidPeriod
 from tidings.domain.times import zone
 from tidings.domain.uplift import METHOD, NOT_ENOUGH, OUTCOMES, Arm, Interval, uplift
-from tidings.services.analytics.figures import FIELDS, empty, journey_rows, uplift_arms
+from tidings.services.analytics.figures import FIELDS, Span, empty, journey_rows, uplift_arms
 from tidings.services.analytics.ports import AnalyticsUnitOfWork, KeptDay
 from tidings.services.analytics.score import known_store
 
@@ -25,11 +25,11 @@ MICROS = Decimal(1_000_000)
 
 def report(
     *, uow: AnalyticsUnitOfWork, store: str, first: date, last: date, with_uplift: bool = True,
-    live: dict[date, KeptDay] | None = None,
+    live: dict[Span, KeptDay] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The report of `store` over its local days `first` … `last`, as a JSON-ready dict;
     without `with_uplift`, its figures alone (no "uplift": the holdout's reads are the dearest);
-    the days counted live one by one go into `live`, when given."""
+    the spans counted live go into `live`, when given."""
     if last < first:
         raise InvalidPeriod(f"the period ends ({last}) before it starts ({first})")
     with uow:

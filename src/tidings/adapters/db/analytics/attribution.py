@@ -28,14 +28,16 @@ from tidings.services.analytics.ports import Recovered
 DAY_SECONDS = 86_400
 
 
-def recovered(conn: Connection, store: str, start: datetime, end: datetime) -> list[Recovered]:
-    query = credited(store, start, end)
-    return [Recovered(j, int(n), int(revenue)) for j, n, revenue in conn.execute(query)]
+def recovered(
+    conn: Connection, store: str, start: datetime, end: datetime, by_step: bool = False
+) -> list[Recovered]:
+    query = credited(store, start, end, by_step)
+    return [Recovered(j, int(n), int(revenue), step) for j, step, n, revenue in conn.execute(query)]
 
 
-def credited(store: str, start: datetime, end: datetime, journey: str | None = None) -> Any:
-    """(journey, orders, revenue in micros) of the credits of the messages decided in the
-    period; for one `journey`, (step, orders, revenue) of its steps."""
+def credited(store: str, start: datetime, end: datetime, by_step: bool = False) -> Any:
+    """(journey, step, orders, revenue in micros) of the credits of the messages decided in
+    the period, per step or ('' for the step) per journey."""
     cand = union_all(
         _reminders(store, start), _carts(store, start), _coupons(store, start)
     ).subquery("candidates")
@@ -48,10 +50,11 @@ def credited(store: str, start: datetime, end: datetime, journey: str | None = N
         )
         .label("n"),
     ).subquery("ranked")
-    by = ranked.c.journey if journey is None else ranked.c.step
+    by = (ranked.c.journey, ranked.c.step) if by_step else (ranked.c.journey,)
     query = (
         select(
-            by,
+            ranked.c.journey,
+            ranked.c.step if by_step else literal(""),
             func.count(),
             func.coalesce(func.sum(micros(func.coalesce(ranked.c.total, "0"))), 0),
         )
@@ -60,9 +63,9 @@ def credited(store: str, start: datetime, end: datetime, journey: str | None = N
             ranked.c.decided_at >= instant(start),
             ranked.c.decided_at < instant(end),
         )
-        .group_by(by)
+        .group_by(*by)
     )
-    return query if journey is None else query.where(ranked.c.journey == journey)
+    return query
 
 
 def _candidate(rank: int) -> Any:

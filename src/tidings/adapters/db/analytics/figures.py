@@ -8,10 +8,10 @@ the day live (services/analytics/figures.py) until it is summed again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import Connection, Table, delete, func, insert, or_, select
 
 from tidings.adapters.db import tables as t
 from tidings.domain.uplift import Arm
@@ -50,34 +50,36 @@ class FigureQueries:
             self.conn.execute(select(func.pg_advisory_xact_lock(key)))
 
     def kept_days(self, store: str, first: date, last: date) -> list[KeptDay]:
-        """The days `first` … `last` kept and not forgotten since, with their figures."""
+        """The days `first` … `last` and their hours kept and not forgotten since, with their
+        figures."""
         f = t.figure_days.c
-        span = (f.store_id == store, f.day >= first.isoformat(), f.day <= last.isoformat())
-        days = {
+        pieces = {
             row.day: row
-            for row in self.conn.execute(select(f.day, f.starts_at, f.ends_at).where(*span))
+            for row in self.conn.execute(
+                select(f.day, f.starts_at, f.ends_at).where(
+                    *_within(t.figure_days, store, first, last)
+                )
+            )
         }
-        if not days:
+        if not pieces:
             return []
-        counts: dict[str, list[MessageCount]] = {d: [] for d in days}
+        counts: dict[str, list[MessageCount]] = {d: [] for d in pieces}
         for row in self._rows(t.daily_counts, store, first, last):
             counts.get(row.day, []).append(_count_of(row))
-        outcomes: dict[str, list[Outcome]] = {d: [] for d in days}
+        outcomes: dict[str, list[Outcome]] = {d: [] for d in pieces}
         for row in self._rows(t.daily_outcomes, store, first, last):
             outcomes.get(row.day, []).append(_outcome_of(row))
-        arms: dict[str, list[DayArms]] = {d: [] for d in days}
+        arms: dict[str, list[DayArms]] = {d: [] for d in pieces}
         for row in self._rows(t.daily_arms, store, first, last):
             arms.get(row.day, []).append(_arms_of(row))
         return [
-            KeptDay(date.fromisoformat(d), r.starts_at, r.ends_at, tuple(counts[d]),
-                    tuple(outcomes[d]), tuple(arms[d]))
-            for d, r in sorted(days.items())
+            KeptDay(date.fromisoformat(key[:10]), r.starts_at, r.ends_at, tuple(counts[key]),
+                    tuple(outcomes[key]), tuple(arms[key]), int(key[11:]) if key[10:] else None)
+            for key, r in sorted(pieces.items())
         ]  # fmt: skip
 
     def _rows(self, table: Table, store: str, first: date, last: date) -> Any:
-        c = table.c
-        span = (c.store_id == store, c.day >= first.isoformat(), c.day <= last.isoformat())
-        return self.conn.execute(select(table).where(*span))
+        return self.conn.execute(select(table).where(*_within(table, store, first, last)))
 
     def keep_day(
         self,
@@ -85,10 +87,15 @@ class FigureQueries:
         day: KeptDay,
         at: datetime,
     ) -> None:
-        """Write `day`'s figures, replacing what was kept of it."""
-        key = day.day.isoformat()
+        """Write `day`'s figures (a day's or an hour's), replacing what was kept of it; a whole
+        day replaces its hours too."""
+        key = day.key
         for table in (t.figure_days, t.daily_counts, t.daily_outcomes, t.daily_arms):
-            self.conn.execute(delete(table).where(table.c.store_id == store, table.c.day == key))
+            c = table.c
+            mine = (
+                c.day == key if day.hour is not None else or_(c.day == key, c.day.like(f"{key}T%"))
+            )
+            self.conn.execute(delete(table).where(c.store_id == store, mine))
         self.conn.execute(insert(t.figure_days).values(
             store_id=store, day=key, starts_at=day.starts_at, ends_at=day.ends_at, summed_at=at
         ))  # fmt: skip
@@ -101,14 +108,23 @@ class FigureQueries:
             self.conn.execute(insert(table), list(rows))
 
 
+def _within(table: Table, store: str, first: date, last: date) -> tuple[Any, ...]:
+    """The rows of days `first` … `last` and of their hours (`2026-11-12T09` sorts after its
+    day and before the next)."""
+    c, after = table.c, (last + timedelta(days=1)).isoformat()
+    return (c.store_id == store, c.day >= first.isoformat(), c.day < after)
+
+
 def _count_row(store: str, day: str, c: MessageCount) -> dict[str, object]:
-    return {"store_id": store, "day": day, "journey": c.journey, "status": c.status,
+    return {"store_id": store, "day": day, "journey": c.journey, "step": c.step,
+            "status": c.status,
             "reason": c.reason or "", "messages": c.messages, "segments": c.segments,
             "cost_micros": c.cost_micros}  # fmt: skip
 
 
 def _outcome_row(store: str, day: str, o: Outcome) -> dict[str, object]:
-    return {"store_id": store, "day": day, "journey": o.journey, "delivered": o.delivered,
+    return {"store_id": store, "day": day, "journey": o.journey, "step": o.step,
+            "delivered": o.delivered,
             "clicked": o.clicked, "orders": o.orders,
             "revenue_micros": o.revenue_micros}  # fmt: skip
 
@@ -121,11 +137,12 @@ def _arms_row(store: str, day: str, a: DayArms) -> dict[str, object]:
 
 def _count_of(row: Any) -> MessageCount:
     return MessageCount(row.journey, row.status, row.reason or None, row.messages, row.segments,
-                        row.cost_micros)  # fmt: skip
+                        row.cost_micros, row.step)  # fmt: skip
 
 
 def _outcome_of(row: Any) -> Outcome:
-    return Outcome(row.journey, row.delivered, row.clicked, row.orders, row.revenue_micros)
+    return Outcome(row.journey, row.delivered, row.clicked, row.orders, row.revenue_micros,
+                   row.step)  # fmt: skip
 
 
 def _arms_of(row: Any) -> DayArms:
