@@ -24,12 +24,17 @@ class SqlStepReads:
     def step_pending(
         self, store: str, journey: str, start: datetime, end: datetime
     ) -> dict[str, int]:
+        """Led by the journey index's undecided messages (a pending one has no decided_at),
+        not by its due times: those are every message the journey had in the period. The due
+        time is wrapped so that no plan takes it for the way in."""
+        due = func.coalesce(M.due_at, M.due_at)
         query = select(M.step, func.count()).where(
             M.store_id == store,
             M.journey == journey,
-            M.due_at >= instant(start),
-            M.due_at < instant(end),
+            M.decided_at.is_(None),
             M.status == "pending",
+            due >= instant(start),
+            due < instant(end),
         )
         return {step: int(n) for step, n in self.conn.execute(query.group_by(M.step))}
 
