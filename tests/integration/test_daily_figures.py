@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlalchemy import delete, func, select, update
 
-from helpers import cart, customer, event, order, paid, replay
+from helpers import Clock, cart, customer, event, live, order, paid, post, replay, rounds
 from outcomes_helpers import app, local, report, shop
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.engine import make_engine
@@ -220,3 +220,20 @@ def test_the_holdout_arms_of_kept_days_are_the_live_ones_and_a_late_payment_coun
     assert sum((after["treated"]["outcomes"], after["held_back"]["outcomes"])) == sum(reached) + 1
     _keep(db_url)
     assert report(db_url, NOV_11, NOV_12) == _live(db_url)
+
+
+def test_the_worker_keeps_todays_closed_hours_and_then_the_closed_days(db_url):
+    clock = Clock(local(2026, 11, 11, 10))
+    application = live(db_url, clock)
+    try:
+        post(application, _day())
+        for minutes in (40, 30, 80):  # o1's reminder decided at 10:40, k6's at 11:10
+            clock.advance(minutes=minutes)
+            rounds(application)
+        assert sorted(_kept(db_url)) == ["2026-11-11T10", "2026-11-11T11"]  # at 12:30
+        clock.now = MORNING
+        rounds(application)
+        assert sorted(_kept(db_url))[:2] == ["2026-11-11", "2026-11-12"]
+        assert not [key for key in _kept(db_url) if key.startswith("2026-11-11T")]
+    finally:
+        application.close()
