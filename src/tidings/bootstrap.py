@@ -45,13 +45,13 @@ from tidings.services.analytics import report as report_service
 from tidings.services.analytics import score as score_service
 from tidings.services.analytics.figures import Keeper
 from tidings.services.analytics.ports import AnalyticsUnitOfWork
+from tidings.services.console_ports import ConsoleUnitOfWork
 from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine
 from tidings.services.live import Worker
 from tidings.services.people import Passwords
 from tidings.services.ports import Provider, UnitOfWork
 from tidings.services.provider_templates import ForApproval, for_approval
-from tidings.services.queries_console import ConsoleUnitOfWork
 from tidings.services.retention import Retention
 from tidings.services.routing import RateLimit, Routes
 from tidings.services.settings import SettingsUnitOfWork

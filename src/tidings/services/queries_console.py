@@ -7,92 +7,22 @@ module only picks and arranges them. Days are the store's local days.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from tidings.domain.errors import InvalidPeriod
-from tidings.domain.messages import Message
 from tidings.domain.scores import day_of
 from tidings.domain.times import zone
 from tidings.services.analytics.figures import Span, daily_counts
 from tidings.services.analytics.ports import Analytics, KeptDay
 from tidings.services.analytics.report import report
 from tidings.services.analytics.score import known_store, score
-from tidings.services.people import PeopleRepo
-from tidings.services.ports import MessageFilter, ReadModel, StateRepo
-
-if TYPE_CHECKING:  # the screens' own reads, which themselves read this module
-    from tidings.services.queries_journey import StepReads
-    from tidings.services.queries_parcels import ParcelReads
-    from tidings.services.queries_reviews import ReviewReads
+from tidings.services.console_ports import ConsoleUnitOfWork
 
 LONGEST_PERIOD = 366  # days
 DEFAULT_DAYS = 7
-
-
-class ConsoleReads(Protocol):
-    def store_locale(self, store: str) -> str | None: ...
-
-    def open_alerts(self, store: str) -> int: ...
-
-    def search(
-        self,
-        store: str,
-        where: MessageFilter,
-        text: str,
-        phone: str | None,
-        customers: Sequence[str],
-        limit: int,
-    ) -> list[Message]: ...
-
-    def message(self, store: str, message_id: str) -> Message | None: ...
-
-    def clicks(self, store: str, message_id: str) -> list[datetime]: ...
-
-    def searched_by(self, store: str, kind: str, ids: Sequence[str]) -> dict[str, str]:
-        """What the messages about each review, ticket or dispute (its order) or conversation
-        (its customer) are found by; ids without one are left out."""
-        ...
-
-
-class ConsoleUnitOfWork(Protocol):
-    """The analytics' reads, the API's reads, the console's own reads and its people."""
-
-    @property
-    def analytics(self) -> Analytics: ...
-
-    @property
-    def read(self) -> ReadModel: ...
-
-    @property
-    def state(self) -> StateRepo: ...
-
-    @property
-    def console(self) -> ConsoleReads: ...
-
-    @property
-    def people(self) -> PeopleRepo: ...
-
-    @property
-    def parcels(self) -> ParcelReads: ...
-
-    @property
-    def reviews(self) -> ReviewReads: ...
-
-    @property
-    def steps(self) -> StepReads: ...
-
-    def __enter__(self) -> ConsoleUnitOfWork: ...
-
-    def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,10 @@ Nothing here writes: the unit of work is left without a commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
 
-from tidings.domain.events import Event
 from tidings.domain.journeys import Journey
 from tidings.domain.messages import REASONS
 from tidings.domain.scores import midnight
@@ -24,34 +21,13 @@ from tidings.services.analytics.figures import step_figures
 from tidings.services.analytics.ports import MessageCount
 from tidings.services.analytics.report import MICROS
 from tidings.services.analytics.score import known_store
+from tidings.services.console_ports import ConsoleUnitOfWork
 from tidings.services.journey_trials import DryRun, Preview, dry_run, previews
-from tidings.services.queries_console import (
-    ConsoleUnitOfWork,
-    DayVolume,
-    Period,
-    period_of,
-    volume,
-)
+from tidings.services.queries_console import DayVolume, Period, period_of, volume
 from tidings.services.texts import Texts
 from tidings.services.world import Keys
 
 LAST_EVENTS = 10
-
-
-class StepReads(Protocol):
-    def step_pending(
-        self, store: str, journey: str, start: datetime, end: datetime
-    ) -> dict[str, int]:
-        """Messages still waiting whose due time falls in the period, per step."""
-        ...
-
-    def last_events(self, store: str, types: Sequence[str], limit: int) -> list[Event]:
-        """The store's `limit` latest events of `types`, latest first."""
-        ...
-
-    def latest_subject(self, store: str, journey: str) -> str | None:
-        """The subject of the journey's latest message (by due time)."""
-        ...
 
 
 @dataclass

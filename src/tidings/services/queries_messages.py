@@ -16,9 +16,9 @@ from tidings.domain import relay
 from tidings.domain.catalogue import Catalogue
 from tidings.domain.delivery import mask
 from tidings.domain.messages import Message
+from tidings.services.console_ports import ConsoleUnitOfWork
 from tidings.services.phones import to_e164
 from tidings.services.ports import MessageFilter
-from tidings.services.queries_console import ConsoleUnitOfWork
 from tidings.services.world import Keys
 
 LIMIT = 200

@@ -10,40 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol, get_args
+from typing import get_args
 
 from tidings.domain.events_after import TrackingStatus
 from tidings.domain.scores import day_of
 from tidings.domain.times import zone
 from tidings.services.analytics.score import known_store
-from tidings.services.queries_console import ConsoleUnitOfWork
+from tidings.services.console_ports import ConsoleUnitOfWork, Parcel
 
 STALLED_AFTER = timedelta(hours=72)  # delivery_watch.stalled: "trigger + 72h"
 STATUSES: tuple[str, ...] = get_args(TrackingStatus)  # in the order a parcel goes
 LONGEST = 200  # rows of each list
-
-
-@dataclass(frozen=True)
-class Parcel:
-    shipment_id: str
-    order_id: str | None
-    carrier: str | None
-    tracking_number: str | None
-    status: str
-    substatus: str | None
-    status_at: datetime | None
-    pickup_point: str | None
-    storage_until: datetime | None
-    payment: str | None  # the order's: prepaid or cod
-
-
-class ParcelReads(Protocol):
-    def shipment_counts(self, store: str) -> dict[str, int]: ...
-
-    def needing_care(self, store: str, stalled_before: datetime, limit: int) -> list[Parcel]:
-        """Exceptions, failed attempts, parcels at a pickup point, cash-on-delivery parcels on
-        their way back, and parcels in transit with no checkpoint since `stalled_before`."""
-        ...
 
 
 @dataclass(frozen=True)

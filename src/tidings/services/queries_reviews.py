@@ -9,36 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
 
 from tidings.domain.scores import midnight
 from tidings.domain.times import zone
 from tidings.services.analytics.score import known_store
-from tidings.services.queries_console import ConsoleUnitOfWork, Period, period_of
+from tidings.services.console_ports import Answer, ConsoleUnitOfWork, Review
+from tidings.services.queries_console import Period, period_of
 
 BAD_AT_MOST = 2  # review_reply: bad 1-2 (its steps `bad`, `bad_review` and `apology`)
 LONGEST = 200  # rows of each list
-
-
-@dataclass(frozen=True)
-class Review:
-    review_id: str
-    order_id: str | None
-    rating: int | None
-    text: str | None
-    posted_at: datetime | None
-    deleted_at: datetime | None
-    deleted_by: str | None
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One of review_reply's messages about a review."""
-
-    message_id: str
-    status: str
-    reason: str | None
-    body: str | None
 
 
 @dataclass(frozen=True)
@@ -46,21 +25,6 @@ class BadReview:
     review: Review
     reply: Answer | None  # the public reply (step `bad`)
     apology: Answer | None  # the SMS to the shopper (step `apology`)
-
-
-class ReviewReads(Protocol):
-    def bad_reviews(
-        self, store: str, start: datetime, end: datetime, worst: int, limit: int
-    ) -> list[tuple[Review, Answer | None, Answer | None]]:
-        """Reviews posted in [start, end) rated `worst` or less, newest first, with their
-        reply and apology messages."""
-        ...
-
-    def deleted_reviews(
-        self, store: str, start: datetime, end: datetime, limit: int
-    ) -> list[Review]:
-        """Reviews deleted in [start, end), newest first."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from tidings.domain.scores import Tally
 from tidings.services.analytics.score import daily, score
-from tidings.services.queries_console import ConsoleUnitOfWork
+from tidings.services.console_ports import ConsoleUnitOfWork
 
 # What each metric's culprit ids name: orders and shipments open their messages in the console;
 # a review's, ticket's or dispute's are its order's, a conversation's its customer's.

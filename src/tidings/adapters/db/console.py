@@ -17,9 +17,8 @@ from tidings.adapters.db.read import _conditions as filtered  # the API's filter
 from tidings.adapters.db.settings import SqlSettings
 from tidings.adapters.db.users import SqlPeople
 from tidings.domain.messages import Message
+from tidings.services.console_ports import Answer, Parcel, Review
 from tidings.services.ports import MessageFilter
-from tidings.services.queries_parcels import Parcel
-from tidings.services.queries_reviews import Answer, Review
 
 M, A, L, C = t.messages.c, t.alerts.c, t.links.c, t.clicks.c
 S, ORD, R = t.shipments.c, t.orders.c, t.reviews.c
