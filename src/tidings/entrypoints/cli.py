@@ -35,6 +35,7 @@ from tidings.entrypoints import (
     worker,
 )
 from tidings.entrypoints.args import aware_time, database_options, settings_of
+from tidings.entrypoints.serving import serve
 from tidings.services.queries import Summary, message_line
 
 
@@ -99,22 +100,6 @@ def _live_options(parser: argparse.ArgumentParser) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     return serve(settings_of(args, host=args.host, port=args.port), args.journeys)
-
-
-def serve(settings: Settings, journeys: Path | None = None) -> int:
-    """The API, the console and a worker in one process, until stopped."""
-    import uvicorn
-
-    from tidings.entrypoints.api.app import create_app
-
-    app = bootstrap.build(settings, journeys=journeys, live=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    config = uvicorn.Config(create_app(app, run_worker=True), settings.host, settings.port)
-    bootstrap.redact_access_log()  # once uvicorn has set its loggers up
-    print(f"tidings: serving {settings.public_url} (API docs at /docs)", file=sys.stderr)
-    uvicorn.Server(config).run()
-    app.close()
-    return 0
 
 
 def _worker(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tidings import bootstrap
 from tidings.config import Settings, load_settings
+from tidings.entrypoints.serving import serve
 from tidings.services import demo, people
 
 DEFAULT_FILE = Path("tidings-demo.db")
@@ -59,8 +60,6 @@ def make(settings: Settings, end: datetime) -> Made:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from tidings.entrypoints.cli import serve
-
     if args.db is None:  # the demo's own file, made anew each time (with its journal files)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{DEFAULT_FILE}{suffix}").unlink(missing_ok=True)
