@@ -155,15 +155,17 @@ def test_a_taobao_customer_with_a_phone_is_refused_by_name(shop):
     assert found_in_database(shop[1]) == []  # refused whole: its phone kept nowhere
 
 
-def test_an_erased_buyer_leaves_no_handle_on_their_rows(shop):
+def test_an_erased_buyer_leaves_no_handle_on_their_rows_or_events(shop):
     client, app, _server, clock = shop
     app.set_template("acme", "tb", "payment_reminder.first", "zh-CN", "SMS_1")
     _post(client, [_unpaid()])
     clock.advance(hours=1)
     rounds(app)
+    _post(client, [event("message.inbound", at(9, 30), text="好的", relay=HANDLE)])
+    rounds(app)
     assert client.delete("/v1/customers/c1").status_code == 200
     meta = MetaData()
-    meta.reflect(app.db, only=["customers", "orders", "messages", "deliveries"])
+    meta.reflect(app.db, only=["customers", "orders", "messages", "deliveries", "events"])
     with app.db.connect() as conn:
         rows = {name: [dict(r._mapping) for r in conn.execute(select(table))]
                 for name, table in meta.tables.items()}  # fmt: skip

@@ -19,12 +19,13 @@ from tidings.services.world import Keys
 
 PERSONAL = {  # what goes from an event: dropped, or emptied where the contract needs it
     "customer.upserted": ("phone", "email", "name", "birthday", "tags", "relay"),
-    "message.inbound": ("from", "text"),
+    "order.created": ("relay",),  # the platform's id of its buyer
+    "message.inbound": ("from", "relay", "text"),
     "review.posted": ("text",),
     "aftersale.opened": ("reason",),
 }
 EMPTIED = {"message.inbound": "", "review.posted": ERASED, "aftersale.opened": ERASED}
-BY_CUSTOMER = ("customer.upserted", "review.posted", "aftersale.opened")
+BY_CUSTOMER = ("customer.upserted", "order.created", "review.posted", "aftersale.opened")
 QUOTING = ("review:", "ticket:")  # alerts about these quote the shopper's own words
 
 
@@ -55,7 +56,8 @@ def erase_customer(uow: UnitOfWork, store: str, customer: str, at: datetime) -> 
     counts = uow.privacy.erase_customer(store, customer, at)
     counts |= uow.privacy.replace_their_words(store, customer)
     counts["alerts"] = uow.privacy.replace_alert_texts(store, alerts)
-    counts["events"] = _erase_events(uow, store, customer, phone, region)
+    buyer = (found.relay or {}).get("buyer")
+    counts["events"] = _erase_events(uow, store, customer, phone, region, buyer)
     return Erasure(counts, messages)
 
 
@@ -76,34 +78,45 @@ def _alerts_naming(uow: UnitOfWork, store: str, customer: str, needles: set[str]
 
 
 def _erase_events(
-    uow: UnitOfWork, store: str, customer: str, phone: str | None, region: str
-) -> int:
+    uow: UnitOfWork, store: str, customer: str, phone: str | None, region: str,
+    buyer: str | None,
+) -> int:  # fmt: skip
     found_events = uow.privacy.events_of(store, customer, BY_CUSTOMER)
-    if phone:  # a reply's number may be written any way: each one is read
+    if phone or buyer:  # a reply's number may be written any way: each one is read
         found_events += uow.privacy.replies(store)
     events = 0
     for ident, payload in found_events:
-        cleaned = _without_personal(payload, customer, phone, region)
+        cleaned = _without_personal(payload, customer, phone, region, buyer)
         if cleaned is not None:
             uow.privacy.rewrite_event(store, ident, cleaned)
             events += 1
     return events
 
 
-def _without_personal(payload: str, customer: str, phone: str | None, region: str) -> str | None:
-    """The event's JSON with the customer's personal fields gone, or None if not theirs."""
+def _without_personal(
+    payload: str, customer: str, phone: str | None, region: str, buyer: str | None
+) -> str | None:
+    """The event's JSON with the customer's personal fields gone, or None if not theirs (a
+    reply is theirs from their number, or relayed from their buyer id)."""
     event: dict[str, Any] = json.loads(payload)
     data, kind = event.get("data") or {}, event.get("type")
     if kind in BY_CUSTOMER and data.get("customer_id") != customer:
         return None
-    if kind == "message.inbound" and (
-        phone is None or lookup_key(str(data.get("from", "")), region) != phone
-    ):
+    if kind == "message.inbound" and not _theirs(data, phone, region, buyer):
         return None
     kept = {k: v for k, v in data.items() if k not in PERSONAL[event["type"]]}
     if kind in EMPTIED:
-        kept |= dict.fromkeys(PERSONAL[kind], EMPTIED[kind])
+        kept |= {k: EMPTIED[kind] for k in PERSONAL[kind] if k in data and k != "relay"}
+    if kind == "message.inbound" and isinstance(data.get("relay"), dict):
+        kept["relay"] = {**data["relay"], "buyer": ""}  # the platform and order stay
     return json.dumps({**event, "data": kept}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _theirs(data: dict[str, Any], phone: str | None, region: str, buyer: str | None) -> bool:
+    relayed = data.get("relay")
+    if isinstance(relayed, dict):
+        return buyer is not None and relayed.get("buyer") == buyer
+    return phone is not None and lookup_key(str(data.get("from", "")), region) == phone
 
 
 def unsubscribe(uow: UnitOfWork, secret: bytes, token: str, at: datetime) -> bool:
