@@ -31,10 +31,13 @@ def _day() -> list[dict]:
     ]
 
 
-def _keep(db_url: str) -> list[date]:
+def _keep(db_url: str, hours_at=None) -> list:  # type: ignore[no-untyped-def]
+    """The closed days kept at MORNING, or the hours of the day at `hours_at`."""
     application = app(db_url)
     try:
         uow = application.analytics_unit_of_work(read_only=False)
+        if hours_at is not None:
+            return keep_todays_hours(uow=uow, store="acme", at=hours_at)
         return keep_closed_days(uow=uow, store="acme", at=MORNING)
     finally:
         application.db.dispose()
@@ -105,20 +108,11 @@ def test_a_late_receipt_forgets_its_day_and_is_counted(db_url):
     assert report(db_url, NOV_11, NOV_12) == after == _live(db_url)
 
 
-def _keep_hours(db_url: str, at) -> list[int]:  # type: ignore[no-untyped-def]
-    application = app(db_url)
-    try:
-        uow = application.analytics_unit_of_work(read_only=False)
-        return keep_todays_hours(uow=uow, store="acme", at=at)
-    finally:
-        application.db.dispose()
-
-
 def test_todays_closed_hours_are_kept_each_forgotten_alone_and_replaced_by_the_day(db_url):
     replay(db_url, _day())
     live = report(db_url, NOV_11, NOV_11)
     # o1's first reminder was decided at 10:30, k6's at 11:00: the hours before hold nothing
-    assert _keep_hours(db_url, local(2026, 11, 11, 12, 30)) == [10, 11]
+    assert _keep(db_url, hours_at=local(2026, 11, 11, 12, 30)) == [10, 11]
     assert sorted(_kept(db_url)) == ["2026-11-11T10", "2026-11-11T11"]
     assert report(db_url, NOV_11, NOV_11) == live  # two hours kept, the rest counted
     receipt = event(
@@ -128,7 +122,7 @@ def test_todays_closed_hours_are_kept_each_forgotten_alone_and_replaced_by_the_d
     assert _kept(db_url) == ["2026-11-11T11"]  # the receipt's hour forgotten, alone
     after = report(db_url, NOV_11, NOV_11)
     assert after["totals"]["delivered"] == live["totals"]["delivered"] + 1
-    assert _keep_hours(db_url, local(2026, 11, 11, 12, 30)) == [10]
+    assert _keep(db_url, hours_at=local(2026, 11, 11, 12, 30)) == [10]
     assert report(db_url, NOV_11, NOV_11) == after
     assert _keep(db_url) == [NOV_11, NOV_12]  # the day summed whole replaces its hours
     assert sorted(_kept(db_url)) == ["2026-11-11", "2026-11-12"]

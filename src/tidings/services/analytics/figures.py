@@ -197,46 +197,60 @@ def keep_closed_days(
     """Sum and keep the store's closed local days (up to yesterday, at most `most` back, from
     its first message on) that are not kept or were forgotten; the days summed. A day summed
     whole replaces the hours kept of it."""
-    with uow:
-        reader = uow.analytics
-        reader.hold_forgetting(store, "figures")
-        tz = zone(known_store(reader, store).timezone)
-        since = reader.first_decided(store)
+
+    def wanted(reader: Analytics, tz: tzinfo, since: datetime | None) -> list[KeptDay]:
         today = day_of(at, tz)
         first = max(day_of(since, tz), today - timedelta(days=most)) if since else today
         yesterday = today - timedelta(days=1)
         whole = {k.day for k in standing(reader, store, first, yesterday, tz) if k.hour is None}
-        summed = [d for d in days(first, yesterday) if d not in whole]
-        for day in summed:
-            found = counted(reader, store, *_span(day, day, tz), with_arms=True, by_step=True)
-            reader.keep_day(store, replace(found, day=day), at)
-        uow.commit()
-    return summed
+        return [_piece(d, *_span(d, d, tz)) for d in days(first, yesterday) if d not in whole]
+
+    return [piece.day for piece in _keep(uow, store, at, wanted)]
 
 
 def keep_todays_hours(*, uow: AnalyticsUnitOfWork, store: str, at: datetime) -> list[int]:
     """Sum and keep each closed hour of the store's local day at `at` that is not kept or was
     forgotten (from its first message on): a busy day then counts live only its last hour and
     what changed; the hours summed."""
+
+    def wanted(reader: Analytics, tz: tzinfo, since: datetime | None) -> list[KeptDay]:
+        today = day_of(at, tz)
+        kept = {k.hour for k in standing(reader, store, today, today, tz)}
+        spans = ((hour, hour_span(today, hour, tz)) for hour in range(25))
+        return [
+            _piece(today, *span, hour=hour)
+            for hour, span in spans
+            if span is not None and span[1] <= at and hour not in kept
+            and since is not None and span[1] > since
+        ]  # fmt: skip
+
+    return [piece.hour for piece in _keep(uow, store, at, wanted) if piece.hour is not None]
+
+
+def _keep(
+    uow: AnalyticsUnitOfWork,
+    store: str,
+    at: datetime,
+    wanted: Callable[[Analytics, tzinfo, datetime | None], list[KeptDay]],
+) -> list[KeptDay]:
+    """Count and keep at `at`, per step, the pieces `wanted` names (given the reader, the
+    store's time zone and its first message), with no write that would forget one committing
+    meanwhile."""
     with uow:
         reader = uow.analytics
         reader.hold_forgetting(store, "figures")
         tz = zone(known_store(reader, store).timezone)
-        since = reader.first_decided(store)
-        today = day_of(at, tz)
-        kept = {k.hour for k in standing(reader, store, today, today, tz)}
-        summed = []
-        for hour in range(25):
-            span = hour_span(today, hour, tz)
-            if span is None or span[1] > at:
-                break
-            if hour in kept or since is None or span[1] <= since:
-                continue
-            found = counted(reader, store, *span, with_arms=True, by_step=True)
-            reader.keep_day(store, replace(found, day=today, hour=hour), at)
-            summed.append(hour)
+        pieces = wanted(reader, tz, reader.first_decided(store))
+        for piece in pieces:
+            found = counted(reader, store, piece.starts_at, piece.ends_at, True, by_step=True)
+            reader.keep_day(store, replace(found, day=piece.day, hour=piece.hour), at)
         uow.commit()
-    return summed
+    return pieces
+
+
+def _piece(day: date, start: datetime, end: datetime, hour: int | None = None) -> KeptDay:
+    """A day or an hour to be counted (its figures still empty)."""
+    return KeptDay(day, start, end, (), (), (), hour)
 
 
 @dataclass
