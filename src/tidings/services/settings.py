@@ -10,7 +10,7 @@ always starts from what the next change must carry forward. A step's segments ar
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Protocol
@@ -26,9 +26,10 @@ from tidings.domain.events_shop import (
     MOST_MARKETING_PER_DAY,
 )
 from tidings.domain.journeys import Journey, Step
-from tidings.domain.scores import day_of, midnight
+from tidings.domain.scores import day_of
 from tidings.domain.state import Store, apply_store
 from tidings.domain.times import zone
+from tidings.services.analytics.figures import journey_rows
 from tidings.services.analytics.ports import Analytics
 from tidings.services.analytics.report import MICROS, money
 from tidings.services.decide import month_of
@@ -186,13 +187,11 @@ def page(
 
 
 def month_cost(reader: Analytics, store: Store, at: datetime) -> Decimal:
-    """What the store's SMS cost from the first of its month to the end of today, counted by
-    the report's own query (so the report of those days gives the same figure)."""
-    tz = zone(store.timezone)
-    today = day_of(at, tz)
-    start, end = midnight(today.replace(day=1), tz), midnight(today + timedelta(days=1), tz)
-    counts = reader.messages(store.store_id, start, end)
-    return Decimal(money(sum(c.cost_micros for c in counts if c.status == "sent") / MICROS))
+    """What the store's SMS cost from the first of its month to the end of today: the report's
+    own figures of those days (kept or counted), so its report of them gives the same."""
+    today = day_of(at, zone(store.timezone))
+    rows = journey_rows(reader, store.store_id, today.replace(day=1), today, zone(store.timezone))
+    return Decimal(money(sum(row["cost_micros"] for row in rows.values()) / MICROS))
 
 
 def editable(journey: Journey) -> list[Step]:
