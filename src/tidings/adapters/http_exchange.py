@@ -4,7 +4,8 @@ Each provider builds its request (pure) and reads the answer (pure, its own `par
 them `exchange` is the only I/O: no answer in time, or no connection, is `Transient`. `handed`
 returns an acceptance (logged here) or raises the provider's refusal, which the dispatcher
 records and logs, once; `preview` quotes an answer it could not read. `pushed` and
-`required` read the items of a provider's JSON push.
+`required` read the items of a provider's JSON push. `HttpSender` is what every HTTP provider
+class shares: its client, the one exchange of a send, no polling, and its closing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import httpx
 
 from tidings.adapters.redact import scrub
-from tidings.domain.delivery import Accepted, Outgoing, mask
+from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply, mask
 from tidings.domain.errors import InvalidEvent, ProviderError, Transient
 
 log = logging.getLogger("tidings.adapters.providers")
@@ -65,3 +66,29 @@ def required(item: Mapping[str, Any], key: str, what: str) -> str:
     if not value:
         raise InvalidEvent(f"{what} without {key}", field=key)
     return value
+
+
+class HttpSender:
+    """The part of an HTTP SMS provider that is the same in each: a client of its own (closed
+    with it) or one given, a send as one `exchange` whose answer is `handed` on, and nothing
+    to poll (receipts and replies come by push, or through the platform as events)."""
+
+    name: str
+    timeout: float
+
+    def _connect(self, client: httpx.Client | None, timeout: float) -> None:
+        self.timeout = timeout
+        self._owns_client = client is None
+        self._client = httpx.Client(timeout=timeout) if client is None else client
+
+    def _hand(self, out: Outgoing, method: str, url: str, parse: Parse, **request: Any) -> Accepted:
+        """Send `out`'s request; its acceptance, or the provider's refusal raised."""
+        return handed(self.name, out, exchange(self._client, method, url, self.timeout, parse,
+                                               **request))  # fmt: skip
+
+    def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
+        """Nothing to poll: receipts and replies come by push (a relayed buyer's as events)."""
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()

@@ -32,7 +32,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed, preview, pushed, required
+from tidings.adapters.http_exchange import HttpSender, preview, pushed, required
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply, mask
 from tidings.domain.errors import InvalidEvent, Permanent, ProviderError, Transient
@@ -168,7 +168,7 @@ def parse_response(status: int, body: bytes) -> Accepted | ProviderError:
     return kind(scrub(f"{code}: {message}"))
 
 
-class AliyunSmsProvider:
+class AliyunSmsProvider(HttpSender):
     """A `Provider` for Alibaba Cloud SMS (Dysms)."""
 
     def __init__(
@@ -189,9 +189,8 @@ class AliyunSmsProvider:
         self.name, self.endpoint, self.sign_name = name, endpoint, sign_name
         self.access_key_id, self._secret = access_key_id, access_key_secret
         self.callback_token, self.variable_limit = callback_token, variable_limit
-        self.timeout, self._clock, self._nonce = timeout, clock, nonce
-        self._owns_client = client is None
-        self._client = httpx.Client(timeout=timeout) if client is None else client
+        self._clock, self._nonce = clock, nonce
+        self._connect(client, timeout)
 
     def send(self, out: Outgoing) -> Accepted:
         """POST SendSms; its BizId, or `Transient` / `Permanent`."""
@@ -199,18 +198,10 @@ class AliyunSmsProvider:
             out, endpoint=self.endpoint, key_id=self.access_key_id, secret=self._secret,
             sign_name=self.sign_name, at=self._clock(), nonce=self._nonce(),
         )  # fmt: skip
-        result = exchange(
-            self._client, "POST", request.url, self.timeout, parse_response,
+        return self._hand(
+            out, "POST", request.url, parse_response,
             content=request.body, headers=request.headers,
         )  # fmt: skip
-        return handed(self.name, out, result)
-
-    def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
-        """Nothing to poll: reports and replies come by HTTP push."""
-
-    def close(self) -> None:
-        if self._owns_client:
-            self._client.close()
 
 
 def receipts_from(name: str, items: Any, at: datetime) -> list[Receipt]:

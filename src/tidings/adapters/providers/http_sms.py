@@ -25,14 +25,14 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed, preview
+from tidings.adapters.http_exchange import HttpSender, preview
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply
 from tidings.domain.errors import (
@@ -147,7 +147,7 @@ def _error_text(status: int, body: bytes) -> str:
     return f"HTTP {status}: {preview(body)}" if body else f"HTTP {status}"
 
 
-class HttpSmsProvider:
+class HttpSmsProvider(HttpSender):
     """A `Provider` for an HTTP SMS API in the shape of Twilio's Messages API."""
 
     def __init__(
@@ -168,9 +168,7 @@ class HttpSmsProvider:
         self._auth_token = auth_token
         self.sender = sender
         self.status_callback = status_callback
-        self.timeout = timeout
-        self._owns_client = client is None
-        self._client = httpx.Client(timeout=timeout) if client is None else client
+        self._connect(client, timeout)
 
     def send(self, out: Outgoing) -> Accepted:
         """POST the message; its sid, or `Transient` / `Permanent`."""
@@ -182,14 +180,10 @@ class HttpSmsProvider:
             sender=self.sender,
             status_callback=self.status_callback,
         )
-        result = exchange(
-            self._client, request.method, request.url, self.timeout, parse_response,
+        return self._hand(
+            out, request.method, request.url, parse_response,
             data=request.form, auth=request.auth, headers=request.headers,
         )  # fmt: skip
-        return handed(self.name, out, result)
-
-    def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
-        """Nothing to poll: receipts and replies come by webhook."""
 
     def close(self) -> None:
         """Close the HTTP client if this provider made it; an injected one is its owner's."""

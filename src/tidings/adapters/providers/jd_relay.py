@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed, preview
+from tidings.adapters.http_exchange import HttpSender, preview
 from tidings.adapters.platform_router import (
     FORM_HEADERS,
     Call,
@@ -38,7 +38,7 @@ from tidings.adapters.platform_router import (
 )
 from tidings.adapters.redact import scrub
 from tidings.domain import relay
-from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply
+from tidings.domain.delivery import Accepted, Outgoing
 from tidings.domain.errors import Permanent, ProviderError, Transient
 
 METHOD = "jingdong.jos.order.sms.send"  # our choice: configurable
@@ -105,7 +105,7 @@ def _refused(status: int, code: str, words: Any) -> ProviderError:
     return kind(scrub(f"{code}: {words or ''}".strip(": ")))
 
 
-class JdRelayProvider:
+class JdRelayProvider(HttpSender):
     """A `Provider` that has JD relay a store's SMS to its buyers."""
 
     def __init__(
@@ -125,10 +125,9 @@ class JdRelayProvider:
     ) -> None:
         self.name, self.router, self.app_key, self.sign_name = name, router, app_key, sign_name
         self._secret, self._token, self.method = app_secret, access_token, method
-        self.variable_limit, self.timeout, self._clock = variable_limit, timeout, clock
+        self.variable_limit, self._clock = variable_limit, clock
         self._parse = parse_response(method)
-        self._owns_client = client is None
-        self._client = httpx.Client(timeout=timeout) if client is None else client
+        self._connect(client, timeout)
 
     def __repr__(self) -> str:  # the secret and the seller's token stay out of any log
         return f"JdRelayProvider({self.name!r}, app_key={self.app_key!r})"
@@ -140,15 +139,7 @@ class JdRelayProvider:
             access_token=self._token, sign_name=self.sign_name, at=self._clock(),
             method=self.method,
         )  # fmt: skip
-        result = exchange(
-            self._client, "POST", request.url, self.timeout, self._parse,
+        return self._hand(
+            out, "POST", request.url, self._parse,
             content=request.body, headers=FORM_HEADERS,
         )  # fmt: skip
-        return handed(self.name, out, result)
-
-    def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
-        """Nothing to poll: the platform reports replies as `message.inbound` with `relay`."""
-
-    def close(self) -> None:
-        if self._owns_client:
-            self._client.close()

@@ -17,7 +17,7 @@ carries the configured `callback_token` (checked by the route). SMS.ru takes no 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed
+from tidings.adapters.http_exchange import HttpSender
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply
 from tidings.domain.errors import InvalidEvent, Permanent, ProviderError, Transient
@@ -96,7 +96,7 @@ def parse_response(status: int, body: bytes, to: str) -> Accepted | ProviderErro
     return kind(scrub(f"{code}: {one.get('status_text') or ''}".strip(": ")))
 
 
-class SmsRuProvider:
+class SmsRuProvider(HttpSender):
     """A `Provider` for SMS.ru."""
 
     def __init__(
@@ -111,25 +111,16 @@ class SmsRuProvider:
         timeout: float = 10.0,
     ) -> None:
         self.name, self.endpoint, self.sender = name, endpoint, sender
-        self._api_id, self.callback_token, self.timeout = api_id, callback_token, timeout
-        self._owns_client = client is None
-        self._client = httpx.Client(timeout=timeout) if client is None else client
+        self._api_id, self.callback_token = api_id, callback_token
+        self._connect(client, timeout)
 
     def send(self, out: Outgoing) -> Accepted:
         request = build_request(out, endpoint=self.endpoint, api_id=self._api_id,
                                 sender=self.sender)  # fmt: skip
-        result = exchange(
-            self._client, "POST", request.url, self.timeout,
+        return self._hand(
+            out, "POST", request.url,
             lambda status, body: parse_response(status, body, out.to), data=request.form,
         )  # fmt: skip
-        return handed(self.name, out, result)
-
-    def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
-        """Nothing to poll: receipts come by callback."""
-
-    def close(self) -> None:
-        if self._owns_client:
-            self._client.close()
 
 
 def form_of(raw: bytes) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed, preview
+from tidings.adapters.http_exchange import HttpSender, preview
 from tidings.adapters.platform_router import (
     FORM_HEADERS,
     Call,
@@ -39,7 +39,7 @@ from tidings.adapters.platform_router import (
 from tidings.adapters.platform_signing import Method
 from tidings.adapters.redact import scrub
 from tidings.domain import relay
-from tidings.domain.delivery import Accepted, Outgoing, Receipt, Reply
+from tidings.domain.delivery import Accepted, Outgoing
 from tidings.domain.errors import Permanent, ProviderError, Transient
 
 METHOD = "taobao.jst.sms.oaid.message.send"
@@ -106,7 +106,7 @@ def _refusal(status: int, error: RouterError) -> ProviderError:
     return (kind or (Transient if status >= 500 else Permanent))(scrub(text))
 
 
-class TaobaoRelayProvider:
+class TaobaoRelayProvider(HttpSender):
     """A `Provider` that has Taobao/Tmall relay a store's SMS to its buyers."""
 
     def __init__(
@@ -126,9 +126,8 @@ class TaobaoRelayProvider:
     ) -> None:
         self.name, self.router, self.app_key, self.sign_name = name, router, app_key, sign_name
         self._secret, self._session, self.sign_method = app_secret, session, sign_method
-        self.variable_limit, self.timeout, self._clock = variable_limit, timeout, clock
-        self._owns_client = client is None
-        self._client = httpx.Client(timeout=timeout) if client is None else client
+        self.variable_limit, self._clock = variable_limit, clock
+        self._connect(client, timeout)
 
     def __repr__(self) -> str:  # the secret and the seller's session stay out of any log
         return f"TaobaoRelayProvider({self.name!r}, app_key={self.app_key!r})"
@@ -140,15 +139,7 @@ class TaobaoRelayProvider:
             session=self._session, sign_name=self.sign_name, at=self._clock(),
             sign_method=self.sign_method,
         )  # fmt: skip
-        result = exchange(
-            self._client, "POST", request.url, self.timeout, parse_response,
+        return self._hand(
+            out, "POST", request.url, parse_response,
             content=request.body, headers=FORM_HEADERS,
         )  # fmt: skip
-        return handed(self.name, out, result)
-
-    def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
-        """Nothing to poll: the platform reports replies as `message.inbound` with `relay`."""
-
-    def close(self) -> None:
-        if self._owns_client:
-            self._client.close()

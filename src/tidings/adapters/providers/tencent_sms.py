@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tidings.adapters.http_exchange import exchange, handed, preview, pushed, required
+from tidings.adapters.http_exchange import HttpSender, preview, pushed, required
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply, mask
 from tidings.domain.errors import Permanent, ProviderError, Transient
@@ -157,7 +157,7 @@ def _refusal(code: str, message: str, status: int) -> ProviderError:
     return kind(scrub(f"{code}: {message}"))
 
 
-class TencentSmsProvider:
+class TencentSmsProvider(HttpSender):
     """A `Provider` for Tencent Cloud SMS."""
 
     def __init__(
@@ -183,9 +183,8 @@ class TencentSmsProvider:
             callback_token,
             variable_limit,
         )
-        self.timeout, self._clock = timeout, clock
-        self._owns_client = client is None
-        self._client = httpx.Client(timeout=timeout) if client is None else client
+        self._clock = clock
+        self._connect(client, timeout)
 
     def send(self, out: Outgoing) -> Accepted:
         """POST SendSms; its SerialNo, or `Transient` / `Permanent`."""
@@ -193,18 +192,10 @@ class TencentSmsProvider:
             out, endpoint=self.endpoint, secret_id=self.secret_id, secret_key=self._secret,
             app_id=self.app_id, sign_name=self.sign_name, region=self.region, at=self._clock(),
         )  # fmt: skip
-        result = exchange(
-            self._client, "POST", request.url, self.timeout, parse_response,
+        return self._hand(
+            out, "POST", request.url, parse_response,
             content=request.body, headers=request.headers,
         )  # fmt: skip
-        return handed(self.name, out, result)
-
-    def poll(self, handle: Callable[[Receipt | Reply], None]) -> None:
-        """Nothing to poll: reports and replies come by HTTP push."""
-
-    def close(self) -> None:
-        if self._owns_client:
-            self._client.close()
 
 
 def receipts_from(name: str, items: Any, at: datetime) -> list[Receipt]:
