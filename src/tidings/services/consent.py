@@ -96,8 +96,8 @@ def _erase_events(
 def _without_personal(
     payload: str, customer: str, phone: str | None, region: str, buyer: str | None
 ) -> str | None:
-    """The event's JSON with the customer's personal fields gone, or None if not theirs (a
-    reply is theirs from their number, or relayed from their buyer id)."""
+    """The event's JSON with the customer's personal fields gone, or None if not theirs or
+    holding none (a reply is theirs from their number, or relayed from their buyer id)."""
     event: dict[str, Any] = json.loads(payload)
     data, kind = event.get("data") or {}, event.get("type")
     if kind in BY_CUSTOMER and data.get("customer_id") != customer:
@@ -109,6 +109,8 @@ def _without_personal(
         kept |= {k: EMPTIED[kind] for k in PERSONAL[kind] if k in data and k != "relay"}
     if kind == "message.inbound" and isinstance(data.get("relay"), dict):
         kept["relay"] = {**data["relay"], "buyer": ""}  # the platform and order stay
+    if kept == data:
+        return None  # nothing of theirs in it (an order bought with a phone)
     return json.dumps({**event, "data": kept}, ensure_ascii=False, separators=(",", ":"))
 
 
