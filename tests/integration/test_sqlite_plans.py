@@ -194,10 +194,11 @@ def test_a_journeys_steps_are_counted_from_the_journeys_index(
     conn, seen = plans
     steps = SqlStepReads(conn)
 
-    counted = _only(seen, lambda: steps.step_counts("s1", "payment_reminder", START, END))
+    counted = _only(seen, lambda: SqlAnalytics(conn).messages("s1", START, END, by_step=True))
     waiting = _only(seen, lambda: steps.step_pending("s1", "payment_reminder", START, END))
 
     by_journey = "ix_messages_journey (store_id=? AND journey=? AND decided_at>? AND decided_at<?)"
-    by_due = "ix_messages_journey_due (store_id=? AND journey=? AND due_at>? AND due_at<?)"
+    undecided = "ix_messages_journey (store_id=? AND journey=? AND decided_at=? AND status=?)"
     assert f"SEARCH messages USING INDEX {by_journey}" in counted
-    assert f"SEARCH messages USING INDEX {by_due}" in waiting
+    assert f"SEARCH messages USING INDEX {undecided}" in waiting
+    assert "ix_messages_journey_due" not in waiting  # every message due in the period

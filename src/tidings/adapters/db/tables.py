@@ -191,6 +191,12 @@ orders = Table(
     PrimaryKeyConstraint("store_id", "order_id"),
     Index("ix_orders_customer", "store_id", "customer_id", "created_at"),  # 0004: outcomes
 )
+# 0024: orders by when they count as paid, on PostgreSQL only (the attribution's "paid since")
+Index(
+    "ix_orders_paid",
+    orders.c.store_id,
+    text("(CASE WHEN payment = 'cod' AND created_at IS NOT NULL THEN created_at ELSE paid_at END)"),
+).ddl_if(dialect="postgresql")
 
 alerts = Table(
     "alerts",

@@ -20,6 +20,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     null,
     select,
 )
@@ -64,7 +65,7 @@ def instant(value: datetime) -> ColumnElement[datetime]:
 def paid_at() -> ColumnElement[datetime]:
     """When an order counts as paid: its payment, or its creation for cash on delivery."""
     o = t.orders.c
-    cod = and_(o.payment == "cod", o.created_at.is_not(None))
+    cod = and_(o.payment == literal_column("'cod'"), o.created_at.is_not(None))
     return case((cod, o.created_at), else_=o.paid_at)
 
 
