@@ -1,12 +1,13 @@
 """The console benchmark: each screen's server time on a replayed Double 11 day.
 
     python bench/console.py [--orders 20000] [--seed 11] [--db FILE | --db postgresql://…]
-                            [--repeat 5]
+                            [--keep] [--repeat 5]
 
 Generates the bench's Double 11 day (report.py's, with its holdout, and the month after it),
 replays it with `tidings replay` into SQLite (skipped when `--db` names a file a previous run
 kept) or into a PostgreSQL database of its own (`--db` names the server, any database on it:
-the bench creates one and drops it at the end), signs in as the store's owner and asks each
+the bench creates one and drops it at the end; with `--keep`, `--db` names the database to
+fill, once, and keep, like a SQLite file), signs in as the store's owner and asks each
 screen through the app in-process (FastAPI's test client, so the time is the server's:
 routing, reads, rendering; no network), the morning after the peak.
 
@@ -30,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sqlalchemy import delete
+from sqlalchemy import create_engine, delete, inspect, select
 
 from report import STORE, fill
 from run import drop_pg, fresh_pg
@@ -79,9 +80,15 @@ def main() -> None:
     parser.add_argument("--holdout", type=float, default=0.1, help="share held back (0 … 0.5)")
     parser.add_argument("--db", help="a SQLite file kept (reused), or a PostgreSQL server URL")
     parser.add_argument("--repeat", type=int, default=5, help="requests per screen")
+    parser.add_argument("--keep", action="store_true", help="PostgreSQL: fill --db once, keep it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tidings-bench-console-") as tmp:
-        if args.db and args.db.startswith("postgresql"):
+        if args.keep and args.db and args.db.startswith("postgresql"):
+            if not filled(args.db):
+                fill(args.db, args.orders, args.seed, args.holdout, Path(tmp))
+            rows, keeping = measure(args.db, args.repeat)
+            where = f"PostgreSQL, {args.orders:,} orders (kept database)"
+        elif args.db and args.db.startswith("postgresql"):
             url, name = fresh_pg(args.db)
             try:
                 fill(url, args.orders, args.seed, args.holdout, Path(tmp))
@@ -96,6 +103,20 @@ def main() -> None:
             rows, keeping = measure(str(db), args.repeat)
             where = f"SQLite ({db.stat().st_size / 2**20:,.0f} MB database)"
     show(rows, where, args.repeat, keeping)
+
+
+def filled(url: str) -> bool:
+    """Whether the database holds the bench's store already (an earlier `--keep` run)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).has_table("stores") and bool(
+                conn.execute(
+                    select(t.stores.c.store_id).where(t.stores.c.store_id == STORE)
+                ).first()
+            )
+    finally:
+        engine.dispose()
 
 
 def measure(db: str, repeat: int) -> tuple[list[Row], float]:
