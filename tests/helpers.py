@@ -178,6 +178,18 @@ def post(app: bootstrap.App, events: list[dict[str, Any]]) -> list[bool]:
     return new
 
 
+def sql(db_url: str, statement: Any) -> list[Any] | None:
+    """Run one statement on the database in a transaction of its own; its rows, if any."""
+    from tidings.adapters.db.engine import make_engine
+
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        found = conn.execute(statement)
+        rows = list(found.all()) if found.returns_rows else None
+    engine.dispose()
+    return rows
+
+
 def rounds(app: bootstrap.App, most: int = 20) -> int:
     """Run worker rounds until one finds nothing to do; how many were busy."""
     worker = app.worker()

@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlalchemy import delete, func, select, update
 
-from helpers import Clock, cart, customer, event, live, order, paid, post, replay, rounds
+from helpers import Clock, cart, customer, event, live, order, paid, post, replay, rounds, sql
 from outcomes_helpers import app, local, report, shop
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.engine import make_engine
@@ -43,36 +43,27 @@ def _keep(db_url: str, hours_at=None) -> list:  # type: ignore[no-untyped-def]
         application.db.dispose()
 
 
-def _sql(db_url: str, statement):  # type: ignore[no-untyped-def]
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        found = conn.execute(statement)
-        rows = found.all() if found.returns_rows else None
-    engine.dispose()
-    return rows
-
-
 def _kept(db_url: str) -> list[str]:
     f = t.figure_days.c
-    return [day for (day,) in _sql(db_url, select(f.day).where(f.store_id == "acme"))]
+    return [day for (day,) in sql(db_url, select(f.day).where(f.store_id == "acme"))]
 
 
 def _live(db_url: str) -> dict:
     """The report with every kept day forgotten: counted from the rows alone."""
-    _sql(db_url, delete(t.figure_days))
+    sql(db_url, delete(t.figure_days))
     return report(db_url, NOV_11, NOV_12)
 
 
 def _message(db_url: str, subject: str) -> str:
     m = t.messages.c
     query = select(m.message_id).where(m.subject == subject, m.status == "sent")
-    return _sql(db_url, query.order_by(m.decided_at).limit(1))[0][0]
+    return sql(db_url, query.order_by(m.decided_at).limit(1))[0][0]
 
 
 def _token(db_url: str, subject: str) -> str:
     k = t.links.c
     query = select(k.token).where(k.message_id == _message(db_url, subject))
-    return _sql(db_url, query)[0][0]
+    return sql(db_url, query)[0][0]
 
 
 def test_a_kept_day_gives_the_report_it_gave_live(db_url):
@@ -89,7 +80,7 @@ def test_the_report_reads_the_kept_day_not_the_rows(db_url):
     replay(db_url, _day())
     _keep(db_url)
     c = t.daily_counts.c
-    _sql(db_url, update(t.daily_counts).where(c.status == "sent").values(messages=c.messages + 100))
+    sql(db_url, update(t.daily_counts).where(c.status == "sent").values(messages=c.messages + 100))
     assert report(db_url, NOV_11, NOV_11)["totals"]["sent"] == 202
 
 
@@ -181,11 +172,11 @@ def test_a_day_kept_in_another_time_zone_is_counted_live(db_url):
     _keep(db_url)
     live = report(db_url, NOV_11, NOV_11)
     c = t.daily_counts.c
-    _sql(db_url, update(t.daily_counts).where(c.status == "sent").values(messages=0))
+    sql(db_url, update(t.daily_counts).where(c.status == "sent").values(messages=0))
     f = t.figure_days.c
-    _sql(db_url, update(t.figure_days).values(starts_at=f.ends_at))  # no longer 11 Nov's instants
+    sql(db_url, update(t.figure_days).values(starts_at=f.ends_at))  # no longer 11 Nov's instants
     assert report(db_url, NOV_11, NOV_11) == live
-    assert _sql(db_url, select(func.count()).select_from(t.figure_days))[0][0] == 2
+    assert sql(db_url, select(func.count()).select_from(t.figure_days))[0][0] == 2
 
 
 def _holdout_day() -> list[dict]:
@@ -206,7 +197,7 @@ def test_the_holdout_arms_of_kept_days_are_the_live_ones_and_a_late_payment_coun
     assert row["treated"]["subjects"] + row["held_back"]["subjects"] == 6
     _keep(db_url)
     a = t.daily_arms.c
-    assert _sql(db_url, select(func.count()).select_from(t.daily_arms).where(a.held_back))[0][0]
+    assert sql(db_url, select(func.count()).select_from(t.daily_arms).where(a.held_back))[0][0]
     assert report(db_url, NOV_11, NOV_12) == live
     replay(db_url, [paid("h0", local(2026, 11, 12, 9))])  # h0 pays a day late
     (after,) = report(db_url, NOV_11, NOV_12)["uplift"]

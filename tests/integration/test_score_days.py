@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
-from helpers import checkpoint, event, order, replay, shipped
+from helpers import checkpoint, event, order, replay, shipped, sql
 from outcomes_helpers import app, chat, dispute, local, score_at, shop
 from tidings.adapters.db import tables as t
-from tidings.adapters.db.engine import make_engine
 from tidings.services.analytics.score import daily, keep_score_days
 
 T = local(2026, 11, 20, 10, 0)
@@ -33,15 +32,6 @@ def _days() -> list[dict]:
     ]
 
 
-def _sql(db_url: str, statement):  # type: ignore[no-untyped-def]
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        found = conn.execute(statement)
-        rows = found.all() if found.returns_rows else None
-    engine.dispose()
-    return rows
-
-
 def _keep(db_url: str, at=T):  # type: ignore[no-untyped-def]
     application = app(db_url)
     try:
@@ -53,11 +43,11 @@ def _keep(db_url: str, at=T):  # type: ignore[no-untyped-def]
 
 def _kept_days(db_url: str) -> set[str]:
     s = t.score_days.c
-    return {day for (day,) in _sql(db_url, select(s.day).where(s.metric == COLLECTION))}
+    return {day for (day,) in sql(db_url, select(s.day).where(s.metric == COLLECTION))}
 
 
 def _live(db_url: str, at=T) -> dict:  # type: ignore[no-untyped-def]
-    _sql(db_url, delete(t.score_days))
+    sql(db_url, delete(t.score_days))
     return score_at(db_url, at)
 
 
@@ -75,7 +65,7 @@ def test_the_score_reads_the_kept_days(db_url):
     replay(db_url, _days())
     _keep(db_url)
     s = t.score_days.c
-    _sql(db_url, update(t.score_days).where(s.metric == COLLECTION).values(numerator="1"))
+    sql(db_url, update(t.score_days).where(s.metric == COLLECTION).values(numerator="1"))
     # each of the window's 30 kept days (D-30 … D-1) now says one order collected in time
     assert score_at(db_url, T)["metrics"][COLLECTION]["numerator"] == 30
 
@@ -111,7 +101,7 @@ def test_a_score_as_of_before_the_keeping_is_counted_live(db_url):
     replay(db_url, _days())
     _keep(db_url, at=local(2026, 11, 21, 10))  # kept as of a day later
     s = t.score_days.c
-    _sql(db_url, update(t.score_days).where(s.metric == COLLECTION).values(numerator="1"))
+    sql(db_url, update(t.score_days).where(s.metric == COLLECTION).values(numerator="1"))
     assert score_at(db_url, T) == _live(db_url)
 
 
