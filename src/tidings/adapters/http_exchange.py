@@ -90,5 +90,6 @@ class HttpSender:
         """Nothing to poll: receipts and replies come by push (a relayed buyer's as events)."""
 
     def close(self) -> None:
+        """Close the HTTP client if this provider made it; an injected one is its owner's."""
         if self._owns_client:
             self._client.close()

@@ -113,13 +113,16 @@ def score_page(
     metrics = tuple(
         _metric(name, m, _trend(days[name], day)) for name, m in found["metrics"].items()
     )
+    wanted: dict[str, set[str]] = {}  # two metrics may name the same kind: asked once
+    for m in metrics:
+        if m.culprit_kind in BEHIND:
+            wanted.setdefault(m.culprit_kind, set()).update(m.culprits)
     with uow:
-        metrics = tuple(
-            replace(m, searched=uow.console.searched_by(store, m.culprit_kind, m.culprits))
-            if m.culprit_kind in BEHIND
-            else m
-            for m in metrics
-        )
+        behind = {k: uow.console.searched_by(store, k, sorted(ids)) for k, ids in wanted.items()}
+    metrics = tuple(
+        replace(m, searched=behind[m.culprit_kind]) if m.culprit_kind in behind else m
+        for m in metrics
+    )
     risk = tuple(
         AtRisk(r["order_id"], datetime.fromisoformat(r["deadline"])) for r in found["at_risk"]
     )

@@ -86,12 +86,18 @@ class SqlConsoleReads:
         return [row[0] for row in self.conn.execute(query)]
 
     def searched_by(self, store: str, kind: str, ids: Sequence[str]) -> dict[str, str]:
+        if not ids:
+            return {}
         table, key, found_by = BEHIND[kind]
         c = table.c
-        query = select(c[key], c[found_by]).where(
-            c.store_id == store, c[key].in_(list(ids)), c[found_by].is_not(None)
+        query = (
+            select(c[key], c[found_by])
+            .distinct()
+            .where(  # a conversation has many rows
+                c.store_id == store, c[key].in_(list(ids)), c[found_by].is_not(None)
+            )
         )
-        return {row[0]: row[1] for row in self.conn.execute(query)} if ids else {}
+        return {row[0]: row[1] for row in self.conn.execute(query)}
 
 
 class SqlParcelReads:

@@ -185,11 +185,6 @@ class HttpSmsProvider(HttpSender):
             data=request.form, auth=request.auth, headers=request.headers,
         )  # fmt: skip
 
-    def close(self) -> None:
-        """Close the HTTP client if this provider made it; an injected one is its owner's."""
-        if self._owns_client:
-            self._client.close()
-
 
 def signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
     """Twilio's X-Twilio-Signature: base64 HMAC-SHA1, keyed with the auth token, of the full URL
