@@ -20,7 +20,7 @@ from tidings.services.world import Keys
 PERSONAL = {  # what goes from an event: dropped, or emptied where the contract needs it
     "customer.upserted": ("phone", "email", "name", "birthday", "tags", "relay"),
     "order.created": ("relay",),  # the platform's id of its buyer
-    "message.inbound": ("from", "relay", "text"),
+    "message.inbound": ("from", "text"),  # a relayed one's buyer id: blanked in its handle
     "review.posted": ("text",),
     "aftersale.opened": ("reason",),
 }
@@ -106,7 +106,7 @@ def _without_personal(
         return None
     kept = {k: v for k, v in data.items() if k not in PERSONAL[event["type"]]}
     if kind in EMPTIED:
-        kept |= {k: EMPTIED[kind] for k in PERSONAL[kind] if k in data and k != "relay"}
+        kept |= {k: EMPTIED[kind] for k in PERSONAL[kind] if k in data}
     if kind == "message.inbound" and isinstance(data.get("relay"), dict):
         kept["relay"] = {**data["relay"], "buyer": ""}  # the platform and order stay
     if kept == data:
