@@ -29,7 +29,7 @@ from tidings.domain.journeys import Journey, Step
 from tidings.domain.scores import day_of
 from tidings.domain.state import Store, apply_store
 from tidings.domain.times import zone
-from tidings.services.analytics.figures import journey_rows
+from tidings.services.analytics.figures import daily_counts
 from tidings.services.analytics.ports import Analytics
 from tidings.services.analytics.report import MICROS, money
 from tidings.services.decide import month_of
@@ -189,9 +189,11 @@ def page(
 def month_cost(reader: Analytics, store: Store, at: datetime) -> Decimal:
     """What the store's SMS cost from the first of its month to the end of today: the report's
     own figures of those days (kept or counted), so its report of them gives the same."""
-    today = day_of(at, zone(store.timezone))
-    rows = journey_rows(reader, store.store_id, today.replace(day=1), today, zone(store.timezone))
-    return Decimal(money(sum(row["cost_micros"] for row in rows.values()) / MICROS))
+    tz = zone(store.timezone)
+    today = day_of(at, tz)
+    days = daily_counts(reader, store.store_id, today.replace(day=1), today, tz)  # no outcomes
+    spent = sum(c.cost_micros for _, counts in days for c in counts if c.status == "sent")
+    return Decimal(money(spent / MICROS))
 
 
 def editable(journey: Journey) -> list[Step]:

@@ -23,8 +23,9 @@ COLUMNS = ("name", "value", "numerator", "denominator", "target", "direction", "
 def score(request: Request, app: App, seller: SellerStore, format: str = "html",
           rows: Literal["metrics", "at_risk", "trend"] = "metrics") -> Response:  # fmt: skip
     page = queries_score.score_page(
-        app.console_unit_of_work(), seller.store_id, app.clock(), every_order=format == "csv"
-    )
+        app.console_unit_of_work(), seller.store_id, app.clock(),
+        every_order=format == "csv" and rows == "at_risk",
+    )  # fmt: skip
     if format == "csv":
         return score_csv(page, rows)
     return render(request, "score.html", page=page, seller=seller)
