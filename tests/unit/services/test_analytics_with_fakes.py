@@ -109,7 +109,7 @@ class FakeAnalytics:
     def hold_forgetting(self, store, kept):  # type: ignore[no-untyped-def]
         pass  # one thread: nothing writes meanwhile
 
-    def kept_days(self, store, first, last):  # type: ignore[no-untyped-def]
+    def kept_days(self, store, first, last, figures=True):  # type: ignore[no-untyped-def]
         return [k for k in self.days if first <= k.day <= last]
 
     def keep_day(self, store, day, at):  # type: ignore[no-untyped-def]

@@ -40,12 +40,13 @@ Span = tuple[datetime, datetime]
 
 def journey_rows(
     reader: Analytics, store: str, first: date, last: date, tz: tzinfo,
-    live: dict[Span, KeptDay] | None = None,
+    live: dict[Span, KeptDay] | None = None, kept: list[KeptDay] | None = None,
 ) -> dict[str, Row]:  # fmt: skip
-    """The report's row of each journey over local days `first` … `last`; the spans counted
-    live go into `live`, when given (Home's daily volume reads them again)."""
+    """The report's row of each journey over local days `first` … `last` (`kept`: the period's
+    standing pieces, when read already); the spans counted live go into `live`, when given
+    (Home's daily volume reads them again)."""
     rows: dict[str, Row] = defaultdict(empty)
-    kept = standing(reader, store, first, last, tz)
+    kept = standing(reader, store, first, last, tz) if kept is None else kept
     for piece in kept:
         add_day(rows, piece)
     for span in uncounted(first, last, kept, tz, reader.first_decided(store)):
@@ -88,10 +89,13 @@ def daily_counts(
     return out
 
 
-def standing(reader: Analytics, store: str, first: date, last: date, tz: tzinfo) -> list[KeptDay]:
+def standing(
+    reader: Analytics, store: str, first: date, last: date, tz: tzinfo, figures: bool = True
+) -> list[KeptDay]:
     """The kept days and hours of the period whose instants are still theirs (the store's time
-    zone may have changed since); a day's hours only where the day is not kept whole."""
-    found = reader.kept_days(store, first, last)
+    zone may have changed since); a day's hours only where the day is not kept whole. Without
+    `figures`, only which they are."""
+    found = reader.kept_days(store, first, last, figures)
     whole = {k.day for k in found if k.hour is None and _spans(k) == _span(k.day, k.day, tz)}
     return [
         k for k in found
@@ -165,11 +169,13 @@ def _arms(reader: ReportReader, store: str, start: datetime, end: datetime) -> t
 
 
 def uplift_arms(
-    reader: Analytics, store: str, first: date, last: date, tz: tzinfo
-) -> tuple[list[str], dict[str, tuple[Arm, Arm]]]:
+    reader: Analytics, store: str, first: date, last: date, tz: tzinfo,
+    kept: list[KeptDay] | None = None,
+) -> tuple[list[str], dict[str, tuple[Arm, Arm]]]:  # fmt: skip
     """The journeys that held a subject back in the period, and for those with an outcome
-    their (treated, held back) arms: the kept pieces' sums, and the rest counted."""
-    kept = standing(reader, store, first, last, tz)
+    their (treated, held back) arms: the kept pieces' sums (`kept`, when read already), and
+    the rest counted."""
+    kept = standing(reader, store, first, last, tz) if kept is None else kept
     # the arms count subjects by when their message was due
     runs = uncounted(first, last, kept, tz, reader.first_due(store))
     held = {a.journey for piece in kept for a in piece.arms if a.held_back}
@@ -202,7 +208,8 @@ def keep_closed_days(
         today = day_of(at, tz)
         first = max(day_of(since, tz), today - timedelta(days=most)) if since else today
         yesterday = today - timedelta(days=1)
-        whole = {k.day for k in standing(reader, store, first, yesterday, tz) if k.hour is None}
+        kept = standing(reader, store, first, yesterday, tz, figures=False)
+        whole = {k.day for k in kept if k.hour is None}
         return [_piece(d, *_span(d, d, tz)) for d in days(first, yesterday) if d not in whole]
 
     return [piece.day for piece in _keep(uow, store, at, wanted)]
@@ -215,7 +222,7 @@ def keep_todays_hours(*, uow: AnalyticsUnitOfWork, store: str, at: datetime) -> 
 
     def wanted(reader: Analytics, tz: tzinfo, since: datetime | None) -> list[KeptDay]:
         today = day_of(at, tz)
-        kept = {k.hour for k in standing(reader, store, today, today, tz)}
+        kept = {k.hour for k in standing(reader, store, today, today, tz, figures=False)}
         spans = ((hour, hour_span(today, hour, tz)) for hour in range(25))
         return [
             _piece(today, *span, hour=hour)

@@ -16,7 +16,14 @@ from typing import Any
 from tidings.domain.errors import InvalidPeriod
 from tidings.domain.times import zone
 from tidings.domain.uplift import METHOD, NOT_ENOUGH, OUTCOMES, Arm, Interval, uplift
-from tidings.services.analytics.figures import FIELDS, Span, empty, journey_rows, uplift_arms
+from tidings.services.analytics.figures import (
+    FIELDS,
+    Span,
+    empty,
+    journey_rows,
+    standing,
+    uplift_arms,
+)
 from tidings.services.analytics.ports import AnalyticsUnitOfWork, KeptDay
 from tidings.services.analytics.score import known_store
 
@@ -36,8 +43,11 @@ def report(
         reader = uow.analytics
         info = known_store(reader, store)
         tz = zone(info.timezone)
-        rows = journey_rows(reader, store, first, last, tz, live)
-        holdouts, arms = uplift_arms(reader, store, first, last, tz) if with_uplift else ([], {})
+        kept = standing(reader, store, first, last, tz)  # read once for both
+        rows = journey_rows(reader, store, first, last, tz, live, kept)
+        holdouts, arms = (
+            uplift_arms(reader, store, first, last, tz, kept) if with_uplift else ([], {})
+        )
     found = {
         "store": store,
         "from": first.isoformat(),

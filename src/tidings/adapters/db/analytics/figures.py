@@ -8,6 +8,7 @@ the day live (services/analytics/figures.py) until it is summed again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -49,9 +50,9 @@ class FigureQueries:
             key = func.hashtextextended(f"{kept}:{store}", 0)
             self.conn.execute(select(func.pg_advisory_xact_lock(key)))
 
-    def kept_days(self, store: str, first: date, last: date) -> list[KeptDay]:
+    def kept_days(self, store: str, first: date, last: date, figures: bool = True) -> list[KeptDay]:
         """The days `first` … `last` and their hours kept and not forgotten since, with their
-        figures."""
+        figures (without: which they are, their figures left empty)."""
         f = t.figure_days.c
         pieces = {
             row.day: row
@@ -61,8 +62,8 @@ class FigureQueries:
                 )
             )
         }
-        if not pieces:
-            return []
+        if not pieces or not figures:
+            return [_piece_of(key, r.starts_at, r.ends_at) for key, r in sorted(pieces.items())]
         counts: dict[str, list[MessageCount]] = {d: [] for d in pieces}
         for row in self._rows(t.daily_counts, store, first, last):
             counts.get(row.day, []).append(_count_of(row))
@@ -73,8 +74,8 @@ class FigureQueries:
         for row in self._rows(t.daily_arms, store, first, last):
             arms.get(row.day, []).append(_arms_of(row))
         return [
-            KeptDay(date.fromisoformat(key[:10]), r.starts_at, r.ends_at, tuple(counts[key]),
-                    tuple(outcomes[key]), tuple(arms[key]), int(key[11:]) if key[10:] else None)
+            replace(_piece_of(key, r.starts_at, r.ends_at), counts=tuple(counts[key]),
+                    outcomes=tuple(outcomes[key]), arms=tuple(arms[key]))
             for key, r in sorted(pieces.items())
         ]  # fmt: skip
 
@@ -106,6 +107,12 @@ class FigureQueries:
     def _insert(self, table: Table, rows: Sequence[dict[str, object]]) -> None:
         if rows:
             self.conn.execute(insert(table), list(rows))
+
+
+def _piece_of(key: str, starts_at: datetime, ends_at: datetime) -> KeptDay:
+    """A kept day (`2026-11-12`) or hour (`2026-11-12T09`) by its key, its figures empty."""
+    hour = int(key[11:]) if key[10:] else None
+    return KeptDay(date.fromisoformat(key[:10]), starts_at, ends_at, (), (), (), hour)
 
 
 def _within(table: Table, store: str, first: date, last: date) -> tuple[Any, ...]:
