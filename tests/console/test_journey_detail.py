@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select, update
 
 from console.conftest import Console
 from console.html_tree import parse
-from helpers import Clock, checkpoint, live, post, rounds, store
+from helpers import Clock, checkpoint, live, post, rounds, sql, store
+from tidings.adapters.db import tables
 from tidings.adapters.db.tables import metadata
 from tidings.config import Settings
 from tidings.entrypoints.api.app import create_app
@@ -220,6 +221,15 @@ def test_each_steps_figures_read_from_the_kept_days_and_hours_are_the_ones_count
     assert keep_closed_days(uow=console.app.analytics_unit_of_work(False), store=shop, at=at)
     assert keep_todays_hours(uow=console.app.analytics_unit_of_work(False), store=shop, at=at)
     assert [funnel(console.get(path)) for path in paths] == counted
+    c = tables.daily_counts.c  # and they are read: a kept count changed shows on the page
+    mine = (c.store_id == shop, c.journey == "payment_reminder", c.step == "first",
+            c.status == "sent")  # fmt: skip
+    (day,) = sql(console.app.settings.database_url, select(func.max(c.day)).where(*mine))[0]
+    bumped = update(tables.daily_counts).where(*mine, c.day == day)
+    sql(console.app.settings.database_url, bumped.values(messages=c.messages + 100))
+    shown = funnel(console.get(f"/console/{shop}/journeys/payment_reminder?from={first}&to={last}"))
+    before = counted[names.index("payment_reminder")]
+    assert int(shown["first"]["sent"]) == int(before["first"]["sent"]) + 100
 
 
 def test_the_demo_stores_journeys_all_show(demo_console):
