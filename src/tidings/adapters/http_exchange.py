@@ -3,13 +3,15 @@
 Each provider builds its request (pure) and reads the answer (pure, its own `parse`); between
 them `exchange` is the only I/O: no answer in time, or no connection, is `Transient`. `handed`
 returns an acceptance (logged here) or raises the provider's refusal, which the dispatcher
-records and logs, once; `preview` quotes an answer it could not read. `pushed` and
+records and logs, once; `answer_object` reads an answer's JSON object; `preview` quotes an
+answer it could not read. `pushed` and
 `required` read the items of a provider's JSON push. `HttpSender` is what every HTTP provider
 class shares: its client, the one exchange of a send, no polling, and its closing.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -41,6 +43,15 @@ def preview(body: bytes, limit: int = 80) -> str:
     """The start of an answer tidings could not read, for the error: scrubbed, quoted."""
     text = body[:limit].decode("utf-8", errors="replace")
     return scrub(repr(text + ("…" if len(body) > limit else "")))
+
+
+def answer_object(body: bytes) -> dict[str, Any] | None:
+    """An answer as a JSON object; None for anything else (an HTML error page, a list)."""
+    try:
+        found = json.loads(body)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def handed(provider: str, out: Outgoing, result: Accepted | ProviderError) -> Accepted:

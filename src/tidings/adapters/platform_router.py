@@ -1,10 +1,9 @@
 """A call through the Chinese marketplaces' routers, whatever its method: Taobao/Tmall's TOP and
 JD's JOS each take a form POSTed to one gateway, the router's own parameters beside the
 method's, signed (adapters/platform_signing); and answer JSON, the method's object under a name
-made from the method's, or an `error_response`.
+made from the method's, or an `error_response` (read with http_exchange.answer_object).
 
     top_form / jos_form (pure: the form to POST; `Call.of` it with the gateway's URL)
-    answer_object (pure: the answer as a JSON object, or None)
     top_refusal / jos_refusal (pure: the router's `error_response` in its own words, or None)
 
 The connectors (connectors/top.py, connectors/jd_pull.py) and the relays (providers/
@@ -83,15 +82,6 @@ def top_key(method: str) -> str:
 def jos_key(method: str) -> str:
     """Where JOS puts a method's answer, in its own spelling (`…_responce`)."""
     return method.replace(".", "_") + "_responce"
-
-
-def answer_object(body: bytes) -> dict[str, Any] | None:
-    """The answer as a JSON object; None for anything else (an HTML error page, a list)."""
-    try:
-        found = json.loads(body)
-    except ValueError:
-        return None
-    return found if isinstance(found, dict) else None
 
 
 def top_refusal(answer: Mapping[str, Any]) -> RouterError | None:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from jd_server import jos_sign
 from taobao_server import expected_sign
+from tidings.adapters.http_exchange import answer_object
 from tidings.adapters.platform_router import (
     RouterError,
-    answer_object,
     jos_form,
     jos_key,
     jos_refusal,

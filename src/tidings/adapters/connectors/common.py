@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from tidings.adapters.http_exchange import answer_object
 from tidings.domain.connectors import URL_TOKEN, Delivery
 from tidings.domain.errors import Untranslatable
 from tidings.services.phones import to_e164
@@ -56,11 +57,7 @@ def json_body(delivery: Delivery) -> dict[str, Any]:
 
 def peek_json(body: bytes) -> dict[str, Any]:
     """The body as a JSON object, or {} (for reading an id before anything is refused)."""
-    try:
-        found = json.loads(body)
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
+    return answer_object(body) or {}
 
 
 def need(obj: dict[str, Any], field: str, where: str) -> Any:

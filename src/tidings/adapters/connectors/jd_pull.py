@@ -27,7 +27,8 @@ from typing import Any, Final
 import httpx
 
 from tidings.adapters.connectors.jd import BEIJING, ORDER_STATES, PHONE_LIKE
-from tidings.adapters.platform_router import answer_object, jos_form, jos_key, jos_refusal
+from tidings.adapters.http_exchange import answer_object
+from tidings.adapters.platform_router import jos_form, jos_key, jos_refusal
 from tidings.domain.connectors import Credentials, Pulled
 from tidings.domain.errors import PlatformError
 

@@ -23,9 +23,9 @@ from typing import Any, Final
 
 import httpx
 
+from tidings.adapters.http_exchange import answer_object
 from tidings.adapters.platform_router import (
     RouterError,
-    answer_object,
     top_form,
     top_key,
     top_refusal,

@@ -32,7 +32,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from tidings.adapters.http_exchange import HttpSender, preview, pushed, required
+from tidings.adapters.http_exchange import HttpSender, answer_object, preview, pushed, required
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply, mask
 from tidings.domain.errors import InvalidEvent, Permanent, ProviderError, Transient
@@ -151,11 +151,8 @@ def phone_number(to: str) -> str:
 
 def parse_response(status: int, body: bytes) -> Accepted | ProviderError:
     """What SendSms answered: the BizId, or why not, sorted transient or permanent."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
+    data = answer_object(body)
+    if data is None:
         text = f"HTTP {status}: {preview(body)}"
         return Transient(text) if status >= 500 or status == 429 else Permanent(text)
     code, message = str(data.get("Code", "")), str(data.get("Message", ""))

@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 import httpx
 
-from tidings.adapters.http_exchange import HttpSender, preview
+from tidings.adapters.http_exchange import HttpSender, answer_object, preview
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply
 from tidings.domain.errors import (
@@ -137,11 +137,8 @@ def _accepted(status: int, body: bytes) -> Accepted | ProviderError:
 
 def _error_text(status: int, body: bytes) -> str:
     """Twilio's `code: message` when the body is its error JSON, else the status and a preview."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and ("code" in data or "message" in data):
+    data = answer_object(body)
+    if data is not None and ("code" in data or "message" in data):
         code, message = data.get("code"), data.get("message")
         return scrub(f"{code}: {message} (HTTP {status})")
     return f"HTTP {status}: {preview(body)}" if body else f"HTTP {status}"

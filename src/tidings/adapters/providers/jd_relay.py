@@ -27,11 +27,10 @@ from typing import Any
 
 import httpx
 
-from tidings.adapters.http_exchange import HttpSender, preview
+from tidings.adapters.http_exchange import HttpSender, answer_object, preview
 from tidings.adapters.platform_router import (
     FORM_HEADERS,
     Call,
-    answer_object,
     jos_form,
     jos_key,
     jos_refusal,

@@ -16,7 +16,6 @@ carries the configured `callback_token` (checked by the route). SMS.ru takes no 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +24,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from tidings.adapters.http_exchange import HttpSender
+from tidings.adapters.http_exchange import HttpSender, answer_object
 from tidings.adapters.redact import scrub
 from tidings.domain.delivery import Accepted, Outgoing, Receipt, ReceiptStatus, Reply
 from tidings.domain.errors import InvalidEvent, Permanent, ProviderError, Transient
@@ -79,11 +78,8 @@ def build_request(out: Outgoing, *, endpoint: str, api_id: str, sender: str = ""
 
 def parse_response(status: int, body: bytes, to: str) -> Accepted | ProviderError:
     """What sms/send answered for the number `to` (E.164): its sms_id, or why not."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
+    data = answer_object(body)
+    if data is None:
         text = f"HTTP {status}: {body[:80].decode('utf-8', errors='replace')!r}"
         return Transient(scrub(text)) if status >= 500 or status == 429 else Permanent(scrub(text))
     one = (data.get("sms") or {}).get(to.removeprefix("+")) if data.get("status") == "OK" else data

@@ -26,12 +26,11 @@ from datetime import UTC, datetime
 
 import httpx
 
-from tidings.adapters.http_exchange import HttpSender, preview
+from tidings.adapters.http_exchange import HttpSender, answer_object, preview
 from tidings.adapters.platform_router import (
     FORM_HEADERS,
     Call,
     RouterError,
-    answer_object,
     top_form,
     top_key,
     top_refusal,
