@@ -7,8 +7,9 @@ passes, so that a file of any size runs in bounded memory: first every event is 
 sorted-arrival order. Either way the clock then runs on to `until`.
 
 One World serves the batches and keeps new messages back while they are pending (write
-behind): each is written once, decided, unless the World is let go first (it grew past
-`WORLD_LIMIT`, or the replay ends), which writes what it kept back.
+behind): each is written once, decided, or when the replay ends. When the World grows past
+`WORLD_LIMIT` it keeps what the latest batches asked for (half the limit) and the messages it
+keeps back, and drops the rest: that is stored, and loaded again when asked for.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from tidings.services.world import World
 
 TAIL_WINDOW = timedelta(hours=6)
 DEFAULT_TAIL = timedelta(days=30)
-WORLD_LIMIT = 300_000  # things a World holds (mostly messages, under 1 KB) before it starts afresh
+WORLD_LIMIT = 300_000  # things a World holds (mostly messages, under 1 KB) before it shrinks
+TAIL_MESSAGES = 20_000  # due messages a step of the tail decides at most (but a whole instant)
 STORE_CHUNK = 20_000  # events parsed and stored a transaction in the first pass
 Progress = Callable[[str, int], None]
 
@@ -178,15 +180,23 @@ def _store(
 
 
 def _tail(runner: _Runner, unit_of_work: Callable[[], UnitOfWork], end: datetime) -> None:
-    """Run the clock on to `end` through every message still due."""
+    """Run the clock on to `end` through every message still due, `TAIL_WINDOW` at a time
+    and at most about `TAIL_MESSAGES` due messages a step (a World's worth of them)."""
     while True:
         with unit_of_work() as uow:
-            stored = uow.outbox.next_due()
-        kept = runner.world.next_unwritten()
-        upcoming = min((t for t in (stored, kept) if t is not None), default=None)
+            stored = uow.outbox.next_due(), uow.outbox.next_due(TAIL_MESSAGES)
+        kept = runner.world.next_unwritten(), runner.world.next_unwritten(TAIL_MESSAGES)
+        upcoming = min((t for t in (stored[0], kept[0]) if t is not None), default=None)
         if upcoming is None or upcoming > end:
             return
-        runner.step([], min(end, upcoming + TAIL_WINDOW))
+        until = min(end, upcoming + TAIL_WINDOW)
+        many = min((t for t in (stored[1], kept[1]) if t is not None), default=until)
+        if many >= until:
+            runner.step([], until)
+        elif many > upcoming:  # the messages due at `many` itself wait for the next step
+            runner.step([], many, inclusive=False)
+        else:  # one instant holds that many: all of it at once
+            runner.step([], upcoming)
 
 
 def _spans(events: Iterable[Event], size: int, span: timedelta) -> Iterator[list[Event]]:
@@ -240,13 +250,13 @@ class _Runner:
             write_behind=True,
         )  # fmt: skip
         if self.world.size() > WORLD_LIMIT:
-            self.let_go(uow)  # all of it is stored: what is needed again is loaded again
+            self.world = self.world.shrunk(WORLD_LIMIT // 2)
         uow.commit()
         self.stats.decided += result.decided
         self.stats.sent += len(result.to_send)
         return result.claims
 
     def let_go(self, uow: UnitOfWork) -> None:
-        """Write what the World kept back, and start a new one."""
+        """Write what the World kept back (the replay is over), and start a new one."""
         uow.outbox.write(self.world.let_go())
         self.world = World()

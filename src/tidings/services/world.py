@@ -10,11 +10,12 @@ of once pending and once more decided.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from tidings.domain.messages import PENDING, Message
 from tidings.domain.state import (
@@ -106,7 +107,8 @@ class World:
     changed_messages: dict[str, Message] = field(default_factory=dict)
     unwritten: dict[str, Message] = field(default_factory=dict)  # pending, not yet in storage
 
-    seen: set[tuple[str, Pair | str]] = field(default_factory=set)
+    seen: dict[tuple[str, Pair | str], int] = field(default_factory=dict)  # asked: last batch
+    batches: int = 0  # batches this world served (its clock for what it asked when)
     _by_customer: dict[Pair, list[Message]] = field(default_factory=dict)
     _by_phone: dict[Pair, set[str]] = field(default_factory=dict)
     _unwritten_times: list[tuple[datetime, str]] = field(default_factory=list)  # a heap
@@ -115,20 +117,52 @@ class World:
         """The keys this world has not asked storage for yet (and marks them asked)."""
         out = Keys()
         for kind in KINDS:
-            fresh = {k for k in getattr(keys, kind) if (kind, k) not in self.seen}
-            self.seen.update((kind, k) for k in fresh)
-            setattr(out, kind, fresh)
+            setattr(out, kind, self._unseen(kind, getattr(keys, kind)))
         return out
 
     def unseen_subjects(self, subjects: set[Pair]) -> set[Pair]:
-        fresh = {s for s in subjects if ("subject", s) not in self.seen}
-        self.seen.update(("subject", s) for s in fresh)
-        return fresh
+        return self._unseen("subject", subjects)
 
     def unseen_senders(self, customers: set[Pair]) -> set[Pair]:
-        fresh = {c for c in customers if ("sent", c) not in self.seen}
-        self.seen.update(("sent", c) for c in fresh)
+        return self._unseen("sent", customers)
+
+    def _unseen(self, kind: str, keys: set[Any]) -> set[Any]:
+        """Of `keys`, those not asked for yet; each is marked asked by this batch (a key asked
+        again is recent again: `shrunk` keeps what recent batches asked for)."""
+        seen, now, fresh = self.seen, self.batches, set()
+        for key in keys:
+            marker = (kind, key)
+            if marker not in seen:
+                fresh.add(key)
+            seen[marker] = now
         return fresh
+
+    def shrunk(self, keep: int) -> World:
+        """A World that holds what this one holds for the keys its latest batches asked for
+        (about `keep` of them), and every message kept back. What it drops is in storage, as
+        it was written at the end of each batch, and is loaded again when a batch asks for it:
+        a marker kept in `seen` always comes with everything this world held for it.
+        """
+        since = _since(self.seen.values(), keep)
+        seen = {m: b for m, b in self.seen.items() if b >= since or m[0] == "stores"}
+        new = World(
+            stores=self.stores, alerts=self.alerts, spent=self.spent, seen=seen,
+            batches=self.batches, unwritten=self.unwritten,
+            _unwritten_times=self._unwritten_times,
+        )  # fmt: skip
+        for kind in KINDS[1:]:
+            name = "optouts" if kind == "phones" else kind
+            table = getattr(new, name)
+            for key, entity in getattr(self, name).items():
+                if (kind, key) in seen:
+                    table[key] = entity
+        for message in self.messages.values():
+            if message.message_id in self.unwritten or _about(message) in seen:
+                new.remember(message if message.status == PENDING else _held(message))
+        new.sent = {k: v for k, v in self.sent.items() if ("sent", k) in seen}
+        for customer in new.customers.values():
+            new.index_phone(customer)
+        return new
 
     def size(self) -> int:
         """How many things this world holds (a measure of its memory)."""
@@ -147,6 +181,7 @@ class World:
 
     def end_batch(self) -> None:
         """Forget what the batch changed once it is written; keep what is known."""
+        self.batches += 1
         self.dirty.clear()
         self.new_messages.clear()
         self.changed_messages.clear()
@@ -183,8 +218,10 @@ class World:
             heapq.heappush(times, (message.run_at, message.message_id))
         return sorted(found.values(), key=lambda m: (m.run_at, m.message_id))
 
-    def next_unwritten(self) -> datetime | None:
-        return min((m.run_at for m in self.unwritten.values()), default=None)
+    def next_unwritten(self, skip: int = 0) -> datetime | None:
+        """When the first message kept back is due (or the one `skip` places later)."""
+        times = heapq.nsmallest(skip + 1, (m.run_at for m in self.unwritten.values()))
+        return times[skip] if skip < len(times) else None
 
     def let_go(self) -> list[Message]:
         """The messages kept back, for storage to take before this World is dropped."""
@@ -259,6 +296,32 @@ class World:
     def changed(self, message: Message) -> None:
         if message.message_id not in self.changed_messages:
             self.changed_messages[message.message_id] = message
+
+
+def _held(message: Message) -> Message:
+    """A decided message as a batch holds it (as the outbox loads it, too): it is never
+    written again nor sent, so its text, address and provider call stay in storage only."""
+    return replace(message, recipient=None, body=None, title=None, template=None)
+
+
+def _about(message: Message) -> tuple[str, Pair]:
+    """The marker in `World.seen` under which `message` was loaded: its subject's, or for a
+    subject of a customer's own (a birthday, a campaign), all of that customer's."""
+    if message.subject.startswith("customer:"):
+        return ("subject", (message.store_id, f"customer:{message.customer_id}:*"))
+    return ("subject", (message.store_id, message.subject))
+
+
+def _since(batches: Iterable[int], keep: int) -> int:
+    """The first batch of the latest ones that asked for at most `keep` keys together."""
+    per_batch = Counter(batches)
+    total, since = 0, max(per_batch, default=0) + 1
+    for batch in sorted(per_batch, reverse=True):
+        total += per_batch[batch]
+        if total > keep:
+            break
+        since = batch
+    return since
 
 
 def _get(table: dict[Pair, T], cls: Callable[[str, str], T], store_id: str, ident: str) -> T:
