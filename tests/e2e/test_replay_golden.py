@@ -90,19 +90,25 @@ def test_a_world_that_shrinks_often_and_a_tail_cut_small_give_the_golden_output(
     bench_day, db_url, tmp_path, capsys
 ):
     """The replay's World drops what older batches asked for when it grows past its limit,
-    and the tail after the last event decides a bounded number of due messages a step
-    (100,000-order days): with small limits the World shrinks some thirty times on this day
-    and the tail is cut by count, and the output must stay the same, byte for byte."""
+    writes the messages it keeps back that are due last when they are too many, and the tail
+    after the last event decides a bounded number of due messages a step (100,000-order
+    days): with small limits all three happen often on this day, and the output must stay
+    the same, byte for byte."""
     from tidings.services import replay as replay_service
     from tidings.services.world import World
 
     shrinks: list[int] = []
     cuts: list[bool] = []
-    shrunk, step = World.shrunk, replay_service._Runner.step
+    written: list[int] = []
+    shrunk, step, write_out = World.shrunk, replay_service._Runner.step, World.write_out
 
     def counted(world: World, keep: int) -> World:
         shrinks.append(world.size())
         return shrunk(world, keep)
+
+    def writing(world: World, count: int) -> list:  # type: ignore[type-arg]
+        written.append(count)
+        return write_out(world, count)
 
     def stepped(runner, chunk, until, **options):  # type: ignore[no-untyped-def]
         cuts.append(not chunk and options.get("inclusive") is False)
@@ -112,8 +118,9 @@ def test_a_world_that_shrinks_often_and_a_tail_cut_small_give_the_golden_output(
         patch.setattr(replay_service, "WORLD_LIMIT", 6_000)
         patch.setattr(replay_service, "TAIL_MESSAGES", 1)
         patch.setattr(World, "shrunk", counted)
+        patch.setattr(World, "write_out", writing)
         patch.setattr(replay_service._Runner, "step", stepped)
         output = _replay("bench", bench_day, db_url, tmp_path)
     capsys.readouterr()
-    assert len(shrinks) > 10 and sum(cuts) > 3
+    assert len(shrinks) > 10 and sum(cuts) > 3 and sum(written) > 500
     assert hashlib.sha256(output).hexdigest() == GOLDEN["bench"]

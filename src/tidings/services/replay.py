@@ -7,9 +7,11 @@ passes, so that a file of any size runs in bounded memory: first every event is 
 sorted-arrival order. Either way the clock then runs on to `until`.
 
 One World serves the batches and keeps new messages back while they are pending (write
-behind): each is written once, decided, or when the replay ends. When the World grows past
-`WORLD_LIMIT` it keeps what the latest batches asked for (half the limit) and the messages it
-keeps back, and drops the rest: that is stored, and loaded again when asked for.
+behind): each is written once, decided, or when the replay ends; when it keeps back more than
+a third of `WORLD_LIMIT`, those due last are written at once, down to a sixth (a big day's
+review requests and campaigns, due days later). When the World grows past `WORLD_LIMIT` it
+keeps what the latest batches asked for (half the limit) and the messages it keeps back, and
+drops the rest: that is stored, and loaded again when asked for.
 """
 
 from __future__ import annotations
@@ -249,6 +251,8 @@ class _Runner:
             uow, chunk, until, world=self.world, stored=stored, inclusive=inclusive,
             write_behind=True,
         )  # fmt: skip
+        if len(self.world.unwritten) > WORLD_LIMIT // 3:  # the latest due are written now
+            uow.outbox.write(self.world.write_out(len(self.world.unwritten) - WORLD_LIMIT // 6))
         if self.world.size() > WORLD_LIMIT:
             self.world = self.world.shrunk(WORLD_LIMIT // 2)
         uow.commit()

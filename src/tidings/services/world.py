@@ -223,6 +223,14 @@ class World:
         times = heapq.nsmallest(skip + 1, (m.run_at for m in self.unwritten.values()))
         return times[skip] if skip < len(times) else None
 
+    def write_out(self, count: int) -> list[Message]:
+        """The `count` messages kept back that are due last, for storage to take now: what
+        a World keeps back is bounded, whatever the day holds for the weeks after it."""
+        out = heapq.nlargest(count, self.unwritten.values(), key=lambda m: m.run_at)
+        for message in out:
+            del self.unwritten[message.message_id]  # its place in the heap is skipped later
+        return sorted(out, key=lambda m: (m.store_id, m.message_id))
+
     def let_go(self) -> list[Message]:
         """The messages kept back, for storage to take before this World is dropped."""
         out = sorted(self.unwritten.values(), key=lambda m: (m.store_id, m.message_id))
