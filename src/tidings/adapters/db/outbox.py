@@ -33,7 +33,7 @@ def insert(conn: Connection, table: Table) -> Any:
 
 MESSAGE_COLUMNS = [M[name] for name in _MESSAGE_FIELDS]
 # A decided message as a batch holds it: never written again nor sent, so its text, address
-# and provider call stay in storage (a third of what a World holds of it).
+# and provider call stay in storage, not in a replay's World of a hundred thousand of them.
 _HELD_COLUMNS = [
     case((_PENDING, M[name])).label(name) if name in ("recipient", "body", "title", "template")
     else M[name]

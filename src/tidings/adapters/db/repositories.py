@@ -68,7 +68,7 @@ def chunks(pairs: Iterable[Pair]) -> Iterator[tuple[list[str], list[str], set[Pa
 
 def _entity(cls: type[Any], row: Any) -> Any:
     """A row of `select(table)` as its entity: the fields are the table's columns, in order
-    (tests/unit/test_tables_match_entities.py), so by position, a third of the time by name."""
+    (tests/unit/adapters/test_tables_match_entities.py): by position, a third of the time."""
     return cls(*row)
 
 
