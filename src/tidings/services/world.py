@@ -228,7 +228,10 @@ class World:
         a World keeps back is bounded, whatever the day holds for the weeks after it."""
         out = heapq.nlargest(count, self.unwritten.values(), key=lambda m: m.run_at)
         for message in out:
-            del self.unwritten[message.message_id]  # its place in the heap is skipped later
+            del self.unwritten[message.message_id]
+        times = [(at, ident) for at, ident in self._unwritten_times if ident in self.unwritten]
+        heapq.heapify(times)
+        self._unwritten_times = times
         return sorted(out, key=lambda m: (m.store_id, m.message_id))
 
     def let_go(self) -> list[Message]:
