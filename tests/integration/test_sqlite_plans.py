@@ -123,6 +123,8 @@ def test_due_messages_are_found_in_the_partial_index_of_pending_ones(
     plan = _only(seen, calls[query])
 
     assert "ix_messages_due" in plan
+    if query == "next_due":  # the earliest pending ones in order: a walk of the partial index
+        plan = plan.replace("SCAN messages USING INDEX ix_messages_due", "")
     assert "SCAN messages" not in plan
 
 
