@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -52,6 +52,17 @@ class Message:
     @property
     def key(self) -> tuple[str, str, str, str]:
         return (self.store_id, self.journey, self.step, self.subject)
+
+
+# What a decided message carries that nothing reads again once it is written (its text, its
+# address, its provider call): a batch holds decided messages without them.
+TEXT_FIELDS = ("recipient", "body", "title", "template")
+
+
+def held(message: Message) -> Message:
+    """A decided message as a batch holds it: never written again nor sent, so its text,
+    address and provider call stay in storage only."""
+    return replace(message, recipient=None, body=None, title=None, template=None)
 
 
 def message_id(store: str, journey: str, step: str, subject: str) -> str:

@@ -187,7 +187,8 @@ def _tail(runner: _Runner, unit_of_work: Callable[[], UnitOfWork], end: datetime
     while True:
         with unit_of_work() as uow:
             stored = uow.outbox.next_due(), uow.outbox.next_due(TAIL_MESSAGES)
-        kept = runner.world.next_unwritten(), runner.world.next_unwritten(TAIL_MESSAGES)
+        times = runner.world.unwritten_times(TAIL_MESSAGES + 1)
+        kept = times[0] if times else None, times[-1] if len(times) > TAIL_MESSAGES else None
         upcoming = min((t for t in (stored[0], kept[0]) if t is not None), default=None)
         if upcoming is None or upcoming > end:
             return

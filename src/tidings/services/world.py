@@ -12,12 +12,12 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
 
-from tidings.domain.messages import PENDING, Message
+from tidings.domain.messages import PENDING, Message, held
 from tidings.domain.state import (
     Alert,
     Cart,
@@ -150,7 +150,7 @@ class World:
             batches=self.batches, unwritten=self.unwritten,
             _unwritten_times=self._unwritten_times,
         )  # fmt: skip
-        for kind in KINDS[1:]:
+        for kind in (k for k in KINDS if k != "stores"):  # the stores are all kept
             name = "optouts" if kind == "phones" else kind
             table = getattr(new, name)
             for key, entity in getattr(self, name).items():
@@ -158,7 +158,7 @@ class World:
                     table[key] = entity
         for message in self.messages.values():
             if message.message_id in self.unwritten or _about(message) in seen:
-                new.remember(message if message.status == PENDING else _held(message))
+                new.remember(message if message.status == PENDING else held(message))
         new.sent = {k: v for k, v in self.sent.items() if ("sent", k) in seen}
         for customer in new.customers.values():
             new.index_phone(customer)
@@ -218,10 +218,9 @@ class World:
             heapq.heappush(times, (message.run_at, message.message_id))
         return sorted(found.values(), key=lambda m: (m.run_at, m.message_id))
 
-    def next_unwritten(self, skip: int = 0) -> datetime | None:
-        """When the first message kept back is due (or the one `skip` places later)."""
-        times = heapq.nsmallest(skip + 1, (m.run_at for m in self.unwritten.values()))
-        return times[skip] if skip < len(times) else None
+    def unwritten_times(self, count: int) -> list[datetime]:
+        """When the first `count` messages kept back are due, earliest first."""
+        return heapq.nsmallest(count, (m.run_at for m in self.unwritten.values()))
 
     def write_out(self, count: int) -> list[Message]:
         """The `count` messages kept back that are due last, for storage to take now: what
@@ -307,12 +306,6 @@ class World:
     def changed(self, message: Message) -> None:
         if message.message_id not in self.changed_messages:
             self.changed_messages[message.message_id] = message
-
-
-def _held(message: Message) -> Message:
-    """A decided message as a batch holds it (as the outbox loads it, too): it is never
-    written again nor sent, so its text, address and provider call stay in storage only."""
-    return replace(message, recipient=None, body=None, title=None, template=None)
 
 
 def _about(message: Message) -> tuple[str, Pair]:

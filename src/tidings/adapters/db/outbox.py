@@ -17,7 +17,7 @@ from tidings.adapters.db.bulk import Writer
 from tidings.adapters.db.engine import claims_rows
 from tidings.adapters.db.plans import unindexed, written
 from tidings.adapters.db.repositories import Pair, chunks
-from tidings.domain.messages import PENDING, Message
+from tidings.domain.messages import PENDING, TEXT_FIELDS, Message
 from tidings.services.world import CAPPED, Sent
 
 M = t.messages.c
@@ -32,13 +32,11 @@ def insert(conn: Connection, table: Table) -> Any:
 
 
 MESSAGE_COLUMNS = [M[name] for name in _MESSAGE_FIELDS]
-# A decided message as a batch holds it: never written again nor sent, so its text, address
-# and provider call stay in storage, not in a replay's World of a hundred thousand of them.
+# A decided message as a batch holds it (messages.held), chosen in SQL: its text stays stored.
 _HELD_COLUMNS = [
-    case((_PENDING, M[name])).label(name) if name in ("recipient", "body", "title", "template")
-    else M[name]
+    case((_PENDING, M[name])).label(name) if name in TEXT_FIELDS else M[name]
     for name in _MESSAGE_FIELDS
-]  # fmt: skip
+]
 
 
 def message_of(row: Any) -> Message:
