@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -55,14 +55,8 @@ class Message:
 
 
 # What a decided message carries that nothing reads again once it is written (its text, its
-# address, its provider call): a batch holds decided messages without them.
+# address, its provider call): a batch loads decided messages without them.
 TEXT_FIELDS = ("recipient", "body", "title", "template")
-
-
-def held(message: Message) -> Message:
-    """A decided message as a batch holds it: never written again nor sent, so its text,
-    address and provider call stay in storage only."""
-    return replace(message, recipient=None, body=None, title=None, template=None)
 
 
 def message_id(store: str, journey: str, step: str, subject: str) -> str:

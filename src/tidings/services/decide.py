@@ -177,7 +177,7 @@ class Decider:
         """One alert per step without an approved template, however many messages it stops."""
         subject = f"store:{store.store_id}:template:{missing.provider}:{step}:{missing.locale}"
         key = (store.store_id, "template_watch", "template_not_approved", subject)
-        if key in self.world.messages or self.outbox.for_subjects([(store.store_id, subject)]):
+        if self.world.has_message(key) or self.outbox.for_subjects([(store.store_id, subject)]):
             return
         alert = Message(
             store.store_id, message_id(*key), "template_watch", "template_not_approved",
@@ -234,7 +234,7 @@ class Decider:
     def _alert_budget(self, store: Store, month: str, at: datetime) -> None:
         subject = f"store:{store.store_id}:{month}"
         key = (store.store_id, "budget_watch", "budget_exhausted", subject)
-        if key in self.world.messages or self.outbox.for_subjects([(store.store_id, subject)]):
+        if self.world.has_message(key) or self.outbox.for_subjects([(store.store_id, subject)]):
             return
         alert = Message(
             store.store_id,
@@ -322,7 +322,7 @@ class Decider:
         run_at: datetime,
     ) -> list[Message]:
         """The next message after `done`, unless that step was already planned."""
-        if (done.store_id, journey.name, step, subject) in self.world.messages:
+        if self.world.has_message((done.store_id, journey.name, step, subject)):
             return []
         message = journey_message(
             journey, step, done.store_id, subject, started, due, done.customer_id, run_at

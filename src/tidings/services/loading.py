@@ -142,7 +142,7 @@ def _load_phones(uow: UnitOfWork, world: World, events: Sequence[Event], keys: K
         keys.customers |= owners
         _merge(world, uow.state.load(world.unseen(Keys(customers=owners))))
         for message in uow.outbox.pending_for_customers(owners):
-            if message.key not in world.messages:
+            if not world.has_message(message.key):
                 world.remember(message)
     customers = [world.customers.get(k) for k in keys.customers]
     phones = inbound | {(c.store_id, c.phone_key) for c in customers if c and c.phone_key}
@@ -187,12 +187,12 @@ def _load_messages(
 ) -> None:
     subjects = {(s, f"{kind}:{i}") for kind in SUBJECTS for s, i in getattr(keys, kind + "s")}
     for message in uow.outbox.for_subjects(world.unseen_subjects(subjects)):
-        if message.key not in world.messages:
+        if not world.has_message(message.key):
             world.remember(message)
     about = {(s, f"customer:{c}:*") for s, c in keys.customers}  # birthdays, campaigns
     owners = {(s, c.removeprefix("customer:")[:-2]) for s, c in world.unseen_subjects(about)}
     for message in uow.outbox.about_customers(owners):
-        if message.key not in world.messages:
+        if not world.has_message(message.key):
             world.remember(message)
     customers = world.unseen_senders(keys.customers)
     if customers and start is not None:

@@ -106,9 +106,11 @@ def _start(
         subject = yearly_subject(subject, due, ctx)
     elif journey.campaign is not None:
         subject = f"{subject}:{journey.name}"
-    existing = world.messages.get((ev.store, journey.name, step.name, subject))
+    key = (ev.store, journey.name, step.name, subject)
+    existing = world.messages.get(key)
     if existing is not None:
         _retrigger(journey, existing, ev.occurred_at, due, world, schedule)
+    if existing is not None or key in world.decided:  # a decided step is not started again
         return
     owner = ctx.get(journey.subject)
     if not getattr(owner, "customer_id", None):  # a parcel's customer is its order's

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
 
-from tidings.domain.messages import PENDING, Message, held
+from tidings.domain.messages import PENDING, Message
 from tidings.domain.state import (
     Alert,
     Cart,
@@ -36,6 +36,7 @@ from tidings.domain.state import (
 )
 
 Pair = tuple[str, str]
+MessageKey = tuple[str, str, str, str]  # store, journey, step, subject: a step once a subject
 T = TypeVar("T")
 KINDS = (
     "stores",
@@ -95,7 +96,8 @@ class World:
     coupons: dict[Pair, Coupon] = field(default_factory=dict)
     alerts: dict[Pair, Alert] = field(default_factory=dict)  # raised by this world, by message
     optouts: dict[Pair, PhoneOptOut] = field(default_factory=dict)
-    messages: dict[tuple[str, str, str, str], Message] = field(default_factory=dict)
+    messages: dict[MessageKey, Message] = field(default_factory=dict)  # pending, or this batch's
+    decided: dict[MessageKey, str | None] = field(default_factory=dict)  # the rest: key → customer
     sent: dict[Pair, list[Sent]] = field(default_factory=dict)
     spent: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     spent_delta: dict[tuple[str, str], Decimal] = field(default_factory=dict)
@@ -107,7 +109,7 @@ class World:
     changed_messages: dict[str, Message] = field(default_factory=dict)
     unwritten: dict[str, Message] = field(default_factory=dict)  # pending, not yet in storage
 
-    seen: dict[tuple[str, Pair | str], int] = field(default_factory=dict)  # asked: last batch
+    seen: dict[str, dict[Any, int]] = field(default_factory=dict)  # kind → key → last asked
     batches: int = 0  # batches this world served (its clock for what it asked when)
     _by_customer: dict[Pair, list[Message]] = field(default_factory=dict)
     _by_phone: dict[Pair, set[str]] = field(default_factory=dict)
@@ -129,43 +131,47 @@ class World:
     def _unseen(self, kind: str, keys: set[Any]) -> set[Any]:
         """Of `keys`, those not asked for yet; each is marked asked by this batch (a key asked
         again is recent again: `shrunk` keeps what recent batches asked for)."""
-        seen, now, fresh = self.seen, self.batches, set()
-        for key in keys:
-            marker = (kind, key)
-            if marker not in seen:
-                fresh.add(key)
-            seen[marker] = now
+        seen, now = self.seen.setdefault(kind, {}), self.batches
+        fresh = {key for key in keys if key not in seen}
+        seen.update(dict.fromkeys(keys, now))
         return fresh
 
     def shrunk(self, keep: int) -> World:
         """A World that holds what this one holds for the keys its latest batches asked for
         (about `keep` of them), and every message kept back. What it drops is in storage, as
         it was written at the end of each batch, and is loaded again when a batch asks for it:
-        a marker kept in `seen` always comes with everything this world held for it.
+        a key kept in `seen` always comes with everything this world held for it.
         """
-        since = _since(self.seen.values(), keep)
-        seen = {m: b for m, b in self.seen.items() if b >= since or m[0] == "stores"}
+        since = _since((b for asked in self.seen.values() for b in asked.values()), keep)
+        seen = {
+            kind: asked if kind == "stores" else {k: b for k, b in asked.items() if b >= since}
+            for kind, asked in self.seen.items()
+        }  # the stores are all kept
         new = World(
             stores=self.stores, alerts=self.alerts, spent=self.spent, seen=seen,
             batches=self.batches, unwritten=self.unwritten,
             _unwritten_times=self._unwritten_times,
         )  # fmt: skip
-        for kind in (k for k in KINDS if k != "stores"):  # the stores are all kept
-            name = "optouts" if kind == "phones" else kind
+        for kind in (k for k in KINDS if k != "stores"):
+            name, asked = "optouts" if kind == "phones" else kind, seen.get(kind, {})
             table = getattr(new, name)
             for key, entity in getattr(self, name).items():
-                if (kind, key) in seen:
+                if key in asked:
                     table[key] = entity
-        for message in self.messages.values():
-            if message.message_id in self.unwritten or _about(message) in seen:
-                new.remember(message if message.status == PENDING else held(message))
-        new.sent = {k: v for k, v in self.sent.items() if ("sent", k) in seen}
+        subjects = seen.get("subject", {})
+        for key, message in self.messages.items():  # the pending ones: the rest are settled
+            if message.message_id in self.unwritten or _about(key, message.customer_id) in subjects:
+                new.remember(message)
+        new.decided = {k: c for k, c in self.decided.items() if _about(k, c) in subjects}
+        senders = seen.get("sent", {})
+        new.sent = {k: v for k, v in self.sent.items() if k in senders}
         for customer in new.customers.values():
             new.index_phone(customer)
         return new
 
     def size(self) -> int:
-        """How many things this world holds (a measure of its memory)."""
+        """How many things this world holds (a measure of its memory: a decided message,
+        held as its key, counts a quarter)."""
         return (
             len(self.customers)
             + len(self.orders)
@@ -175,6 +181,7 @@ class World:
             + len(self.tickets)
             + len(self.disputes)
             + len(self.messages)
+            + len(self.decided) // 4
             + len(self.optouts)
             + len(self.sent)
         )
@@ -182,6 +189,9 @@ class World:
     def end_batch(self) -> None:
         """Forget what the batch changed once it is written; keep what is known."""
         self.batches += 1
+        for message in (*self.new_messages, *self.changed_messages.values()):
+            if message.status != PENDING:
+                self._settle(message)
         self.dirty.clear()
         self.new_messages.clear()
         self.changed_messages.clear()
@@ -273,14 +283,35 @@ class World:
     def touch(self, kind: str, key: Pair | str) -> None:
         self.dirty.add((kind, key))
 
+    def has_message(self, key: MessageKey) -> bool:
+        """Whether this world holds the message of this key, pending or decided."""
+        return key in self.messages or key in self.decided
+
     def remember(self, message: Message) -> None:
-        """A message loaded from storage."""
+        """A message loaded from storage (a decided one is held as its key only)."""
+        if message.status != PENDING:
+            self.decided[message.key] = message.customer_id
+            return
         if self.messages.get(message.key) is message:
             return
         self.messages[message.key] = message
         if message.customer_id:
             key = (message.store_id, message.customer_id)
             self._by_customer.setdefault(key, []).append(message)
+
+    def _settle(self, message: Message) -> None:
+        """A message decided and written: from now on its key is all this world holds of it
+        (nothing reads a decided message again but to know it is there)."""
+        if self.messages.pop(message.key, None) is None:
+            return
+        self.decided[message.key] = message.customer_id
+        if message.customer_id:
+            who = (message.store_id, message.customer_id)
+            mine = [m for m in self._by_customer.get(who, ()) if m is not message]
+            if mine:
+                self._by_customer[who] = mine
+            else:
+                self._by_customer.pop(who, None)
 
     def add_message(self, message: Message) -> None:
         """A message this batch created."""
@@ -308,12 +339,13 @@ class World:
             self.changed_messages[message.message_id] = message
 
 
-def _about(message: Message) -> tuple[str, Pair]:
-    """The marker in `World.seen` under which `message` was loaded: its subject's, or for a
-    subject of a customer's own (a birthday, a campaign), all of that customer's."""
-    if message.subject.startswith("customer:"):
-        return ("subject", (message.store_id, f"customer:{message.customer_id}:*"))
-    return ("subject", (message.store_id, message.subject))
+def _about(key: MessageKey, customer_id: str | None) -> Pair:
+    """The subject in `World.seen` under which the message of `key` was loaded: its own, or
+    for a subject of a customer's own (a birthday, a campaign), all of that customer's."""
+    store, _, _, subject = key
+    if subject.startswith("customer:"):
+        return (store, f"customer:{customer_id}:*")
+    return (store, subject)
 
 
 def _since(batches: Iterable[int], keep: int) -> int:
