@@ -115,7 +115,7 @@ def test_a_world_that_shrinks_often_and_a_tail_cut_small_give_the_golden_output(
         return step(runner, chunk, until, **options)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(replay_service, "WORLD_LIMIT", 6_000)
+        patch.setattr(replay_service, "WORLD_LIMIT", 4_000)
         patch.setattr(replay_service, "TAIL_MESSAGES", 1)
         patch.setattr(World, "shrunk", counted)
         patch.setattr(World, "write_out", writing)

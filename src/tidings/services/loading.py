@@ -6,7 +6,7 @@ for yet are loaded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -30,10 +30,14 @@ def load(
     events: Sequence[Event],
     due: Sequence[Message],
     cap_window: timedelta = CAP_WINDOW,
+    about_customers: Collection[str] = (),
 ) -> list[Message]:
     """Fill `world` for `events` and `due`; return the due messages as the world holds them.
 
-    Each customer's sent SMS are loaded as far back as the longest frequency cap looks.
+    Each customer's sent SMS are loaded as far back as the longest frequency cap looks. The
+    messages about a customer themselves (a birthday, a campaign) are loaded for the customers
+    that events of the `about_customers` types name (the types that start such a journey)
+    and for the due messages about a customer: no other step asks for them.
     """
     keys = _keys(events, due)
     _load_state(uow, world, keys)
@@ -41,7 +45,8 @@ def load(
     due = [world.messages.get(m.key, m) for m in due]
     for message in due:
         world.remember(message)
-    _load_messages(uow, world, keys, _start(events, due), cap_window)
+    owners = _owners(events, due, about_customers)
+    _load_messages(uow, world, keys, owners, _start(events, due), cap_window)
     return due
 
 
@@ -182,14 +187,29 @@ def _arriving(world: World, events: Sequence[Event]) -> set[Pair]:
     return found
 
 
+def _owners(events: Sequence[Event], due: Sequence[Message], types: Collection[str]) -> set[Pair]:
+    """The customers whose own messages (birthdays, campaigns) a batch may start or decide."""
+    named = ((ev.store, getattr(ev.data, "customer_id", None)) for ev in events if ev.type in types)
+    found: set[Pair] = {(store, customer) for store, customer in named if customer}
+    for message in due:
+        if message.subject.startswith("customer:") and message.customer_id:
+            found.add((message.store_id, message.customer_id))
+    return found
+
+
 def _load_messages(
-    uow: UnitOfWork, world: World, keys: Keys, start: datetime | None, window: timedelta
+    uow: UnitOfWork,
+    world: World,
+    keys: Keys,
+    owners: set[Pair],
+    start: datetime | None,
+    window: timedelta,
 ) -> None:
     subjects = {(s, f"{kind}:{i}") for kind in SUBJECTS for s, i in getattr(keys, kind + "s")}
     for message in uow.outbox.for_subjects(world.unseen_subjects(subjects)):
         if not world.has_message(message.key):
             world.remember(message)
-    about = {(s, f"customer:{c}:*") for s, c in keys.customers}  # birthdays, campaigns
+    about = {(s, f"customer:{c}:*") for s, c in owners}  # birthdays, campaigns
     owners = {(s, c.removeprefix("customer:")[:-2]) for s, c in world.unseen_subjects(about)}
     for message in uow.outbox.about_customers(owners):
         if not world.has_message(message.key):

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from tidings.domain import sms
@@ -58,6 +58,13 @@ class Texts:
         """How far back the frequency caps look: 24 h, or a journey's longer cap."""
         caps = [s.cap for j in self.catalogue.journeys.values() for s in j.steps if s.cap]
         return max([timedelta(hours=24), *caps])
+
+    @cached_property
+    def about_customers(self) -> frozenset[str]:
+        """The event types that start a journey about a customer (a store's overrides change
+        neither a journey's subject nor its triggers)."""
+        journeys = self.catalogue.journeys.values()
+        return frozenset(t for j in journeys if j.subject == "customer" for t in j.triggers)
 
     def journeys(self, store: Store) -> dict[str, Journey]:
         """The journeys as `store` runs them (overrides applied), cached per store version."""

@@ -137,3 +137,27 @@ def test_stop_between_batches_reaches_pending_messages():
     reasons = {(m.journey, m.reason) for m in tables.messages.values()}
     assert ("payment_reminder", "opted_out") in reasons
     assert ("cart_recovery", "opted_out") in reasons
+
+
+def test_a_batch_asks_for_a_customers_own_messages_only_where_it_may_start_or_decide_one(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Birthdays and campaigns are about a customer: a batch loads a customer's own messages
+    for the events that start such a journey (here `customer.upserted`, `order.created`)
+    and for the due ones, not for every customer an event leads to (a payment, a parcel)."""
+    from fakes import FakeOutbox
+
+    asked: list[set[tuple[str, str]]] = []
+    about = FakeOutbox.about_customers
+
+    def spied(self, pairs):  # type: ignore[no-untyped-def]
+        asked.append(set(pairs))
+        return about(self, pairs)
+
+    monkeypatch.setattr(FakeOutbox, "about_customers", spied)
+    tables = Tables()
+    _run(tables, [store(), customer(), order("o1", at(10))])
+    assert set().union(*asked) == {("acme", "c1")}
+    asked.clear()
+    _run(tables, [paid("o1", at(10, 5))])  # a World of its own: nothing of c1 held
+    assert not set().union(*asked)
