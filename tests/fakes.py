@@ -14,7 +14,7 @@ from tidings.domain.delivery import Claim, Outcome, Receipt
 from tidings.domain.events import Event
 from tidings.domain.messages import PENDING, Message
 from tidings.domain.state import DeliveryReceipt
-from tidings.services.world import Keys, Sent, World
+from tidings.services.world import Found, Keys, Sent, World
 
 Pair = tuple[str, str]
 Key3 = tuple[str, str, str]
@@ -132,17 +132,17 @@ class FakeOutbox:
         times = sorted(m.run_at for m in self._rows() if m.status == PENDING)
         return times[skip] if skip < len(times) else None
 
-    def for_subjects(self, pairs: Iterable[Pair]) -> list[Message]:
+    def for_subjects(self, pairs: Iterable[Pair]) -> Found:
         wanted = set(pairs)
-        return [copy.copy(m) for m in self._rows() if (m.store_id, m.subject) in wanted]
+        return _found(m for m in self._rows() if (m.store_id, m.subject) in wanted)
 
-    def about_customers(self, pairs: Iterable[Pair]) -> list[Message]:
+    def about_customers(self, pairs: Iterable[Pair]) -> Found:
         wanted = set(pairs)
-        return [
-            copy.copy(m)
+        return _found(
+            m
             for m in self._rows()
             if (m.store_id, m.customer_id) in wanted and m.subject.startswith("customer:")
-        ]
+        )
 
     def pending_for_customers(self, pairs: Iterable[Pair]) -> list[Message]:
         wanted = set(pairs)
@@ -335,3 +335,14 @@ class FakeUnitOfWork:
 
     def refresh_statistics(self) -> None:
         pass
+
+
+def _found(messages: Iterable[Message]) -> Found:
+    """As the outbox answers a batch: pending messages whole, decided ones as keys."""
+    found = Found()
+    for m in messages:
+        if m.status == PENDING:
+            found.pending.append(copy.copy(m))
+        else:
+            found.decided[m.key] = m.customer_id
+    return found

@@ -70,3 +70,24 @@ def test_a_world_let_go_mid_replay_writes_what_it_kept_back(db_url, tmp_path, mo
     forgot = replay(db_url, DAY, batch=1)
     assert forgot == kept
     assert _rows(db_url) == _rows(str(tmp_path / "kept.db"))
+
+
+def test_a_batch_finds_pending_messages_whole_and_decided_ones_as_their_key(db_url):
+    """What a batch asks storage for about its subjects: a decided message comes as its key
+    and customer only (all a World keeps of it), a pending one whole."""
+    replay(db_url, DAY, until=at(10, 45), batch=1)
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        found = SqlOutbox(conn).for_subjects([("acme", f"order:o{i}") for i in range(6)])
+        m = tables.messages.c
+        key = (m.store_id, m.journey, m.step, m.subject)
+        rows = conn.execute(
+            select(*key, m.customer_id, m.status, m.run_at).where(m.subject.like("order:%"))
+        ).all()
+    engine.dispose()
+    pending = {tuple(r[:4]): r[6] for r in rows if r[5] == "pending"}
+    decided = {tuple(r[:4]): r[4] for r in rows if r[5] != "pending"}
+    assert pending and decided
+    assert {m.key: m.run_at for m in found.pending} == pending
+    assert all(m.status == "pending" and m.customer_id == "c1" for m in found.pending)
+    assert found.decided == decided

@@ -54,11 +54,6 @@ class Message:
         return (self.store_id, self.journey, self.step, self.subject)
 
 
-# What a decided message carries that nothing reads again once it is written (its text, its
-# address, its provider call): a batch loads decided messages without them.
-TEXT_FIELDS = ("recipient", "body", "title", "template")
-
-
 def message_id(store: str, journey: str, step: str, subject: str) -> str:
     """A stable id made from the dedupe key: the same step for the same subject, the same id."""
     digest = hashlib.blake2b(

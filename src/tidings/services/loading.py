@@ -206,14 +206,10 @@ def _load_messages(
     window: timedelta,
 ) -> None:
     subjects = {(s, f"{kind}:{i}") for kind in SUBJECTS for s, i in getattr(keys, kind + "s")}
-    for message in uow.outbox.for_subjects(world.unseen_subjects(subjects)):
-        if not world.has_message(message.key):
-            world.remember(message)
+    world.take(uow.outbox.for_subjects(world.unseen_subjects(subjects)))
     about = {(s, f"customer:{c}:*") for s, c in owners}  # birthdays, campaigns
     owners = {(s, c.removeprefix("customer:")[:-2]) for s, c in world.unseen_subjects(about)}
-    for message in uow.outbox.about_customers(owners):
-        if not world.has_message(message.key):
-            world.remember(message)
+    world.take(uow.outbox.about_customers(owners))
     customers = world.unseen_senders(keys.customers)
     if customers and start is not None:
         for sent in uow.outbox.sent_since(customers, start - window):

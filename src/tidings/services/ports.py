@@ -15,7 +15,7 @@ from tidings.domain.events import Event, EventRecord
 from tidings.domain.messages import Message
 from tidings.domain.provider_templates import ProviderTemplate
 from tidings.domain.state import Alert, DeliveryReceipt
-from tidings.services.world import Keys, Sent, World
+from tidings.services.world import Found, Keys, Sent, World
 
 Key3 = tuple[str, str, str]  # a delivery: store, message, recipient
 
@@ -303,9 +303,9 @@ class Outbox(Protocol):
         """The stores with messages due by `until`."""
         ...
 
-    def for_subjects(self, pairs: Iterable[tuple[str, str]]) -> list[Message]: ...
+    def for_subjects(self, pairs: Iterable[tuple[str, str]]) -> Found: ...
 
-    def about_customers(self, pairs: Iterable[tuple[str, str]]) -> list[Message]: ...
+    def about_customers(self, pairs: Iterable[tuple[str, str]]) -> Found: ...
 
     def pending_for_customers(self, pairs: Iterable[tuple[str, str]]) -> list[Message]: ...
 

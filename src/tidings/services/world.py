@@ -68,6 +68,18 @@ class Sent(NamedTuple):
 
 
 @dataclass
+class Found:
+    """The messages storage holds for what a batch asked: the pending ones whole, the decided
+    ones as their key and customer (all a World keeps of them)."""
+
+    pending: list[Message] = field(default_factory=list)
+    decided: dict[MessageKey, str | None] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.pending or self.decided)
+
+
+@dataclass
 class Keys:
     """What a batch needs loaded, as (store, id) pairs."""
 
@@ -286,6 +298,16 @@ class World:
     def has_message(self, key: MessageKey) -> bool:
         """Whether this world holds the message of this key, pending or decided."""
         return key in self.messages or key in self.decided
+
+    def take(self, found: Found) -> None:
+        """What storage holds for keys this world had not asked for: what it holds already
+        (kept back, or changed since) stays as it is."""
+        for message in found.pending:
+            if not self.has_message(message.key):
+                self.remember(message)
+        for key, customer in found.decided.items():
+            if key not in self.messages:
+                self.decided[key] = customer
 
     def remember(self, message: Message) -> None:
         """A message loaded from storage (a decided one is held as its key only)."""

@@ -17,8 +17,8 @@ from tidings.adapters.db.bulk import Writer
 from tidings.adapters.db.engine import claims_rows
 from tidings.adapters.db.plans import unindexed, written
 from tidings.adapters.db.repositories import Pair, chunks
-from tidings.domain.messages import PENDING, TEXT_FIELDS, Message
-from tidings.services.world import CAPPED, Sent
+from tidings.domain.messages import PENDING, Message
+from tidings.services.world import CAPPED, Found, Sent
 
 M = t.messages.c
 MICROS = Decimal(1_000_000)
@@ -32,11 +32,14 @@ def insert(conn: Connection, table: Table) -> Any:
 
 
 MESSAGE_COLUMNS = [M[name] for name in _MESSAGE_FIELDS]
-# A decided message as a batch holds it (messages.held), chosen in SQL: its text stays stored.
-_HELD_COLUMNS = [
-    case((_PENDING, M[name])).label(name) if name in TEXT_FIELDS else M[name]
-    for name in _MESSAGE_FIELDS
+# A batch keeps a decided message's key and customer only (World.decided): the rest of its row
+# is chosen for a pending one alone, in SQL, so a decided row costs no times to read.
+_KEPT = ("store_id", "journey", "step", "subject", "customer_id", "status")
+_FOUND_COLUMNS = [
+    M[name] if name in _KEPT else case((_PENDING, M[name])).label(name) for name in _MESSAGE_FIELDS
 ]
+_STATUS, _CUSTOMER = _MESSAGE_FIELDS.index("status"), _MESSAGE_FIELDS.index("customer_id")
+_KEY = [_MESSAGE_FIELDS.index(name) for name in ("store_id", "journey", "step", "subject")]
 
 
 def message_of(row: Any) -> Message:
@@ -96,28 +99,34 @@ class SqlOutbox:
         value = self.conn.execute(query).scalar()
         return t.UtcDateTime().process_result_value(value, self.conn.dialect)
 
-    def for_subjects(self, pairs: Iterable[Pair]) -> list[Message]:
+    def for_subjects(self, pairs: Iterable[Pair]) -> Found:
         return self._messages(pairs, M.subject)
 
-    def about_customers(self, pairs: Iterable[Pair]) -> list[Message]:
+    def about_customers(self, pairs: Iterable[Pair]) -> Found:
         """The messages about these customers themselves (birthdays, campaigns)."""
         return self._messages(pairs, M.customer_id, M.subject.startswith("customer:"))
 
     def pending_for_customers(self, pairs: Iterable[Pair]) -> list[Message]:
-        return self._messages(pairs, M.customer_id, _PENDING)
+        return self._messages(pairs, M.customer_id, _PENDING).pending
 
-    def _messages(self, pairs: Iterable[Pair], column: Any, *where: Any) -> list[Message]:
+    def _messages(self, pairs: Iterable[Pair], column: Any, *where: Any) -> Found:
         """Messages whose `column` is one of the (store, value) pairs, and `where` holds, as
-        a batch holds them (a decided one without its text)."""
-        out: list[Message] = []
+        a batch holds them (a decided one as its key and customer)."""
+        found = Found()
         for stores, values, wanted in chunks(pairs):
-            query = select(*_HELD_COLUMNS, column).where(
+            query = select(*_FOUND_COLUMNS, column).where(
                 M.store_id.in_(stores), column.in_(values), *where
             )
             for *row, value in self.conn.execute(query):
-                if (row[0], value) in wanted:
-                    out.append(message_of(row))
-        return out
+                if (row[0], value) not in wanted:
+                    continue
+                if row[_STATUS] == PENDING:
+                    found.pending.append(message_of(row))
+                else:
+                    store, journey, step, subject = (row[i] for i in _KEY)
+                    key = (intern(store), intern(journey), intern(step), subject)
+                    found.decided[key] = row[_CUSTOMER]
+        return found
 
     def sent_since(self, pairs: Iterable[Pair], since: datetime) -> list[Sent]:
         out: list[Sent] = []
