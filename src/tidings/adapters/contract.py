@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import make_dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from sys import intern
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
@@ -160,7 +161,7 @@ def _to_event(env: Any, raw: str, where: str) -> Event:
     try:
         at = env.occurred_at
         at = at.astimezone(UTC) if at.tzinfo is not None else at  # naive: refused by Event
-        return Event(env.id, env.type, env.store, at, env.data, raw)
+        return Event(env.id, env.type, intern(env.store), at, env.data, raw)  # one per store
     except ValueError as exc:
         field, _, reason = str(exc).partition(": ")
         raise InvalidEvent(reason or str(exc), where=_where(where, env.id), field=field) from None
