@@ -4,7 +4,8 @@ A unit of work loads a World in a few set-based queries, the services change it,
 unit of work writes back only what changed, in bulk. A World that outlives its batches (the
 replay's, the database's only writer) may keep its new messages back while they are pending
 (`unwritten`): each is then written once, when decided or when the World is let go, instead
-of once pending and once more decided.
+of once pending and once more decided. Of a decided message a World keeps the key (and its
+customer) only: nothing reads it again but to know the step was taken for its subject.
 """
 
 from __future__ import annotations
