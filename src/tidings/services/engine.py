@@ -104,7 +104,8 @@ class Engine:
             due = sorted(
                 [*due, *world.unwritten_due(until)], key=lambda m: (m.run_at, m.message_id)
             )
-        due = load(uow, world, fresh, due, self.texts.cap_window, self.texts.about_customers)
+        about = self.texts.about_customers  # the event types that start a journey about one
+        due = load(uow, world, fresh, due, self.texts.cap_window, about_customers=about)
         decider = Decider(self.texts, world, uow.outbox, self._templates(uow))
         queue: list[tuple[datetime, str, int, Message]] = []
         pushes = itertools.count()  # ties in time and id: first queued, first decided

@@ -30,7 +30,8 @@ def load(
     events: Sequence[Event],
     due: Sequence[Message],
     cap_window: timedelta = CAP_WINDOW,
-    about_customers: Collection[str] = (),
+    *,
+    about_customers: Collection[str],
 ) -> list[Message]:
     """Fill `world` for `events` and `due`; return the due messages as the world holds them.
 
@@ -208,8 +209,8 @@ def _load_messages(
     subjects = {(s, f"{kind}:{i}") for kind in SUBJECTS for s, i in getattr(keys, kind + "s")}
     world.take(uow.outbox.for_subjects(world.unseen_subjects(subjects)))
     about = {(s, f"customer:{c}:*") for s, c in owners}  # birthdays, campaigns
-    owners = {(s, c.removeprefix("customer:")[:-2]) for s, c in world.unseen_subjects(about)}
-    world.take(uow.outbox.about_customers(owners))
+    unseen = {(s, c.removeprefix("customer:")[:-2]) for s, c in world.unseen_subjects(about)}
+    world.take(uow.outbox.about_customers(unseen))
     customers = world.unseen_senders(keys.customers)
     if customers and start is not None:
         for sent in uow.outbox.sent_since(customers, start - window):
