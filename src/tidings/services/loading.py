@@ -15,7 +15,7 @@ from tidings.domain.messages import Message
 from tidings.domain.relay import optout_keys
 from tidings.services.phones import lookup_key
 from tidings.services.ports import StateRepo, UnitOfWork
-from tidings.services.world import KINDS, Keys, Pair, World
+from tidings.services.world import KINDS, Found, Keys, Pair, World
 
 SUBJECT_FIELDS = tuple(
     (kind, f"{kind}_id") for kind in ("order", "cart", "shipment", "review", "ticket")
@@ -147,9 +147,7 @@ def _load_phones(uow: UnitOfWork, world: World, events: Sequence[Event], keys: K
         owners = set(uow.state.customers_by_phone(inbound))
         keys.customers |= owners
         _merge(world, uow.state.load(world.unseen(Keys(customers=owners))))
-        for message in uow.outbox.pending_for_customers(owners):
-            if not world.has_message(message.key):
-                world.remember(message)
+        world.take(Found(pending=uow.outbox.pending_for_customers(owners)))
     customers = [world.customers.get(k) for k in keys.customers]
     phones = inbound | {(c.store_id, c.phone_key) for c in customers if c and c.phone_key}
     phones |= _arriving(world, events) | _relay_keys(world, keys)

@@ -110,7 +110,7 @@ def _start(
     existing = world.messages.get(key)
     if existing is not None:
         _retrigger(journey, existing, ev.occurred_at, due, world, schedule)
-    if existing is not None or key in world.decided:  # a decided step is not started again
+    if world.has_message(key):  # moved if it waits; a decided step is not started again
         return
     owner = ctx.get(journey.subject)
     if not getattr(owner, "customer_id", None):  # a parcel's customer is its order's
