@@ -311,10 +311,7 @@ class World:
                 self.decided[key] = customer
 
     def remember(self, message: Message) -> None:
-        """A message loaded from storage (a decided one is held as its key only)."""
-        if message.status != PENDING:
-            self.decided[message.key] = message.customer_id
-            return
+        """A pending message loaded from storage (a decided one comes as a key: `take`)."""
         if self.messages.get(message.key) is message:
             return
         self.messages[message.key] = message

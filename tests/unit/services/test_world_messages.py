@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tidings.domain.messages import PENDING, SENT, SUPPRESSED, Message
-from tidings.services.world import Keys, World
+from tidings.services.world import Found, Keys, World
 
 AT = datetime(2026, 11, 11, 10, tzinfo=UTC)
 
@@ -21,7 +21,7 @@ def _message(ident: str, subject: str, status: str = PENDING, customer: str = "c
 def test_a_decided_message_loaded_from_storage_is_held_as_its_key():
     world = World()
     sent = _message("m1", "order:o1", SENT)
-    world.remember(sent)
+    world.take(Found(decided={sent.key: sent.customer_id}))
     assert world.has_message(sent.key)
     assert sent.key not in world.messages
     assert world.decided == {sent.key: "c1"}
@@ -52,8 +52,7 @@ def test_a_shrunk_world_keeps_the_decided_keys_of_the_subjects_asked_for_lately(
     world.end_batch()
     old, recent = _message("m1", "order:o1", SENT), _message("m2", "order:o2", SENT)
     birthday = _message("m3", "customer:c2:birthday:2026", SENT, customer="c2")
-    for message in (old, recent, birthday):
-        world.remember(message)
+    world.take(Found(decided={m.key: m.customer_id for m in (old, recent, birthday)}))
     kept = world.shrunk(2)
     assert kept.decided == {recent.key: "c1"}
     assert kept.seen["subject"] == {("s1", "order:o2"): 1}
