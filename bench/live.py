@@ -52,6 +52,7 @@ class Live:
     events: int
     posted: float  # seconds until the last array was answered
     taken: float  # seconds until the worker had taken in every event
+    cpu: float  # the server's CPU seconds by then (API and worker): steadier on a busy machine
     p50: float | None
     p99: float | None
     worst: float | None
@@ -97,13 +98,21 @@ def measure(name: str, url: str, path: Path, args: argparse.Namespace, folder: P
         while _waiting(engine):
             time.sleep(0.2)
         taken = time.perf_counter() - start
+        cpu = _cpu(server.pid)
         late = _late(engine)
         engine.dispose()
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(60)
     pick = (lambda q: late[int(q * (len(late) - 1))]) if late else (lambda q: None)
-    return Live(name, len(lines), posted, taken, pick(0.5), pick(0.99), late[-1] if late else None)
+    worst = late[-1] if late else None
+    return Live(name, len(lines), posted, taken, cpu, pick(0.5), pick(0.99), worst)
+
+
+def _cpu(pid: int) -> float:
+    """A running process's CPU seconds (user and system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _key(url: str) -> str:
@@ -152,7 +161,7 @@ def main() -> None:
     parser.add_argument("--pg", default=PG_ADMIN, help="PostgreSQL admin URL")
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=110)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = folder / "day.jsonl"
@@ -166,16 +175,18 @@ def main() -> None:
             finally:
                 drop_pg(args.pg, name)
     table = Table(title=f"live: {count:,} events in arrays of {ARRAY:,}; ceiling: parse + insert")
-    for column in ("run", "s", "events/s", "of ceiling", "p50 s", "p99 s", "worst s"):
+    for column in ("run", "s", "events/s", "of ceiling", "CPU s", "p50 s", "p99 s", "worst s"):
         table.add_column(column, justify="left" if column == "run" else "right")
     table.add_row("ceiling", f"{floor.seconds:.1f}",
-                  f"{floor.events / floor.seconds:,.0f}", "100 %", "", "", "")  # fmt: skip
+                  f"{floor.events / floor.seconds:,.0f}", "100 %", f"{floor.cpu:.1f}",
+                  "", "", "")  # fmt: skip
     for run in runs:
         for what, seconds in (("answered", run.posted), ("taken in", run.taken)):
             cells = [f"{v:.3f}" if v is not None else "–" for v in (run.p50, run.p99, run.worst)]
             share = f"{floor.seconds / seconds:.1%}"
+            cpu = f"{run.cpu:.1f}" if what == "taken in" else ""
             table.add_row(f"{run.name}: {what}", f"{seconds:.1f}", f"{run.events / seconds:,.0f}",
-                          share, *(cells if what == "taken in" else ("", "", "")))  # fmt: skip
+                          share, cpu, *(cells if what == "taken in" else ("", "", "")))  # fmt: skip
     console.print(table)
 
 

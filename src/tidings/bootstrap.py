@@ -24,6 +24,7 @@ from tidings.adapters.db import instance, maintenance, privacy
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.console import SqlConsoleUnitOfWork
 from tidings.adapters.db.engine import make_engine
+from tidings.adapters.db.inbox import Checked
 from tidings.adapters.db.migrate import behind, upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.passwords import Argon2Passwords
@@ -142,7 +143,13 @@ class App:
     clock: Callable[[], datetime] = utc_now
     wakeup: threading.Event = field(default_factory=threading.Event)
     passwords: Passwords = field(default_factory=Argon2Passwords)
+    checked: Checked | None = None  # with a worker in this process: what the API checked
     _cdek: Any = None  # CDEK's API client, its tokens kept between deliveries
+
+    def worker_beside(self) -> None:
+        """A worker runs in this process: the events the API checks are kept for it (so that
+        it does not check their stored texts again)."""
+        self.checked = Checked()
 
     def wake(self) -> None:
         """New work came in: the worker of this process starts a round now."""
@@ -173,7 +180,7 @@ class App:
 
     def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
         """One transaction; a `read_only` one never waits for SQLite's writer."""
-        return SqlUnitOfWork(self.db, read_only=read_only)
+        return SqlUnitOfWork(self.db, read_only=read_only, checked=self.checked)
 
     def check(self, event: Event, where: str) -> Event:
         """Checks that need the journeys in force: a store's overrides must name real ones."""

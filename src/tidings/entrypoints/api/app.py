@@ -40,6 +40,7 @@ def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
         stop = threading.Event()
         thread = None
         if run_worker:
+            app.worker_beside()
             thread = threading.Thread(
                 target=worker.run,
                 args=(app.worker(), stop, app.wakeup, app.settings.poll_seconds),
