@@ -204,3 +204,27 @@ def test_a_journeys_steps_are_counted_from_the_journeys_index(
     assert f"SEARCH messages USING INDEX {by_journey}" in counted
     assert f"SEARCH messages USING INDEX {undecided}" in waiting
     assert "ix_messages_journey_due" not in waiting  # every message due in the period
+
+
+def _readers() -> dict[str, Any]:
+    """Every Reader a batch loads with (the driver's cursor: no SQLAlchemy event sees it)."""
+    from tidings.adapters.db import outbox, repositories
+
+    found = {f"state: {kind}": reader for kind, reader in repositories._READERS.items()}
+    found["customers by phone"] = repositories._BY_PHONE
+    for name in ("_OF_SUBJECTS", "_ABOUT_CUSTOMERS", "_PENDING_OF_CUSTOMERS", "_SENT"):
+        found[f"messages: {name}"] = getattr(outbox, name)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(_readers()))
+def test_a_batch_loads_its_keys_by_index(plans: tuple[Connection, list[str]], name: str) -> None:
+    conn, _ = plans
+    reader = _readers()[name]
+    sql = reader.sql(conn.dialect, 2, 3)
+    keys = ["s1", "s2", "a", "b", "c"]  # two stores, three values
+    params = keys + ["2026-11-11 00:00:00.000000"] * (sql.count("?") - len(keys))  # `where`'s
+    rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", tuple(params)).fetchall()
+    plan = "\n".join(str(row[-1]) for row in rows)
+
+    assert "SEARCH" in plan and "SCAN" not in plan, plan

@@ -1,4 +1,5 @@
-"""Bulk writes for the hot path: multi-row INSERT … ON CONFLICT, values converted once.
+"""Bulk writes and reads for the hot path: multi-row INSERT … ON CONFLICT, values converted
+once, and the rows of the pairs a batch asks for.
 
 SQLAlchemy compiles the schema; here rows go to the driver as tuples, many per statement,
 because per-parameter processing would cost more than the database itself.
@@ -15,6 +16,8 @@ from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ColumnElement
 
 from tidings.adapters.db.engine import sqlite_refusal
 from tidings.adapters.db.tables import UtcDateTime
@@ -201,6 +204,66 @@ class Writer:
             return "DO NOTHING"
         sets = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c not in self.keys)
         return f"DO UPDATE SET {sets}" + (f" WHERE {where}" if where else "")
+
+
+class Reader:
+    """Reads `columns` (expressions over `table`) of the rows whose store and `by` column are
+    among the asked values, and `where` holds (SQL, `?` for each of the extra parameters), on
+    the driver's cursor. The statement is compiled once a database and the column types read
+    the values, as SQLAlchemy would; what is skipped is its work per call and per row (a load
+    asks a few hundred keys at a time: a tenth of a live batch's time went there)."""
+
+    def __init__(
+        self, table: Table, columns: Sequence[ColumnElement[Any]], by: str, where: str = ""
+    ) -> None:
+        self.table, self.columns, self.by, self.where = table, list(columns), by, where
+        self._heads: dict[str, str] = {}
+        self._reads: dict[str, list[Callable[[Any], Any] | None]] = {}
+
+    def sql(self, dialect: Dialect, stores: int, values: int) -> str:
+        """The statement for so many stores and values (PostgreSQL: one for any number)."""
+        head = self._heads.get(dialect.name)
+        if head is None:
+            listed = ", ".join(
+                str(c.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+                for c in self.columns
+            )
+            head = self._heads[dialect.name] = f"SELECT {listed} FROM {self.table.name}"
+        where = f" AND {self.where}" if self.where else ""
+        if dialect.name == "postgresql":  # the driver's parameters are %s: a % is written %%
+            where = where.replace("%", "%%").replace("?", "%s")
+            return f"{head} WHERE store_id = ANY(%s) AND {self.by} = ANY(%s){where}"
+        marks = ", ".join(["?"] * stores), ", ".join(["?"] * values)
+        return f"{head} WHERE store_id IN ({marks[0]}) AND {self.by} IN ({marks[1]}){where}"
+
+    def rows(
+        self, conn: Connection, stores: Sequence[str], values: Sequence[str], *extra: Any
+    ) -> list[tuple[Any, ...]]:
+        dialect = conn.dialect
+        sql = self.sql(dialect, len(stores), len(values))
+        if dialect.name == "postgresql":
+            params: list[Any] = [list(stores), list(values), *extra]
+        else:
+            params = [*stores, *values, *extra]
+        with _cursor(conn) as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+            reads = self._reads.get(dialect.name) or self._readers(dialect, cursor.description)
+        if not any(reads):
+            return [tuple(row) for row in found]
+        return [
+            tuple(v if r is None or v is None else r(v) for r, v in zip(reads, row, strict=True))
+            for row in found
+        ]
+
+    def _readers(self, dialect: Dialect, description: Any) -> list[Callable[[Any], Any] | None]:
+        """How each column's type reads its value from this driver (SQLAlchemy's own)."""
+        reads: list[Callable[[Any], Any] | None] = [
+            c.type._cached_result_processor(dialect, d[1])
+            for c, d in zip(self.columns, description, strict=True)
+        ]
+        self._reads[dialect.name] = reads
+        return reads
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Table, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.adapters.db import tables as t
-from tidings.adapters.db.bulk import Writer
+from tidings.adapters.db.bulk import Reader, Writer
 from tidings.adapters.db.engine import claims_rows
 from tidings.adapters.db.plans import unindexed, written
 from tidings.adapters.db.repositories import Pair, chunks
@@ -38,6 +38,21 @@ _KEPT = ("store_id", "journey", "step", "subject", "customer_id", "status")
 _FOUND_COLUMNS = [
     M[name] if name in _KEPT else case((_PENDING, M[name])).label(name) for name in _MESSAGE_FIELDS
 ]
+_OF_SUBJECTS = Reader(t.messages, [*_FOUND_COLUMNS, M.subject], "subject")
+_ABOUT_CUSTOMERS = Reader(  # a customer's own: birthdays, campaigns
+    t.messages, [*_FOUND_COLUMNS, M.customer_id], "customer_id", "subject LIKE 'customer:%'"
+)
+_PENDING_OF_CUSTOMERS = Reader(
+    t.messages, [*_FOUND_COLUMNS, M.customer_id], "customer_id", f"status = '{PENDING}'"
+)
+_SENT = Reader(  # what the frequency caps count
+    t.messages,
+    [M.store_id, M.customer_id, M.decided_at, M.kind, M.journey, M.channel],
+    "customer_id",
+    "status = 'sent' AND channel IN ({}) AND journey != 'keywords' AND decided_at >= ?".format(
+        ", ".join(f"'{channel}'" for channel in CAPPED)
+    ),
+)
 _STATUS, _CUSTOMER = _MESSAGE_FIELDS.index("status"), _MESSAGE_FIELDS.index("customer_id")
 _KEY = [_MESSAGE_FIELDS.index(name) for name in ("store_id", "journey", "step", "subject")]
 
@@ -100,24 +115,21 @@ class SqlOutbox:
         return t.UtcDateTime().process_result_value(value, self.conn.dialect)
 
     def for_subjects(self, pairs: Iterable[Pair]) -> Found:
-        return self._messages(pairs, M.subject)
+        return self._messages(pairs, _OF_SUBJECTS)
 
     def about_customers(self, pairs: Iterable[Pair]) -> Found:
         """The messages about these customers themselves (birthdays, campaigns)."""
-        return self._messages(pairs, M.customer_id, M.subject.startswith("customer:"))
+        return self._messages(pairs, _ABOUT_CUSTOMERS)
 
     def pending_for_customers(self, pairs: Iterable[Pair]) -> list[Message]:
-        return self._messages(pairs, M.customer_id, _PENDING).pending
+        return self._messages(pairs, _PENDING_OF_CUSTOMERS).pending
 
-    def _messages(self, pairs: Iterable[Pair], column: Any, *where: Any) -> Found:
-        """Messages whose `column` is one of the (store, value) pairs, and `where` holds, as
-        a batch holds them (a decided one as its key and customer)."""
+    def _messages(self, pairs: Iterable[Pair], reader: Reader) -> Found:
+        """Messages whose `reader`'s column is one of the (store, value) pairs, as a batch
+        holds them (a decided one as its key and customer)."""
         found = Found()
         for stores, values, wanted in chunks(pairs):
-            query = select(*_FOUND_COLUMNS, column).where(
-                M.store_id.in_(stores), column.in_(values), *where
-            )
-            for *row, value in self.conn.execute(query):
+            for *row, value in reader.rows(self.conn, stores, values):
                 if (row[0], value) not in wanted:
                     continue
                 if row[_STATUS] == PENDING:
@@ -130,17 +142,10 @@ class SqlOutbox:
 
     def sent_since(self, pairs: Iterable[Pair], since: datetime) -> list[Sent]:
         out: list[Sent] = []
-        cols = (M.store_id, M.customer_id, M.decided_at, M.kind, M.journey, M.channel)
+        at = Writer.time_for(self.conn)(since)
         for stores, ids, wanted in chunks(pairs):
-            query = select(*cols).where(
-                M.store_id.in_(stores),
-                M.customer_id.in_(ids),
-                M.status == "sent",
-                M.channel.in_(CAPPED),
-                M.journey != "keywords",
-                M.decided_at >= since,
-            )
-            out.extend(Sent(*r) for r in self.conn.execute(query) if (r[0], r[1]) in wanted)
+            rows = _SENT.rows(self.conn, stores, ids, at)
+            out.extend(Sent(*r) for r in rows if (r[0], r[1]) in wanted)
         return out
 
     def spent(self, store: str, month: str) -> Decimal:

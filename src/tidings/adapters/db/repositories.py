@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Table, func, literal, select, tuple_
 
 from tidings.adapters.contract import parse_line
 from tidings.adapters.db import tables as t
-from tidings.adapters.db.bulk import Writer
+from tidings.adapters.db.bulk import Reader, Writer
 from tidings.adapters.db.instance import optout_key
 from tidings.domain.consent import phone_digest
 from tidings.domain.events import Event, EventRecord
@@ -41,6 +41,7 @@ from tidings.services.consent import BY_CUSTOMER
 from tidings.services.world import Keys, World
 
 Pair = tuple[str, str]
+_PHONE_COLUMNS = ("store_id", "customer_id", "phone_key")
 EventKey = tuple[datetime, str, str]
 CHUNK = 500
 _KINDS: dict[str, tuple[Table, type[Any], str]] = {
@@ -146,6 +147,8 @@ def _customer(event: Event | EventRecord) -> str | None:
 
 
 _EVENTS = Writer(t.events)
+_READERS = {kind: Reader(table, list(table.c), by) for kind, (table, _, by) in _KINDS.items()}
+_BY_PHONE = Reader(t.customers, [t.customers.c[n] for n in _PHONE_COLUMNS], "phone_key")
 _WRITERS = {kind: Writer(table) for kind, (table, _, _) in _KINDS.items()}
 _WRITERS["store"] = Writer(t.stores)
 _APPENDED = {ChatLine: Writer(t.chat_messages), Click: Writer(t.clicks)}
@@ -182,11 +185,10 @@ class SqlStateRepo:
         return world
 
     def _load(self, kind: str, pairs: Iterable[Pair]) -> dict[Pair, Any]:
-        table, cls, ident = _KINDS[kind]
+        _, cls, ident = _KINDS[kind]
         out: dict[Pair, Any] = {}
         for stores, ids, wanted in chunks(pairs):
-            query = select(table).where(table.c.store_id.in_(stores), table.c[ident].in_(ids))
-            for row in self.conn.execute(query):
+            for row in _READERS[kind].rows(self.conn, stores, ids):
                 entity = _entity(cls, row)
                 key = (entity.store_id, getattr(entity, ident))
                 if key in wanted:
@@ -212,12 +214,9 @@ class SqlStateRepo:
 
     def customers_by_phone(self, pairs: Iterable[Pair]) -> list[Pair]:
         found: list[Pair] = []
-        c = t.customers.c
         for stores, phones, wanted in chunks(pairs):
-            query = select(c.store_id, c.customer_id, c.phone_key).where(
-                c.store_id.in_(stores), c.phone_key.in_(phones)
-            )
-            found.extend((s, i) for s, i, phone in self.conn.execute(query) if (s, phone) in wanted)
+            rows = _BY_PHONE.rows(self.conn, stores, phones)
+            found.extend((s, i) for s, i, phone in rows if (s, phone) in wanted)
         return found
 
     def store_ids(self) -> list[str]:
