@@ -228,3 +228,17 @@ def test_a_batch_loads_its_keys_by_index(plans: tuple[Connection, list[str]], na
     plan = "\n".join(str(row[-1]) for row in rows)
 
     assert "SEARCH" in plan and "SCAN" not in plan, plan
+
+
+def test_a_worker_takes_a_stores_oldest_waiting_events_by_index(
+    plans: tuple[Connection, list[str]],
+) -> None:
+    from tidings.adapters.db.inbox import SqlInbox
+
+    conn, seen = plans
+
+    plan = _only(seen, lambda: SqlInbox(conn).take("s1", 500))
+
+    assert "SEARCH inbox USING COVERING INDEX ix_inbox_order (store_id=?)" in plan
+    assert "SEARCH events USING INDEX sqlite_autoindex_events_1 (store_id=? AND event_id=?)" in plan
+    assert "SCAN" not in plan and "TEMP B-TREE" not in plan

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, and_, delete, select
 
 from tidings.adapters.contract import parse_line
 from tidings.adapters.db import tables as t
@@ -78,22 +78,22 @@ class SqlInbox:
     def take(self, store: str, limit: int) -> list[Event]:
         """The oldest waiting events of `store`, parsed, and deleted from the inbox."""
         query = (
-            select(B.event_id)
+            select(B.event_id, E.payload)
+            .join(t.events, and_(E.store_id == B.store_id, E.event_id == B.event_id))
             .where(B.store_id == store)
             .order_by(B.occurred_at, B.event_id)
             .limit(limit)
         )
         if claims_rows(self.conn):
-            query = query.with_for_update(skip_locked=True)
-        ids = list(self.conn.execute(query).scalars())
-        if not ids:
+            query = query.with_for_update(of=t.inbox, skip_locked=True)
+        rows = self.conn.execute(query).all()
+        if not rows:
             return []
-        payloads = select(E.event_id, E.payload).where(E.store_id == store, E.event_id.in_(ids))
-        rows = self.conn.execute(payloads)
         if self.checked is None:
             events = [parse_line(payload) for _, payload in rows]
         else:
             events = [self.checked.event(store, ident, payload) for ident, payload in rows]
+        ids = [ident for ident, _ in rows]
         self.conn.execute(delete(t.inbox).where(B.store_id == store, B.event_id.in_(ids)))
         return sorted(events, key=lambda e: (e.occurred_at, e.store, e.id))
 
