@@ -41,7 +41,6 @@ from tidings.services.consent import BY_CUSTOMER
 from tidings.services.world import Keys, World
 
 Pair = tuple[str, str]
-_PHONE_COLUMNS = ("store_id", "customer_id", "phone_key")
 EventKey = tuple[datetime, str, str]
 CHUNK = 500
 _KINDS: dict[str, tuple[Table, type[Any], str]] = {
@@ -148,7 +147,9 @@ def _customer(event: Event | EventRecord) -> str | None:
 
 _EVENTS = Writer(t.events)
 _READERS = {kind: Reader(table, list(table.c), by) for kind, (table, _, by) in _KINDS.items()}
-_BY_PHONE = Reader(t.customers, [t.customers.c[n] for n in _PHONE_COLUMNS], "phone_key")
+_BY_PHONE = Reader(
+    t.customers, [t.customers.c[n] for n in ("store_id", "customer_id", "phone_key")], "phone_key"
+)
 _WRITERS = {kind: Writer(table) for kind, (table, _, _) in _KINDS.items()}
 _WRITERS["store"] = Writer(t.stores)
 _APPENDED = {ChatLine: Writer(t.chat_messages), Click: Writer(t.clicks)}
