@@ -110,9 +110,17 @@ def measure(name: str, url: str, path: Path, args: argparse.Namespace, folder: P
 
 
 def _cpu(pid: int) -> float:
-    """A running process's CPU seconds (user and system), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """The CPU seconds (user and system) of a running process and of the processes it started
+    (the worker of `tidings serve`), from /proc."""
+    seconds = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            continue
+        if entry.name == str(pid) or fields[1] == str(pid):
+            seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
 
 
 def _key(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import multiprocessing.synchronize
 import threading
 import time
 import uuid
@@ -24,7 +25,6 @@ from tidings.adapters.db import instance, maintenance, privacy
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.console import SqlConsoleUnitOfWork
 from tidings.adapters.db.engine import make_engine
-from tidings.adapters.db.inbox import Checked
 from tidings.adapters.db.migrate import behind, upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.passwords import Argon2Passwords
@@ -132,6 +132,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+Flag = threading.Event | multiprocessing.synchronize.Event  # the latter shared by two processes
+
+
 @dataclass
 class App:
     db: DbEngine
@@ -141,15 +144,9 @@ class App:
     settings: Settings
     journeys: Path | None = None
     clock: Callable[[], datetime] = utc_now
-    wakeup: threading.Event = field(default_factory=threading.Event)
+    wakeup: Flag = field(default_factory=threading.Event)
     passwords: Passwords = field(default_factory=Argon2Passwords)
-    checked: Checked | None = None  # with a worker in this process: what the API checked
     _cdek: Any = None  # CDEK's API client, its tokens kept between deliveries
-
-    def worker_beside(self) -> None:
-        """A worker runs in this process: the events the API checks are kept for it (so that
-        it does not check their stored texts again)."""
-        self.checked = Checked()
 
     def wake(self) -> None:
         """New work came in: the worker of this process starts a round now."""
@@ -180,7 +177,7 @@ class App:
 
     def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
         """One transaction; a `read_only` one never waits for SQLite's writer."""
-        return SqlUnitOfWork(self.db, read_only=read_only, checked=self.checked)
+        return SqlUnitOfWork(self.db, read_only=read_only)
 
     def check(self, event: Event, where: str) -> Event:
         """Checks that need the journeys in force: a store's overrides must name real ones."""

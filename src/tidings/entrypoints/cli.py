@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import logging
-import signal
 import sys
 import tempfile
 import threading
@@ -66,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--db", help="database URL (default: a temporary SQLite file)")
     rp.add_argument("--journeys", type=Path, help="journeys file adding to the built-in ones")
     rp.set_defaults(run=_replay)
-    sv = sub.add_parser("serve", help="the HTTP API and a worker in one process")
+    sv = sub.add_parser("serve", help="the HTTP API and the console, with a worker beside them")
     _live_options(sv)
     sv.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     sv.add_argument("--port", type=int, help="port to listen on (default 8000)")
@@ -103,21 +101,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    settings = settings_of(args)
-    app = bootstrap.build(settings, journeys=args.journeys, live=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    stop = threading.Event()
-
-    def halt(*_: Any) -> None:
-        stop.set()
-        app.wake()
-
-    signal.signal(signal.SIGTERM, halt)
-    signal.signal(signal.SIGINT, halt)
-    owner = app.dispatcher.owner
-    print(f"tidings: worker {owner} is running (stop it with SIGTERM)", file=sys.stderr, flush=True)
-    worker.run(app.worker(), stop, app.wakeup, settings.poll_seconds)
-    app.close()
+    worker.until_stopped(settings_of(args), args.journeys, threading.Event(), threading.Event())
     return 0
 
 

@@ -1,5 +1,5 @@
-"""`tidings serve` and `tidings demo`'s last step: the API, the console and a worker in one
-process, until stopped."""
+"""`tidings serve` and `tidings demo`'s last step: the API and the console, and a worker in a
+process of its own beside them, until stopped."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tidings.config import Settings
 
 
 def serve(settings: Settings, journeys: Path | None = None) -> int:
-    """The API, the console and a worker in one process, until stopped."""
+    """The API, the console and a worker (in a process of its own), until stopped."""
     import uvicorn
 
     from tidings.entrypoints.api.app import create_app

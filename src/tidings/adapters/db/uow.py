@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, RootTransaction, func, select
 from tidings.adapters.db.connectors import SqlConnectors
 from tidings.adapters.db.deliveries import SqlDeliveries
 from tidings.adapters.db.engine import READ_ONLY, claims_rows
-from tidings.adapters.db.inbox import Checked, SqlInbox
+from tidings.adapters.db.inbox import SqlInbox
 from tidings.adapters.db.keys import SqlKeys
 from tidings.adapters.db.maintenance import SqlRetention
 from tidings.adapters.db.outbox import SqlOutbox
@@ -26,12 +26,9 @@ from tidings.adapters.db.tables import metadata
 
 
 class SqlUnitOfWork:
-    def __init__(
-        self, engine: Engine, *, read_only: bool = False, checked: Checked | None = None
-    ) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
         self.read_only = read_only
-        self.checked = checked  # events checked by this process, for its worker
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
@@ -43,7 +40,7 @@ class SqlUnitOfWork:
         self.events = SqlEventLog(self._conn)
         self.state = SqlStateRepo(self._conn)
         self.outbox = SqlOutbox(self._conn)
-        self.inbox = SqlInbox(self._conn, self.checked)
+        self.inbox = SqlInbox(self._conn)
         self.deliveries = SqlDeliveries(self._conn)
         self.keys = SqlKeys(self._conn)
         self.read = SqlReadModel(self._conn)

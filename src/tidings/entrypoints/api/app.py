@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -33,26 +33,28 @@ from tidings.entrypoints.web.headers import SecurityHeaders
 
 
 def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
-    """The API over `app`; with `run_worker`, a worker runs beside it in the same process."""
+    """The API over `app`; with `run_worker`, a worker runs beside it in a process of its own."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        stop = threading.Event()
-        thread = None
-        if run_worker:
-            app.worker_beside()
-            thread = threading.Thread(
-                target=worker.run,
-                args=(app.worker(), stop, app.wakeup, app.settings.poll_seconds),
-                name="tidings-worker",
-                daemon=True,
-            )
-            thread.start()
+        if not run_worker:
+            yield
+            return
+        processes = multiprocessing.get_context("spawn")  # no copy of this process's threads
+        stop, app.wakeup = processes.Event(), processes.Event()
+        beside = processes.Process(
+            target=worker.beside,
+            args=(app.settings, app.journeys, stop, app.wakeup),
+            name="tidings-worker",
+        )
+        beside.start()
         yield
         stop.set()
         app.wakeup.set()
-        if thread is not None:
-            thread.join(30)
+        beside.join(30)
+        if beside.is_alive():
+            beside.kill()  # it records each delivery it hands over: nothing is lost, at most
+            beside.join()  # TIDINGS_IN_FLIGHT messages go twice
 
     api = FastAPI(
         title="tidings",
