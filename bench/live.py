@@ -5,7 +5,8 @@ while reminders of another store fall due at a steady rate.
 
 For each database: the generated day, moved so that it ends now (a live tidings starts no step
 due more than a day before it heard of the event), goes to `POST /v1/events` from one client,
-array after array, on a `tidings serve` (API and its one worker, the file provider). Measured:
+array after array, on a `tidings serve` (API and its one worker, the file provider), the
+store's closed days kept as a live store's are. Measured:
 the seconds until every array was answered, and until the worker had taken in every event
 (the inbox empty); beside them the ceiling of the same run (run.py's: json.loads and a raw
 SQLite insert of the same file). Meanwhile a second store's payment reminders fall due `--rate`
@@ -72,7 +73,11 @@ def day_ending_now(orders_n: int, seed: int, path: Path) -> int:
 def measure(name: str, url: str, path: Path, args: argparse.Namespace, folder: Path) -> Live:
     lines = path.read_text(encoding="utf-8").splitlines()
     first_due = datetime.now(UTC) + timedelta(seconds=20)
-    prepare(url, orders(args.rate, args.seconds, 1, first_due))  # store s0's reminders wait
+    # store s0's reminders wait; d11 is known, and its closed days kept (by the worker of
+    # prepare's first round), as a store's are once its tidings has run for a while
+    shop = json.loads(lines[0])
+    assert shop["type"] == "store.upserted", "the generated day starts with its store"
+    prepare(url, [shop, *orders(args.rate, args.seconds, 1, first_due)])
     key = _key(url)
     port = args.port
     outbox = str(folder / f"{name}.jsonl")

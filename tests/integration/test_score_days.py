@@ -6,11 +6,14 @@ databases. Shanghai time; T is 2026-11-20 10:00, so day D is 20 November.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from datetime import datetime
+
+from sqlalchemy import Table, delete, insert, select, update
 
 from helpers import checkpoint, event, order, replay, shipped, sql
 from outcomes_helpers import app, chat, dispute, local, score_at, shop
 from tidings.adapters.db import tables as t
+from tidings.adapters.db.engine import make_engine
 from tidings.services.analytics.score import daily, keep_score_days
 
 T = local(2026, 11, 20, 10, 0)
@@ -124,3 +127,42 @@ def test_the_trend_counts_live_only_its_newest_days_until_they_are_kept(db_url):
     # 17 Nov: o1 in time; 18 Nov: o2 late; 19 Nov: o3 late
     assert [(t.numerator, t.denominator) for t in after[-3:]] == [(1, 1), (0, 1), (0, 1)]
     assert None not in after and after[-1] == before[-1]
+
+
+def test_a_change_no_kept_day_holds_searches_no_kept_day(tmp_path):
+    """A live store keeps its closed days from its worker's first round, and what it writes
+    is mostly about today: such a write costs as many SQLite steps with 31 days kept as with
+    none, and so does one about a kept day once that day is forgotten (migration 0025; before
+    it, 0017's trigger tested every kept day of the store against the row)."""
+    db = str(tmp_path / "t.db")
+    replay(db, _days())
+
+    def chat_row(conversation: str, when: datetime) -> dict:
+        return {"store_id": "acme", "event_id": f"e-{conversation}-{when:%H%M}", "direction":
+                "inbound", "conversation_id": conversation, "occurred_at": when}  # fmt: skip
+
+    def steps(table: Table, row: dict, kept: bool = False) -> int:
+        engine = make_engine(db)
+        with engine.connect() as conn:
+            counted = [0]
+            conn.connection.driver_connection.set_progress_handler(  # type: ignore[union-attr]
+                lambda: counted.__setitem__(0, counted[0] + 1), 1
+            )
+            conn.execute(insert(table).values(row))
+            conn.commit() if kept else conn.rollback()
+        engine.dispose()
+        return counted[0]
+
+    today = chat_row("k9", local(2026, 11, 20, 9, 45))  # a new conversation
+    later = chat_row("k2", local(2026, 11, 20, 9, 50))  # one of 19 Nov, kept
+    parcel = {"store_id": "acme", "shipment_id": "s2", "order_id": "o2",  # paid 18 Nov, kept
+              "collected_at": local(2026, 11, 20, 9)}  # fmt: skip
+    alone = {"today": steps(t.chat_messages, today), "parcel": steps(t.shipments, parcel)}
+    assert len(_keep(db)) == 31
+    assert steps(t.chat_messages, today) <= alone["today"] + 40  # a probe of the days' index
+    steps(t.chat_messages, later, kept=True)  # forgets 19 Nov's days it holds
+    again = chat_row("k2", local(2026, 11, 20, 9, 55))
+    assert steps(t.chat_messages, again) <= alone["today"] + 100  # a probe a message of k2
+    steps(t.shipments, parcel, kept=True)  # forgets 18 Nov's days it holds
+    other = {**parcel, "shipment_id": "s4", "collected_at": local(2026, 11, 20, 9, 30)}
+    assert steps(t.shipments, other) <= alone["parcel"] + 40

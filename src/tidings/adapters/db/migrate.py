@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
@@ -39,3 +41,14 @@ def behind(conn: Connection) -> str | None:
     """None when the schema is at `head`, else what it is at and what it lacks."""
     current = MigrationContext.configure(conn).get_current_revision()
     return None if current == head() else f"at revision {current}, the code needs {head()}"
+
+
+def migration(name: str) -> ModuleType:
+    """A migration's module, by its file's name (which is not importable), for a later one to
+    build on its trigger bodies."""
+    path = HERE / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"tidings_migration_{name[:4]}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -716,4 +716,5 @@ score_days = Table(  # 0017: one metric's tally of a closed local day, for the s
     _time("ends_at", False),
     _time("summed_for", False),  # the time the tally was counted as of
     PrimaryKeyConstraint("store_id", "day", "metric"),
+    Index("ix_score_days_end", "store_id", "ends_at"),  # 0025: could a kept day hold a change?
 )

@@ -11,11 +11,9 @@ Revision ID: 0022
 Revises: 0017
 """
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 from alembic import op
+
+from tidings.adapters.db.migrate import migration
 
 revision = "0022"
 down_revision = "0017"
@@ -25,18 +23,8 @@ depends_on = None
 LOCK = "PERFORM pg_advisory_xact_lock_shared(hashtextextended('{kind}:' || {store}, 0));"
 
 
-def _daily_figures() -> ModuleType:
-    """Migration 0017, whose trigger bodies these are (its file name is not importable)."""
-    path = Path(__file__).with_name("0017_daily_figures.py")
-    spec = importlib.util.spec_from_file_location("tidings_migration_0017", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _functions(locked: bool) -> None:
-    base = _daily_figures()
+    base = migration("0017_daily_figures")
     store = "COALESCE(NEW.store_id, OLD.store_id)"
     kinds = (
         ("figures", "figure_days", base.WATCHED, base.forgotten),
