@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from helpers import Clock, cart, customer, event, live, order, paid, post, replay, rounds, sql
 from outcomes_helpers import app, local, report, shop
@@ -222,3 +222,30 @@ def test_the_worker_keeps_todays_closed_hours_and_then_the_closed_days(db_url):
         assert not [key for key in _kept(db_url) if key.startswith("2026-11-11T")]
     finally:
         application.close()
+
+
+def test_a_new_shoppers_order_searches_no_kept_day(tmp_path):
+    """A live store keeps its closed days from its worker's first round: a new shopper's order
+    costs as many SQLite steps with 30 days kept as with none (migration 0025; before it,
+    0017's trigger searched the store's messages once for each kept day)."""
+    db = str(tmp_path / "t.db")
+    month = [order(f"h{d}", local(2026, 10, 14, 10) + timedelta(days=d), "c1") for d in range(30)]
+    replay(db, [shop(), customer("c1", "+8613800138001"), *month])
+    row = {"store_id": "acme", "order_id": "o9", "customer_id": "c9", "payment": "prepaid",
+           "created_at": MORNING, "paid_at": MORNING}  # fmt: skip
+
+    def steps() -> int:
+        engine = make_engine(db)
+        with engine.connect() as conn:
+            counted = [0]
+            conn.connection.driver_connection.set_progress_handler(  # type: ignore[union-attr]
+                lambda: counted.__setitem__(0, counted[0] + 1), 1
+            )
+            conn.execute(insert(t.orders).values(row))
+            conn.rollback()
+        engine.dispose()
+        return counted[0]
+
+    alone = steps()
+    assert len(_keep(db)) == 30
+    assert steps() <= alone + 150  # a probe of an index for each way it touches messages

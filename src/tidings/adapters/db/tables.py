@@ -225,6 +225,7 @@ coupons = Table(
     _time("redeemed_at"),
     Column("order_id", String(128)),
     PrimaryKeyConstraint("store_id", "code"),
+    Index("ix_coupons_order", "store_id", "order_id"),  # 0025: the messages an order touches
 )
 
 shipments = Table(
@@ -658,6 +659,7 @@ figure_days = Table(
     _time("ends_at", False),
     _time("summed_at", False),
     PrimaryKeyConstraint("store_id", "day"),
+    Index("ix_figure_days_end", "store_id", "ends_at"),  # 0025: could a kept day hold a change?
 )
 
 daily_counts = Table(  # messages decided that day, by journey, step, status and reason

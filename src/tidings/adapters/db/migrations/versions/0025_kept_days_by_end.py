@@ -1,0 +1,187 @@
+"""kept days by end: a trigger of migration 0017 forgets a kept day (of the report's figures or
+of the score's tallies) only once an index has said that a kept day holds one of the changed
+row's instants
+
+0017's triggers asked only whether the store keeps any day, and then tested every kept day of
+the store against the row. A live store keeps its closed days from its worker's first round
+on, so every order, parcel, message, delivery and chat message a live store wrote paid it:
+with the demo's 35 kept days and 248 kept score days an order costs 31,000 to 53,000 SQLite
+steps where its insert takes 1,000 (for each kept day, a search of the messages the order
+could credit); a chat message about 6,000 where its insert takes under 100 (for each kept
+score day, a search of its conversation). `tidings serve` took 20,000 orders in 89.5 s with
+the score's days kept, about 52 s without. Now each trigger asks the index on (store,
+ends_at) of its kept days: a score trigger whether any kept day ends after the earliest of the
+row's instants (what a live store writes is about today, which no kept day holds: one probe)
+and then whether one holds an instant; a figures trigger whether a kept day holds an instant
+of a message the row touches (a probe a message; none for a new shopper's first order). Only
+then it forgets, as 0017 did.
+
+Revision ID: 0025
+Revises: 0024
+"""
+
+from collections.abc import Callable
+
+from alembic import op
+
+from tidings.adapters.db.migrate import migration
+
+revision = "0025"
+down_revision = "0024"
+branch_labels = None
+depends_on = None
+
+
+BASE = migration("0017_daily_figures")
+LOCK = migration("0022_kept_days_locks").LOCK
+# the instant of a changed row `{r}` that 0017's DELETE looks for in the kept days
+OWN = {
+    "orders": BASE.PAID,
+    "shipments": "{r}.collected_at",
+    "disputes": "{r}.opened_at",
+    "reviews": "{r}.posted_at",
+    "tickets": "{r}.resolved_at",
+    "chat_messages": "{r}.occurred_at",
+}
+# ... and those of the rows it stands for: a parcel's order's payment, a chat message's
+# conversation (the rows, how they join the changed row, their instant)
+JOINED = {
+    "shipments": (
+        "orders o",
+        "o.store_id = {r}.store_id AND o.order_id = {r}.order_id",
+        BASE.PAID.format(r="o"),
+    ),
+    "chat_messages": (
+        "chat_messages c",
+        "c.store_id = {r}.store_id AND c.conversation_id = {r}.conversation_id",
+        "c.occurred_at",
+    ),
+}
+HELD = "s.store_id = {r}.store_id AND s.ends_at > {x} AND s.starts_at <= {x}"
+
+
+def scores_holding(table: str, rows: tuple[str, ...], postgresql: bool) -> str:
+    """Whether a kept score day holds an instant of `rows` of `table` (exactly when 0017's
+    DELETE forgets one). First one probe of the index on ends_at: does any kept day end after
+    the earliest of them? (A live store's writes are about today, which no kept day holds.)"""
+    earliest, held = [], []
+    for r in rows:
+        own = OWN[table].format(r=r)
+        earliest.append(own)
+        held.append(f"EXISTS (SELECT 1 FROM score_days s WHERE {HELD.format(r=r, x=own)})")
+        if table in JOINED:
+            joined, on, x = JOINED[table]
+            earliest.append(f"(SELECT min({x}) FROM {joined} WHERE {on.format(r=r)})")
+            held.append(
+                f"EXISTS (SELECT 1 FROM {joined} CROSS JOIN score_days s WHERE {on.format(r=r)}"
+                f" AND {HELD.format(r=r, x=x)})"
+            )
+    if len(earliest) == 1:
+        first = earliest[0]
+    elif postgresql:
+        first = f"LEAST({', '.join(earliest)})"  # NULLs are left out
+    else:
+        first = f"min({', '.join(f'coalesce({x}, {NEVER!r})' for x in earliest)})"
+    after = f"EXISTS (SELECT 1 FROM score_days s WHERE s.store_id = {rows[0]}.store_id AND s.ends_at > {first})"
+    return f"({after} AND ({' OR '.join(held)}))"
+
+
+NEVER = "9999"  # SQLite: after every time it keeps (they are texts, 'YYYY-MM-DD HH:MM:SS…')
+FIGURE = "f.store_id = {r}.store_id AND f.ends_at > {x} AND f.starts_at <= {x}"
+
+
+# 0017's TOUCHED a way at a time, each on an index: (rows before the messages, the condition)
+TOUCHING = {
+    "messages": (("", "m.customer_id = {r}.customer_id"), ("", "m.subject = {r}.subject")),
+    "deliveries": (("", "m.message_id = {r}.message_id"),),
+    "coupons": (("", "m.message_id = {r}.message_id"),),
+    "shipments": (("", "m.subject = 'shipment:' || {r}.shipment_id"),),
+    "clicks": (
+        (
+            "links k CROSS JOIN ",
+            "k.store_id = {r}.store_id AND k.token = {r}.token AND m.message_id = k.message_id",
+        ),
+    ),
+    "orders": (
+        ("", "m.customer_id = {r}.customer_id"),
+        ("", "m.subject = 'order:' || {r}.order_id"),
+        (
+            "coupons c CROSS JOIN ",
+            "c.store_id = {r}.store_id AND c.order_id = {r}.order_id AND m.message_id = c.message_id",
+        ),
+    ),
+}
+
+
+def figures_holding(table: str, rows: tuple[str, ...], _: bool) -> str:
+    """Whether a kept figures day holds the decision or due time of a message that `rows` of
+    `table` touch (exactly when 0017's DELETE forgets one): first 0017's question (does the
+    store keep any day?), then the messages each way they are touched, and a probe of the
+    days' index a message and time."""
+    found = []
+    for r in rows:
+        for before, touched in TOUCHING[table]:
+            found += [
+                f"EXISTS (SELECT 1 FROM {before}messages m CROSS JOIN figure_days f"
+                f" WHERE m.store_id = {r}.store_id AND {touched.format(r=r)}"
+                f" AND {FIGURE.format(r=r, x=x)})"
+                for x in ("m.decided_at", "m.due_at")
+            ]
+        if table == "messages":
+            found += [
+                f"EXISTS (SELECT 1 FROM figure_days f WHERE {FIGURE.format(r=r, x=f'{r}.{x}')})"
+                for x in ("decided_at", "due_at")
+            ]
+    return f"({_any('figure_days')(table, rows, _)} AND ({' OR '.join(found)}))"
+
+
+def _any(kept: str) -> Callable[[str, tuple[str, ...], bool], str]:
+    """0017's question: does the store keep any day at all?"""
+    return lambda _, rows, __: f"EXISTS (SELECT 1 FROM {kept} WHERE store_id = {rows[0]}.store_id)"
+
+
+KINDS = (  # what is kept, the tables that change it, 0017's DELETE, where it is kept
+    ("figures", "figure_days", BASE.WATCHED, BASE.forgotten),
+    ("scores", "score_days", BASE.SCORED_ON, BASE.forgotten_scores),
+)
+
+
+def upgrade() -> None:
+    op.create_index("ix_figure_days_end", "figure_days", ["store_id", "ends_at"])
+    op.create_index("ix_coupons_order", "coupons", ["store_id", "order_id"])
+    op.create_index("ix_score_days_end", "score_days", ["store_id", "ends_at"])
+    _triggers({"figures": figures_holding, "scores": scores_holding})
+
+
+def downgrade() -> None:
+    _triggers({kind: _any(kept) for kind, kept, _, _ in KINDS})
+    op.drop_index("ix_score_days_end", "score_days")
+    op.drop_index("ix_coupons_order", "coupons")
+    op.drop_index("ix_figure_days_end", "figure_days")
+
+
+def _triggers(guards: dict[str, Callable[[str, tuple[str, ...], bool], str]]) -> None:
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for kind, _, watched, forgotten in KINDS:
+        when = guards[kind]
+        for table, events in watched.items():
+            if postgresql:
+                store = "COALESCE(NEW.store_id, OLD.store_id)"
+                branches = " ".join(
+                    f"IF TG_OP = '{event}' THEN IF {when(table, BASE.EVENTS[event], postgresql)}"
+                    f" THEN {forgotten(table, BASE.EVENTS[event])}; END IF; END IF;"
+                    for event in events
+                )
+                op.execute(
+                    f"CREATE OR REPLACE FUNCTION {kind}_{table}() RETURNS trigger"
+                    f" LANGUAGE plpgsql AS $$ BEGIN {LOCK.format(kind=kind, store=store)}"
+                    f" {branches} RETURN NULL; END $$"
+                )
+                continue
+            for event in events:
+                rows = BASE.EVENTS[event]
+                op.execute(f"DROP TRIGGER {kind}_{table}_{event.lower()}")
+                op.execute(
+                    f"CREATE TRIGGER {kind}_{table}_{event.lower()} AFTER {event} ON {table}"
+                    f" WHEN {when(table, rows, postgresql)} BEGIN {forgotten(table, rows)}; END"
+                )
