@@ -149,7 +149,7 @@ class App:
     _cdek: Any = None  # CDEK's API client, its tokens kept between deliveries
 
     def wake(self) -> None:
-        """New work came in: the worker of this process starts a round now."""
+        """New work came in: the worker of this process (or of this server) starts a round now."""
         self.wakeup.set()
 
     def webhook_secret(self, provider: str) -> str | None:

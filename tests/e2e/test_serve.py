@@ -44,11 +44,15 @@ def test_the_worker_of_serve_sends_what_the_api_took_in_and_goes_with_the_server
         server.kill()
         server.communicate(timeout=10)
 
-    again = _serve(env, port)  # told to stop, the server stops its worker, then itself
+    again = _serve(env, port)
     (worker,) = _children(again.pid)
-    again.send_signal(signal.SIGTERM)
+    os.kill(worker, signal.SIGKILL)  # ended unasked (for memory, say): the server starts another
+    _gone(worker)
+    worker = _another(again.pid, worker)
+    again.send_signal(signal.SIGTERM)  # told to stop, the server stops its worker, then itself
     log, _ = again.communicate(timeout=40)
     assert again.returncode == -signal.SIGTERM and "Finished server process" in log  # uvicorn's way
+    assert "the worker ended (exit code -9); starting another" in log
     _gone(worker)
 
 
@@ -77,6 +81,15 @@ def _children(pid: int) -> list[int]:
         if int(stat[1]) == pid and b"spawn_main" in command:
             out.append(int(entry.name))
     return out
+
+
+def _another(pid: int, gone: int) -> int:
+    for _ in range(150):
+        found = [child for child in _children(pid) if child != gone]
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError("no worker started again in 15 s")
 
 
 def _lines(path: Path) -> list[dict[str, str]]:

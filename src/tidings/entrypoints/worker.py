@@ -54,9 +54,44 @@ def until_stopped(settings: Settings, journeys: Path | None, stop: Flag, wake: F
         app.close()
 
 
-def beside(settings: Settings, journeys: Path | None, stop: Flag, wake: Flag) -> None:
+class Beside:
     """`tidings serve`'s worker, in a process of its own (the API and the worker each have a
-    core and an interpreter): it stops when told to, or when the server's process is gone."""
+    core and an interpreter), sharing the server's wakeup; one that ends unasked (killed for
+    memory, say) is started again at the next `watch`."""
+
+    def __init__(self, app: bootstrap.App) -> None:
+        self.app = app
+        self.processes = multiprocessing.get_context("spawn")  # no copy of the server's threads
+        self.stop = self.processes.Event()
+        app.wakeup = self.processes.Event()
+        self.process = self._start()
+
+    def _start(self) -> multiprocessing.process.BaseProcess:
+        app = self.app
+        process = self.processes.Process(
+            target=_beside,
+            args=(app.settings, app.journeys, self.stop, app.wakeup),
+            name="tidings-worker",
+        )
+        process.start()
+        return process
+
+    def watch(self) -> None:
+        if not self.process.is_alive() and not self.stop.is_set():
+            log.error("the worker ended (exit code %s); starting another", self.process.exitcode)
+            self.process = self._start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.app.wakeup.set()
+        self.process.join(30)
+        if self.process.is_alive():
+            self.process.kill()  # it records each delivery it hands over: nothing is lost, at
+            self.process.join()  # most TIDINGS_IN_FLIGHT messages go twice
+
+
+def _beside(settings: Settings, journeys: Path | None, stop: Flag, wake: Flag) -> None:
+    """The worker process of `Beside`: it stops when told to, or when the server is gone."""
     parent = multiprocessing.parent_process()
     if parent is not None:  # killed, the server cannot tell us: its end of the pipe tells
         threading.Thread(target=_orphaned, args=(parent.sentinel, stop, wake), daemon=True).start()

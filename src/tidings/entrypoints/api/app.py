@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -40,21 +40,11 @@ def create_app(app: bootstrap.App, *, run_worker: bool = False) -> FastAPI:
         if not run_worker:
             yield
             return
-        processes = multiprocessing.get_context("spawn")  # no copy of this process's threads
-        stop, app.wakeup = processes.Event(), processes.Event()
-        beside = processes.Process(
-            target=worker.beside,
-            args=(app.settings, app.journeys, stop, app.wakeup),
-            name="tidings-worker",
-        )
-        beside.start()
+        beside = worker.Beside(app)
+        watching = asyncio.create_task(_watch(beside))
         yield
-        stop.set()
-        app.wakeup.set()
-        beside.join(30)
-        if beside.is_alive():
-            beside.kill()  # it records each delivery it hands over: nothing is lost, at most
-            beside.join()  # TIDINGS_IN_FLIGHT messages go twice
+        watching.cancel()
+        beside.close()
 
     api = FastAPI(
         title="tidings",
@@ -146,3 +136,10 @@ class BodyLimit:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         text = f"the request body is over the limit of {self.limit} bytes"
         await error_response(413, "too_large", text)(scope, receive, send)
+
+
+async def _watch(beside: worker.Beside) -> None:
+    """Start the worker again should it end unasked (looked at every 5 s)."""
+    while True:
+        await asyncio.sleep(5)
+        beside.watch()
