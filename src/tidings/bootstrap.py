@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import multiprocessing.synchronize
 import threading
 import time
 import uuid
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -132,7 +131,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-Flag = threading.Event | multiprocessing.synchronize.Event  # the latter shared by two processes
+class Wakeup(Protocol):
+    """What the worker of this process or of this server waits on: a `threading.Event`, or the
+    server's end of its worker's pipe (`entrypoints/worker.py: Waker`)."""
+
+    def set(self) -> None: ...
 
 
 @dataclass
@@ -144,7 +147,7 @@ class App:
     settings: Settings
     journeys: Path | None = None
     clock: Callable[[], datetime] = utc_now
-    wakeup: Flag = field(default_factory=threading.Event)
+    wakeup: Wakeup = field(default_factory=threading.Event)
     passwords: Passwords = field(default_factory=Argon2Passwords)
     _cdek: Any = None  # CDEK's API client, its tokens kept between deliveries
 

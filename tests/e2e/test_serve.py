@@ -49,7 +49,8 @@ def test_the_worker_of_serve_sends_what_the_api_took_in_and_goes_with_the_server
     os.kill(worker, signal.SIGKILL)  # ended unasked (for memory, say): the server starts another
     _gone(worker)
     worker = _another(again.pid, worker)
-    again.send_signal(signal.SIGTERM)  # told to stop, the server stops its worker, then itself
+    for _ in range(2):  # told to stop (twice, the whole group: a terminal's Ctrl-C, systemd),
+        os.killpg(again.pid, signal.SIGTERM)  # the server stops its worker, then itself
     log, _ = again.communicate(timeout=40)
     assert again.returncode == -signal.SIGTERM and "Finished server process" in log  # uvicorn's way
     assert "the worker ended (exit code -9); starting another" in log
@@ -58,8 +59,8 @@ def test_the_worker_of_serve_sends_what_the_api_took_in_and_goes_with_the_server
 
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen[str]:
     command = [*CLI, "serve", "--port", str(port)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, start_new_session=True)  # fmt: skip
     assert server.stdout is not None
     for line in server.stdout:  # until the worker says it runs (or the command fails)
         if "is running" in line:
