@@ -51,12 +51,11 @@ def until_stopped(
     settings: Settings, journeys: Path | None, stop: threading.Event, wake: threading.Event
 ) -> None:
     """A worker over `settings`' database until `stop` is set, or SIGTERM or SIGINT come."""
-
     halt = halter(stop, wake)
     signal.signal(signal.SIGTERM, halt)
     signal.signal(signal.SIGINT, halt)
     app = bootstrap.build(settings, journeys=journeys, live=True)
-    app.wakeup = wake  # the API of `tidings serve` sets it when events come in
+    app.wakeup = wake  # what this process itself wakes its worker with
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     owner = app.dispatcher.owner
     print(f"tidings: worker {owner} is running (stop it with SIGTERM)", file=sys.stderr, flush=True)
