@@ -61,14 +61,15 @@ JOINED = {
         "c.occurred_at",
     ),
 }
-# a kept day (`s` of the score's, `f` of the figures') that holds the instant `{x}`: a range of
-# the index on (store, ends_at), the days that end after it
-HELD = "s.store_id = {r}.store_id AND s.ends_at > {x} AND s.starts_at <= {x}"
-FIGURE = "f.store_id = {r}.store_id AND f.ends_at > {x} AND f.starts_at <= {x}"
+# a kept day `{d}` (`s` of the score's, `f` of the figures') that holds the instant `{x}`: a
+# range of the index on (store, ends_at), the days that end after it
+HOLDS = "{d}.store_id = {r}.store_id AND {d}.ends_at > {x} AND {d}.starts_at <= {x}"
 NEVER = "9999"  # SQLite: after every time it keeps (they are texts, 'YYYY-MM-DD HH:MM:SS…')
+Guard = Callable[[str, tuple[str, ...], bool], str]  # a trigger's WHEN: table, rows, PostgreSQL?
+Forget = Callable[[str, tuple[str, ...]], str]  # its body: table, rows
 
 
-def _any(kept: str) -> Callable[[str, tuple[str, ...], bool], str]:
+def _any(kept: str) -> Guard:
     """0017's question: does the store keep any day at all?"""
     return lambda _, rows, __: f"EXISTS (SELECT 1 FROM {kept} WHERE store_id = {rows[0]}.store_id)"
 
@@ -81,13 +82,13 @@ def scores_held(table: str, rows: tuple[str, ...]) -> list[str]:
     for r in rows:
         held.append(
             "SELECT s.day, s.metric FROM score_days s"
-            f" WHERE {HELD.format(r=r, x=OWN[table].format(r=r))}"
+            f" WHERE {HOLDS.format(d='s', r=r, x=OWN[table].format(r=r))}"
         )
         if table in JOINED:
             joined, on, x = JOINED[table]
             held.append(
                 f"SELECT s.day, s.metric FROM {joined} CROSS JOIN score_days s"
-                f" WHERE {on.format(r=r)} AND {HELD.format(r=r, x=x)}"
+                f" WHERE {on.format(r=r)} AND {HOLDS.format(d='s', r=r, x=x)}"
             )
     return held
 
@@ -157,12 +158,12 @@ def figures_forgotten(table: str, rows: tuple[str, ...]) -> str:
             held += [
                 f"SELECT f.day FROM {before}messages m CROSS JOIN figure_days f"
                 f" WHERE m.store_id = {r}.store_id AND {touched.format(r=r)}"
-                f" AND {FIGURE.format(r=r, x=x)}"
+                f" AND {HOLDS.format(d='f', r=r, x=x)}"
                 for x in ("m.decided_at", "m.due_at")
             ]
         if table == "messages":
             held += [
-                f"SELECT f.day FROM figure_days f WHERE {FIGURE.format(r=r, x=f'{r}.{x}')}"
+                f"SELECT f.day FROM figure_days f WHERE {HOLDS.format(d='f', r=r, x=f'{r}.{x}')}"
                 for x in ("decided_at", "due_at")
             ]
     return (
@@ -171,12 +172,8 @@ def figures_forgotten(table: str, rows: tuple[str, ...]) -> str:
     )
 
 
-Guard = Callable[[str, tuple[str, ...], bool], str]
-Forget = Callable[[str, tuple[str, ...]], str]
-KINDS: tuple[tuple[str, str, dict[str, tuple[str, ...]]], ...] = (  # what is kept, where, by what
-    ("figures", "figure_days", BASE.WATCHED),
-    ("scores", "score_days", BASE.SCORED_ON),
-)
+# what is kept, and the tables (and their events) whose changes can touch it
+KINDS: dict[str, dict[str, tuple[str, ...]]] = {"figures": BASE.WATCHED, "scores": BASE.SCORED_ON}
 
 
 def upgrade() -> None:
@@ -206,7 +203,7 @@ def downgrade() -> None:
 def _triggers(ways: dict[str, tuple[Guard, Forget]]) -> None:
     """Each trigger of `KINDS` anew: forgetting with the kind's `Forget` when its `Guard` says."""
     postgresql = op.get_bind().dialect.name == "postgresql"
-    for kind, _, watched in KINDS:
+    for kind, watched in KINDS.items():
         when, forgotten = ways[kind]
         for table, events in watched.items():
             if postgresql:
