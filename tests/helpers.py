@@ -190,6 +190,23 @@ def sql(db_url: str, statement: Any) -> list[Any] | None:
     return rows
 
 
+def sqlite_steps(db: str, statement: Any, keep: bool = False) -> int:
+    """How many SQLite virtual machine steps one statement takes, its triggers' included, in a
+    transaction of its own (rolled back unless `keep`)."""
+    from tidings.adapters.db.engine import make_engine
+
+    engine = make_engine(db)
+    with engine.connect() as conn:
+        counted = [0]
+        conn.connection.driver_connection.set_progress_handler(  # type: ignore[union-attr]
+            lambda: counted.__setitem__(0, counted[0] + 1), 1
+        )
+        conn.execute(statement)
+        conn.commit() if keep else conn.rollback()
+    engine.dispose()
+    return counted[0]
+
+
 def rounds(app: bootstrap.App, most: int = 20) -> int:
     """Run worker rounds until one finds nothing to do; how many were busy."""
     worker = app.worker()

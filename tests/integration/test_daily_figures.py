@@ -11,7 +11,20 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 
-from helpers import Clock, cart, customer, event, live, order, paid, post, replay, rounds, sql
+from helpers import (
+    Clock,
+    cart,
+    customer,
+    event,
+    live,
+    order,
+    paid,
+    post,
+    replay,
+    rounds,
+    sql,
+    sqlite_steps,
+)
 from outcomes_helpers import app, local, report, shop
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.engine import make_engine
@@ -233,19 +246,7 @@ def test_a_new_shoppers_order_searches_no_kept_day(tmp_path):
     replay(db, [shop(), customer("c1", "+8613800138001"), *month])
     row = {"store_id": "acme", "order_id": "o9", "customer_id": "c9", "payment": "prepaid",
            "created_at": MORNING, "paid_at": MORNING}  # fmt: skip
-
-    def steps() -> int:
-        engine = make_engine(db)
-        with engine.connect() as conn:
-            counted = [0]
-            conn.connection.driver_connection.set_progress_handler(  # type: ignore[union-attr]
-                lambda: counted.__setitem__(0, counted[0] + 1), 1
-            )
-            conn.execute(insert(t.orders).values(row))
-            conn.rollback()
-        engine.dispose()
-        return counted[0]
-
-    alone = steps()
+    alone = sqlite_steps(db, insert(t.orders).values(row))
     assert len(_keep(db)) == 30
-    assert steps() <= alone + 150  # a probe of an index for each way it touches messages
+    # a probe of an index for each way it touches messages
+    assert sqlite_steps(db, insert(t.orders).values(row)) <= alone + 150

@@ -10,10 +10,9 @@ from datetime import datetime
 
 from sqlalchemy import Table, delete, insert, select, update
 
-from helpers import checkpoint, event, order, replay, shipped, sql
+from helpers import checkpoint, event, order, replay, shipped, sql, sqlite_steps
 from outcomes_helpers import app, chat, dispute, local, score_at, shop
 from tidings.adapters.db import tables as t
-from tidings.adapters.db.engine import make_engine
 from tidings.services.analytics.score import daily, keep_score_days
 
 T = local(2026, 11, 20, 10, 0)
@@ -142,16 +141,7 @@ def test_a_change_no_kept_day_holds_searches_no_kept_day(tmp_path):
                 "inbound", "conversation_id": conversation, "occurred_at": when}  # fmt: skip
 
     def steps(table: Table, row: dict, kept: bool = False) -> int:
-        engine = make_engine(db)
-        with engine.connect() as conn:
-            counted = [0]
-            conn.connection.driver_connection.set_progress_handler(  # type: ignore[union-attr]
-                lambda: counted.__setitem__(0, counted[0] + 1), 1
-            )
-            conn.execute(insert(table).values(row))
-            conn.commit() if kept else conn.rollback()
-        engine.dispose()
-        return counted[0]
+        return sqlite_steps(db, insert(table).values(row), keep=kept)
 
     today = chat_row("k9", local(2026, 11, 20, 9, 45))  # a new conversation
     later = chat_row("k2", local(2026, 11, 20, 9, 50))  # one of 19 Nov, kept
