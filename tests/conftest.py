@@ -7,44 +7,28 @@ Where it cannot be reached they skip with the reason, except under CI=true, wher
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 from sqlalchemy import text
 
+from helpers import PG_ADMIN, own_pg_database
 from tidings.adapters.db.engine import make_engine
-from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.tables import metadata
-
-PG_ADMIN = os.environ.get("TIDINGS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _server_url(database: str) -> str:
-    base, _, _ = PG_ADMIN.rpartition("/")
-    return f"{base}/{database}"
 
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """A database of its own for this test run, dropped at the end."""
-    name = f"tidings_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+        psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5).close()
     except psycopg.OperationalError as exc:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}: {exc}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = _server_url(name)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_pg_database("tidings_test") as url:
+        yield url
 
 
 def _empty_pg(url: str) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +19,7 @@ from tidings import bootstrap
 from tidings.config import Settings
 from tidings.services.queries import message_line
 
+PG_ADMIN = os.environ.get("TIDINGS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY0 = datetime(2026, 11, 11, 0, 0, tzinfo=SHANGHAI)
 _ids = itertools.count(1)
@@ -176,6 +181,29 @@ def post(app: bootstrap.App, events: list[dict[str, Any]]) -> list[bool]:
         new = ingest(uow, parsed, app.clock())
         uow.commit()
     return new
+
+
+@contextmanager
+def own_pg_database(prefix: str, revision: str = "head") -> Iterator[str]:
+    """A PostgreSQL database of its own (on the server at TIDINGS_TEST_PG), migrated to
+    `revision`, and dropped after: its URL."""
+    import psycopg
+
+    from tidings.adapters.db.engine import make_engine
+    from tidings.adapters.db.migrate import upgrade
+
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = f"{PG_ADMIN.rpartition('/')[0]}/{name}"
+        engine = make_engine(url)
+        upgrade(engine, revision)
+        engine.dispose()
+        yield url
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def sql(db_url: str, statement: Any) -> list[Any] | None:

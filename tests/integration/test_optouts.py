@@ -3,15 +3,12 @@ for whoever comes with that number later; migration 0006 moves the STOPs kept be
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from sqlalchemy import insert, select
 
-from helpers import Clock, at, customer, inbound, live, order, post, rounds, store
+from helpers import Clock, at, customer, inbound, live, order, own_pg_database, post, rounds, store
 from tidings.adapters.db import tables
 from tidings.adapters.db.engine import make_engine
 from tidings.adapters.db.migrate import upgrade
@@ -19,7 +16,6 @@ from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.services.world import Keys
 
 PHONE = "+8613800138000"
-PG_ADMIN = os.environ.get("TIDINGS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def test_a_stop_is_kept_without_the_number_and_holds_for_a_customer_who_comes_later(
@@ -54,18 +50,9 @@ def at_0005(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type:
         _upgrade(url, "0005")
         yield url
         return
-    name = f"tidings_test_0006_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}: {exc}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{PG_ADMIN.rpartition('/')[0]}/{name}"
-    _upgrade(url, "0005")
-    yield url
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    request.getfixturevalue("pg_database")  # the server is there (or the test skips)
+    with own_pg_database("tidings_test_0006", "0005") as url:
+        yield url
 
 
 def _upgrade(url: str, revision: str) -> None:
