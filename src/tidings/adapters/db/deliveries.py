@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
-from tidings.adapters.db.engine import claims_rows
+from tidings.adapters.db.engine import claims_rows, in_index_order
 from tidings.adapters.db.plans import written
 from tidings.adapters.db.repositories import CHUNK
 from tidings.domain.delivery import (
@@ -104,7 +104,8 @@ class SqlDeliveries:
         )
         if claims_rows(self.conn):
             query = query.with_for_update(skip_locked=True, of=t.deliveries)
-        claims = [_claimed(row) for row in self.conn.execute(query)]
+        with in_index_order(self.conn):
+            claims = [_claimed(row) for row in self.conn.execute(query)]
         if claims:
             take = update(t.deliveries).where(_KEY)
             take = take.values(

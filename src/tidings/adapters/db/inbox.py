@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, and_, delete, select
+from sqlalchemy import Connection, delete, select
 
 from tidings.adapters.contract import parse_line
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Writer
-from tidings.adapters.db.engine import claims_rows
+from tidings.adapters.db.engine import claims_rows, in_index_order
 from tidings.domain.events import Event, EventRecord
 
 B = t.inbox.c
@@ -30,20 +30,20 @@ class SqlInbox:
 
     def take(self, store: str, limit: int) -> list[Event]:
         """The oldest waiting events of `store`, parsed, and deleted from the inbox."""
-        query = (
-            select(B.event_id, E.payload)
-            .join(t.events, and_(E.store_id == B.store_id, E.event_id == B.event_id))
+        oldest = (
+            select(B.event_id)
             .where(B.store_id == store)
             .order_by(B.occurred_at, B.event_id)
             .limit(limit)
         )
         if claims_rows(self.conn):
-            query = query.with_for_update(of=t.inbox, skip_locked=True)
-        rows = self.conn.execute(query).all()
-        if not rows:
+            oldest = oldest.with_for_update(skip_locked=True)
+        with in_index_order(self.conn):
+            ids = list(self.conn.execute(oldest).scalars())
+        if not ids:
             return []
-        events = [parse_line(payload) for _, payload in rows]
-        ids = [ident for ident, _ in rows]
+        payloads = select(E.payload).where(E.store_id == store, E.event_id.in_(ids))
+        events = [parse_line(payload) for payload in self.conn.execute(payloads).scalars()]
         self.conn.execute(delete(t.inbox).where(B.store_id == store, B.event_id.in_(ids)))
         return sorted(events, key=lambda e: (e.occurred_at, e.store, e.id))
 

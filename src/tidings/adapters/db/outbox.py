@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.adapters.db import tables as t
 from tidings.adapters.db.bulk import Reader, Writer
-from tidings.adapters.db.engine import claims_rows
+from tidings.adapters.db.engine import claims_rows, in_index_order
 from tidings.adapters.db.plans import unindexed, written
 from tidings.adapters.db.repositories import Pair, chunks
 from tidings.domain.messages import PENDING, Message
@@ -102,7 +102,9 @@ class SqlOutbox:
             query = query.limit(limit)
         if claims_rows(self.conn):
             query = query.with_for_update(skip_locked=True)
-        return [message_of(r) for r in self.conn.execute(query)]
+        with in_index_order(self.conn):
+            rows = self.conn.execute(query).all()
+        return [message_of(r) for r in rows]
 
     def stores_due(self, until: datetime) -> list[str]:
         due = select(unindexed(M.store_id)).where(_PENDING, M.run_at <= until)  # ix_messages_due

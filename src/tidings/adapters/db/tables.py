@@ -324,9 +324,10 @@ messages = Table(
     PrimaryKeyConstraint("store_id", "message_id"),
     # subject second: the dedupe key also serves "every message about this subject"
     UniqueConstraint("store_id", "subject", "journey", "step", name="uq_messages_dedupe"),
-    Index(
+    Index(  # 0026: with its tie-break, walked in the order the worker takes what is due
         "ix_messages_due",
         "run_at",
+        "message_id",
         sqlite_where=text("status = 'pending'"),
         postgresql_where=text("status = 'pending'"),
     ),
