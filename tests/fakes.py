@@ -333,7 +333,7 @@ class FakeUnitOfWork:
     def lock_store(self, store: str) -> bool:
         return True
 
-    def refresh_statistics(self) -> None:
+    def refresh_statistics(self, grown: bool = False) -> None:
         pass
 
 

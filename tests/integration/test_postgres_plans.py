@@ -10,6 +10,7 @@ say. The database here is one of its own, never analyzed.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -136,3 +137,55 @@ def test_the_settings_are_the_sessions_again_after_a_queue(
 
     assert conn.execute(text(shown)).one() == ("on", "on")
 
+
+def test_a_worker_shows_the_planner_the_tables_that_grew(pg_database: str) -> None:
+    """Without statistics PostgreSQL guesses how many of a store's rows 500 keys find (and
+    found them by reading every event of the store, at 100,000 events 0.1 s); the worker
+    analyzes the tables that grew, and the guess is right."""
+    with own_pg_database("tidings_grown") as url:
+        app = live(url, Clock(NOW))
+        post(app, [store(), *(order(f"o{i}", at(hours=1, seconds=i)) for i in range(BACKLOG))])
+        app.close()
+        _modified(url, "events", BACKLOG)
+        with _explained(url) as (conn, seen):
+            SqlInbox(conn).take("acme", 500)
+            before = seen[1]  # the waiting events' payloads, by key
+        assert _estimate(before) != 500, before
+
+        app = live(url, Clock(NOW))
+        app.worker().round()
+        app.close()
+
+        with _explained(url) as (conn, seen):
+            SqlInbox(conn).take("acme", 500)
+            after = seen[1]
+            analyzed = set(conn.execute(text(_ANALYZED)).scalars())
+    assert _estimate(after) == 500, after
+    assert {"events", "inbox"} <= analyzed  # 3,001 rows each
+    assert not analyzed & {"stores", "orders"}  # 1 and 500 rows: not worth an ANALYZE yet
+
+
+_ANALYZED = "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+
+
+def _estimate(plan: str) -> int:
+    """How many rows the planner expects the statement to find."""
+    found = re.search(r"rows=(\d+)", plan)
+    assert found, plan
+    return int(found.group(1))
+
+
+def _modified(url: str, table: str, least: int) -> None:
+    """Wait until PostgreSQL's statistics show `least` rows changed in `table` (a backend
+    sends them a moment after its transactions end)."""
+    engine = make_engine(url)
+    shown = text("SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = :t")
+    try:
+        for _ in range(100):
+            with engine.connect() as conn:
+                if (conn.execute(shown, {"t": table}).scalar() or 0) >= least:
+                    return
+            time.sleep(0.1)
+        raise AssertionError(f"{table}: PostgreSQL's statistics never showed the changes")
+    finally:
+        engine.dispose()

@@ -2,6 +2,7 @@
 what was decided to the providers, tries again what failed, and takes in what the providers
 report back (receipts, shopper replies). Once in `purge_every`, receipts still waiting for
 the acceptance they answer after `receipts_wait` are forgotten: that acceptance never comes.
+Once in `analyze_every` the database's planner is shown the tables that grew (PostgreSQL).
 
 Any number of workers may run rounds at once against PostgreSQL: a store is run by one
 worker at a time (a transaction-scoped lock), deliveries are claimed with leases.
@@ -60,6 +61,8 @@ class Worker:
     receipts_wait: timedelta = timedelta(days=7)
     purge_every: timedelta = timedelta(hours=1)
     _purged_at: datetime | None = None
+    analyze_every: timedelta = timedelta(seconds=10)
+    _analyzed_at: datetime | None = None
     retention: Retention | None = None
     pulls: Callable[[], int] | None = None  # the pulled platforms whose time has come
     keeper: Callable[[datetime], int] | None = None  # sums closed days' figures (analytics)
@@ -78,6 +81,7 @@ class Worker:
         self.dispatcher.deliver(claims, self.clock)
         done += len(claims) + self._poll() + self._pull() + self._purge() + self._retain()
         self._keep()  # housekeeping of the read side: not work a round waits on
+        self._analyze()
         return done
 
     def _purge(self) -> int:
@@ -96,6 +100,22 @@ class Worker:
                 self.receipts_wait,
             )
         return gone
+
+    def _analyze(self) -> None:
+        """The tables that grew analyzed, once in `analyze_every` (a failure waits for the
+        next time)."""
+        now = self.clock()
+        if self._analyzed_at is not None and now - self._analyzed_at < self.analyze_every:
+            return
+        self._analyzed_at = now
+
+        def refresh() -> int:
+            with self.unit_of_work() as uow:
+                uow.refresh_statistics(grown=True)
+                uow.commit()
+            return 0
+
+        _aside("analyzing the tables that grew", refresh)
 
     def _retain(self) -> int:
         """Forget what the stores keep no longer (at most once an hour); a failure waits for

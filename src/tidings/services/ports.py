@@ -381,5 +381,6 @@ class UnitOfWork(Protocol):
 
     def commit(self) -> None: ...
 
-    def refresh_statistics(self) -> None:
-        """Let the database's planner see how the tables have grown (after bulk loading)."""
+    def refresh_statistics(self, grown: bool = False) -> None:
+        """Let the database's planner see how the tables have grown (after bulk loading);
+        `grown`: only the tables that changed by more rows than it last saw in them."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine, RootTransaction, func, select
+from sqlalchemy import Connection, Engine, RootTransaction, func, select, text
 
 from tidings.adapters.db.connectors import SqlConnectors
 from tidings.adapters.db.deliveries import SqlDeliveries
@@ -23,6 +23,12 @@ from tidings.adapters.db.provider_templates import SqlProviderTemplates
 from tidings.adapters.db.read import SqlReadModel
 from tidings.adapters.db.repositories import SqlEventLog, SqlStateRepo
 from tidings.adapters.db.tables import metadata
+
+_GROWN = text(
+    "SELECT s.relname FROM pg_stat_user_tables AS s JOIN pg_class AS c ON c.oid = s.relid"
+    " WHERE s.schemaname = current_schema() AND s.relname = ANY(:names)"
+    " AND s.n_mod_since_analyze > 1000 + greatest(c.reltuples, 0) ORDER BY s.relname"
+)  # PostgreSQL: the tables changed by more rows than the last ANALYZE saw in them
 
 
 class SqlUnitOfWork:
@@ -78,11 +84,18 @@ class SqlUnitOfWork:
             return True
         return bool(self._conn.execute(select(func.pg_try_advisory_xact_lock(key))).scalar())
 
-    def refresh_statistics(self) -> None:
+    def refresh_statistics(self, grown: bool = False) -> None:
         """PostgreSQL plans from statistics that only ANALYZE (or autovacuum, where it runs)
-        gathers; without them a grown table is still planned as a small one."""
+        gathers; without them a grown table is still planned as a small one, and a store's
+        500 rows asked by key were found by reading all of its rows. `grown`: only the tables
+        changed by more rows than the last ANALYZE saw in them (by 1,000, one never analyzed),
+        as the live worker asks every few seconds: autovacuum may be off, or a minute behind a
+        young database's first burst."""
         assert self._conn is not None
-        if self._conn.dialect.name == "postgresql":
-            self._conn.exec_driver_sql(
-                "ANALYZE " + ", ".join(t.name for t in metadata.sorted_tables)
-            )
+        if self._conn.dialect.name != "postgresql":
+            return
+        names = [t.name for t in metadata.sorted_tables]
+        if grown:
+            names = list(self._conn.execute(_GROWN, {"names": names}).scalars())
+        if names:
+            self._conn.exec_driver_sql("ANALYZE " + ", ".join(names))
