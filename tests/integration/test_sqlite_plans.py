@@ -8,7 +8,6 @@ its table at every call.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +15,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, create_engine, event, text
 
-from helpers import store
 from tidings import bootstrap
 from tidings.adapters.db.analytics.holdout import OUTCOMES
 from tidings.adapters.db.analytics.steps import SqlStepReads
@@ -212,9 +210,10 @@ def test_a_journeys_steps_are_counted_from_the_journeys_index(
 
 def _readers() -> dict[str, Any]:
     """Every Reader a batch loads with (the driver's cursor: no SQLAlchemy event sees it)."""
-    from tidings.adapters.db import outbox, repositories
+    from tidings.adapters.db import inbox, outbox, repositories
 
     found = {f"state: {kind}": reader for kind, reader in repositories._READERS.items()}
+    found["waiting events' payloads"] = inbox._PAYLOADS
     found["customers by phone"] = repositories._BY_PHONE
     for name in ("_OF_SUBJECTS", "_ABOUT_CUSTOMERS", "_PENDING_OF_CUSTOMERS", "_SENT"):
         found[f"messages: {name}"] = getattr(outbox, name)
@@ -240,22 +239,21 @@ def test_a_worker_takes_a_stores_oldest_waiting_events_by_index(
     from tidings.adapters.db.inbox import SqlInbox
 
     conn, seen = plans
-    waiting = store()
-    conn.execute(
-        text(
-            "INSERT INTO events (store_id, event_id, type, occurred_at, received_at, payload)"
-            " VALUES (:store, :id, :type, :at, :at, :payload)"
-        ),
-        {"store": waiting["store"], "id": waiting["id"], "type": waiting["type"],
-         "at": "2026-11-11 00:00:00.000000", "payload": json.dumps(waiting)},
-    )  # fmt: skip
-    conn.execute(
-        text("INSERT INTO inbox VALUES (:store, :id, '2026-11-11 00:00:00.000000')"),
-        {"store": waiting["store"], "id": waiting["id"]},
-    )
 
-    plan = _only(seen, lambda: SqlInbox(conn).take(waiting["store"], 500))
+    plan = _only(seen, lambda: SqlInbox(conn).take("s1", 500))
 
     assert "SEARCH inbox USING COVERING INDEX ix_inbox_order (store_id=?)" in plan
-    assert "SEARCH events USING INDEX sqlite_autoindex_events_1 (store_id=? AND event_id=?)" in plan
     assert "SCAN" not in plan and "TEMP B-TREE" not in plan
+
+
+def test_the_stores_with_events_waiting_are_found_by_a_step_a_store(
+    plans: tuple[Connection, list[str]],
+) -> None:
+    from tidings.adapters.db.inbox import SqlInbox
+
+    conn, seen = plans
+
+    plan = _only(seen, lambda: SqlInbox(conn).stores())
+
+    assert "SEARCH i USING COVERING INDEX sqlite_autoindex_inbox_1 (store_id>?)" in plan
+    assert "TEMP B-TREE" not in plan  # not a DISTINCT over every waiting event

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table
+from sqlalchemy import JSON, Connection, String, Table, any_, literal
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ColumnElement
 
@@ -264,6 +265,15 @@ class Reader:
         ]
         self._reads[dialect.name] = reads
         return reads
+
+
+def among(conn: Connection, column: ColumnElement[str], values: Sequence[str]) -> Any:
+    """`column` is one of `values`: on PostgreSQL one array parameter (the statement's text is
+    the same for any number of values, and the driver does not parse 500 placeholders at each
+    call), on SQLite an IN list."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(literal(list(values), ARRAY(String)))
+    return column.in_(values)
 
 
 @contextmanager

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, select, text
 
 from tidings.adapters.contract import parse_line
 from tidings.adapters.db import tables as t
-from tidings.adapters.db.bulk import Writer
+from tidings.adapters.db.bulk import Reader, Writer, among
 from tidings.adapters.db.engine import claims_rows, in_index_order
 from tidings.domain.events import Event, EventRecord
 
@@ -26,7 +26,10 @@ class SqlInbox:
         _INBOX.write_rows(self.conn, rows, update=False)
 
     def stores(self) -> list[str]:
-        return list(self.conn.execute(select(B.store_id).distinct()).scalars())
+        """The stores with events waiting: one step down the index a store, not a read of
+        every waiting event (SELECT DISTINCT read the whole backlog at every round)."""
+        with in_index_order(self.conn):
+            return list(self.conn.execute(_STORES).scalars())
 
     def take(self, store: str, limit: int) -> list[Event]:
         """The oldest waiting events of `store`, parsed, and deleted from the inbox."""
@@ -42,10 +45,19 @@ class SqlInbox:
             ids = list(self.conn.execute(oldest).scalars())
         if not ids:
             return []
-        payloads = select(E.payload).where(E.store_id == store, E.event_id.in_(ids))
-        events = [parse_line(payload) for payload in self.conn.execute(payloads).scalars()]
-        self.conn.execute(delete(t.inbox).where(B.store_id == store, B.event_id.in_(ids)))
+        events = [parse_line(payload) for (payload,) in _PAYLOADS.rows(self.conn, [store], ids)]
+        self.conn.execute(
+            delete(t.inbox).where(B.store_id == store, among(self.conn, B.event_id, ids))
+        )
         return sorted(events, key=lambda e: (e.occurred_at, e.store, e.id))
 
 
 _INBOX = Writer(t.inbox)
+_PAYLOADS = Reader(t.events, [E.payload], "event_id")
+_STORES = text(
+    "WITH RECURSIVE s(store_id) AS ("
+    " SELECT (SELECT store_id FROM inbox ORDER BY store_id LIMIT 1)"
+    " UNION ALL SELECT (SELECT i.store_id FROM inbox AS i WHERE i.store_id > s.store_id"
+    " ORDER BY i.store_id LIMIT 1) FROM s WHERE s.store_id IS NOT NULL"
+    ") SELECT store_id FROM s WHERE store_id IS NOT NULL"
+)
