@@ -117,7 +117,7 @@ def test_the_stores_with_events_waiting_are_found_by_a_step_a_store(
     plan = _plan(seen, lambda: stores.extend(SqlInbox(conn).stores()))
 
     assert stores == ["acme"]
-    assert "Index Only Scan using ix_inbox_order on inbox" in plan
+    assert "Index Only Scan using" in plan  # either of the indexes led by store_id
     assert "Seq Scan" not in plan and "Aggregate" not in plan, plan
 
 
