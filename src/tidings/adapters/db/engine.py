@@ -6,10 +6,19 @@ begins DEFERRED and reads beside the writer (WAL), never waiting for it.
 
 SQLite's two refusals of a transaction become errors that say what happened and where
 (`StorageBusy`, `StorageFull`); the transaction is rolled back whole either way.
+
+A PostgreSQL connection is pinged before it is used only when it may be dead: it rested in
+the pool for `PING_AFTER_REST` or longer (a proxy's idle timeout, a network that dropped it
+without a word), or the server has said something on it meanwhile (a restart or a terminated
+backend says goodbye and closes it: its socket reads). One that is dead is replaced. A worker
+takes a connection several hundred times a second, and a ping each time was a tenth of its
+round trips; looking at the socket costs no round trip.
 """
 
 from __future__ import annotations
 
+import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -18,12 +27,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from tidings.domain.errors import StorageBusy, StorageFull
 
 SQLITE_BUSY, SQLITE_FULL = 5, 13  # sqlite3.OperationalError.sqlite_errorcode (primary codes)
 
 READ_ONLY = "tidings_read_only"  # the execution option of a read-only unit of work
+PING_AFTER_REST = 5.0  # seconds in the pool after which a connection is pinged before use
+_RESTING_SINCE = "tidings_resting_since"  # in a pooled connection's info: when it came back
 
 
 def normalize_url(url: str) -> str:
@@ -48,8 +61,41 @@ def make_engine(url: str, busy_seconds: float = 60.0) -> Engine:
     # No server-side prepared statements: a generic plan made while a table was small (or
     # never analyzed) kept scanning it whole once it was large: 4x slower replays.
     # Parameters stay out of error messages (and so out of logs): they carry phones and texts.
-    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
-    return create_engine(url, connect_args={"prepare_threshold": None}, **options)
+    engine = create_engine(url, connect_args={"prepare_threshold": None}, hide_parameters=True)
+    event.listen(engine, "checkin", _resting)
+    event.listen(engine, "checkout", partial(_ping_if_rested, engine))
+    return engine
+
+
+def _resting(_dbapi_conn: Any, entry: ConnectionPoolEntry) -> None:
+    entry.info[_RESTING_SINCE] = time.monotonic()
+
+
+def _ping_if_rested(
+    engine: Engine, dbapi_conn: Any, entry: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+) -> None:
+    """Ping a connection that rested `PING_AFTER_REST` or longer, or whose server spoke
+    unasked (a new one is not: its info starts empty); the pool replaces one that does not
+    answer."""
+    since = entry.info.pop(_RESTING_SINCE, None)
+    if since is None:
+        return
+    if time.monotonic() - since < PING_AFTER_REST and not _spoke(dbapi_conn):
+        return
+    try:
+        engine.dialect.do_ping(dbapi_conn)
+    except Exception as exc:
+        raise DisconnectionError(f"a pooled connection did not answer a ping: {exc}") from exc
+
+
+def _spoke(dbapi_conn: Any) -> bool:
+    """Whether the server sent something on an idle connection (or closed it): its socket
+    reads at once."""
+    try:
+        readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    except (OSError, ValueError, AttributeError):  # closed, or not a socket: ask the server
+        return True
+    return bool(readable)
 
 
 def claims_rows(conn: Connection) -> bool:
