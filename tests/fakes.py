@@ -202,11 +202,13 @@ class FakeInbox:
     def stores(self) -> list[str]:
         return sorted({store for store, _ in self.t.inbox})
 
-    def take(self, store: str, limit: int) -> list[Event]:
-        mine = sorted(
-            (e for (s, _), e in self.t.inbox.items() if s == store),
-            key=lambda e: (e.occurred_at, e.store, e.id),
-        )[:limit]
+    def take(self, stores: Sequence[str], limit: int) -> list[Event]:
+        mine = []
+        for store in stores:
+            mine += sorted(
+                (e for (s, _), e in self.t.inbox.items() if s == store),
+                key=lambda e: (e.occurred_at, e.store, e.id),
+            )[:limit]
         for e in mine:
             del self.t.inbox[(e.store, e.id)]
         return mine

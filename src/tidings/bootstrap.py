@@ -23,7 +23,7 @@ from tidings.adapters.connectors import PLATFORMS, PULLERS
 from tidings.adapters.db import instance, maintenance, privacy
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.console import SqlConsoleUnitOfWork
-from tidings.adapters.db.engine import make_engine
+from tidings.adapters.db.engine import make_engine, plans_by_statistics
 from tidings.adapters.db.migrate import behind, upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.passwords import Argon2Passwords
@@ -39,6 +39,7 @@ from tidings.domain.journeys import Journey
 from tidings.domain.messages import Message
 from tidings.domain.provider_templates import VARIABLE_LIMITS, ProviderTemplate, variables_of
 from tidings.domain.state import Store
+from tidings.domain.times import Every
 from tidings.services import connectors, consent, imports, keys, pulling
 from tidings.services import replay as replay_service
 from tidings.services.analytics import report as report_service
@@ -104,6 +105,7 @@ def verify_push_token(expected: str, given: str | None) -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), (given or "").encode())
 
 
+ANALYZE_EVERY = timedelta(seconds=10)  # the worker shows the planner the tables that grew
 PUSHED = ("aliyun_sms", "tencent_sms", "smsru")  # providers that push reports or replies
 
 
@@ -463,6 +465,7 @@ class App:
             retention=Retention(self._retention_days(), self.unit_of_work),
             pulls=self.pull_due if PULLERS else None,
             keeper=Keeper(lambda: self.analytics_unit_of_work(read_only=False)).run,
+            analyze=Every(ANALYZE_EVERY) if plans_by_statistics(self.db) else None,
         )
 
     def _retention_days(self) -> dict[str, int]:

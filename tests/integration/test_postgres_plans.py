@@ -101,7 +101,7 @@ def test_the_inbox_is_taken_from_its_index_in_order(plans: tuple[Connection, lis
     conn, seen = plans
     taken: list[object] = []
 
-    plan = _plan(seen, lambda: taken.extend(SqlInbox(conn).take("acme", 500)))
+    plan = _plan(seen, lambda: taken.extend(SqlInbox(conn).take(["acme"], 500)))
 
     assert "Index Scan using ix_inbox_order" in plan
     assert not SORT.search(plan) and "Bitmap" not in plan, plan
@@ -146,7 +146,7 @@ def test_the_settings_are_the_sessions_again_after_a_queue(
     plans: tuple[Connection, list[str]],
 ) -> None:
     conn, _ = plans
-    SqlInbox(conn).take("acme", 10)
+    SqlInbox(conn).take(["acme"], 10)
     shown = "SELECT current_setting('enable_sort'), current_setting('enable_bitmapscan')"
 
     assert conn.execute(text(shown)).one() == ("on", "on")

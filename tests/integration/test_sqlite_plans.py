@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, create_engine, event, text
 
+from helpers import Clock, at, live
 from tidings import bootstrap
 from tidings.adapters.db.analytics.holdout import OUTCOMES
 from tidings.adapters.db.analytics.steps import SqlStepReads
@@ -240,7 +241,7 @@ def test_a_worker_takes_a_stores_oldest_waiting_events_by_index(
 
     conn, seen = plans
 
-    plan = _only(seen, lambda: SqlInbox(conn).take("s1", 500))
+    plan = _only(seen, lambda: SqlInbox(conn).take(["s1"], 500))
 
     assert "SEARCH inbox USING COVERING INDEX ix_inbox_order (store_id=?)" in plan
     assert "SCAN" not in plan and "TEMP B-TREE" not in plan
@@ -257,3 +258,12 @@ def test_the_stores_with_events_waiting_are_found_by_a_step_a_store(
 
     assert "SEARCH i USING COVERING INDEX sqlite_autoindex_inbox_1 (store_id>?)" in plan
     assert "TEMP B-TREE" not in plan  # not a DISTINCT over every waiting event
+
+
+def test_a_worker_on_sqlite_has_no_analysis_to_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SQLite plans by the schema alone: its worker opens no transaction every ten seconds to
+    show a planner its tables (PostgreSQL's does: test_postgres_plans)."""
+    app = live(str(tmp_path / "t.db"), Clock(at(12)))
+
+    assert app.worker().analyze is None
+    app.close()

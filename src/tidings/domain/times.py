@@ -9,6 +9,7 @@ ends in 9999 (past it, `OverflowError`).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -74,3 +75,18 @@ def spoken(value: datetime, tz: ZoneInfo, locale: str) -> str:
     if locale == "ru":
         return f"{at.day:02d}.{at.month:02d} {clock}"
     return f"{_MONTHS[at.month - 1]} {at.day}, {clock}"
+
+
+@dataclass
+class Every:
+    """A job's gate on a clock: open the first time it is asked, then once `interval` has
+    gone by since it last opened."""
+
+    interval: timedelta
+    opened: datetime | None = None
+
+    def due(self, now: datetime) -> bool:
+        if self.opened is not None and now - self.opened < self.interval:
+            return False
+        self.opened = now
+        return True

@@ -1,8 +1,8 @@
 """The live service's worker: a round runs each store's new events and due messages, hands
 what was decided to the providers, tries again what failed, and takes in what the providers
-report back (receipts, shopper replies). Once in `purge_every`, receipts still waiting for
+report back (receipts, shopper replies). Once in `purge`, receipts still waiting for
 the acceptance they answer after `receipts_wait` are forgotten: that acceptance never comes.
-Once in `analyze_every` the database's planner is shown the tables that grew (PostgreSQL).
+When `analyze` is due the database's planner is shown the tables that grew (PostgreSQL).
 
 Any number of workers may run rounds at once against PostgreSQL: a store is run by one
 worker at a time (a transaction-scoped lock), deliveries are claimed with leases.
@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from tidings.domain.delivery import Receipt, Reply, mask
 from tidings.domain.events import Event
+from tidings.domain.times import Every
 from tidings.services.delivery import Dispatcher
 from tidings.services.engine import Engine, event_order
 from tidings.services.ingest import ingest, receipt_event, reply_event
@@ -59,10 +60,8 @@ class Worker:
     read_unit_of_work: Callable[[], UnitOfWork] | None = None  # one that never waits to read
     backoffs: dict[str, Backoff] = field(default_factory=dict)
     receipts_wait: timedelta = timedelta(days=7)
-    purge_every: timedelta = timedelta(hours=1)
-    _purged_at: datetime | None = None
-    analyze_every: timedelta = timedelta(seconds=10)
-    _analyzed_at: datetime | None = None
+    purge: Every = field(default_factory=lambda: Every(timedelta(hours=1)))
+    analyze: Every | None = None  # the planner shown the tables that grew (PostgreSQL's)
     retention: Retention | None = None
     pulls: Callable[[], int] | None = None  # the pulled platforms whose time has come
     keeper: Callable[[datetime], int] | None = None  # sums closed days' figures (analytics)
@@ -85,14 +84,13 @@ class Worker:
         return done
 
     def _purge(self) -> int:
-        """Forget the receipts that waited too long, once in `purge_every`; how many."""
+        """Forget the receipts that waited too long, once `purge` is due; how many."""
         now = self.clock()
-        if self._purged_at is not None and now - self._purged_at < self.purge_every:
+        if not self.purge.due(now):
             return 0
         with self.unit_of_work() as uow:
             gone = uow.deliveries.forget_waiting(now - self.receipts_wait)
             uow.commit()
-        self._purged_at = now
         if gone:
             log.info(
                 "%d receipts waited more than %s for their message; forgotten",
@@ -102,12 +100,10 @@ class Worker:
         return gone
 
     def _analyze(self) -> None:
-        """The tables that grew analyzed, once in `analyze_every` (a failure waits for the
-        next time)."""
-        now = self.clock()
-        if self._analyzed_at is not None and now - self._analyzed_at < self.analyze_every:
+        """The tables that grew analyzed, when `analyze` is due (a failure waits for the next
+        time); a database that plans without statistics (SQLite) has no `analyze`."""
+        if self.analyze is None or not self.analyze.due(self.clock()):
             return
-        self._analyzed_at = now
 
         def refresh() -> int:
             with self.unit_of_work() as uow:
@@ -181,10 +177,7 @@ class Worker:
             mine = [store for store in stores if uow.lock_store(store)]
             if not mine:
                 return 0
-            events = sorted(
-                (ev for store in mine for ev in uow.inbox.take(store, self.batch)),
-                key=event_order,
-            )
+            events = sorted(uow.inbox.take(mine, self.batch), key=event_order)
             result = self.engine.run(
                 uow, events, now, now=now, stored=True, stores=mine, limit=self.batch
             )

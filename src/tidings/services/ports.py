@@ -83,8 +83,8 @@ class Inbox(Protocol):
         """The stores with events waiting."""
         ...
 
-    def take(self, store: str, limit: int) -> list[Event]:
-        """The store's oldest waiting events in sorted-arrival order, no longer waiting."""
+    def take(self, stores: Sequence[str], limit: int) -> list[Event]:
+        """The oldest `limit` waiting events of each of `stores`, no longer waiting."""
         ...
 
 

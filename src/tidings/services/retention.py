@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tidings.domain.times import Every
 from tidings.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -21,14 +22,13 @@ EVERY = timedelta(hours=1)
 class Retention:
     days: Mapping[str, int]  # store -> days its texts are kept (a store not named keeps all)
     unit_of_work: Callable[[], UnitOfWork]
-    _next: datetime | None = field(default=None, init=False)
+    _every: Every = field(default_factory=lambda: Every(EVERY), init=False)
 
     def run(self, now: datetime) -> int:
         """Forget what each store keeps no longer, if an hour went by since the last time;
         how many rows it changed."""
-        if not self.days or (self._next is not None and now < self._next):
+        if not self.days or not self._every.due(now):
             return 0
-        self._next = now + EVERY
         return sum(self._forget(store, days, now) for store, days in sorted(self.days.items()))
 
     def _forget(self, store: str, days: int, now: datetime) -> int:

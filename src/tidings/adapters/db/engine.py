@@ -98,6 +98,12 @@ def _spoke(dbapi_conn: Any) -> bool:
     return bool(readable)
 
 
+def plans_by_statistics(engine: Engine | Connection) -> bool:
+    """Whether the database plans from statistics that ANALYZE gathers (PostgreSQL); SQLite
+    plans by the schema alone."""
+    return engine.dialect.name == "postgresql"
+
+
 def claims_rows(conn: Connection) -> bool:
     """Whether this database locks rows a claim takes (PostgreSQL: FOR UPDATE SKIP LOCKED);
     SQLite has one writer at a time, so a claim has nothing to lock."""

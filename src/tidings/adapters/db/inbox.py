@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete, select, text
+from sqlalchemy import Connection, bindparam, delete, select, text
 
 from tidings.adapters.contract import parse_line
 from tidings.adapters.db import tables as t
@@ -31,24 +31,27 @@ class SqlInbox:
         with in_index_order(self.conn):
             return list(self.conn.execute(_STORES).scalars())
 
-    def take(self, store: str, limit: int) -> list[Event]:
-        """The oldest waiting events of `store`, parsed, and deleted from the inbox."""
+    def take(self, stores: Sequence[str], limit: int) -> list[Event]:
+        """The oldest `limit` waiting events of each of `stores`, parsed, and deleted from the
+        inbox (the index walks in one stretch of `in_index_order`: two round trips a take
+        less on PostgreSQL)."""
         oldest = (
             select(B.event_id)
-            .where(B.store_id == store)
+            .where(B.store_id == bindparam("store"))
             .order_by(B.occurred_at, B.event_id)
             .limit(limit)
         )
         if claims_rows(self.conn):
             oldest = oldest.with_for_update(skip_locked=True)
         with in_index_order(self.conn):
-            ids = list(self.conn.execute(oldest).scalars())
-        if not ids:
-            return []
-        events = [parse_line(payload) for (payload,) in _PAYLOADS.rows(self.conn, [store], ids)]
-        self.conn.execute(
-            delete(t.inbox).where(B.store_id == store, among(self.conn, B.event_id, ids))
-        )
+            found = [(s, list(self.conn.execute(oldest, {"store": s}).scalars())) for s in stores]
+        events: list[Event] = []
+        for store, ids in found:
+            if ids:
+                rows = _PAYLOADS.rows(self.conn, [store], ids)
+                events += [parse_line(payload) for (payload,) in rows]
+                where = (B.store_id == store, among(self.conn, B.event_id, ids))
+                self.conn.execute(delete(t.inbox).where(*where))
         return sorted(events, key=lambda e: (e.occurred_at, e.store, e.id))
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, RootTransaction, func, select, text
 
 from tidings.adapters.db.connectors import SqlConnectors
 from tidings.adapters.db.deliveries import SqlDeliveries
-from tidings.adapters.db.engine import READ_ONLY, claims_rows
+from tidings.adapters.db.engine import READ_ONLY, claims_rows, plans_by_statistics
 from tidings.adapters.db.inbox import SqlInbox
 from tidings.adapters.db.keys import SqlKeys
 from tidings.adapters.db.maintenance import SqlRetention
@@ -92,7 +92,7 @@ class SqlUnitOfWork:
         as the live worker asks every few seconds: autovacuum may be off, or a minute behind a
         young database's first burst."""
         assert self._conn is not None
-        if self._conn.dialect.name != "postgresql":
+        if not plans_by_statistics(self._conn):
             return
         names = [t.name for t in metadata.sorted_tables]
         if grown:
