@@ -2,6 +2,7 @@
 `tidings worker` processes; how late each went (provider acceptance minus due time).
 
     python bench/timing.py [--rate 1000] [--seconds 20] [--stores 8] [--pg URL | --no-pg]
+                           [--no-sqlite] [--workers 1,2,4]
 
 Runs SQLite with one worker, and PostgreSQL with 1, 2 and 4 workers. Before the clock starts,
 the bench itself runs the orders through the engine, so that only the reminders' due times
@@ -154,11 +155,13 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4", help="PostgreSQL runs: workers each")
     parser.add_argument("--pg", default=PG_ADMIN, help="PostgreSQL admin URL (a database is made)")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--no-sqlite", action="store_true", help="skip SQLite")
     args = parser.parse_args()
     runs = []
     with tempfile.TemporaryDirectory(prefix="tidings-timing-") as tmp:
         folder = Path(tmp)
-        runs.append(measure("SQLite, 1 worker", str(folder / "t.db"), 1, args, folder))
+        if not args.no_sqlite:
+            runs.append(measure("SQLite, 1 worker", str(folder / "t.db"), 1, args, folder))
         for n in [] if args.no_pg else [int(x) for x in args.workers.split(",")]:
             url, name = fresh_pg(args.pg)
             try:
