@@ -4,9 +4,10 @@ is recorded.
 A delivery is claimed (state `sending`, with a lease) in the very transaction that decided its
 message, or later by `claim` when its retry time came or its lease ran out. The provider is
 called outside any transaction. On a real clock a recorder of its own writes what came of each
-try as soon as it can, while the next messages go out: whatever came back meanwhile goes in one
-transaction, and at most `in_flight` tries are ever handed over and not yet recorded. Recording
-keeps pace at any rate: the faster messages go, the more each transaction takes. Once half the
+try while the next messages go out: what came back goes in one transaction once the sender
+waits on it or the oldest has waited `RECORD_WITHIN`, and at most `in_flight` tries are ever
+handed over and not yet recorded. Recording keeps pace at any rate: the faster messages go,
+the more each transaction takes. Once half the
 lease has gone, the lease is renewed on the rest of the batch, and those another worker took
 meanwhile are dropped. A worker that dies after a provider accepted a message and before that
 was recorded is the one way a message goes out twice (its lease runs out and another worker
@@ -48,6 +49,7 @@ from tidings.services.world import World
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 RECORD_FIRST_WAIT = 0.1  # seconds before a failed record is tried again (then doubling)
+RECORD_WITHIN = 0.05  # seconds an outcome waits, at most, for others to share its transaction
 PACED_TOGETHER = 10  # tries whose slots of a rate-limited provider are reserved at once
 
 
@@ -279,14 +281,21 @@ class Dispatcher:
 
 
 class Recorder:
-    """Records outcomes in a thread of its own, in the order they came, whatever came while
-    the last transaction ran going into the next; `wait_for_room` holds the sender back while
-    `window` outcomes are handed over and not yet recorded."""
+    """Records outcomes in a thread of its own, in the order they came; `wait_for_room` holds
+    the sender back while `window` outcomes are handed over and not yet recorded.
+
+    Outcomes are gathered into one transaction until the sender waits (for room, or for all to
+    be recorded), or the oldest has waited `RECORD_WITHIN`: a fast provider's window goes in
+    one transaction, a slow provider's acceptance is recorded within moments. (Recording
+    whatever had come as soon as anything came wrote half a window a transaction, and a
+    transaction's round trips, not its rows, were what a fast provider's sending waited on.)"""
 
     def __init__(self, record: Callable[[list[Outcome]], None], window: int) -> None:
         self._record, self.window = record, max(1, window)
         self._pending: list[Outcome] = []
+        self._first_at = 0.0  # when the oldest pending outcome came (time.monotonic)
         self._open = 0  # tries begun (room taken) and not yet recorded
+        self._held = False  # the sender waits on the recorder
         self._closing = False
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
@@ -303,23 +312,49 @@ class Recorder:
 
     def wait_for_room(self) -> None:
         with self._changed:
-            self._changed.wait_for(lambda: self._open < self.window)
+            self._wait_until(lambda: self._open < self.window)
             self._open += 1
 
     def put(self, outcome: Outcome) -> None:
         with self._changed:
+            if not self._pending:
+                self._first_at = time.monotonic()
             self._pending.append(outcome)
             self._changed.notify_all()
 
     def flush(self) -> None:
         """Wait until every outcome put is recorded."""
         with self._changed:
-            self._changed.wait_for(lambda: self._open == 0)
+            self._wait_until(lambda: self._open == 0)
+
+    def _wait_until(self, done: Callable[[], bool]) -> None:
+        """The sender waits (the lock held) until `done`; meanwhile the recorder need not."""
+        if done():
+            return
+        self._held = True
+        self._changed.notify_all()
+        self._changed.wait_for(done)
+        self._held = False
+
+    def _gathered(self) -> bool:
+        """Whether the pending outcomes go now (the lock held); else how long they may wait
+        is waited, or less if something changes."""
+        if not self._pending:
+            return self._closing
+        if self._held or self._closing:
+            return True
+        left = self._first_at + RECORD_WITHIN - time.monotonic()
+        if left <= 0:
+            return True
+        self._changed.wait(left)
+        return False
 
     def _run(self) -> None:
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: bool(self._pending) or self._closing)
+                while not self._gathered():
+                    if not self._pending:
+                        self._changed.wait()
                 if not self._pending:
                     return
                 batch, self._pending = self._pending, []
