@@ -1,8 +1,8 @@
 """The live service's worker: a round runs each store's new events and due messages, hands
 what was decided to the providers, tries again what failed, and takes in what the providers
-report back (receipts, shopper replies). Once in `purge`, receipts still waiting for
+report back (receipts, shopper replies). Once an hour (`purge`), receipts still waiting for
 the acceptance they answer after `receipts_wait` are forgotten: that acceptance never comes.
-When `analyze` is due the database's planner is shown the tables that grew (PostgreSQL).
+Every 10 s (`analyze`) the database's planner is shown the tables that grew (PostgreSQL).
 
 Any number of workers may run rounds at once against PostgreSQL: a store is run by one
 worker at a time (a transaction-scoped lock), deliveries are claimed with leases.
