@@ -5,7 +5,7 @@ dead connection."""
 
 from __future__ import annotations
 
-import time
+import select
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 from helpers import PG_ADMIN
 from tidings.adapters.db import engine as engines
 from tidings.adapters.db.engine import make_engine
+
+WAIT = 10.0  # seconds, at most, for the server to close a connection it terminated
 
 
 @pytest.fixture
@@ -39,14 +41,18 @@ def _backend(engine: Engine) -> int:
         return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
 
 
-def _terminate(pid: int) -> None:
-    """End a backend from the server's side, and wait until it has gone."""
+def _socket(engine: Engine) -> int:
+    """The socket of the pool's one connection, looked at without taking it out."""
+    with engine.connect() as conn:
+        return int(conn.connection.dbapi_connection.fileno())  # type: ignore[union-attr]
+
+
+def _terminate(pid: int, socket: int) -> None:
+    """End a backend from the server's side, and wait until its goodbye reached the socket."""
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
-        for _ in range(200):
-            if admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
-                time.sleep(0.01)
-    time.sleep(0.05)  # its goodbye on the socket
+    readable, _, _ = select.select([socket], [], [], WAIT)
+    assert readable, "the server never closed the connection"
 
 
 def test_a_connection_used_a_moment_ago_goes_back_to_work_unpinged(pinged) -> None:
@@ -72,7 +78,7 @@ def test_a_connection_that_rested_long_is_pinged_before_use(pinged, monkeypatch)
 def test_a_connection_the_server_closed_while_it_rested_is_replaced_unseen(pinged) -> None:
     engine, pings = pinged
     first = _backend(engine)
-    _terminate(first)  # a restart, an operator's pg_terminate_backend
+    _terminate(first, _socket(engine))  # a restart, an operator's pg_terminate_backend
 
     second = _backend(engine)  # no error: the pool found it dead and opened another
 
