@@ -5,7 +5,7 @@ A delivery is claimed (state `sending`, with a lease) in the very transaction th
 message, or later by `claim` when its retry time came or its lease ran out. The provider is
 called outside any transaction. On a real clock a recorder of its own writes what came of each
 try while the next messages go out: what came back goes in one transaction once the sender
-waits on it or the oldest has waited `RECORD_WITHIN`, and at most `in_flight` tries are ever
+waits on it or nothing more came for `RECORD_QUIET`, and at most `in_flight` tries are ever
 handed over and not yet recorded. Recording keeps pace at any rate: the faster messages go,
 the more each transaction takes. Once half the
 lease has gone, the lease is renewed on the rest of the batch, and those another worker took
@@ -49,7 +49,7 @@ from tidings.services.world import World
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 RECORD_FIRST_WAIT = 0.1  # seconds before a failed record is tried again (then doubling)
-RECORD_WITHIN = 0.05  # seconds an outcome waits, at most, for others to share its transaction
+RECORD_QUIET = 0.002  # seconds with no new outcome, after which those that came are recorded
 PACED_TOGETHER = 10  # tries whose slots of a rate-limited provider are reserved at once
 
 
@@ -284,16 +284,18 @@ class Recorder:
     """Records outcomes in a thread of its own, in the order they came; `wait_for_room` holds
     the sender back while `window` outcomes are handed over and not yet recorded.
 
-    Outcomes are gathered into one transaction until the sender waits (for room, or for all to
-    be recorded), or the oldest has waited `RECORD_WITHIN`: a fast provider's window goes in
-    one transaction, a slow provider's acceptance is recorded within moments. (Recording
-    whatever had come as soon as anything came wrote half a window a transaction, and a
-    transaction's round trips, not its rows, were what a fast provider's sending waited on.)"""
+    Outcomes are gathered into one transaction while more keep coming: they go once the sender
+    waits (for room, or for all to be recorded), or when none came for `RECORD_QUIET`. A fast
+    provider's window goes in one transaction; a slow or paced provider's acceptance is
+    recorded moments after it came, as unrecorded acceptances are what a killed worker sends
+    twice. (Recording whatever had come as soon as anything came wrote half a window a
+    transaction, and a transaction's round trips, not its rows, were what a fast provider's
+    sending waited on.)"""
 
     def __init__(self, record: Callable[[list[Outcome]], None], window: int) -> None:
         self._record, self.window = record, max(1, window)
         self._pending: list[Outcome] = []
-        self._first_at = 0.0  # when the oldest pending outcome came (time.monotonic)
+        self._last_at = 0.0  # when the newest pending outcome came (time.monotonic)
         self._open = 0  # tries begun (room taken) and not yet recorded
         self._held = False  # the sender waits on the recorder
         self._closing = False
@@ -317,8 +319,7 @@ class Recorder:
 
     def put(self, outcome: Outcome) -> None:
         with self._changed:
-            if not self._pending:
-                self._first_at = time.monotonic()
+            self._last_at = time.monotonic()
             self._pending.append(outcome)
             self._changed.notify_all()
 
@@ -343,7 +344,7 @@ class Recorder:
             return self._closing
         if self._held or self._closing:
             return True
-        left = self._first_at + RECORD_WITHIN - time.monotonic()
+        left = self._last_at + RECORD_QUIET - time.monotonic()
         if left <= 0:
             return True
         self._changed.wait(left)

@@ -1,6 +1,6 @@
 """The recorder of a live delivery: outcomes gathered into one transaction until the sender
-waits on it (a fast provider's whole window goes in one), or the oldest has waited moments (a
-slow provider's acceptance is not held back); never more than the window unrecorded."""
+waits on it (a fast provider's whole window goes in one), or none came for moments (a slow or
+paced provider's acceptance is not held back); never more than the window unrecorded."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class Transactions:
 
 
 def test_a_fast_senders_window_goes_in_one_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(delivery, "RECORD_WITHIN", WAIT)  # no outcome is old enough to go alone
+    monkeypatch.setattr(delivery, "RECORD_QUIET", WAIT)  # the sender is never quiet long enough
     recorded = Transactions()
 
     with Recorder(recorded, window=10) as recorder:
@@ -53,13 +53,13 @@ def test_a_slow_senders_outcome_is_recorded_while_the_next_try_is_still_out() ->
         recorder.wait_for_room()
         recorder.put("accepted")  # type: ignore[arg-type]
         recorder.wait_for_room()  # the next try: its provider takes its time
-        recorded.wait_for(1)  # within RECORD_WITHIN, not when the sender is done
+        recorded.wait_for(1)  # once quiet for RECORD_QUIET, not when the sender is done
 
         assert recorded.batches == [["accepted"]]
 
 
 def test_a_flush_records_what_was_put_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(delivery, "RECORD_WITHIN", WAIT)
+    monkeypatch.setattr(delivery, "RECORD_QUIET", WAIT)
     recorded = Transactions()
 
     with Recorder(recorded, window=10) as recorder:
