@@ -7,11 +7,11 @@ called outside any transaction. On a real clock a recorder of its own writes wha
 try while the next messages go out: what came back goes in one transaction once the sender
 waits on it or nothing more came for `RECORD_QUIET`, and at most `in_flight` tries are ever
 handed over and not yet recorded. Recording keeps pace at any rate: the faster messages go,
-the more each transaction takes. Once half the
-lease has gone, the lease is renewed on the rest of the batch, and those another worker took
-meanwhile are dropped. A worker that dies after a provider accepted a message and before that
-was recorded is the one way a message goes out twice (its lease runs out and another worker
-sends it again): at most the `in_flight` messages of that moment.
+the more each transaction takes. Once half the lease has gone, the lease is renewed on the
+rest of the batch, and those another worker took meanwhile are dropped. A worker that dies
+after a provider accepted a message and before that was recorded is the one way a message goes
+out twice (its lease runs out and another worker sends it again): at most the `in_flight`
+messages of that moment.
 """
 
 from __future__ import annotations
