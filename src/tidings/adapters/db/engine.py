@@ -120,11 +120,11 @@ def in_index_order(conn: Connection) -> Iterator[None]:
     the square of the backlog. Sorting and bitmap scans are off for those statements only, and
     back to the session's settings after them (an error rolls the transaction back, and the
     settings with it). SQLite plans by the schema alone, and walks the index already."""
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:
+    by_statistics = plans_by_statistics(conn)
+    if by_statistics:
         conn.exec_driver_sql("SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off")
     yield
-    if postgres:
+    if by_statistics:
         conn.exec_driver_sql(
             "SET LOCAL enable_sort TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT"
         )
