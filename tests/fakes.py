@@ -128,9 +128,8 @@ class FakeOutbox:
     def stores_due(self, until: datetime) -> list[str]:
         return sorted({m.store_id for m in self.due(until, 0)})
 
-    def next_due(self, skip: int = 0) -> datetime | None:
-        times = sorted(m.run_at for m in self._rows() if m.status == PENDING)
-        return times[skip] if skip < len(times) else None
+    def next_due(self) -> datetime | None:
+        return min((m.run_at for m in self._rows() if m.status == PENDING), default=None)
 
     def for_subjects(self, pairs: Iterable[Pair]) -> Found:
         wanted = set(pairs)

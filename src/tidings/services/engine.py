@@ -50,6 +50,7 @@ class BatchResult:
     to_send: list[Message] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)  # their deliveries, for the dispatcher
     world: World = field(default_factory=World)
+    left: list[Event] | None = None  # replay's batch cut at its `limit`: the events after it
 
 
 def event_order(ev: Event) -> tuple[datetime, str, str, str]:
@@ -88,6 +89,10 @@ class Engine:
         inside one instant leaves messages due at `until` itself to the next batch
         (`inclusive=False`), because events at an instant come before its messages. A live
         worker runs one store at a time (`stores`) and at most `limit` due messages a batch.
+        Replay's `limit` cuts the batch after its `limit`th due message, in the order they are
+        decided, so that a batch's working set stays bounded however many messages one
+        instant holds: the events after the cut are `left` for the next batch (with the same
+        `until`), which decides the messages due after the cut as this one would have.
         With `write_behind` (the only writer's long-lived `world`) new messages still pending
         stay in the world, unwritten (see `World.keep_back`): the caller writes them before
         it lets the world go.
@@ -104,6 +109,13 @@ class Engine:
             due = sorted(
                 [*due, *world.unwritten_due(until)], key=lambda m: (m.run_at, m.message_id)
             )
+        cut = None
+        if limit and now is None:  # replay: the batch is cut after its `limit`th message
+            due, cut = _cut(due, until, inclusive, limit)
+        if cut is not None:
+            result.left = [ev for ev in fresh if ev.occurred_at > cut[0]]
+            fresh = fresh[: len(fresh) - len(result.left)]
+            result.fresh = len(fresh)
         about = self.texts.about_customers  # the event types that start a journey about one
         due = load(uow, world, fresh, due, self.texts.cap_window, about_customers=about)
         decider = Decider(self.texts, world, uow.outbox, self._templates(uow))
@@ -127,7 +139,10 @@ class Engine:
             if apply(ev, world, schedule):
                 journeys = self.texts.triggered(world.store(ev.store), ev.type)
                 start_journeys(ev, journeys, world, schedule, since=since)
-        self._drain(queue, decider, schedule, until, now, result, inclusive, over)
+        if cut is None:
+            self._drain(queue, decider, schedule, until, now, result, inclusive, over)
+        else:
+            self._drain(queue, decider, schedule, cut[0], now, result, True, over, cut[1])
         uow.state.save(world)
         receipts = list(world.receipts)
         result.to_send = [m for m in _flush(uow, world, write_behind) if m.status == SENT]
@@ -182,10 +197,15 @@ class Engine:
         result: BatchResult,
         inclusive: bool,
         over: Callable[[], bool],
+        last: str | None = None,
     ) -> None:
-        """Decide the queued messages due before `limit` (or at it, `inclusive`), in time
-        order, until `over` says the batch's time is spent: the rest stay pending."""
-        while queue and (queue[0][0] < limit or (inclusive and queue[0][0] == limit)):
+        """Decide the queued messages due before `limit` (or at it, `inclusive`: those whose
+        id is `last` or before it, when given), in time order, until `over` says the batch's
+        time is spent: the rest stay pending."""
+        while queue and (
+            queue[0][0] < limit
+            or (inclusive and queue[0][0] == limit and (last is None or queue[0][1] <= last))
+        ):
             if over():
                 return
             run_at, _, _, message = heapq.heappop(queue)
@@ -204,6 +224,18 @@ class Engine:
             result.decided += 1
             for again in decided:
                 schedule(again)
+
+
+def _cut(
+    due: list[Message], until: datetime, inclusive: bool, limit: int
+) -> tuple[list[Message], tuple[datetime, str] | None]:
+    """Of `due`, the first `limit` that a replay's batch may decide, and the time and id of
+    the last of them; when there are fewer, `due` as it is and no cut."""
+    decidable = due if inclusive else [m for m in due if m.run_at < until]
+    if len(decidable) < limit:
+        return due, None
+    last = decidable[limit - 1]
+    return decidable[:limit], (last.run_at, last.message_id)
 
 
 def _flush(uow: UnitOfWork, world: World, write_behind: bool) -> list[Message]:

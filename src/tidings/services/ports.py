@@ -311,9 +311,8 @@ class Outbox(Protocol):
 
     def sent_since(self, pairs: Iterable[tuple[str, str]], since: datetime) -> list[Sent]: ...
 
-    def next_due(self, skip: int = 0) -> datetime | None:
-        """When the first pending message is due (after the `skip` earliest: when the
-        message that many places later is)."""
+    def next_due(self) -> datetime | None:
+        """When the first pending message is due."""
         ...
 
     def spent(self, store: str, month: str) -> Decimal: ...

@@ -11,7 +11,9 @@ behind): each is written once, decided, or when the replay ends; when it keeps b
 a third of `WORLD_LIMIT`, those due last are written at once, down to a sixth (a big day's
 review requests and campaigns, due days later). When the World grows past `WORLD_LIMIT` it
 keeps what the latest batches asked for (half the limit) and the messages it keeps back, and
-drops the rest: that is stored, and loaded again when asked for.
+drops the rest: that is stored, and loaded again when asked for. A step decides at most
+`STEP_MESSAGES` due messages: an instant that holds more (a morning's deferred reminders, a
+campaign) takes several steps, so that what one step loads stays bounded as days grow.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from tidings.services.world import World
 TAIL_WINDOW = timedelta(hours=6)
 DEFAULT_TAIL = timedelta(days=30)
 WORLD_LIMIT = 300_000  # things a World holds (mostly messages, under 1 KB) before it shrinks
-TAIL_MESSAGES = 20_000  # due messages a step of the tail decides at most (but a whole instant)
+STEP_MESSAGES = 20_000  # due messages a step decides at most (one instant may take several)
 STORE_CHUNK = 20_000  # events parsed and stored a transaction in the first pass
 Progress = Callable[[str, int], None]
 
@@ -116,8 +118,9 @@ def _one_pass(
                 stats.beyond += sum(1 for ev in fresh if ev.occurred_at > until)
                 fresh, clock = [ev for ev in fresh if ev.occurred_at <= until], until
             run = [ev for ev in fresh if ev.type in types]
-            claims = runner.step(run, clock, stored=True, inclusive=False, uow=uow)
+            claims = runner.step(run, clock, inclusive=False, uow=uow)
         runner.dispatcher.deliver(claims)  # its transaction over: one connection at a time
+        runner.go_on(clock, inclusive=False)
         if number & (number - 1) == 0:  # after batches 1, 2, 4, 8 …: as the tables double
             with runner.unit_of_work() as uow:
                 uow.refresh_statistics()
@@ -148,7 +151,7 @@ def _two_passes(
             page = uow.events.of_run(run, after, batch, end, types)
         if not page:
             break
-        runner.step(page, page[-1].occurred_at, stored=True, inclusive=False)
+        runner.step(page, page[-1].occurred_at, inclusive=False)
         after = (page[-1].occurred_at, page[-1].store, page[-1].id)
         if progress:
             progress("replaying", len(page))
@@ -182,24 +185,15 @@ def _store(
 
 
 def _tail(runner: _Runner, unit_of_work: Callable[[], UnitOfWork], end: datetime) -> None:
-    """Run the clock on to `end` through every message still due, `TAIL_WINDOW` at a time
-    and at most about `TAIL_MESSAGES` due messages a step (a World's worth of them)."""
+    """Run the clock on to `end` through every message still due, `TAIL_WINDOW` at a time."""
     while True:
         with unit_of_work() as uow:
-            stored = uow.outbox.next_due(), uow.outbox.next_due(TAIL_MESSAGES)
-        times = runner.world.unwritten_times(TAIL_MESSAGES + 1)
-        kept = times[0] if times else None, times[-1] if len(times) > TAIL_MESSAGES else None
-        upcoming = min((t for t in (stored[0], kept[0]) if t is not None), default=None)
+            stored = uow.outbox.next_due()
+        kept = runner.world.next_unwritten()
+        upcoming = min((t for t in (stored, kept) if t is not None), default=None)
         if upcoming is None or upcoming > end:
             return
-        until = min(end, upcoming + TAIL_WINDOW)
-        many = min((t for t in (stored[1], kept[1]) if t is not None), default=until)
-        if many >= until:
-            runner.step([], until)
-        elif many > upcoming:  # the messages due at `many` itself wait for the next step
-            runner.step([], many, inclusive=False)
-        else:  # one instant holds that many: all of it at once
-            runner.step([], upcoming)
+        runner.step([], min(end, upcoming + TAIL_WINDOW))
 
 
 def _spans(events: Iterable[Event], size: int, span: timedelta) -> Iterator[list[Event]]:
@@ -230,28 +224,32 @@ class _Runner:
     dispatcher: Dispatcher
     stats: ReplayStats
     world: World = field(default_factory=World)
+    left: list[Event] | None = None  # what a step cut at `STEP_MESSAGES` left to run
 
     def step(
         self,
         chunk: Sequence[Event],
         until: datetime,
         *,
-        stored: bool = False,
         inclusive: bool = True,
         uow: UnitOfWork | None = None,
     ) -> list[Claim]:
-        """Run `chunk` and what falls due up to `until`. In a unit of work of its own, then
-        deliver what it decided (the virtual clock: each goes when decided); in `uow`, return
-        that for the caller to deliver once the unit of work is over."""
+        """Run the stored events of `chunk` and what falls due up to `until`, in steps of at
+        most `STEP_MESSAGES` due messages. In units of work of their own, each step's decided
+        messages delivered after it (the virtual clock: each goes when decided); in `uow`,
+        the first step, whose claims the caller delivers once that unit of work is over
+        before it runs the rest (`go_on`)."""
         if uow is None:
             with self.unit_of_work() as own:
-                claims = self.step(chunk, until, stored=stored, inclusive=inclusive, uow=own)
+                claims = self.step(chunk, until, inclusive=inclusive, uow=own)
             self.dispatcher.deliver(claims)
+            self.go_on(until, inclusive=inclusive)
             return []
         result = self.engine.run(
-            uow, chunk, until, world=self.world, stored=stored, inclusive=inclusive,
-            write_behind=True,
+            uow, chunk, until, world=self.world, stored=True, inclusive=inclusive,
+            write_behind=True, limit=STEP_MESSAGES,
         )  # fmt: skip
+        self.left = result.left
         if len(self.world.unwritten) > WORLD_LIMIT // 3:  # the latest due are written now
             uow.outbox.write(self.world.write_out(len(self.world.unwritten) - WORLD_LIMIT // 6))
         if self.world.size() > WORLD_LIMIT:
@@ -260,6 +258,13 @@ class _Runner:
         self.stats.decided += result.decided
         self.stats.sent += len(result.to_send)
         return result.claims
+
+    def go_on(self, until: datetime, *, inclusive: bool) -> None:
+        """Run what the last step left after its cut, in steps of their own."""
+        while self.left is not None:
+            with self.unit_of_work() as uow:
+                claims = self.step(self.left, until, inclusive=inclusive, uow=uow)
+            self.dispatcher.deliver(claims)
 
     def let_go(self, uow: UnitOfWork) -> None:
         """Write what the World kept back (the replay is over), and start a new one."""

@@ -241,9 +241,9 @@ class World:
             heapq.heappush(times, (message.run_at, message.message_id))
         return sorted(found.values(), key=lambda m: (m.run_at, m.message_id))
 
-    def unwritten_times(self, count: int) -> list[datetime]:
-        """When the first `count` messages kept back are due, earliest first."""
-        return heapq.nsmallest(count, (m.run_at for m in self.unwritten.values()))
+    def next_unwritten(self) -> datetime | None:
+        """When the first message kept back is due."""
+        return min((m.run_at for m in self.unwritten.values()), default=None)
 
     def write_out(self, count: int) -> list[Message]:
         """The `count` messages kept back that are due last, for storage to take now: what

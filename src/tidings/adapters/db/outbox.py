@@ -111,8 +111,8 @@ class SqlOutbox:
         query = due.distinct()
         return list(self.conn.execute(query).scalars())
 
-    def next_due(self, skip: int = 0) -> datetime | None:
-        query = select(M.run_at).where(_PENDING).order_by(M.run_at).offset(skip).limit(1)
+    def next_due(self) -> datetime | None:
+        query = select(M.run_at).where(_PENDING).order_by(M.run_at).limit(1)
         value = self.conn.execute(query).scalar()
         return t.UtcDateTime().process_result_value(value, self.conn.dialect)
 
