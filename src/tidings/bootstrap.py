@@ -18,12 +18,17 @@ from typing import Any, Protocol
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from tidings.adapters import contract, journeys_loader, jsonl, redact
+from tidings.adapters import contract, journeys_loader, jsonl, memory, redact
 from tidings.adapters.connectors import PLATFORMS, PULLERS
 from tidings.adapters.db import instance, maintenance, privacy
 from tidings.adapters.db.analytics.uow import SqlAnalyticsUnitOfWork
 from tidings.adapters.db.console import SqlConsoleUnitOfWork
-from tidings.adapters.db.engine import make_engine, plans_by_statistics
+from tidings.adapters.db.engine import (
+    CACHE_MIB,
+    REPLAY_CACHE_MIB,
+    make_engine,
+    plans_by_statistics,
+)
 from tidings.adapters.db.migrate import behind, upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.passwords import Argon2Passwords
@@ -214,6 +219,7 @@ class App:
             batch=self.settings.batch_size,
             progress=progress,
             ordered=ordered,
+            give_back=memory.give_back,
         )
 
     def decided(self, stores: Sequence[str]) -> Iterable[Message]:
@@ -540,7 +546,8 @@ def build(
     """The app over the configured database. `live`: the configured providers and the real
     clock's dispatch (serve, worker); else replay's: every channel to a file in memory."""
     settings = settings or Settings()
-    db = make_engine(settings.database_url, settings.sqlite_busy_seconds)
+    cache = CACHE_MIB if live else REPLAY_CACHE_MIB
+    db = make_engine(settings.database_url, settings.sqlite_busy_seconds, cache)
     if migrate:
         upgrade(db)
     catalogue = journeys_loader.catalogue(journeys)

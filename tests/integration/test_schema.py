@@ -36,6 +36,21 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     engine.dispose()
 
 
+def test_a_replay_keeps_fewer_of_sqlites_pages_in_memory_than_the_live_service(tmp_path):
+    """Live, the hot indexes stay in 64 MiB of pages a connection; a replay's World holds what
+    it works on, and its peak memory is kept under 600 MB (issue 15): 16 MiB."""
+    from tidings import bootstrap
+    from tidings.config import Settings
+
+    sizes = {}
+    for live in (True, False):
+        app = bootstrap.build(Settings(database_url=str(tmp_path / f"{live}.db")), live=live)
+        with app.db.connect() as conn:
+            sizes[live] = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        app.db.dispose()
+    assert sizes == {True: -64 * 1024, False: -16 * 1024}  # KiB
+
+
 def test_unit_of_work_rolls_back_unless_committed(db_url):
     import pytest
 

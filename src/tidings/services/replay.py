@@ -34,7 +34,7 @@ from tidings.services.world import World
 
 TAIL_WINDOW = timedelta(hours=6)
 DEFAULT_TAIL = timedelta(days=30)
-WORLD_LIMIT = 300_000  # things a World holds (mostly messages, under 1 KB) before it shrinks
+WORLD_LIMIT = 150_000  # things a World holds (mostly messages, under 1 KB) before it shrinks
 STEP_MESSAGES = 20_000  # due messages a step decides at most (one instant may take several)
 STORE_CHUNK = 20_000  # events parsed and stored a transaction in the first pass
 Progress = Callable[[str, int], None]
@@ -60,14 +60,16 @@ def replay(
     batch: int = 2000,
     progress: Progress | None = None,
     ordered: bool = False,
+    give_back: Callable[[], None] = lambda: None,
 ) -> ReplayStats:
     """Run every event and every message due up to `until` (default: last event + 30 days).
 
     `ordered`: the events come in sorted-arrival order, duplicates after their first. A
-    list is put in that order here.
+    list is put in that order here. `give_back` returns the memory a step freed to the system
+    (the World a step lets go of is freed in the middle of the heap).
     """
     stats = ReplayStats()
-    runner = _Runner(unit_of_work, engine, dispatcher, stats)
+    runner = _Runner(unit_of_work, engine, dispatcher, stats, give_back)
     if isinstance(events, Sequence) and not ordered:
         events, ordered = in_order(events), True
     if ordered:
@@ -223,6 +225,7 @@ class _Runner:
     engine: Engine
     dispatcher: Dispatcher
     stats: ReplayStats
+    give_back: Callable[[], None]
     world: World = field(default_factory=World)
     left: list[Event] | None = None  # what a step cut at `STEP_MESSAGES` left to run
 
@@ -255,6 +258,7 @@ class _Runner:
         if self.world.size() > WORLD_LIMIT:
             self.world = self.world.shrunk(WORLD_LIMIT // 2)
         uow.commit()
+        self.give_back()
         self.stats.decided += result.decided
         self.stats.sent += len(result.to_send)
         return result.claims

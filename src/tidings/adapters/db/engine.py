@@ -35,6 +35,8 @@ from tidings.domain.errors import StorageBusy, StorageFull
 SQLITE_BUSY, SQLITE_FULL = 5, 13  # sqlite3.OperationalError.sqlite_errorcode (primary codes)
 
 READ_ONLY = "tidings_read_only"  # the execution option of a read-only unit of work
+CACHE_MIB = 64  # SQLite's pages kept in memory a connection, live: the hot indexes stay there
+REPLAY_CACHE_MIB = 16  # a replay's: its World holds what it works on (issue 15: its memory)
 PING_AFTER_REST = 5.0  # seconds in the pool after which a connection is pinged before use
 _RESTING_SINCE = "tidings_resting_since"  # in a pooled connection's info: when it came back
 
@@ -49,12 +51,13 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, busy_seconds: float = 60.0) -> Engine:
-    """An engine; SQLite waits `busy_seconds` for another connection's write lock."""
+def make_engine(url: str, busy_seconds: float = 60.0, cache_mib: int = CACHE_MIB) -> Engine:
+    """An engine; SQLite waits `busy_seconds` for another connection's write lock, and keeps
+    up to `cache_mib` of pages in memory a connection."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": busy_seconds}, hide_parameters=True)
-        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "connect", partial(_sqlite_connect, cache_mib))
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "handle_error", partial(_sqlite_refused, busy_seconds))
         return engine
@@ -130,12 +133,12 @@ def in_index_order(conn: Connection) -> Iterator[None]:
         )
 
 
-def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_connect(cache_mib: int, dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: the hot indexes stay in memory
+    cursor.execute(f"PRAGMA cache_size=-{cache_mib * 1024:d}")  # in KiB
     cursor.execute("PRAGMA temp_store=MEMORY")
     # What a write frees (an erased phone, a rewritten payload) is zeroed, not left readable
     # in the file's free space; the WAL's old pages go when an erasure checkpoints it.
