@@ -243,9 +243,7 @@ class _Runner:
         the first step, whose claims the caller delivers once that unit of work is over
         before it runs the rest (`go_on`)."""
         if uow is None:
-            with self.unit_of_work() as own:
-                claims = self.step(chunk, until, inclusive=inclusive, uow=own)
-            self.dispatcher.deliver(claims)
+            self.left = list(chunk)
             self.go_on(until, inclusive=inclusive)
             return []
         result = self.engine.run(
@@ -264,7 +262,8 @@ class _Runner:
         return result.claims
 
     def go_on(self, until: datetime, *, inclusive: bool) -> None:
-        """Run what the last step left after its cut, in steps of their own."""
+        """Run `left` (a chunk not run yet, or what a step left after its cut) in steps of
+        their own, each one's claims delivered after it."""
         while self.left is not None:
             with self.unit_of_work() as uow:
                 claims = self.step(self.left, until, inclusive=inclusive, uow=uow)
