@@ -174,12 +174,11 @@ class Writer:
         rows: list[tuple[Any, ...]],
         assign: str,
         where: str,
-        *extra: Any,
         returning: Sequence[str] = (),
     ) -> list[tuple[Any, ...]]:
         """UPDATE the table (as `d`) from `rows` of this writer's columns (as `v`), in one
-        statement: `assign` and `where` are SQL over `d` and `v`, `?` for each of `extra`.
-        Returns the `returning` columns of the rows it updated."""
+        statement: `assign` and `where` are SQL over `d` and `v`. Returns the `returning`
+        columns of the rows it updated."""
         if not rows:
             return []
         names = ", ".join(self.columns)
@@ -191,12 +190,12 @@ class Writer:
             if pg:
                 sql = f"UPDATE {self.table.name} AS d SET {assign}"
                 sql += f" FROM unnest({self._arrays(conn)}) AS v({names}) WHERE "
-                cursor.execute(sql + where.replace("?", "%s") + tail, [*_columns(rows), *extra])
+                cursor.execute(sql + where + tail, _columns(rows))
                 return [tuple(r) for r in cursor.fetchall()] if returning else []
             for values, params in self._value_lists(rows):
                 sql = f"WITH v({names}) AS ({values}) "
                 sql += f"UPDATE {self.table.name} AS d SET {assign} FROM v WHERE {where}"
-                cursor.execute(sql + tail, [*params, *extra])
+                cursor.execute(sql + tail, params)
                 found += [tuple(r) for r in cursor.fetchall()] if returning else []
             return found
 

@@ -119,8 +119,8 @@ class SqlDeliveries:
         acceptance keeps a receipt that came first (a fast provider); its references are kept
         to find the message by when the provider's receipts come."""
         time = Writer.time_for(self.conn)
-        rows = [_outcome(o, time) for o in outcomes]
-        held = set(_OUTCOMES.update(self.conn, rows, _ASSIGN, _WHERE, owner, returning=_HELD))
+        rows = [_outcome(o, owner, time) for o in outcomes]
+        held = set(_OUTCOMES.update(self.conn, rows, _ASSIGN, _WHERE, returning=_KEYS))
         refs = {
             (o.claim.provider, ref): o.claim.key
             for o in outcomes
@@ -132,8 +132,8 @@ class SqlDeliveries:
 
     def renew(self, claims: Sequence[Claim], owner: str, until: datetime) -> set[Key3]:
         at = Writer.time_for(self.conn)(until)
-        rows = [(*c.key, at) for c in claims]
-        found = _RENEW.update(self.conn, rows, _LEASE, _MINE, owner, returning=_HELD)
+        rows = [(*c.key, owner, SENDING, at) for c in claims]
+        found = _RENEW.update(self.conn, rows, _LEASE, _MINE, returning=_KEYS)
         return {(s, m, r) for s, m, r in found}
 
     def reserve(self, provider: str, span: timedelta, now: datetime) -> datetime:
@@ -204,13 +204,14 @@ class SqlDeliveries:
         return found
 
 
-def _outcome(o: Outcome, time: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
-    """An outcome as a row of `_OUTCOMES`: the delivery's key, its new state and error, when
-    to try again, when accepted, when it ended (each None where it does not apply)."""
+def _outcome(o: Outcome, owner: str, time: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
+    """An outcome as a row of `_OUTCOMES`: the delivery's key and lease, its new state and
+    error, when to try again, when accepted, when it ended (each None where it does not
+    apply)."""
     accepted = o.state == ACCEPTED
     ended = None if accepted or o.retry_at else o.at
     times = (time(o.retry_at), time(o.at if accepted else None), time(ended))
-    return (*o.claim.key, o.state, o.error, *times)
+    return (*o.claim.key, owner, o.state, o.error, *times)
 
 
 def _receipt(r: DeliveryReceipt) -> dict[str, Any]:
@@ -247,8 +248,9 @@ _KEYS = ("store_id", "message_id", "recipient")
 _DELIVERIES = Writer(
     t.deliveries, [*_KEYS, "channel", "provider", "state", "attempts", "attempt_at", "lease_owner"]
 )
+_LEASED = [*_KEYS, "lease_owner"]
 _OUTCOMES = Writer(
-    t.deliveries, [*_KEYS, "state", "error", "attempt_at", "accepted_at", "final_at"]
+    t.deliveries, [*_LEASED, "state", "error", "attempt_at", "accepted_at", "final_at"]
 )
 _ASSIGN = (
     "state = CASE WHEN v.state = 'accepted' AND d.state <> 'sending' THEN d.state"
@@ -256,12 +258,18 @@ _ASSIGN = (
     " accepted_at = COALESCE(v.accepted_at, d.accepted_at),"
     " final_at = COALESCE(v.final_at, d.final_at), lease_owner = NULL"
 )
-_SAME = "d.store_id = v.store_id AND d.message_id = v.message_id AND d.recipient = v.recipient"
-_WHERE = f"{_SAME} AND d.lease_owner = ? AND (d.state = 'sending' OR v.state = 'accepted')"
-_HELD = _KEYS
-_RENEW = Writer(t.deliveries, [*_KEYS, "attempt_at"])
+# The rows found by key and lease, both joined to the rows given, never a filter of the table
+# alone: statistics taken while no row was leased say that none is, and PostgreSQL then read
+# the whole table for the rows of a lease and tried each against every row given (at 356,000
+# deliveries, over a second a statement: tests/integration/test_postgres_plans.py).
+_HELD = (
+    "d.store_id = v.store_id AND d.message_id = v.message_id AND d.recipient = v.recipient"
+    " AND d.lease_owner = v.lease_owner"
+)
+_WHERE = f"{_HELD} AND (d.state = 'sending' OR v.state = 'accepted')"
+_RENEW = Writer(t.deliveries, [*_LEASED, "state", "attempt_at"])
 _LEASE = "attempt_at = v.attempt_at"
-_MINE = f"{_SAME} AND d.lease_owner = ? AND d.state = 'sending'"
+_MINE = f"{_HELD} AND d.state = v.state"  # still sending
 _REFS = Writer(t.provider_refs)
 _WAITING = Writer(t.receipts_waiting)
 _SLOTS = Writer(t.provider_slots)
