@@ -1,6 +1,6 @@
 """Where a replay's time goes, part by part: `tidings replay` in this process, timed.
 
-    python bench/parts.py EVENTS.jsonl [--journeys FILE] [--db URL] [--src DIR]
+    python bench/parts.py EVENTS.jsonl [--journeys FILE] [--db URL] [--src DIR] [--wall]
 
 Wraps the functions that do each part in a timer of the process's CPU time and prints, per
 part, the seconds spent in it (a part's own time: what it calls of another part counts there),
