@@ -107,7 +107,7 @@ class World:
     tickets: dict[Pair, Ticket] = field(default_factory=dict)
     disputes: dict[Pair, Dispute] = field(default_factory=dict)
     coupons: dict[Pair, Coupon] = field(default_factory=dict)
-    alerts: dict[Pair, Alert] = field(default_factory=dict)  # raised by this world, by message
+    alerts: dict[Pair, Alert] = field(default_factory=dict)  # raised by this batch, by message
     optouts: dict[Pair, PhoneOptOut] = field(default_factory=dict)
     messages: dict[MessageKey, Message] = field(default_factory=dict)  # pending, or this batch's
     decided: dict[MessageKey, str | None] = field(default_factory=dict)  # the rest: key → customer
@@ -161,7 +161,7 @@ class World:
             for kind, asked in self.seen.items()
         }  # the stores are all kept
         new = World(
-            stores=self.stores, alerts=self.alerts, spent=self.spent, seen=seen,
+            stores=self.stores, spent=self.spent, seen=seen,
             batches=self.batches, unwritten=self.unwritten,
             _unwritten_times=self._unwritten_times,
         )  # fmt: skip
@@ -211,6 +211,7 @@ class World:
         self.links.clear()
         self.appended.clear()
         self.receipts.clear()
+        self.alerts.clear()
         self.spent_delta.clear()
 
     def keep_back(self, touched: dict[str, Message]) -> list[Message]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tidings.domain.messages import PENDING, SENT, SUPPRESSED, Message
+from tidings.domain.state import Alert
 from tidings.services.world import Found, Keys, World
 
 AT = datetime(2026, 11, 11, 10, tzinfo=UTC)
@@ -58,3 +59,13 @@ def test_a_shrunk_world_keeps_the_decided_keys_of_the_subjects_asked_for_lately(
     assert kept.seen["subject"] == {("s1", "order:o2"): 1}
     wider = world.shrunk(4)  # both batches' keys: the customer's own subjects come back too
     assert set(wider.decided) == {old.key, recent.key, birthday.key}
+
+
+def test_an_alert_raised_in_a_batch_is_let_go_once_the_batch_is_written():
+    world = World()  # a replay's World outlives a day of batches: what it only writes goes
+    world.alerts[("s1", "m1")] = Alert("s1", "m1", "exception", "shipment:p1", opened_at=AT)
+    world.touch("alert", ("s1", "m1"))
+    world.end_batch()
+    assert world.alerts == {} and world.dirty == set()
+    world.alerts[("s1", "m2")] = Alert("s1", "m2", "stalled", "shipment:p2", opened_at=AT)
+    assert world.shrunk(10).alerts == {}
