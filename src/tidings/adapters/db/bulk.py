@@ -28,7 +28,7 @@ MAX_PARAMS = 30_000
 
 
 _TEXTS: dict[datetime, str] = {}  # times written lately: a row's times are written again
-TEXTS_KEPT = 100_000
+TEXTS_KEPT = 20_000
 
 
 def _sqlite_time(value: datetime | None) -> str | None:
