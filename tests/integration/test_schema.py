@@ -51,6 +51,28 @@ def test_a_replay_keeps_fewer_of_sqlites_pages_in_memory_than_the_live_service(t
     assert sizes == {True: -64 * 1024, False: -16 * 1024}  # KiB
 
 
+def test_a_sqlite_connection_keeps_few_bulk_statements_compiled(tmp_path):
+    """A bulk write's text changes with its row count, and each compiled one is large: a
+    connection keeps `SQLITE_STATEMENTS_KEPT` statements, not the driver's 128 (issue 15)."""
+    from tidings.adapters.db.bulk import Writer
+    from tidings.adapters.db.engine import SQLITE_STATEMENTS_KEPT
+    from tidings.adapters.db.migrate import upgrade
+    from tidings.adapters.db.tables import carts
+    from tidings.domain.state import Cart
+
+    engine = make_engine(str(tmp_path / "t.db"))
+    upgrade(engine)
+    writer = Writer(carts)
+    with engine.begin() as conn:
+        for rows in range(1, 60):  # 59 texts, one a row count
+            writer.write(conn, [Cart("s1", f"c{rows}-{i}") for i in range(rows)])
+        compiled = conn.exec_driver_sql("SELECT count(*) FROM sqlite_stmt").scalar()
+        written = conn.exec_driver_sql("SELECT count(*) FROM carts").scalar()
+    engine.dispose()
+    assert written == sum(range(1, 60))
+    assert compiled is not None and compiled <= SQLITE_STATEMENTS_KEPT + 1  # and this one
+
+
 def test_unit_of_work_rolls_back_unless_committed(db_url):
     import pytest
 
