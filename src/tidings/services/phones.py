@@ -17,7 +17,9 @@ def to_e164(raw: str | None, region: str) -> str | None:
     (number, region) keys and answers of their own held 290 (160,000 customers: 16 MB, not 46)."""
     if not raw:
         return None
-    known = _KNOWN.setdefault(region, {})
+    known = _KNOWN.get(region)
+    if known is None:  # not `setdefault(region, {})`: that makes a dict at every call
+        known = _KNOWN.setdefault(region, {})
     try:
         return known[raw]  # one look: another thread may clear the table between two
     except KeyError:
