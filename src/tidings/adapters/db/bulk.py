@@ -218,7 +218,7 @@ class Reader:
     ) -> None:
         self.table, self.columns, self.by, self.where = table, list(columns), by, where
         self._heads: dict[str, str] = {}
-        self._reads: dict[str, list[Callable[[Any], Any] | None]] = {}
+        self._reads: dict[str, list[tuple[int, Callable[[Any], Any]]]] = {}
 
     def sql(self, dialect: Dialect, stores: int, values: int) -> str:
         """The statement for so many stores and values (PostgreSQL: one for any number)."""
@@ -248,20 +248,31 @@ class Reader:
         with _cursor(conn) as cursor:
             cursor.execute(sql, params)
             found = cursor.fetchall()
-            reads = self._reads.get(dialect.name) or self._readers(dialect, cursor.description)
-        if not any(reads):
+            reads = self._reads.get(dialect.name)
+            if reads is None:
+                reads = self._readers(dialect, cursor.description)
+        if not reads:
             return [tuple(row) for row in found]
-        return [
-            tuple(v if r is None or v is None else r(v) for r, v in zip(reads, row, strict=True))
-            for row in found
-        ]
+        out = []
+        for row in found:  # the typed columns only, in place: a third of a generator's time
+            values = list(row)
+            for i, read in reads:
+                value = values[i]
+                if value is not None:
+                    values[i] = read(value)
+            out.append(tuple(values))
+        return out
 
-    def _readers(self, dialect: Dialect, description: Any) -> list[Callable[[Any], Any] | None]:
-        """How each column's type reads its value from this driver (SQLAlchemy's own)."""
-        reads: list[Callable[[Any], Any] | None] = [
-            c.type._cached_result_processor(dialect, d[1])
-            for c, d in zip(self.columns, description, strict=True)
-        ]
+    def _readers(
+        self, dialect: Dialect, description: Any
+    ) -> list[tuple[int, Callable[[Any], Any]]]:
+        """How the columns a type reads take their values from this driver (SQLAlchemy's own
+        processors), by position."""
+        reads: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, (column, described) in enumerate(zip(self.columns, description, strict=True)):
+            read = column.type._cached_result_processor(dialect, described[1])
+            if read is not None:
+                reads.append((i, read))
         self._reads[dialect.name] = reads
         return reads
 
