@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     sqlite_busy_seconds: float = Field(default=60.0, gt=0)
     """How long a SQLite transaction waits for another connection's write lock before it is
     refused (StorageBusy), nothing of it kept."""
-    batch_size: int = 10_000
+    batch_size: int = 20_000
     """Events per transaction in replay."""
 
     host: str = "127.0.0.1"
